@@ -1,0 +1,1 @@
+"""Identity functions: the API Gateway authorizer (and, later, the public auth routes)."""

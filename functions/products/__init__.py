@@ -1,0 +1,1 @@
+"""Product catalogue functions: one module per use case, one Lambda handler each."""

@@ -1,0 +1,37 @@
+"""POST /products: add a product to the caller's tenant (admin only)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from storefront import bootstrap
+from storefront.application import products
+from storefront.config import CacheSettings, DatabaseSettings
+from storefront.domain.identity import Principal
+from storefront.http.conditional import etag
+from storefront.http.entry import lambda_entry
+from storefront.http.identity import ADMINS, current_principal
+from storefront.http.envelope import ok
+from storefront.http.products import ProductIn, present
+from storefront.http.resolver import PREFIX, api_resolver
+
+app = api_resolver()
+
+
+@app.post(f"{PREFIX}/products")
+def create_product(
+    body: Annotated[ProductIn, Body()],
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> Response[str]:
+    product = products.create_product(bootstrap.catalog(), principal, body.to_details())
+    headers = {
+        "ETag": etag(product.version),
+        "Location": f"{PREFIX}/products/{product.id}",
+        "Cache-Control": "no-store",
+    }
+    return ok(present(product), 201, headers=headers)
+
+
+handler = lambda_entry(app, allow=ADMINS, requires=(DatabaseSettings, CacheSettings))

@@ -1,0 +1,33 @@
+"""DELETE /products/{product_id}: soft-delete a product (admin only; If-Match optional). 204, no body."""
+
+from typing import Annotated
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Header
+
+from storefront import bootstrap
+from storefront.application import products
+from storefront.config import CacheSettings, DatabaseSettings
+from storefront.domain.identity import Principal
+from storefront.http.conditional import expected_version
+from storefront.http.entry import lambda_entry
+from storefront.http.identity import ADMINS, current_principal
+from storefront.http.envelope import no_content
+from storefront.http.resolver import PREFIX, api_resolver
+
+app = api_resolver()
+
+
+@app.delete(f"{PREFIX}/products/<product_id>")
+def delete_product(
+    product_id: UUID,
+    principal: Annotated[Principal, Depends(current_principal)],
+    if_match: Annotated[str | None, Header(alias="if-match")] = None,
+) -> Response[str]:
+    products.delete_product(bootstrap.catalog(), principal, product_id, expected_version(if_match, None))
+    return no_content({"Cache-Control": "no-store"})
+
+
+handler = lambda_entry(app, allow=ADMINS, requires=(DatabaseSettings, CacheSettings))

@@ -1,0 +1,43 @@
+"""GET /products/{product_id}: one product, from the cache when it is there, with its ETag."""
+
+from typing import Annotated
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Header
+
+from storefront import bootstrap
+from storefront.application import products
+from storefront.config import CacheSettings, DatabaseSettings
+from storefront.domain.identity import Principal
+from storefront.http.conditional import etag, matches_none
+from storefront.http.entry import lambda_entry
+from storefront.http.identity import READERS, current_principal
+from storefront.http.envelope import not_modified, ok
+from storefront.http.products import parse_fields, present
+from storefront.http.resolver import PREFIX, api_resolver
+
+app = api_resolver()
+
+
+@app.get(f"{PREFIX}/products/<product_id>")
+def get_product(
+    product_id: UUID,
+    principal: Annotated[Principal, Depends(current_principal)],
+    fields: str | None = None,
+    if_none_match: Annotated[str | None, Header(alias="if-none-match")] = None,
+) -> Response[str]:
+    selected = parse_fields(fields)
+    found = products.get_product(bootstrap.catalog(), principal.tenant_id, product_id)
+    headers = {
+        "ETag": etag(found.product.version),
+        "Cache-Control": "private, no-cache",
+        "X-Cache": "HIT" if found.cache_hit else "MISS",
+    }
+    if matches_none(if_none_match, headers["ETag"]):
+        return not_modified(headers)
+    return ok(present(found.product, selected), headers=headers)
+
+
+handler = lambda_entry(app, allow=READERS, requires=(DatabaseSettings, CacheSettings))

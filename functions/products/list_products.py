@@ -1,0 +1,45 @@
+"""GET /products: one page of the caller's tenant's products, filtered and sorted."""
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from storefront import bootstrap
+from storefront.application import products
+from storefront.application.queries import ProductQuery
+from storefront.config import CacheSettings, DatabaseSettings
+from storefront.domain.identity import Principal
+from storefront.domain.products import CATEGORY_MAX, ProductStatus
+from storefront.http.entry import lambda_entry
+from storefront.http.identity import READERS, current_principal
+from storefront.http.envelope import ok
+from storefront.http.products import parse_fields, parse_sort, present
+from storefront.http.resolver import PREFIX, api_resolver
+
+app = api_resolver()
+
+
+@app.get(f"{PREFIX}/products")
+def list_products(
+    principal: Annotated[Principal, Depends(current_principal)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    sort: str = "created_at",
+    order: Literal["asc", "desc"] = "desc",
+    status: ProductStatus | None = None,
+    category: Annotated[str | None, Query(max_length=CATEGORY_MAX)] = None,
+    min_price: Annotated[Decimal | None, Query(ge=0, max_digits=12)] = None,
+    max_price: Annotated[Decimal | None, Query(ge=0, max_digits=12)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    fields: str | None = None,
+) -> Response[str]:
+    selected = parse_fields(fields)
+    query = ProductQuery(limit, offset, parse_sort(sort), order, status, category, min_price, max_price, q)
+    page = products.list_products(bootstrap.catalog(), principal.tenant_id, query)
+    return ok([present(p, selected) for p in page.items], page=page, headers={"Cache-Control": "private, no-cache"})
+
+
+handler = lambda_entry(app, allow=READERS, requires=(DatabaseSettings, CacheSettings))

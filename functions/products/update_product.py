@@ -1,0 +1,36 @@
+"""PATCH /products/{product_id}: change some of a product's fields (admin only; If-Match or body version)."""
+
+from typing import Annotated
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+
+from storefront import bootstrap
+from storefront.application import products
+from storefront.config import CacheSettings, DatabaseSettings
+from storefront.domain.identity import Principal
+from storefront.http.conditional import etag, expected_version
+from storefront.http.entry import lambda_entry
+from storefront.http.identity import ADMINS, current_principal
+from storefront.http.envelope import ok
+from storefront.http.products import ProductPatch, present
+from storefront.http.resolver import PREFIX, api_resolver
+
+app = api_resolver()
+
+
+@app.patch(f"{PREFIX}/products/<product_id>")
+def update_product(
+    product_id: UUID,
+    body: Annotated[ProductPatch, Body()],
+    principal: Annotated[Principal, Depends(current_principal)],
+    if_match: Annotated[str | None, Header(alias="if-match")] = None,
+) -> Response[str]:
+    version = expected_version(if_match, body.version)
+    product = products.update_product(bootstrap.catalog(), principal, product_id, body.to_changes(), version)
+    return ok(present(product), headers={"ETag": etag(product.version), "Cache-Control": "no-store"})
+
+
+handler = lambda_entry(app, allow=ADMINS, requires=(DatabaseSettings, CacheSettings))

@@ -1,0 +1,222 @@
+"""The local gateway: every route of template.yaml on 127.0.0.1:3000, as Kong or as API Gateway would serve it.
+
+    python -m localdev.gateway [--mode kong|apigw] [--port 3000]
+
+Kong mode (default) routes by kong/kong.yml and runs its jwt plugin; API Gateway mode routes by the
+template and runs the Lambda authorizer. Either way the real handlers run in this process, one request
+at a time (a Lambda container serves one request at a time too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from localdev.events import HttpRequest, rest_event
+from localdev.kong import KongConfig, Rejection, apply_plugins, load_kong
+from localdev.runtime import invoke
+from localdev.template import Api, Function, read_api
+
+API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
+def from_lambda(result: dict[str, Any]) -> HttpResponse:
+    """The HTTP response a proxy integration makes of a handler's return value."""
+    headers: list[tuple[str, str]] = []
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers.extend((name, str(v)) for v in values)
+    for name, value in (result.get("headers") or {}).items():
+        if not any(h[0].lower() == name.lower() for h in headers):
+            headers.append((name, str(value)))
+    body = result.get("body") or ""
+    raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+    return HttpResponse(int(result.get("statusCode", 200)), headers, raw)
+
+
+def _json(status: int, body: dict[str, Any] | str, content_type: str = "application/json") -> HttpResponse:
+    text = body if isinstance(body, str) else json.dumps(body)
+    return HttpResponse(status, [("Content-Type", content_type)], text.encode())
+
+
+class Gateway:
+    """Turns HTTP requests into Lambda invocations the way the configured gateway does."""
+
+    def __init__(self, api: Api, kong: KongConfig, mode: str) -> None:
+        self.api = api
+        self.kong = kong
+        self.mode = mode
+        self._lock = threading.Lock()
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        with self._lock:
+            if self.mode == "kong":
+                return self._through_kong(request)
+            return self._through_api_gateway(request)
+
+    # --- Kong -------------------------------------------------------------------------------------
+    def _through_kong(self, request: HttpRequest) -> HttpResponse:
+        route = self.kong.route_for(request.method, request.path)
+        if route is None:
+            return _json(404, {"message": "no Route matched with those values"})
+        query = {k: v[-1] for k, v in request.query_map().items()}
+        outcome = apply_plugins(route, self.kong, request.header_map(), query)
+        if isinstance(outcome, Rejection):
+            return _json(outcome.status, outcome.body, outcome.content_type)
+        function = self.api.by_name(route.plugins["aws-lambda"]["function_name"])
+        # awsgateway_compatible payload; Kong base64-encodes the body by default (base64_encode_body).
+        event = rest_event(request, request.path, None, outcome, base64_body=True)
+        return self._invoke(function, event, lambda: _json(502, {"message": "An unexpected error occurred"}))
+
+    # --- API Gateway ------------------------------------------------------------------------------
+    def _through_api_gateway(self, request: HttpRequest) -> HttpResponse:
+        context: dict[str, Any] = {"requestId": "", "requestTime": datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")}
+        match = self._match(request)
+        if match is None:
+            return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", context)
+        function, resource, parameters = match
+        if len(request.body) > API_GATEWAY_MAX_BODY:
+            return self._gateway_response("REQUEST_TOO_LARGE", context)
+        headers = {k: v for k, v in request.headers}
+        authorizer_context = None
+        if not function.public and self.api.authorizer is not None:
+            decision = self._authorize(request, resource)
+            if isinstance(decision, str):
+                return self._gateway_response(decision, context)
+            if decision.get("effect") != "Allow":
+                return self._gateway_response("ACCESS_DENIED", {**context, "authorizer": decision["context"]})
+            authorizer_context = {**decision["context"], "principalId": decision["principalId"]}
+        event = rest_event(request, resource, parameters, headers, authorizer=authorizer_context)
+        context["requestId"] = event["requestContext"]["requestId"]
+        return self._invoke(function, event, lambda: self._gateway_response("DEFAULT_5XX", context))
+
+    def _match(self, request: HttpRequest) -> tuple[Function, str, dict[str, str]] | None:
+        for function in self.api.functions.values():
+            for route in function.routes:
+                found = route.pattern.match(request.path)
+                if found and route.method in (request.method, "ANY"):
+                    return function, route.path, found.groupdict()
+        return None
+
+    def _authorize(self, request: HttpRequest, resource: str) -> dict[str, Any] | str:
+        authorizer = self.api.authorizer
+        assert authorizer is not None
+        token = request.header_map().get(authorizer.header.lower())
+        if not token or (authorizer.validation is not None and not authorizer.validation.match(token)):
+            return "UNAUTHORIZED"
+        function = self.api.functions[authorizer.function]
+        event = {
+            "type": "TOKEN",
+            "authorizationToken": token,
+            "methodArn": f"arn:aws:execute-api:eu-west-1:123456789012:local/dev/{request.method}{resource}",
+        }
+        try:
+            result = invoke(function.handler, function.function_name, event)
+        except Exception:  # an authorizer that fails is AUTHORIZER_FAILURE, as in API Gateway
+            return "AUTHORIZER_FAILURE"
+        statement = result["policyDocument"]["Statement"][0]
+        return {"effect": statement["Effect"], "principalId": result.get("principalId", ""), "context": result.get("context") or {}}
+
+    def _gateway_response(self, kind: str, context: dict[str, Any]) -> HttpResponse:
+        response = self.api.responses.get(kind)
+        if response is None:
+            return _json(403 if kind == "MISSING_AUTHENTICATION_TOKEN" else 500, {"message": kind})
+
+        def substitute(found: re.Match[str]) -> str:
+            value: Any = {"context": context}
+            for part in found.group(1).split("."):
+                value = value.get(part, "") if isinstance(value, dict) else ""
+            return str(value)
+
+        body = re.sub(r"\$(context(?:\.\w+)+)", substitute, response.template)
+        return HttpResponse(response.status, list(response.headers.items()), body.encode())
+
+    def _invoke(self, function: Function, event: dict[str, Any], on_error: Any) -> HttpResponse:
+        try:
+            return from_lambda(invoke(function.handler, function.function_name, event))
+        except Exception:
+            import traceback
+
+            traceback.print_exc()
+            response: HttpResponse = on_error()
+            return response
+
+
+class _Handler(BaseHTTPRequestHandler):
+    gateway: Gateway
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = HttpRequest(self.command, url.path, url.query, list(self.headers.items()), body, self.client_address[0])
+        response = self.gateway.handle(request)
+        self.send_response(response.status)
+        sent = {name.lower() for name, _ in response.headers}
+        for name, value in response.headers:
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        if "content-type" not in sent and response.body:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        if os.environ.get("GATEWAY_ACCESS_LOG", "1") != "0":
+            super().log_message(format, *args)
+
+
+def serve(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
+    """An HTTP server for ``gateway`` (not yet serving: call serve_forever)."""
+    handler = type("Handler", (_Handler,), {"gateway": gateway})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve every API route of template.yaml locally.")
+    parser.add_argument("--mode", choices=["kong", "apigw"], default=os.environ.get("GATEWAY_MODE", "kong"))
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    args = parser.parse_args(argv)
+
+    from localdev.stack import local_stack
+
+    with local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")) as env:
+        api = read_api()
+        server = serve(Gateway(api, load_kong(), args.mode), args.host, args.port)
+        routes = sum(len(f.routes) for f in api.functions.values())
+        print(f"Storefront local gateway ({args.mode} mode): http://{args.host}:{args.port}/KONGAPI/api/v1 ({routes} routes)")
+        print(f"  database {env['DATABASE_URL']}, redis {env['REDIS_URL']}")
+        print("  get a token: make token ROLE=admin", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+
+
+if __name__ == "__main__":
+    main()

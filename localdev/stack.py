@@ -1,0 +1,120 @@
+"""The embedded stack `make run` starts: SQLite with migrations and demo data, a Redis stand-in, settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID
+
+from localdev.kong import KongConfig, load_kong
+from localdev.paths import ROOT, STATE, use_lambda_paths
+
+DEMO_TENANT = UUID("00000000-0000-4000-8000-000000000001")
+DEMO_PRODUCTS = [
+    ("MUG-001", "Enamel camping mug", "Kitchen", "12.50", 120),
+    ("TEE-002", "Organic cotton t-shirt", "Apparel", "24.00", 80),
+    ("BAG-003", "Waxed canvas tote bag", "Accessories", "39.90", 45),
+    ("LMP-004", "Brass desk lamp", "Home", "89.00", 12),
+    ("NBK-005", "Dot-grid notebook A5", "Stationery", "9.75", 300),
+]
+
+
+def local_environment(mode: str, database_url: str, redis_url: str | None, kong: KongConfig) -> dict[str, str]:
+    """The environment the functions get locally (the template's plain values, then local ones)."""
+    env = {
+        "GATEWAY_MODE": mode,
+        "DATABASE_URL": database_url,
+        "JWT_SECRETS": json.dumps(kong.jwt_secrets()),
+        "DEFAULT_TENANT_ID": str(DEMO_TENANT),
+        "POWERTOOLS_SERVICE_NAME": "storefront-local",
+        "POWERTOOLS_METRICS_NAMESPACE": "Storefront",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+    }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def migrate(database_url: str) -> None:
+    """Bring the database to the newest schema (alembic upgrade head)."""
+    from alembic import command
+    from alembic.config import Config
+
+    use_lambda_paths()
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["url"] = database_url
+    config.attributes["skip_logging"] = True
+    command.upgrade(config, "head")
+
+
+def seed_demo_data() -> int:
+    """Add the demo catalogue to the demo tenant when it has no products yet; returns how many were added."""
+    use_lambda_paths()
+    from storefront import bootstrap
+    from storefront.application import products
+    from storefront.application.queries import ProductQuery
+    from storefront.domain.identity import Principal, Role
+    from storefront.domain.money import Money
+    from storefront.domain.products import ProductDetails
+
+    ports = bootstrap.catalog()
+    if products.list_products(ports, DEMO_TENANT, ProductQuery(limit=1)).total:
+        return 0
+    seeder = Principal("seed", "seed", Role.ADMIN, DEMO_TENANT)
+    for sku, name, category, amount, stock in DEMO_PRODUCTS:
+        details = ProductDetails(sku=sku, name=name, price=Money(Decimal(amount), "EUR"), stock=stock, category=category)
+        products.create_product(ports, seeder, details)
+    return len(DEMO_PRODUCTS)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def redis_stand_in() -> Iterator[str]:
+    """An in-process Redis (fakeredis) on a loopback port; yields its URL."""
+    from fakeredis import TcpFakeServer
+
+    port = free_port()
+    server = TcpFakeServer(("127.0.0.1", port))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="fake-redis", daemon=True)
+    thread.start()
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def local_stack(mode: str, database_url: str | None = None, redis_url: str | None = None) -> Iterator[dict[str, str]]:
+    """Prepare everything the functions need and put their settings in os.environ; yields those settings."""
+    kong = load_kong()
+    STATE.mkdir(exist_ok=True)
+    database_url = database_url or f"sqlite:///{Path(STATE, 'storefront.db')}"
+    with _redis(redis_url) as redis:
+        env = local_environment(mode, database_url, redis, kong)
+        os.environ.update(env)
+        migrate(database_url)
+        seed_demo_data()
+        yield env
+
+
+@contextmanager
+def _redis(redis_url: str | None) -> Iterator[str]:
+    if redis_url:
+        yield redis_url
+    else:
+        with redis_stand_in() as url:
+            yield url

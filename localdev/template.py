@@ -1,0 +1,149 @@
+"""What the local gateway needs from template.yaml: functions, their routes and environment, the authorizer
+and API Gateway's gateway responses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from localdev.paths import STACK_NAME, TEMPLATE
+
+
+class _Intrinsic:
+    """A CloudFormation intrinsic (!Ref, !Sub, ...) kept as written."""
+
+    def __init__(self, tag: str, value: Any) -> None:
+        self.tag = tag
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"{self.tag} {self.value!r}"
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> _Intrinsic:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return _Intrinsic("!" + suffix, value)
+
+
+_Loader.add_multi_constructor("!", _construct)
+
+
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    """The template as data; intrinsic functions stay unresolved."""
+    data: dict[str, Any] = yaml.load(path.read_text(), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    return data
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # as in the template: /KONGAPI/api/v1/products/{product_id}
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """A regex of the path with one named group per path parameter."""
+        regex = re.sub(r"\{(\w+)\+\}", r"(?P<\1>.+)", self.path)
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex)
+        return re.compile(f"^{regex}$")
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    handler: str
+    function_name: str
+    routes: tuple[Route, ...]
+    environment: dict[str, str] = field(default_factory=dict)
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class Authorizer:
+    function: str
+    header: str
+    validation: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    status: int
+    headers: dict[str, str]
+    template: str
+
+
+@dataclass(frozen=True)
+class Api:
+    functions: dict[str, Function]
+    authorizer: Authorizer | None
+    responses: dict[str, GatewayResponse]
+
+    def by_name(self, function_name: str) -> Function:
+        """The function deployed under ``function_name`` (what Kong's aws-lambda plugin names)."""
+        for function in self.functions.values():
+            if function.function_name == function_name:
+                return function
+        raise KeyError(function_name)
+
+
+def _name(properties: dict[str, Any], logical_id: str) -> str:
+    value = properties.get("FunctionName")
+    if isinstance(value, _Intrinsic) and value.tag == "!Sub":
+        return str(value.value).replace("${AWS::StackName}", STACK_NAME)
+    return str(value or logical_id)
+
+
+def _plain(variables: dict[str, Any]) -> dict[str, str]:
+    """Environment variables whose values are literals (intrinsics are deployment-time values)."""
+    return {k: str(v) for k, v in variables.items() if not isinstance(v, _Intrinsic)}
+
+
+def read_api(template: dict[str, Any] | None = None) -> Api:
+    """Functions, routes, authorizer and gateway responses of the template."""
+    template = template or load_template()
+    globals_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    functions: dict[str, Function] = {}
+    authorizer: Authorizer | None = None
+    responses: dict[str, GatewayResponse] = {}
+    for logical_id, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Serverless::Function":
+            routes, public = [], False
+            for event in properties.get("Events", {}).values():
+                if event["Type"] == "Api":
+                    p = event["Properties"]
+                    routes.append(Route(p["Method"].upper(), p["Path"]))
+                    public = public or p.get("Auth", {}).get("Authorizer") == "NONE"
+            env = {**_plain(globals_env), **_plain(properties.get("Environment", {}).get("Variables", {}))}
+            functions[logical_id] = Function(logical_id, properties["Handler"], _name(properties, logical_id), tuple(routes), env, public)
+        elif resource["Type"] == "AWS::Serverless::Api":
+            auth = properties.get("Auth", {})
+            default = auth.get("DefaultAuthorizer")
+            if default:
+                config = auth["Authorizers"][default]
+                arn = config["FunctionArn"]
+                identity = config.get("Identity", {})
+                expression = identity.get("ValidationExpression")
+                authorizer = Authorizer(
+                    function=arn.value.split(".")[0] if isinstance(arn, _Intrinsic) else str(arn),
+                    header=identity.get("Header", "Authorization"),
+                    validation=re.compile(expression) if expression else None,
+                )
+            for kind, response in properties.get("GatewayResponses", {}).items():
+                headers = {k: v.strip("'") for k, v in response.get("ResponseParameters", {}).get("Headers", {}).items()}
+                responses[kind] = GatewayResponse(
+                    int(response["StatusCode"]), headers, response.get("ResponseTemplates", {}).get("application/json", "")
+                )
+    return Api(functions, authorizer, responses)

@@ -1,0 +1,37 @@
+"""Print a signed local access token: python -m localdev.token --role admin [--tenant UUID] [--ttl 3600]."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+
+from localdev.kong import load_kong
+from localdev.stack import DEMO_TENANT
+
+
+def make_token(role: str, tenant: str, subject: str, username: str, ttl: int, consumer: str = "storefront-web") -> str:
+    """A token signed with the local secret of Kong consumer ``consumer``."""
+    from localdev.paths import use_lambda_paths
+
+    use_lambda_paths()
+    from storefront.adapters.tokens import JwtTokens
+
+    kong = load_kong()
+    key = next(iter(kong.consumers[consumer].secrets))
+    claims = {"sub": subject, "username": username, "role": role, "tenant_id": tenant}
+    return JwtTokens(kong.jwt_secrets(), max_lifetime_seconds=3600).issue(key, claims, lifetime_seconds=ttl)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Print a signed local access token.")
+    parser.add_argument("--role", choices=["user", "admin", "service"], default="user")
+    parser.add_argument("--tenant", default=str(DEMO_TENANT), type=lambda v: str(uuid.UUID(v)))
+    parser.add_argument("--sub", default=None, help="user id (default: a fixed id per role)")
+    parser.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (at most 3600; negative: expired)")
+    args = parser.parse_args(argv)
+    subject = args.sub or str(uuid.uuid5(uuid.NAMESPACE_URL, f"storefront-local-{args.role}"))
+    print(make_token(args.role, args.tenant, subject, f"local-{args.role}", args.ttl))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Storefront first-party code: shipped to Lambda as the SharedLayer (/opt/python/storefront)."""

@@ -1,0 +1,1 @@
+"""Caches: Redis in production, an always-empty cache when none is configured."""

@@ -1,0 +1,1 @@
+"""Relational storage through SQLAlchemy Core: Oracle in production, SQLite and PostgreSQL elsewhere."""

@@ -1,0 +1,80 @@
+"""One engine per container, chosen by the database URL: Oracle (python-oracledb pool), PostgreSQL or SQLite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
+
+from storefront.config import DatabaseSettings
+
+
+def build_engine(url: str | URL, settings: DatabaseSettings) -> Engine:
+    """An engine for ``url`` with the pool behaviour of ``settings``."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "oracle":
+        return _oracle_engine(parsed, settings)
+    if backend == "sqlite":
+        return _sqlite_engine(parsed, settings)
+    return create_engine(
+        parsed,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_max,
+        max_overflow=0,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_recycle=settings.db_idle_timeout_seconds or -1,
+    )
+
+
+def oracle_pool_params(url: URL, settings: DatabaseSettings) -> dict[str, Any]:
+    """The python-oracledb pool arguments for ``url`` (kept separate so they can be checked without a server)."""
+    service = url.query.get("service_name") or url.database or ""
+    dsn = f"{url.host}:{url.port or 1521}/{service}"
+    params: dict[str, Any] = {
+        "user": url.username,
+        "password": url.password,
+        "dsn": dsn + (":pooled" if settings.db_drcp else ""),
+        "min": settings.db_pool_min,
+        "max": settings.db_pool_max,
+        "increment": settings.db_pool_increment,
+        "ping_interval": settings.db_pool_ping_interval,
+        "timeout": settings.db_idle_timeout_seconds,
+        "wait_timeout": settings.db_pool_timeout_seconds * 1000,
+        "tcp_connect_timeout": float(settings.db_pool_timeout_seconds),
+    }
+    if settings.db_drcp:
+        params.update(cclass=settings.db_drcp_class, purity="SELF")
+    return params
+
+
+def _oracle_engine(url: URL, settings: DatabaseSettings) -> Engine:
+    import oracledb
+
+    params = oracle_pool_params(url, settings)
+    if params.get("purity") == "SELF":
+        params["purity"] = oracledb.PURITY_SELF
+    pool = oracledb.create_pool(getmode=oracledb.POOLGETMODE_TIMEDWAIT, **params)
+    engine = create_engine("oracle+oracledb://", creator=pool.acquire, poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _call_timeout(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.call_timeout = settings.db_call_timeout_ms
+
+    return engine
+
+
+def _sqlite_engine(url: URL, settings: DatabaseSettings) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": settings.db_pool_timeout_seconds, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if url.database and url.database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    return engine

@@ -1,0 +1,74 @@
+"""The ports the use cases depend on; adapters implement them, tests fake them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+from uuid import UUID
+
+from storefront.application.queries import ProductQuery
+from storefront.domain.products import Product
+
+
+class ProductRepository(Protocol):
+    def add(self, product: Product) -> None:
+        """Insert a new product (BIZ_002 Conflict when its SKU is taken in the tenant)."""
+
+    def get(self, tenant_id: UUID, product_id: UUID) -> Product | None:
+        """The live (not deleted) product of the tenant, or None."""
+
+    def search(self, tenant_id: UUID, query: ProductQuery) -> tuple[list[Product], int]:
+        """One page of the tenant's live products matching the query, and the total that match."""
+
+    def update(self, product: Product, expected_version: int) -> bool:
+        """Store ``product`` if the stored row is live and still at ``expected_version``; False otherwise."""
+
+
+class UnitOfWork(Protocol):
+    """A transaction: rolls back on exit unless ``commit`` was called."""
+
+    products: ProductRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class Cache(Protocol):
+    """A best-effort key/value cache: a failing cache behaves as an empty one."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogPorts:
+    """What the product use cases need."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    cache: Cache
+    clock: Clock
+    cache_ttl_seconds: int = 60
+
+
+class TokenVerifier(Protocol):
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a valid access token; raises Unauthenticated, or TokenExpired when it has expired."""

@@ -1,0 +1,175 @@
+"""Product use cases: the catalogue's reads (cache-aside) and writes (optimistic locking, soft delete)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+from collections.abc import Callable
+from uuid import UUID
+
+from storefront.application.ports import CatalogPorts, UnitOfWork
+from storefront.application.queries import Page, ProductQuery
+from storefront.domain.errors import Conflict, NotFound
+from storefront.domain.identity import Principal
+from storefront.domain.money import Money
+from storefront.domain.products import Product, ProductDetails, ProductStatus
+
+
+Change = Callable[[Product, datetime], Product]
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A product read, and whether it came from the cache."""
+
+    product: Product
+    cache_hit: bool
+
+
+def cache_key(tenant_id: UUID, product_id: UUID) -> str:
+    """Where one product is cached."""
+    return f"storefront:products:{tenant_id}:{product_id}"
+
+
+def list_products(ports: CatalogPorts, tenant_id: UUID, query: ProductQuery) -> Page[Product]:
+    """One page of the tenant's live products."""
+    with ports.unit_of_work() as uow:
+        items, total = uow.products.search(tenant_id, query)
+    return Page(items=items, total=total, limit=query.limit, offset=query.offset)
+
+
+def get_product(ports: CatalogPorts, tenant_id: UUID, product_id: UUID) -> Lookup:
+    """The tenant's live product, from the cache when it is there (BIZ_001 when absent)."""
+    key = cache_key(tenant_id, product_id)
+    cached = ports.cache.get(key)
+    product = _decode(cached) if cached is not None else None
+    if product is not None and product.tenant_id == tenant_id:
+        return Lookup(product, cache_hit=True)
+    with ports.unit_of_work() as uow:
+        product = _require(uow, tenant_id, product_id)
+    ports.cache.set(key, _encode(product), ports.cache_ttl_seconds)
+    return Lookup(product, cache_hit=False)
+
+
+def create_product(ports: CatalogPorts, principal: Principal, details: ProductDetails) -> Product:
+    """Add a product to the caller's tenant (BIZ_002 when the SKU is taken)."""
+    product = Product.create(principal.tenant_id, details, principal.user_id, ports.clock.now())
+    with ports.unit_of_work() as uow:
+        uow.products.add(product)
+        uow.commit()
+    return product
+
+
+def replace_product(
+    ports: CatalogPorts,
+    principal: Principal,
+    product_id: UUID,
+    details: ProductDetails,
+    expected_version: int | None,
+) -> Product:
+    """Replace every client field of a product (BIZ_002 when ``expected_version`` is stale)."""
+    return _write(ports, principal, product_id, expected_version, lambda p, now: p.revise(details, principal.user_id, now))
+
+
+def update_product(
+    ports: CatalogPorts,
+    principal: Principal,
+    product_id: UUID,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+) -> Product:
+    """Change some client fields of a product, keeping the others."""
+    return _write(
+        ports,
+        principal,
+        product_id,
+        expected_version,
+        lambda p, now: p.revise(replace(p.details, **changes), principal.user_id, now),
+    )
+
+
+def delete_product(ports: CatalogPorts, principal: Principal, product_id: UUID, expected_version: int | None) -> None:
+    """Soft-delete a product: it is then 404 and absent from lists."""
+    _write(ports, principal, product_id, expected_version, lambda p, now: p.delete(principal.user_id, now))
+
+
+def _write(ports: CatalogPorts, principal: Principal, product_id: UUID, expected_version: int | None, change: Change) -> Product:
+    with ports.unit_of_work() as uow:
+        current = _require(uow, principal.tenant_id, product_id)
+        if expected_version is not None and expected_version != current.version:
+            raise _stale(current.version)
+        changed: Product = change(current, ports.clock.now())
+        if not uow.products.update(changed, current.version):
+            raise _stale(None)
+        uow.commit()
+    ports.cache.delete(cache_key(principal.tenant_id, product_id))
+    return changed
+
+
+def _stale(current_version: int | None) -> Conflict:
+    details = {"reason": "the product was changed by someone else; read it again and retry"}
+    if current_version is not None:
+        details["current_version"] = str(current_version)
+    return Conflict("Version conflict", details=details)
+
+
+def _require(uow: UnitOfWork, tenant_id: UUID, product_id: UUID) -> Product:
+    product = uow.products.get(tenant_id, product_id)
+    if product is None:
+        raise NotFound("Product not found")
+    return product
+
+
+def _encode(p: Product) -> bytes:
+    d = p.details
+    return json.dumps(
+        {
+            "id": str(p.id),
+            "tenant_id": str(p.tenant_id),
+            "sku": d.sku,
+            "name": d.name,
+            "description": d.description,
+            "price": [str(d.price.amount), d.price.currency],
+            "stock": d.stock,
+            "status": d.status.value,
+            "category": d.category,
+            "version": p.version,
+            "created_at": p.created_at.isoformat(),
+            "updated_at": p.updated_at.isoformat(),
+            "created_by": p.created_by,
+            "updated_by": p.updated_by,
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+def _decode(raw: bytes) -> Product | None:
+    """The cached product, or None when the entry is unreadable (it is then refreshed)."""
+    try:
+        return _product_from_record(json.loads(raw))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _product_from_record(r: dict[str, Any]) -> Product:
+    return Product(
+        id=UUID(r["id"]),
+        tenant_id=UUID(r["tenant_id"]),
+        details=ProductDetails(
+            sku=r["sku"],
+            name=r["name"],
+            description=r["description"],
+            price=Money.of(*r["price"]),
+            stock=r["stock"],
+            status=ProductStatus(r["status"]),
+            category=r["category"],
+        ),
+        version=r["version"],
+        created_at=datetime.fromisoformat(r["created_at"]),
+        updated_at=datetime.fromisoformat(r["updated_at"]),
+        created_by=r["created_by"],
+        updated_by=r["updated_by"],
+    )

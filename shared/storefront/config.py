@@ -1,0 +1,93 @@
+"""Settings per concern, read from environment variables once per container; a bad value stops the start.
+
+A function names the settings it needs (``lambda_entry(app, requires=...)``) and they are checked at
+import time, so a misconfigured function fails its cold start with one clear line instead of failing
+its first request.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal, TypeVar
+from uuid import UUID
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_TENANT_ID = UUID("00000000-0000-4000-8000-000000000001")
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+class _Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+
+class GatewaySettings(_Settings):
+    """How requests reach the function and what the HTTP layer enforces."""
+
+    gateway_mode: Literal["kong", "apigw"] = "kong"
+    # Behind Kong, also check the token's signature in the function (defence in depth).
+    kong_verify_token: bool = True
+    default_tenant_id: UUID = DEFAULT_TENANT_ID
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    gzip_min_bytes: int = Field(default=1024, gt=0)
+
+
+class TokenSettings(_Settings):
+    """Secrets that sign access tokens: one per Kong consumer key (the token's ``iss``)."""
+
+    jwt_secrets: dict[str, SecretStr] = Field(min_length=1)
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    jwt_max_lifetime_seconds: int = Field(default=3600, gt=0, le=3600)
+
+
+class DatabaseSettings(_Settings):
+    """Where the database is and how its connection pool behaves."""
+
+    database_url: SecretStr | None = None
+    # Production: a Secrets Manager secret {username, password, host, port, service_name}.
+    database_secret_arn: str | None = None
+    db_pool_min: int = Field(default=1, ge=0)
+    db_pool_max: int = Field(default=4, ge=1)
+    db_pool_increment: int = Field(default=1, ge=1)
+    db_pool_ping_interval: int = Field(default=60, ge=-1)
+    db_pool_timeout_seconds: int = Field(default=5, gt=0)
+    db_idle_timeout_seconds: int = Field(default=300, ge=0)
+    db_call_timeout_ms: int = Field(default=10_000, ge=0)
+    db_drcp: bool = False
+    db_drcp_class: str = "STOREFRONT"
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DatabaseSettings:
+        if (self.database_url is None) == (self.database_secret_arn is None):
+            raise ValueError("set exactly one of DATABASE_URL or DATABASE_SECRET_ARN")
+        if self.db_pool_min > self.db_pool_max:
+            raise ValueError("DB_POOL_MIN must not exceed DB_POOL_MAX")
+        return self
+
+
+class CacheSettings(_Settings):
+    """Redis for cache-aside reads; without REDIS_URL the function reads straight from the database."""
+
+    redis_url: SecretStr | None = None
+    cache_ttl_seconds: int = Field(default=60, gt=0)
+    redis_timeout_seconds: float = Field(default=0.25, gt=0)
+
+
+S = TypeVar("S", bound=_Settings)
+
+
+@cache
+def load(settings_class: type[S]) -> S:
+    """The settings of this container, read once; ConfigurationError names every bad variable."""
+    try:
+        return settings_class()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']).upper() or settings_class.__name__}: {e['msg']}"
+            for e in error.errors()
+        )
+        raise ConfigurationError(f"{settings_class.__name__} is invalid: {problems}") from None

@@ -1,0 +1,1 @@
+"""Entities, value objects and the error vocabulary. Standard library only."""

@@ -1,0 +1,24 @@
+"""Who is calling: the authenticated principal and its role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+
+class Role(StrEnum):
+    USER = "user"
+    ADMIN = "admin"
+    SERVICE = "service"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller: a user (or service) of one tenant."""
+
+    user_id: str
+    username: str
+    role: Role
+    tenant_id: UUID
+    consumer: str = ""

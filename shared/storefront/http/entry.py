@@ -1,0 +1,106 @@
+"""The Lambda entry point around a resolver: ids, limits, headers and compression in one place."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from storefront import bootstrap
+from storefront.config import GatewaySettings, TokenSettings, load
+from storefront.domain.errors import AppError, PayloadTooLarge
+from storefront.domain.identity import Role
+from storefront.http.envelope import error_body
+from storefront.http.identity import PRINCIPAL, authenticate, require_role
+from storefront.http.request_meta import RequestMeta, bind_request, header
+from storefront.http.status import status_for
+from storefront.observability import logger, metrics
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def lambda_entry(
+    app: APIGatewayRestResolver,
+    *,
+    allow: tuple[Role, ...] | None,
+    requires: tuple[type, ...] = (),
+) -> Handler:
+    """The handler of an HTTP function open to the roles in ``allow`` (None: public).
+
+    The caller is authenticated and authorised here, before the request is validated, so an anonymous
+    or unauthorised caller learns nothing about the input rules. The function's settings (``requires``,
+    and the token secrets when it verifies tokens itself) are checked now, at cold start.
+    """
+    gateway = load(GatewaySettings)
+    verifies_tokens = allow is not None and gateway.gateway_mode == "kong" and gateway.kong_verify_token
+    for settings_class in (*requires, *((TokenSettings,) if verifies_tokens else ())):
+        load(settings_class)
+
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    @logger.inject_lambda_context(clear_state=True)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        meta = bind_request(event)
+        logger.set_correlation_id(meta.request_id)
+        try:
+            if allow is not None:
+                principal = require_role(authenticate(event, gateway, bootstrap.token_verifier), *allow)
+                app.append_context(**{PRINCIPAL: principal})
+                logger.append_keys(tenant_id=str(principal.tenant_id), user_id=principal.user_id)
+            if _body_size(event) > gateway.max_body_bytes:
+                raise PayloadTooLarge(f"Request body exceeds {gateway.max_body_bytes} bytes")
+        except AppError as refused:
+            return finish(_error_response(refused), event, meta, gateway)
+        return finish(app.resolve(event, context), event, meta, gateway)
+
+    return handler
+
+
+def _body_size(event: dict[str, Any]) -> int:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return len(body) * 3 // 4
+    return len(body.encode()) if isinstance(body, str) else len(body)
+
+
+def _error_response(error: AppError) -> dict[str, Any]:
+    status = status_for(error)
+    return {
+        "statusCode": status,
+        "body": json.dumps(error_body(error, status), separators=(",", ":")),
+        "isBase64Encoded": False,
+        "multiValueHeaders": {"Content-Type": ["application/json"]},
+    }
+
+
+def finish(response: dict[str, Any], event: dict[str, Any], meta: RequestMeta, gateway: GatewaySettings) -> dict[str, Any]:
+    """Add the headers every response carries and gzip a large body the client accepts compressed."""
+    headers: dict[str, list[str]] = {k: list(v) for k, v in (response.get("multiValueHeaders") or {}).items()}
+    for name, value in (response.pop("headers", None) or {}).items():
+        headers.setdefault(name, [str(value)])
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, [value])
+    headers["X-Request-ID"] = [meta.request_id]
+    body = response.get("body") or ""
+    accepts_gzip = "gzip" in (header(event, "accept-encoding") or "").lower()
+    if accepts_gzip and not response.get("isBase64Encoded") and len(body.encode()) > gateway.gzip_min_bytes:
+        response["body"] = base64.b64encode(gzip.compress(body.encode(), compresslevel=6)).decode()
+        response["isBase64Encoded"] = True
+        headers["Content-Encoding"] = ["gzip"]
+        headers["Vary"] = ["Accept-Encoding"]
+    response["statusCode"] = status = int(response["statusCode"])
+    response["multiValueHeaders"] = headers
+    metrics.add_metric(name=f"Http{status // 100}xx", unit=MetricUnit.Count, value=1)
+    return response

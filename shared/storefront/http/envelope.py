@@ -1,0 +1,76 @@
+"""The response envelope of the contract, as Powertools Response objects."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from storefront.application.queries import Page
+from storefront.domain.errors import AppError
+from storefront.http.request_meta import current_meta
+from storefront.http.status import status_for
+
+JSON = "application/json"
+
+
+def _meta(pagination: dict[str, Any] | None = None) -> dict[str, Any]:
+    ids = current_meta()
+    meta: dict[str, Any] = {
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "request_id": ids.request_id,
+        "trace_id": ids.trace_id,
+    }
+    if pagination is not None:
+        meta["pagination"] = pagination
+    return meta
+
+
+def pagination(page: Page[Any]) -> dict[str, Any]:
+    """The contract's ``meta.pagination`` of a page."""
+    return {
+        "limit": page.limit,
+        "offset": page.offset,
+        "total": page.total,
+        "has_next": page.has_next,
+        "has_prev": page.has_prev,
+    }
+
+
+def ok(data: Any, status: int = 200, *, headers: dict[str, str] | None = None, page: Page[Any] | None = None) -> Response[str]:
+    """A success envelope around ``data``."""
+    body = {
+        "success": True,
+        "status_code": status,
+        "data": data,
+        "meta": _meta(pagination(page) if page is not None else None),
+    }
+    return Response(status, JSON, json.dumps(body, separators=(",", ":")), headers=headers)
+
+
+def no_content(headers: dict[str, str] | None = None) -> Response[str]:
+    """204: no body at all."""
+    return Response(204, None, "", headers=headers)
+
+
+def not_modified(headers: dict[str, str]) -> Response[str]:
+    """304: the client's copy is current."""
+    return Response(304, None, "", headers=headers)
+
+
+def error_body(error: AppError, status: int) -> dict[str, Any]:
+    """The contract's error envelope as a dict."""
+    meta = _meta()
+    detail: dict[str, Any] = {"code": error.code.value, "message": error.message}
+    if error.details:
+        detail["details"] = error.details
+    detail.update(timestamp=meta["timestamp"], request_id=meta["request_id"], trace_id=meta["trace_id"])
+    return {"success": False, "status_code": status, "data": None, "error": detail, "meta": meta}
+
+
+def failure(error: AppError, headers: dict[str, str] | None = None) -> Response[str]:
+    """An error envelope for ``error`` with its contract status."""
+    status = status_for(error)
+    return Response(status, JSON, json.dumps(error_body(error, status), separators=(",", ":")), headers=headers)

@@ -1,0 +1,124 @@
+"""Who is calling, read the way the gateway in front of the function vouches for it.
+
+Kong mode: Kong's jwt plugin checks the token and forwards the consumer headers; a request it could not
+authenticate arrives as the anonymous consumer, so the function can answer with the precise code. The
+function also verifies the token itself unless KONG_VERIFY_TOKEN is off.
+API Gateway mode: the Lambda authorizer verified the token and put its claims in
+``requestContext.authorizer``; consumer headers sent by a client are ignored.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Request
+
+from storefront.application.ports import TokenVerifier
+from storefront.config import GatewaySettings
+from storefront.domain.errors import Forbidden, TokenExpired, Unauthenticated
+from storefront.domain.identity import Principal, Role
+from storefront.http.request_meta import header
+
+CONSUMER_ID = "x-consumer-id"
+CONSUMER_USERNAME = "x-consumer-username"
+CREDENTIAL = "x-credential-identifier"
+ANONYMOUS = "x-anonymous-consumer"
+
+
+def bearer_token(event: Mapping[str, Any]) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, if any."""
+    value = header(dict(event), "authorization")
+    if not value:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def principal_from_claims(claims: Mapping[str, Any], consumer: str = "") -> Principal:
+    """The principal named by token claims; Unauthenticated when a claim is missing or malformed."""
+    try:
+        return Principal(
+            user_id=_required(claims, "sub"),
+            username=str(claims.get("username") or claims["sub"]),
+            role=Role(_required(claims, "role")),
+            tenant_id=UUID(_required(claims, "tenant_id")),
+            consumer=consumer or str(claims.get("iss") or ""),
+        )
+    except (KeyError, ValueError) as error:
+        raise Unauthenticated("Token claims are incomplete or malformed") from error
+
+
+def _required(claims: Mapping[str, Any], name: str) -> str:
+    value = claims.get(name)
+    if value is None or str(value) == "":
+        raise KeyError(name)
+    return str(value)
+
+
+def authenticate(event: Mapping[str, Any], gateway: GatewaySettings, verifier: Callable[[], TokenVerifier]) -> Principal:
+    """The authenticated caller of ``event``; Unauthenticated or TokenExpired when there is none."""
+    if gateway.gateway_mode == "apigw":
+        authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+        if not authorizer.get("sub"):
+            raise Unauthenticated("Missing authorizer context")
+        # The authorizer's answer is cached per token; the expiry still holds to the second.
+        if int(authorizer.get("exp") or 0) and int(authorizer["exp"]) < time.time():
+            raise TokenExpired()
+        return principal_from_claims(authorizer)
+
+    token = bearer_token(event)
+    if token is None:
+        raise Unauthenticated("Missing bearer token")
+    consumer_id = header(dict(event), CONSUMER_ID)
+    vouched = bool(consumer_id) and header(dict(event), ANONYMOUS) != "true"
+    if gateway.kong_verify_token:
+        claims = verifier().verify(token)  # also tells an expired token from a forged one
+    else:
+        claims = _unverified_claims(token)
+        if not vouched and int(claims.get("exp") or 0) < time.time():
+            raise TokenExpired()
+    if not vouched:
+        raise Unauthenticated("The gateway did not authenticate this request")
+    credential = header(dict(event), CREDENTIAL)
+    if credential and credential != claims.get("iss"):
+        raise Unauthenticated("Token issuer does not match the gateway credential")
+    return principal_from_claims(claims, header(dict(event), CONSUMER_USERNAME) or "")
+
+
+def _unverified_claims(token: str) -> dict[str, Any]:
+    """The payload of a token whose signature the gateway already checked (no crypto import needed)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError) as error:
+        raise Unauthenticated("Malformed token") from error
+    if not isinstance(claims, dict) or not isinstance(claims.get("exp", 0), int):
+        raise Unauthenticated("Malformed token")
+    return claims
+
+
+def require_role(principal: Principal, *roles: Role) -> Principal:
+    """The principal when it has one of ``roles``; Forbidden (AUTH_003) otherwise."""
+    if principal.role not in roles:
+        raise Forbidden(f"This action needs the {' or '.join(r.value for r in roles)} role")
+    return principal
+
+
+PRINCIPAL = "principal"
+
+
+def current_principal(request: Request) -> Principal:
+    """Route dependency: the caller the entry point authenticated for this invocation."""
+    principal: Principal = request.context[PRINCIPAL]
+    return principal
+
+
+# Who may call a function (``lambda_entry(allow=...)``): None is public.
+ANY_ROLE: tuple[Role, ...] = (Role.USER, Role.ADMIN, Role.SERVICE)
+READERS = ANY_ROLE
+ADMINS: tuple[Role, ...] = (Role.ADMIN,)

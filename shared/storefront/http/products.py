@@ -1,0 +1,157 @@
+"""Products over HTTP: request bodies, the representation clients get, field selection and sorting."""
+
+from __future__ import annotations
+
+from dataclasses import fields as dataclass_fields
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StrictInt, StringConstraints, model_validator
+
+from storefront.application.queries import PRODUCT_SORT_FIELDS
+from storefront.domain.errors import ErrorCode, ValidationFailed
+from storefront.domain.money import Money
+from storefront.domain.products import Product, ProductDetails, ProductStatus
+
+PRODUCT_FIELDS = (
+    "id",
+    "sku",
+    "name",
+    "description",
+    "price",
+    "stock",
+    "status",
+    "category",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "updated_by",
+)
+# Fields of a representation a client may send back unchanged; the server owns them, so they are ignored.
+SERVER_OWNED = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
+NULLABLE = frozenset({"category"})
+
+Amount = Annotated[str, StringConstraints(pattern=r"^-?\d+(\.\d+)?$", max_length=24)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_server_owned(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in SERVER_OWNED}
+        return data
+
+
+class MoneyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Amount
+    currency: Currency
+
+    def to_money(self) -> Money:
+        return Money.of(self.amount, self.currency)
+
+
+class ProductIn(_Body):
+    """A whole product (POST and PUT)."""
+
+    sku: str
+    name: str
+    description: str = ""
+    price: MoneyIn
+    stock: StrictInt
+    status: ProductStatus = ProductStatus.ACTIVE
+    category: str | None = None
+    version: StrictInt | None = None
+
+    def to_details(self) -> ProductDetails:
+        return ProductDetails(
+            sku=self.sku.strip(),
+            name=self.name.strip(),
+            description=self.description,
+            price=self.price.to_money(),
+            stock=self.stock,
+            status=self.status,
+            category=self.category,
+        )
+
+
+class ProductPatch(_Body):
+    """Some fields of a product (PATCH); a field left out keeps its value."""
+
+    sku: str | None = None
+    name: str | None = None
+    description: str | None = None
+    price: MoneyIn | None = None
+    stock: StrictInt | None = None
+    status: ProductStatus | None = None
+    category: str | None = None
+    version: StrictInt | None = None
+
+    def to_changes(self) -> dict[str, Any]:
+        """The detail fields the client sent, as domain values; VAL_001 for a null that is not allowed."""
+        sent = self.model_fields_set - {"version"}
+        nulls = sorted(name for name in sent if getattr(self, name) is None and name not in NULLABLE)
+        if nulls:
+            raise ValidationFailed.single(nulls[0], ErrorCode.REQUIRED, "may not be null")
+        changes: dict[str, Any] = {name: getattr(self, name) for name in sent}
+        if self.price is not None and "price" in sent:
+            changes["price"] = self.price.to_money()
+        for name in ("sku", "name"):
+            if name in changes:
+                changes[name] = changes[name].strip()
+        known = {f.name for f in dataclass_fields(ProductDetails)}
+        return {k: v for k, v in changes.items() if k in known}
+
+
+def present(product: Product, selected: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The representation of a product, or only the ``selected`` fields of it."""
+    d = product.details
+    full: dict[str, Any] = {
+        "id": str(product.id),
+        "sku": d.sku,
+        "name": d.name,
+        "description": d.description,
+        "price": d.price.as_dict(),
+        "stock": d.stock,
+        "status": d.status.value,
+        "category": d.category,
+        "version": product.version,
+        "created_at": _iso(product.created_at),
+        "updated_at": _iso(product.updated_at),
+        "created_by": product.created_by,
+        "updated_by": product.updated_by,
+    }
+    if selected is None:
+        return full
+    return {name: full[name] for name in selected}
+
+
+def _iso(moment: Any) -> str:
+    return str(moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+
+
+def parse_fields(value: str | None) -> tuple[str, ...] | None:
+    """The fields a client asked for with ``?fields=a,b``; VAL_002 names an unknown one."""
+    if value is None or not value.strip():
+        return None
+    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    unknown = [n for n in names if n not in PRODUCT_FIELDS]
+    if unknown:
+        raise ValidationFailed.single(
+            "fields", ErrorCode.INVALID_FORMAT, f"unknown field {unknown[0]!r}; allowed: {', '.join(PRODUCT_FIELDS)}"
+        )
+    return names
+
+
+def parse_sort(value: str) -> str:
+    """A whitelisted sort field; VAL_002 for any other."""
+    if value not in PRODUCT_SORT_FIELDS:
+        raise ValidationFailed.single(
+            "sort", ErrorCode.INVALID_FORMAT, f"cannot sort by {value!r}; allowed: {', '.join(PRODUCT_SORT_FIELDS)}"
+        )
+    return value

@@ -1,0 +1,41 @@
+"""The ids of the request being served: request id (Kong's or API Gateway's) and X-Ray trace id."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from storefront.observability import current_trace_id
+
+KONG_REQUEST_ID = "x-kong-request-id"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestMeta:
+    request_id: str
+    trace_id: str
+
+
+_current: ContextVar[RequestMeta] = ContextVar("storefront_request_meta", default=RequestMeta("", ""))
+
+
+def header(event: dict[str, Any], name: str) -> str | None:
+    """A request header by case-insensitive name (API Gateway keeps the client's spelling)."""
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def bind_request(event: dict[str, Any]) -> RequestMeta:
+    """Read the request's ids from the event and make them current for this invocation."""
+    request_id = header(event, KONG_REQUEST_ID) or (event.get("requestContext") or {}).get("requestId") or ""
+    meta = RequestMeta(request_id=str(request_id)[:128], trace_id=current_trace_id())
+    _current.set(meta)
+    return meta
+
+
+def current_meta() -> RequestMeta:
+    """The ids of the request being served."""
+    return _current.get()

@@ -1,0 +1,40 @@
+"""The API resolver every HTTP function starts from: validation on, every failure answered in the envelope."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from storefront.domain.errors import AppError, NotFound
+from storefront.http.envelope import failure
+from storefront.http.validation import from_pydantic
+from storefront.observability import logger
+
+PREFIX = "/KONGAPI/api/v1"
+
+
+def api_resolver() -> APIGatewayRestResolver:
+    """A REST resolver whose errors all come back in the contract's envelope."""
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(AppError)
+    def _app_error(error: AppError) -> Response[str]:
+        if error.code.value.startswith("SYS"):
+            logger.warning("request failed", extra={"error_code": error.code.value, "reason": error.message})
+        return failure(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response[str]:
+        return failure(from_pydantic(error.errors()))
+
+    @app.not_found
+    def _no_route(_: NotFoundError) -> Response[str]:
+        return failure(NotFound("Route not found"))
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response[str]:
+        logger.exception("unhandled error")
+        return failure(AppError())
+
+    return app

@@ -1,0 +1,26 @@
+"""Logger and Metrics: one instance each per container, configured by the POWERTOOLS_* variables.
+
+There is deliberately no Powertools Tracer here: it imports aws_xray_sdk and with it botocore (about
+150 ms of cold start measured on this code base) even when tracing is disabled. Functions run with
+X-Ray active tracing (template Globals), which records every invocation; the trace id reaches the
+envelope from the ``_X_AMZN_TRACE_ID`` variable that Lambda sets.
+"""
+
+from __future__ import annotations
+
+import os
+
+from aws_lambda_powertools import Logger, Metrics
+
+logger = Logger()
+metrics = Metrics()
+
+
+def current_trace_id() -> str:
+    """The X-Ray trace id of this invocation ("Root=..." of _X_AMZN_TRACE_ID), or "" when tracing is off."""
+    header = os.environ.get("_X_AMZN_TRACE_ID", "")
+    for part in header.split(";"):
+        key, _, value = part.partition("=")
+        if key == "Root":
+            return value
+    return ""
