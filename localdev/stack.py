@@ -16,12 +16,13 @@ from localdev.kong import KongConfig, load_kong
 from localdev.paths import ROOT, STATE, use_lambda_paths
 
 DEMO_TENANT = UUID("00000000-0000-4000-8000-000000000001")
+# Fixed ids, so the sample events in events/ can name a product that exists.
 DEMO_PRODUCTS = [
-    ("MUG-001", "Enamel camping mug", "Kitchen", "12.50", 120),
-    ("TEE-002", "Organic cotton t-shirt", "Apparel", "24.00", 80),
-    ("BAG-003", "Waxed canvas tote bag", "Accessories", "39.90", 45),
-    ("LMP-004", "Brass desk lamp", "Home", "89.00", 12),
-    ("NBK-005", "Dot-grid notebook A5", "Stationery", "9.75", 300),
+    (UUID("5a1d2c4e-0001-4000-8000-000000000001"), "MUG-001", "Enamel camping mug", "Kitchen", "12.50", 120),
+    (UUID("5a1d2c4e-0002-4000-8000-000000000002"), "TEE-002", "Organic cotton t-shirt", "Apparel", "24.00", 80),
+    (UUID("5a1d2c4e-0003-4000-8000-000000000003"), "BAG-003", "Waxed canvas tote bag", "Accessories", "39.90", 45),
+    (UUID("5a1d2c4e-0004-4000-8000-000000000004"), "LMP-004", "Brass desk lamp", "Home", "89.00", 12),
+    (UUID("5a1d2c4e-0005-4000-8000-000000000005"), "NBK-005", "Dot-grid notebook A5", "Stationery", "9.75", 300),
 ]
 
 
@@ -57,20 +58,23 @@ def migrate(database_url: str) -> None:
 def seed_demo_data() -> int:
     """Add the demo catalogue to the demo tenant when it has no products yet; returns how many were added."""
     use_lambda_paths()
+    from dataclasses import replace
+
     from storefront import bootstrap
     from storefront.application import products
     from storefront.application.queries import ProductQuery
-    from storefront.domain.identity import Principal, Role
     from storefront.domain.money import Money
-    from storefront.domain.products import ProductDetails
+    from storefront.domain.products import Product, ProductDetails
 
     ports = bootstrap.catalog()
     if products.list_products(ports, DEMO_TENANT, ProductQuery(limit=1)).total:
         return 0
-    seeder = Principal("seed", "seed", Role.ADMIN, DEMO_TENANT)
-    for sku, name, category, amount, stock in DEMO_PRODUCTS:
-        details = ProductDetails(sku=sku, name=name, price=Money(Decimal(amount), "EUR"), stock=stock, category=category)
-        products.create_product(ports, seeder, details)
+    now = ports.clock.now()
+    with ports.unit_of_work() as uow:
+        for product_id, sku, name, category, amount, stock in DEMO_PRODUCTS:
+            details = ProductDetails(sku=sku, name=name, price=Money(Decimal(amount), "EUR"), stock=stock, category=category)
+            uow.products.add(replace(Product.create(DEMO_TENANT, details, "seed", now), id=product_id))
+        uow.commit()
     return len(DEMO_PRODUCTS)
 
 

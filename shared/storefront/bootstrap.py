@@ -73,9 +73,23 @@ def cache_store() -> Cache:
     return RedisCache(client)
 
 
-@cache
+_provided: dict[str, Any] = {}
+
+
+def provide(**adapters: Any) -> None:
+    """Use these adapters instead of building them, e.g. ``provide(catalog=ports_with_fakes)`` in a test."""
+    reset()
+    _provided.update(adapters)
+
+
 def catalog() -> CatalogPorts:
     """The ports of the product use cases."""
+    provided: CatalogPorts | None = _provided.get("catalog")
+    return provided if provided is not None else _catalog()
+
+
+@cache
+def _catalog() -> CatalogPorts:
     from storefront.adapters.clock import SystemClock
     from storefront.adapters.db.unit_of_work import SqlUnitOfWork
 
@@ -88,9 +102,14 @@ def catalog() -> CatalogPorts:
     )
 
 
-@cache
 def token_verifier() -> TokenVerifier:
     """The access-token verifier of this container."""
+    provided: TokenVerifier | None = _provided.get("token_verifier")
+    return provided if provided is not None else _token_verifier()
+
+
+@cache
+def _token_verifier() -> TokenVerifier:
     from storefront.adapters.tokens import JwtTokens
 
     settings = load(TokenSettings)
@@ -102,6 +121,7 @@ def token_verifier() -> TokenVerifier:
 
 
 def reset() -> None:
-    """Forget every built adapter and every read setting (tests and the local gateway use this)."""
-    for builder in (engine, cache_store, catalog, token_verifier, load):
+    """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
+    _provided.clear()
+    for builder in (engine, cache_store, _catalog, _token_verifier, load):
         builder.cache_clear()

@@ -44,14 +44,12 @@ def lambda_entry(
     or unauthorised caller learns nothing about the input rules. The function's settings (``requires``,
     and the token secrets when it verifies tokens itself) are checked now, at cold start.
     """
-    gateway = load(GatewaySettings)
-    verifies_tokens = allow is not None and gateway.gateway_mode == "kong" and gateway.kong_verify_token
-    for settings_class in (*requires, *((TokenSettings,) if verifies_tokens else ())):
-        load(settings_class)
+    _check_settings(allow, requires)
 
     @metrics.log_metrics(capture_cold_start_metric=True)
     @logger.inject_lambda_context(clear_state=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        gateway = load(GatewaySettings)  # read once per container: load() caches it
         meta = bind_request(event)
         logger.set_correlation_id(meta.request_id)
         try:
@@ -66,6 +64,13 @@ def lambda_entry(
         return finish(app.resolve(event, context), event, meta, gateway)
 
     return handler
+
+
+def _check_settings(allow: tuple[Role, ...] | None, requires: tuple[type, ...]) -> None:
+    gateway = load(GatewaySettings)
+    verifies_tokens = allow is not None and gateway.gateway_mode == "kong" and gateway.kong_verify_token
+    for settings_class in (*requires, *((TokenSettings,) if verifies_tokens else ())):
+        load(settings_class)
 
 
 def _body_size(event: dict[str, Any]) -> int:

@@ -58,7 +58,14 @@ def reason_for(error: Mapping[str, Any]) -> str:
 
 def from_pydantic(errors: Iterable[Mapping[str, Any]]) -> ValidationFailed:
     """One ValidationFailed listing every pydantic error, most basic first (missing before format before range)."""
-    field_errors = [FieldError(field_name(e.get("loc", ())), code_for(str(e.get("type", ""))), reason_for(e)) for e in errors]
+    field_errors = [
+        FieldError(
+            "body" if e.get("type") in ("json_invalid", "json_type") else field_name(e.get("loc", ())),
+            code_for(str(e.get("type", ""))),
+            reason_for(e),
+        )
+        for e in errors
+    ]
     if not field_errors:
         field_errors = [FieldError("body", ErrorCode.INVALID_FORMAT, "is invalid")]
     order = [ErrorCode.REQUIRED, ErrorCode.INVALID_FORMAT, ErrorCode.OUT_OF_RANGE]

@@ -1,0 +1,125 @@
+"""Who is calling, in Kong mode and in API Gateway mode."""
+
+import base64
+import json
+import time
+from uuid import uuid4
+
+import pytest
+
+from storefront.config import GatewaySettings
+from storefront.domain.errors import Forbidden, TokenExpired, Unauthenticated
+from storefront.domain.identity import Role
+from storefront.http.identity import ADMINS, authenticate, bearer_token, principal_from_claims, require_role
+
+TENANT = str(uuid4())
+KONG = GatewaySettings(gateway_mode="kong")
+KONG_TRUSTING = GatewaySettings(gateway_mode="kong", kong_verify_token=False)
+APIGW = GatewaySettings(gateway_mode="apigw")
+
+
+def claims(**overrides):
+    values = {"sub": "u-1", "username": "ada", "role": "admin", "tenant_id": TENANT}
+    values.update(overrides)
+    return values
+
+
+def kong_event(token, consumer="c-1", anonymous=False, credential="storefront-web"):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if consumer:
+        headers.update({"X-Consumer-ID": consumer, "X-Consumer-Username": "storefront-web"})
+    if credential:
+        headers["X-Credential-Identifier"] = credential
+    if anonymous:
+        headers["X-Anonymous-Consumer"] = "true"
+    return {"headers": headers, "requestContext": {}}
+
+
+def test_kong_mode_reads_the_token_claims(tokens):
+    principal = authenticate(kong_event(tokens.issue("storefront-web", claims())), KONG, lambda: tokens)
+    assert (principal.user_id, principal.role, str(principal.tenant_id)) == ("u-1", Role.ADMIN, TENANT)
+    assert principal.consumer == "storefront-web"
+
+
+@pytest.mark.parametrize(
+    ("event_kwargs", "error"),
+    [
+        ({"consumer": None}, Unauthenticated),  # not through Kong's jwt plugin
+        ({"anonymous": True}, Unauthenticated),  # Kong could not authenticate it
+        ({"credential": "someone-else"}, Unauthenticated),  # token of another consumer key
+    ],
+)
+def test_kong_mode_refuses_what_kong_did_not_vouch_for(tokens, event_kwargs, error):
+    event = kong_event(tokens.issue("storefront-web", claims()), **event_kwargs)
+    with pytest.raises(error):
+        authenticate(event, KONG, lambda: tokens)
+
+
+@pytest.mark.parametrize("settings", [KONG, KONG_TRUSTING])
+def test_expired_and_forged_tokens_get_their_own_codes(tokens, settings):
+    expired = tokens.issue("storefront-web", claims(), lifetime_seconds=-120)
+    with pytest.raises(TokenExpired):
+        authenticate(kong_event(expired, anonymous=True), settings, lambda: tokens)
+    with pytest.raises(Unauthenticated):
+        authenticate(kong_event("a.b.c", anonymous=True), settings, lambda: tokens)
+
+
+def test_missing_token_is_unauthenticated(tokens):
+    with pytest.raises(Unauthenticated):
+        authenticate(kong_event(None), KONG, lambda: tokens)
+
+
+def test_kong_mode_without_verification_trusts_kong_and_needs_no_secrets():
+    payload = base64.urlsafe_b64encode(json.dumps(claims(iss="storefront-web")).encode()).decode().rstrip("=")
+    token = f"x.{payload}.unchecked-signature"
+
+    def no_verifier():
+        raise AssertionError("must not verify")
+
+    assert authenticate(kong_event(token), KONG_TRUSTING, no_verifier).user_id == "u-1"
+
+
+def test_apigw_mode_reads_the_authorizer_and_ignores_consumer_headers(tokens):
+    event = {
+        "headers": {"X-Consumer-ID": "spoofed", "X-Consumer-Username": "root"},
+        "requestContext": {"authorizer": {**claims(role="user"), "iss": "storefront-web"}},
+    }
+    principal = authenticate(event, APIGW, lambda: tokens)
+    assert (principal.role, principal.consumer) == (Role.USER, "storefront-web")
+
+
+@pytest.mark.parametrize(
+    ("authorizer", "error"),
+    [
+        ({}, Unauthenticated),
+        (claims(exp=str(int(time.time()) - 5)), TokenExpired),
+        (claims(role="root"), Unauthenticated),
+        (claims(tenant_id="not-a-uuid"), Unauthenticated),
+    ],
+)
+def test_apigw_mode_refusals(tokens, authorizer, error):
+    with pytest.raises(error):
+        authenticate({"headers": {}, "requestContext": {"authorizer": authorizer}}, APIGW, lambda: tokens)
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [("Bearer abc", "abc"), ("bearer  abc ", "abc"), ("Basic abc", None), ("Bearer", None), ("", None)],
+)
+def test_bearer_token(header, token):
+    assert bearer_token({"headers": {"authorization": header}}) == token
+
+
+@pytest.mark.parametrize("missing", ["sub", "role", "tenant_id"])
+def test_claims_must_name_user_role_and_tenant(missing):
+    values = claims()
+    del values[missing]
+    with pytest.raises(Unauthenticated):
+        principal_from_claims(values)
+
+
+def test_roles_are_checked():
+    user = principal_from_claims(claims(role="user"))
+    with pytest.raises(Forbidden):
+        require_role(user, *ADMINS)
+    assert require_role(principal_from_claims(claims()), *ADMINS).role == Role.ADMIN
