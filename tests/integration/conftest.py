@@ -1,0 +1,81 @@
+"""Real servers: SQLite files, PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379), required, never skipped.
+Oracle joins the same repository suite when ORACLE_DSN names one (a SQLAlchemy URL)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from localdev.stack import migrate
+from storefront.adapters.db.engine import build_engine
+from storefront.config import DatabaseSettings
+
+POSTGRES_URL = os.environ.get("STOREFRONT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("STOREFRONT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+ORACLE_DSN = os.environ.get("ORACLE_DSN")
+BACKENDS = ["sqlite", "postgresql", "oracle"]
+
+
+def database_settings(url: str) -> DatabaseSettings:
+    return DatabaseSettings(database_url=url, db_pool_max=5, db_pool_min=1)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('db'), 'storefront.db')}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A fresh schema in the test database, migrated; dropped afterwards."""
+    admin = create_engine(POSTGRES_URL)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("select 1"))
+    except OperationalError as error:
+        pytest.fail(f"PostgreSQL is required for the integration tests at {POSTGRES_URL}: {error.orig}")
+    schema = f"storefront_test_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    migrate(url)
+    yield url
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def oracle_url() -> str:
+    if not ORACLE_DSN:
+        pytest.skip("ORACLE_DSN is not set: no Oracle server on this machine (the Oracle dialect is checked by compiling)")
+    migrate(ORACLE_DSN)
+    return ORACLE_DSN
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """The same migrated schema on every backend."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    built = build_engine(url, database_settings(url))
+    yield built
+    built.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_client() -> Redis:
+    client = Redis.from_url(REDIS_URL, socket_timeout=2)
+    try:
+        client.ping()
+    except Exception as error:
+        pytest.fail(f"Redis is required for the integration tests at {REDIS_URL}: {error}")
+    return client

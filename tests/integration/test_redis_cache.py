@@ -1,0 +1,104 @@
+"""Cache-aside on a real Redis, and what happens when Redis dies in the middle of the work."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from redis import Redis
+from sqlalchemy import create_engine
+
+from localdev.stack import free_port
+from storefront.adapters.cache.redis_cache import RedisCache
+from storefront.adapters.clock import SystemClock
+from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+from storefront.application import products
+from storefront.application.ports import CatalogPorts
+from storefront.application.queries import ProductQuery
+from storefront.domain.identity import Principal, Role
+from tests.conftest import details
+
+
+def test_get_set_delete_and_expiry(redis_client):
+    cache = RedisCache(redis_client)
+    key = f"storefront:test:{uuid.uuid4()}"
+    assert cache.get(key) is None
+    cache.set(key, b"value", ttl_seconds=30)
+    assert cache.get(key) == b"value"
+    assert 0 < redis_client.ttl(key) <= 30
+    cache.delete(key)
+    assert cache.get(key) is None
+
+
+class RedisServer:
+    """A redis-server of this test's own, so it can be killed and restarted."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is required (apt-get install redis-server)")
+        self.binary = binary
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        client = Redis(port=self.port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except Exception:
+                time.sleep(0.05)
+        pytest.fail("redis-server did not start")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    yield server
+    if server.process is not None and server.process.poll() is None:
+        server.kill()
+
+
+def test_nothing_is_lost_and_reads_fall_back_when_redis_stops(redis_server, sqlite_url):
+    engine = create_engine(sqlite_url)
+    cache = RedisCache(Redis(port=redis_server.port, socket_timeout=0.2, socket_connect_timeout=0.2), retry_after_seconds=0.5)
+    ports = CatalogPorts(unit_of_work=lambda: SqlUnitOfWork(engine), cache=cache, clock=SystemClock())
+    admin = Principal("admin", "admin", Role.ADMIN, uuid.uuid4())
+
+    first = products.create_product(ports, admin, details(sku="A"))
+    assert products.get_product(ports, admin.tenant_id, first.id).cache_hit is False
+    assert products.get_product(ports, admin.tenant_id, first.id).cache_hit is True
+
+    redis_server.kill()
+
+    # Reads fall back to the database; writes go through and are kept.
+    assert products.get_product(ports, admin.tenant_id, first.id).product == first
+    second = products.create_product(ports, admin, details(sku="B"))
+    updated = products.update_product(ports, admin, first.id, {"stock": 42}, expected_version=1)
+    assert not cache.available
+    found = products.get_product(ports, admin.tenant_id, first.id)
+    assert (found.cache_hit, found.product.details.stock) == (False, 42)
+
+    redis_server.start()
+    time.sleep(0.6)  # the cache is retried after retry_after_seconds
+    assert products.get_product(ports, admin.tenant_id, first.id).product == updated
+    assert products.get_product(ports, admin.tenant_id, first.id).cache_hit is True
+
+    page = products.list_products(ports, admin.tenant_id, ProductQuery(sort="sku", order="asc"))
+    assert [p.id for p in page.items] == [first.id, second.id]
+    engine.dispose()

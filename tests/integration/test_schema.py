@@ -1,0 +1,129 @@
+"""The schema: migrations agree with the tables on every backend, and everything compiles for Oracle."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+import sqlglot
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import oracle
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from localdev.oracle_sql import oracle_upgrade_sql
+from localdev.paths import ROOT
+from storefront.adapters.db.tables import metadata
+from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+from storefront.application.queries import PRODUCT_SORT_FIELDS, ProductQuery
+from storefront.domain.errors import Conflict
+from storefront.domain.products import Product, ProductStatus
+from tests.conftest import details
+
+ORACLE_SQL = ROOT / "migrations" / "oracle" / "upgrade.sql"
+ORACLE_DIALECT = oracle.dialect()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migrations_build_exactly_the_tables_the_code_uses(request, backend):
+    engine = create_engine(request.getfixturevalue(f"{backend}_url"))
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": "ALEMBIC_VERSION"})
+        differences = compare_metadata(context, metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_migrations_go_down_and_up_again(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+
+    url = f"sqlite:///{Path(tmp_path, 'cycle.db')}"
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes.update(url=url, skip_logging=True)
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
+
+
+def oracle_statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split("\n/\n") if s.strip() and not s.strip().startswith("--")]
+
+
+def test_the_committed_oracle_ddl_is_fresh():
+    assert ORACLE_SQL.read_text() == oracle_upgrade_sql(), "run `make oracle-sql` and commit the result"
+
+
+def test_the_oracle_ddl_parses_and_follows_the_naming_rules():
+    statements = oracle_statements(ORACLE_SQL.read_text())
+    assert statements
+    for statement in statements:
+        sqlglot.parse_one(statement, read="oracle")
+    ddl = ORACLE_SQL.read_text()
+    constraints = re.findall(r'CONSTRAINT "([^"]+)"', ddl) + re.findall(r'CREATE (?:UNIQUE )?INDEX "([^"]+)"', ddl)
+    ours = [c for c in constraints if not c.startswith("ALEMBIC")]
+    assert ours and all(re.match(r"^(PK|UK|FK|CK|IX)_[A-Z0-9_]+$", c) for c in ours), ours
+    assert all(len(c) <= 128 for c in ours)
+    assert "DATE" not in re.findall(r"\b[A-Z]+\b", ddl), "timestamps must be TIMESTAMP WITH TIME ZONE"
+
+
+@pytest.mark.parametrize("table", sorted(metadata.tables))
+def test_every_table_compiles_for_oracle(table):
+    created = metadata.tables[table]
+    assert table == table.upper() and all(c.name == c.name.upper() for c in created.columns)
+    assert table not in {"USER", "ORDER", "ORDERS_"}  # reserved words must never need quoting
+    sqlglot.parse_one(str(CreateTable(created).compile(dialect=ORACLE_DIALECT)), read="oracle")
+    for index in created.indexes:
+        sqlglot.parse_one(str(CreateIndex(index).compile(dialect=ORACLE_DIALECT)), read="oracle")
+
+
+def repository_workout(engine: Engine) -> None:
+    """Every kind of statement the repositories issue."""
+    tenant = uuid4()
+    product = Product.create(tenant, details(), "tester", details_time())
+    with SqlUnitOfWork(engine) as uow:
+        uow.products.add(product)
+        uow.commit()
+    with pytest.raises(Conflict), SqlUnitOfWork(engine) as uow:
+        uow.products.add(Product.create(tenant, details(), "tester", details_time()))
+    with SqlUnitOfWork(engine) as uow:
+        uow.products.get(tenant, product.id)
+        for sort in PRODUCT_SORT_FIELDS:
+            uow.products.search(tenant, ProductQuery(sort=sort, order="asc", limit=5, offset=5))
+        uow.products.search(
+            tenant,
+            ProductQuery(
+                status=ProductStatus.ACTIVE, category="Kitchen", min_price=Decimal("1"), max_price=Decimal("9"), text="a%_"
+            ),
+        )
+        uow.products.update(product.delete("tester", details_time()), 1)
+        uow.commit()
+
+
+def details_time() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def test_every_repository_statement_compiles_for_oracle(sqlite_url):
+    engine = create_engine(sqlite_url)
+    captured: list[Any] = []
+
+    @event.listens_for(engine, "before_execute")
+    def _capture(conn: Any, clauseelement: Any, multiparams: Any, params: Any, execution_options: Any) -> None:
+        captured.append(clauseelement)
+
+    repository_workout(engine)
+    engine.dispose()
+    assert len(captured) >= 10
+    for statement in captured:
+        sql = str(statement.compile(dialect=ORACLE_DIALECT, compile_kwargs={"render_postcompile": True}))
+        assert '"PRODUCTS"' in sql
+        sqlglot.parse_one(sql, read="oracle")
+        assert "LIMIT" not in sql.upper().split(), "Oracle pages with OFFSET/FETCH"
