@@ -46,7 +46,7 @@ build: $(SAM_VENV)/.installed
 
 ## token: a signed local token, e.g. make token ROLE=admin [TENANT=<uuid>] [TTL=-60 for an expired one].
 token: $(VENV)/.local-installed
-	@$(BIN)/python -m localdev.token --role $(ROLE) --ttl $(TTL) $(if $(TENANT),--tenant $(TENANT))
+	@$(BIN)/python -m localdev.issue_token --role $(ROLE) --ttl $(TTL) $(if $(TENANT),--tenant $(TENANT))
 
 ## invoke: one function with an event file, e.g. make invoke FN=GetProductFunction EVENT=events/products/get_product.json
 invoke: $(VENV)/.local-installed

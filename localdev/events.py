@@ -28,7 +28,7 @@ class HttpRequest:
         return parse_qs(self.query, keep_blank_values=True)
 
 
-def _body(raw: bytes, headers: dict[str, str], force_base64: bool) -> tuple[str | None, bool]:
+def _body(raw: bytes, force_base64: bool) -> tuple[str | None, bool]:
     if not raw:
         return None, False
     if force_base64:
@@ -51,7 +51,7 @@ def rest_event(
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event, with the full requestContext."""
     query = request.query_map()
-    body, encoded = _body(request.body, headers, base64_body)
+    body, encoded = _body(request.body, base64_body)
     now = datetime.now(UTC)
     request_id = str(uuid.uuid4())
     context: dict[str, Any] = {

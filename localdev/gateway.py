@@ -85,14 +85,17 @@ class Gateway:
 
     # --- API Gateway ------------------------------------------------------------------------------
     def _through_api_gateway(self, request: HttpRequest) -> HttpResponse:
-        context: dict[str, Any] = {"requestId": "", "requestTime": datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")}
+        context: dict[str, Any] = {
+            "requestId": "",
+            "requestTime": datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        }
         match = self._match(request)
         if match is None:
             return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", context)
         function, resource, parameters = match
         if len(request.body) > API_GATEWAY_MAX_BODY:
             return self._gateway_response("REQUEST_TOO_LARGE", context)
-        headers = {k: v for k, v in request.headers}
+        headers = dict(request.headers)
         authorizer_context = None
         if not function.public and self.api.authorizer is not None:
             decision = self._authorize(request, resource)
@@ -130,7 +133,11 @@ class Gateway:
         except Exception:  # an authorizer that fails is AUTHORIZER_FAILURE, as in API Gateway
             return "AUTHORIZER_FAILURE"
         statement = result["policyDocument"]["Statement"][0]
-        return {"effect": statement["Effect"], "principalId": result.get("principalId", ""), "context": result.get("context") or {}}
+        return {
+            "effect": statement["Effect"],
+            "principalId": result.get("principalId", ""),
+            "context": result.get("context") or {},
+        }
 
     def _gateway_response(self, kind: str, context: dict[str, Any]) -> HttpResponse:
         response = self.api.responses.get(kind)
@@ -165,7 +172,9 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        request = HttpRequest(self.command, url.path, url.query, list(self.headers.items()), body, self.client_address[0])
+        request = HttpRequest(
+            self.command, url.path, url.query, list(self.headers.items()), body, self.client_address[0]
+        )
         response = self.gateway.handle(request)
         self.send_response(response.status)
         sent = {name.lower() for name, _ in response.headers}
@@ -179,7 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve  # noqa: N815 - the base class names them
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         if os.environ.get("GATEWAY_ACCESS_LOG", "1") != "0":
@@ -207,7 +216,8 @@ def main(argv: list[str] | None = None) -> None:
         api = read_api()
         server = serve(Gateway(api, load_kong(), args.mode), args.host, args.port)
         routes = sum(len(f.routes) for f in api.functions.values())
-        print(f"Storefront local gateway ({args.mode} mode): http://{args.host}:{args.port}/KONGAPI/api/v1 ({routes} routes)")
+        base = f"http://{args.host}:{args.port}/KONGAPI/api/v1"
+        print(f"Storefront local gateway ({args.mode} mode): {base} ({routes} routes)")
         print(f"  database {env['DATABASE_URL']}, redis {env['REDIS_URL']}")
         print("  get a token: make token ROLE=admin", flush=True)
         try:

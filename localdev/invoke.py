@@ -23,7 +23,7 @@ from localdev.template import read_api
 
 def fill_placeholders(text: str) -> str:
     """Replace each ``{{token:ROLE}}`` with a signed local token of that role in the demo tenant."""
-    from localdev.token import make_token
+    from localdev.issue_token import make_token
 
     def token(found: re.Match[str]) -> str:
         role = found.group(1)

@@ -16,7 +16,13 @@ import yaml
 
 from localdev.paths import KONG_CONFIG
 
-CONSUMER_HEADERS = ("x-consumer-id", "x-consumer-username", "x-consumer-custom-id", "x-credential-identifier", "x-anonymous-consumer")
+CONSUMER_HEADERS = (
+    "x-consumer-id",
+    "x-consumer-username",
+    "x-consumer-custom-id",
+    "x-credential-identifier",
+    "x-anonymous-consumer",
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,9 @@ class KongConfig:
     def route_for(self, method: str, path: str) -> KongRoute | None:
         """The route Kong would pick: regex routes by priority first, then the longest prefix."""
         matching = [r for r in self.routes if r.matches(method, path)]
-        regex = sorted((r for r in matching if any(p.startswith("~") for p in r.paths)), key=lambda r: -r.regex_priority)
+        regex = sorted(
+            (r for r in matching if any(p.startswith("~") for p in r.paths)), key=lambda r: -r.regex_priority
+        )
         prefix = sorted((r for r in matching if r not in regex), key=lambda r: -max(len(p) for p in r.paths))
         ordered = [r for r in regex if r.regex_priority >= 0] + prefix + [r for r in regex if r.regex_priority < 0]
         return ordered[0] if ordered else None
@@ -144,7 +152,12 @@ def _verify(token: str | None, config: dict[str, Any], kong: KongConfig) -> tupl
     if header.get("alg") != algorithm:
         return Rejection(403, {"message": "Invalid algorithm"})
     try:
-        jwt.decode(token, secret, algorithms=[algorithm], options={"verify_exp": False, "verify_iat": False, "verify_nbf": False})
+        jwt.decode(
+            token,
+            secret,
+            algorithms=[algorithm],
+            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
+        )
     except jwt.InvalidTokenError:
         return Rejection(401, {"message": "Invalid signature"})
     now = time.time()
@@ -186,7 +199,9 @@ def apply_plugins(
         anonymous = config.get("anonymous")
         if not anonymous:
             return outcome
-        consumer = kong.consumers.get(anonymous) or next((c for c in kong.consumers.values() if c.id == anonymous), None)
+        consumer = kong.consumers.get(anonymous) or next(
+            (c for c in kong.consumers.values() if c.id == anonymous), None
+        )
         if consumer is None:
             return Rejection(500, {"message": "anonymous consumer not found"})
         forwarded["x-anonymous-consumer"] = "true"

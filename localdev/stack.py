@@ -72,7 +72,9 @@ def seed_demo_data() -> int:
     now = ports.clock.now()
     with ports.unit_of_work() as uow:
         for product_id, sku, name, category, amount, stock in DEMO_PRODUCTS:
-            details = ProductDetails(sku=sku, name=name, price=Money(Decimal(amount), "EUR"), stock=stock, category=category)
+            details = ProductDetails(
+                sku=sku, name=name, price=Money(Decimal(amount), "EUR"), stock=stock, category=category
+            )
             uow.products.add(replace(Product.create(DEMO_TENANT, details, "seed", now), id=product_id))
         uow.commit()
     return len(DEMO_PRODUCTS)

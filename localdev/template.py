@@ -127,7 +127,9 @@ def read_api(template: dict[str, Any] | None = None) -> Api:
                     routes.append(Route(p["Method"].upper(), p["Path"]))
                     public = public or p.get("Auth", {}).get("Authorizer") == "NONE"
             env = {**_plain(globals_env), **_plain(properties.get("Environment", {}).get("Variables", {}))}
-            functions[logical_id] = Function(logical_id, properties["Handler"], _name(properties, logical_id), tuple(routes), env, public)
+            functions[logical_id] = Function(
+                logical_id, properties["Handler"], _name(properties, logical_id), tuple(routes), env, public
+            )
         elif resource["Type"] == "AWS::Serverless::Api":
             auth = properties.get("Auth", {})
             default = auth.get("DefaultAuthorizer")
@@ -142,8 +144,12 @@ def read_api(template: dict[str, Any] | None = None) -> Api:
                     validation=re.compile(expression) if expression else None,
                 )
             for kind, response in properties.get("GatewayResponses", {}).items():
-                headers = {k: v.strip("'") for k, v in response.get("ResponseParameters", {}).get("Headers", {}).items()}
+                headers = {
+                    k: v.strip("'") for k, v in response.get("ResponseParameters", {}).get("Headers", {}).items()
+                }
                 responses[kind] = GatewayResponse(
-                    int(response["StatusCode"]), headers, response.get("ResponseTemplates", {}).get("application/json", "")
+                    int(response["StatusCode"]),
+                    headers,
+                    response.get("ResponseTemplates", {}).get("application/json", ""),
                 )
     return Api(functions, authorizer, responses)

@@ -17,7 +17,11 @@ if config.config_file_name is not None and not config.attributes.get("skip_loggi
 
 
 def database_url() -> str:
-    url = context.get_x_argument(as_dictionary=True).get("url") or config.attributes.get("url") or os.environ.get("DATABASE_URL")
+    url = (
+        context.get_x_argument(as_dictionary=True).get("url")
+        or config.attributes.get("url")
+        or os.environ.get("DATABASE_URL")
+    )
     if not url:
         raise SystemExit("Set DATABASE_URL or pass -x url=<sqlalchemy url>")
     return str(url)

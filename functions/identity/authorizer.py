@@ -46,7 +46,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         principal = principal_from_claims(claims)
     except AppError as refused:
         logger.info("token refused", extra={"error_code": refused.code.value, "reason": refused.message})
-        return policy("anonymous", "Deny", resource, {"error_code": refused.code.value, "error_message": refused.message})
+        return policy(
+            "anonymous", "Deny", resource, {"error_code": refused.code.value, "error_message": refused.message}
+        )
     return policy(
         principal.user_id,
         "Allow",

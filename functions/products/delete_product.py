@@ -13,8 +13,8 @@ from storefront.config import CacheSettings, DatabaseSettings
 from storefront.domain.identity import Principal
 from storefront.http.conditional import expected_version
 from storefront.http.entry import lambda_entry
-from storefront.http.identity import ADMINS, current_principal
 from storefront.http.envelope import no_content
+from storefront.http.identity import ADMINS, current_principal
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()

@@ -13,8 +13,8 @@ from storefront.config import CacheSettings, DatabaseSettings
 from storefront.domain.identity import Principal
 from storefront.http.conditional import etag, matches_none
 from storefront.http.entry import lambda_entry
-from storefront.http.identity import READERS, current_principal
 from storefront.http.envelope import not_modified, ok
+from storefront.http.identity import READERS, current_principal
 from storefront.http.products import parse_fields, present
 from storefront.http.resolver import PREFIX, api_resolver
 

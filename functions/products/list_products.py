@@ -14,8 +14,8 @@ from storefront.config import CacheSettings, DatabaseSettings
 from storefront.domain.identity import Principal
 from storefront.domain.products import CATEGORY_MAX, ProductStatus
 from storefront.http.entry import lambda_entry
-from storefront.http.identity import READERS, current_principal
 from storefront.http.envelope import ok
+from storefront.http.identity import READERS, current_principal
 from storefront.http.products import parse_fields, parse_sort, present
 from storefront.http.resolver import PREFIX, api_resolver
 

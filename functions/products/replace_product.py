@@ -13,8 +13,8 @@ from storefront.config import CacheSettings, DatabaseSettings
 from storefront.domain.identity import Principal
 from storefront.http.conditional import etag, expected_version
 from storefront.http.entry import lambda_entry
-from storefront.http.identity import ADMINS, current_principal
 from storefront.http.envelope import ok
+from storefront.http.identity import ADMINS, current_principal
 from storefront.http.products import ProductIn, present
 from storefront.http.resolver import PREFIX, api_resolver
 

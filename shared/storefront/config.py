@@ -7,12 +7,13 @@ its first request.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Literal, TypeVar
 from uuid import UUID
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 DEFAULT_TENANT_ID = UUID("00000000-0000-4000-8000-000000000001")
 
@@ -91,3 +92,7 @@ def load(settings_class: type[S]) -> S:
             for e in error.errors()
         )
         raise ConfigurationError(f"{settings_class.__name__} is invalid: {problems}") from None
+    except SettingsError as error:  # a variable that should hold JSON does not
+        field = re.search(r'field "(\w+)"', str(error))
+        name = field.group(1).upper() if field else "a variable"
+        raise ConfigurationError(f"{settings_class.__name__} is invalid: {name}: must be valid JSON") from None

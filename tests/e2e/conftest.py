@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from localdev.issue_token import make_token
 from localdev.paths import ROOT
 from localdev.stack import DEMO_TENANT, free_port
-from localdev.token import make_token
 
 PREFIX = "/KONGAPI/api/v1"
 
@@ -44,7 +44,15 @@ class Client:
     def __init__(self, port: int) -> None:
         self.port = port
 
-    def call(self, method: str, path: str, *, token: str | None = None, body: Any = None, headers: dict[str, str] | None = None) -> Reply:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         sent = dict(headers or {})
         if token:
@@ -52,7 +60,12 @@ class Client:
         payload = body if isinstance(body, bytes | str) or body is None else json.dumps(body)
         if payload is not None:
             sent.setdefault("Content-Type", "application/json")
-        connection.request(method, PREFIX + path if not path.startswith("/KONGAPI") and path.startswith("/") else path, body=payload, headers=sent)
+        connection.request(
+            method,
+            PREFIX + path if not path.startswith("/KONGAPI") and path.startswith("/") else path,
+            body=payload,
+            headers=sent,
+        )
         response = connection.getresponse()
         reply = Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
         connection.close()
@@ -87,7 +100,11 @@ def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     env.update(DATABASE_URL=f"sqlite:///{folder / 'e2e.db'}", PORT=str(port), GATEWAY_ACCESS_LOG="0")
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "localdev.gateway", "--mode", mode], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "localdev.gateway", "--mode", mode],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait(port, process, log)

@@ -8,7 +8,13 @@ import pytest
 
 from tests.e2e.conftest import token
 
-NEW = {"sku": "E2E-1", "name": "Espresso cup", "price": {"amount": "7.50", "currency": "EUR"}, "stock": 10, "category": "Kitchen"}
+NEW = {
+    "sku": "E2E-1",
+    "name": "Espresso cup",
+    "price": {"amount": "7.50", "currency": "EUR"},
+    "stock": 10,
+    "category": "Kitchen",
+}
 
 
 def new_product(client, **changes):
@@ -22,11 +28,13 @@ def test_the_readme_tour(gateway):
     _, client = gateway
     admin = token("admin")
     created = client.call("POST", "/products", token=admin, body={**NEW, "sku": "TOUR-1"})
-    assert created.status == 201 and created.headers["location"].endswith(created.json["data"]["id"])
+    assert created.status == 201
+    assert created.headers["location"].endswith(created.json["data"]["id"])
     product_id = created.json["data"]["id"]
 
     listed = client.call("GET", "/products?limit=2&sort=price&order=desc", token=admin)
-    assert listed.status == 200 and listed.json["meta"]["pagination"]["limit"] == 2
+    assert listed.status == 200
+    assert listed.json["meta"]["pagination"]["limit"] == 2
 
     first = client.call("GET", f"/products/{product_id}", token=admin)
     assert (first.status, first.headers["etag"], first.headers["x-cache"]) == (200, '"v1"', "MISS")
@@ -34,9 +42,13 @@ def test_the_readme_tour(gateway):
     unchanged = client.call("GET", f"/products/{product_id}", token=admin, headers={"If-None-Match": '"v1"'})
     assert (unchanged.status, unchanged.raw) == (304, b"")
 
-    patched = client.call("PATCH", f"/products/{product_id}", token=admin, body={"stock": 8}, headers={"If-Match": '"v1"'})
+    patched = client.call(
+        "PATCH", f"/products/{product_id}", token=admin, body={"stock": 8}, headers={"If-Match": '"v1"'}
+    )
     assert (patched.status, patched.json["data"]["stock"], patched.headers["etag"]) == (200, 8, '"v2"')
-    stale = client.call("PATCH", f"/products/{product_id}", token=admin, body={"stock": 1}, headers={"If-Match": '"v1"'})
+    stale = client.call(
+        "PATCH", f"/products/{product_id}", token=admin, body={"stock": 1}, headers={"If-Match": '"v1"'}
+    )
     assert (stale.status, stale.code) == (409, "BIZ_002")
     fresh = client.call("GET", f"/products/{product_id}", token=admin)
     assert (fresh.headers["x-cache"], fresh.json["data"]["stock"]) == ("MISS", 8)
@@ -76,7 +88,8 @@ def test_without_valid_credentials_it_is_401(gateway, credentials, code):
     _, client = gateway
     reply = client.call("GET", "/products", **credentials)
     assert (reply.status, reply.code) == (401, code)
-    assert reply.json["success"] is False and reply.json["status_code"] == 401
+    assert reply.json["success"] is False
+    assert reply.json["status_code"] == 401
 
 
 def test_another_tenant_sees_none_of_it(gateway):
@@ -92,7 +105,13 @@ def test_another_tenant_sees_none_of_it(gateway):
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "code"),
     [
-        ("POST", "/products", {"name": "x", "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1}, 400, "VAL_001"),
+        (
+            "POST",
+            "/products",
+            {"name": "x", "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1},
+            400,
+            "VAL_001",
+        ),
         ("POST", "/products", "{broken json", 400, "VAL_001"),
         ("POST", "/products", {**NEW, "price": {"amount": "1.00", "currency": "euros"}}, 422, "VAL_002"),
         ("POST", "/products", {**NEW, "price": {"amount": "-3.00", "currency": "EUR"}}, 422, "VAL_003"),
@@ -109,7 +128,8 @@ def test_every_error_case_answers_with_its_code(gateway, method, path, body, sta
     _, client = gateway
     reply = client.call(method, path, token=token("admin"), body=body)
     assert (reply.status, reply.code) == (status, code), reply.json
-    assert reply.json["status_code"] == status and reply.json["error"]["request_id"]
+    assert reply.json["status_code"] == status
+    assert reply.json["error"]["request_id"]
 
 
 def test_stale_body_version_conflicts(gateway):
@@ -124,16 +144,22 @@ def test_stale_body_version_conflicts(gateway):
 def test_big_responses_are_gzipped_and_headers_are_secure(gateway):
     _, client = gateway
     reply = client.call("GET", "/products?limit=100", token=token(), headers={"Accept-Encoding": "gzip"})
-    assert reply.headers["content-encoding"] == "gzip" and reply.json["success"] is True
+    assert reply.headers["content-encoding"] == "gzip"
+    assert reply.json["success"] is True
     assert reply.headers["x-content-type-options"] == "nosniff"
-    assert "strict-transport-security" in reply.headers and "content-security-policy" in reply.headers
+    assert "strict-transport-security" in reply.headers
+    assert "content-security-policy" in reply.headers
     assert reply.headers["x-request-id"] == reply.json["meta"]["request_id"]
 
 
 def test_filters_and_field_selection(gateway):
     _, client = gateway
-    product = new_product(client, name="Zebra-striped teapot", category="Teaware", price={"amount": "88.00", "currency": "EUR"})
-    reply = client.call("GET", "/products?q=zebra&category=Teaware&min_price=80&max_price=90&fields=id,name", token=token())
+    product = new_product(
+        client, name="Zebra-striped teapot", category="Teaware", price={"amount": "88.00", "currency": "EUR"}
+    )
+    reply = client.call(
+        "GET", "/products?q=zebra&category=Teaware&min_price=80&max_price=90&fields=id,name", token=token()
+    )
     assert reply.json["data"] == [{"id": product["id"], "name": "Zebra-striped teapot"}]
 
 

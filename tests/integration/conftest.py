@@ -24,7 +24,7 @@ BACKENDS = ["sqlite", "postgresql", "oracle"]
 
 
 def database_settings(url: str) -> DatabaseSettings:
-    return DatabaseSettings(database_url=url, db_pool_max=5, db_pool_min=1)  # type: ignore[arg-type]
+    return DatabaseSettings(database_url=url, db_pool_max=5, db_pool_min=1)
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +57,9 @@ def postgresql_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def oracle_url() -> str:
     if not ORACLE_DSN:
-        pytest.skip("ORACLE_DSN is not set: no Oracle server on this machine (the Oracle dialect is checked by compiling)")
+        pytest.skip(
+            "ORACLE_DSN is not set: no Oracle server on this machine (the Oracle dialect is checked by compiling)"
+        )
     migrate(ORACLE_DSN)
     return ORACLE_DSN
 

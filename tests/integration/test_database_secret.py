@@ -21,7 +21,13 @@ def aws(monkeypatch):
 
 
 def test_secret_to_oracle_url(aws):
-    secret = {"username": "app", "password": "p@ss/word", "host": "db.internal", "port": 1522, "service_name": "FREEPDB1"}
+    secret = {
+        "username": "app",
+        "password": "p@ss/word",
+        "host": "db.internal",
+        "port": 1522,
+        "service_name": "FREEPDB1",
+    }
     arn = aws.create_secret(Name="storefront/db", SecretString=json.dumps(secret))["ARN"]
     url = bootstrap.url_from_secret(bootstrap.read_secret(arn))
     assert url.drivername == "oracle+oracledb"
@@ -30,6 +36,8 @@ def test_secret_to_oracle_url(aws):
 
 
 def test_a_secret_with_dbname_and_default_port(aws):
-    arn = aws.create_secret(Name="db2", SecretString=json.dumps({"username": "a", "password": "b", "host": "h", "dbname": "ORCL"}))["ARN"]
+    arn = aws.create_secret(
+        Name="db2", SecretString=json.dumps({"username": "a", "password": "b", "host": "h", "dbname": "ORCL"})
+    )["ARN"]
     url = bootstrap.url_from_secret(bootstrap.read_secret(arn))
     assert (url.port, url.query["service_name"]) == (1521, "ORCL")

@@ -76,9 +76,14 @@ def test_without_commit_nothing_is_kept(engine):
 def test_an_error_inside_the_unit_rolls_back(engine):
     tenant = uuid4()
     product = Product.create(tenant, details(), "tester", T0)
-    with pytest.raises(RuntimeError), SqlUnitOfWork(engine) as uow:
-        uow.products.add(product)
-        raise RuntimeError("boom")
+
+    def add_then_fail() -> None:
+        with SqlUnitOfWork(engine) as uow:
+            uow.products.add(product)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        add_then_fail()
     assert get(engine, tenant, product.id) is None
 
 
@@ -104,7 +109,8 @@ def test_two_writers_of_the_same_version_cannot_both_win(engine):
         uow_a.commit()
         assert uow_b.products.update(second, 1) is False
     found = get(engine, tenant, product.id)
-    assert found is not None and found.details.stock == 1
+    assert found is not None
+    assert found.details.stock == 1
 
 
 def test_soft_deleted_products_are_gone_but_kept(engine):
@@ -122,7 +128,9 @@ def test_soft_deleted_products_are_gone_but_kept(engine):
 def test_filters(engine):
     tenant = uuid4()
     cheap = stored(engine, tenant, 1, price=Money(Decimal("5.00"), "EUR"), category="Kitchen")
-    mid = stored(engine, tenant, 2, price=Money(Decimal("50.00"), "EUR"), category="Garden", status=ProductStatus.INACTIVE)
+    mid = stored(
+        engine, tenant, 2, price=Money(Decimal("50.00"), "EUR"), category="Garden", status=ProductStatus.INACTIVE
+    )
     dear = stored(engine, tenant, 3, price=Money(Decimal("500.00"), "EUR"), category="Kitchen")
 
     def ids(**query: object) -> list[UUID]:
@@ -150,9 +158,7 @@ def test_text_search_treats_wildcards_literally(engine):
 @pytest.mark.parametrize("order", ["asc", "desc"])
 def test_sorting_and_paging(engine, sort, order):
     tenant = uuid4()
-    made = [
-        stored(engine, tenant, n, price=Money(Decimal(f"{10 - n}.00"), "EUR"), stock=n * 3 % 5) for n in range(5)
-    ]
+    made = [stored(engine, tenant, n, price=Money(Decimal(f"{10 - n}.00"), "EUR"), stock=n * 3 % 5) for n in range(5)]
     key = {
         "created_at": lambda p: p.created_at,
         "updated_at": lambda p: p.updated_at,

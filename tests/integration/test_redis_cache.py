@@ -76,7 +76,9 @@ def redis_server() -> Iterator[RedisServer]:
 
 def test_nothing_is_lost_and_reads_fall_back_when_redis_stops(redis_server, sqlite_url):
     engine = create_engine(sqlite_url)
-    cache = RedisCache(Redis(port=redis_server.port, socket_timeout=0.2, socket_connect_timeout=0.2), retry_after_seconds=0.5)
+    cache = RedisCache(
+        Redis(port=redis_server.port, socket_timeout=0.2, socket_connect_timeout=0.2), retry_after_seconds=0.5
+    )
     ports = CatalogPorts(unit_of_work=lambda: SqlUnitOfWork(engine), cache=cache, clock=SystemClock())
     admin = Principal("admin", "admin", Role.ADMIN, uuid.uuid4())
 

@@ -67,7 +67,8 @@ def test_the_oracle_ddl_parses_and_follows_the_naming_rules():
     ddl = ORACLE_SQL.read_text()
     constraints = re.findall(r'CONSTRAINT "([^"]+)"', ddl) + re.findall(r'CREATE (?:UNIQUE )?INDEX "([^"]+)"', ddl)
     ours = [c for c in constraints if not c.startswith("ALEMBIC")]
-    assert ours and all(re.match(r"^(PK|UK|FK|CK|IX)_[A-Z0-9_]+$", c) for c in ours), ours
+    assert ours
+    assert all(re.match(r"^(PK|UK|FK|CK|IX)_[A-Z0-9_]+$", c) for c in ours), ours
     assert all(len(c) <= 128 for c in ours)
     assert "DATE" not in re.findall(r"\b[A-Z]+\b", ddl), "timestamps must be TIMESTAMP WITH TIME ZONE"
 
@@ -75,7 +76,8 @@ def test_the_oracle_ddl_parses_and_follows_the_naming_rules():
 @pytest.mark.parametrize("table", sorted(metadata.tables))
 def test_every_table_compiles_for_oracle(table):
     created = metadata.tables[table]
-    assert table == table.upper() and all(c.name == c.name.upper() for c in created.columns)
+    assert table == table.upper()
+    assert all(c.name == c.name.upper() for c in created.columns)
     assert table not in {"USER", "ORDER", "ORDERS_"}  # reserved words must never need quoting
     sqlglot.parse_one(str(CreateTable(created).compile(dialect=ORACLE_DIALECT)), read="oracle")
     for index in created.indexes:
@@ -98,7 +100,11 @@ def repository_workout(engine: Engine) -> None:
         uow.products.search(
             tenant,
             ProductQuery(
-                status=ProductStatus.ACTIVE, category="Kitchen", min_price=Decimal("1"), max_price=Decimal("9"), text="a%_"
+                status=ProductStatus.ACTIVE,
+                category="Kitchen",
+                min_price=Decimal("1"),
+                max_price=Decimal("9"),
+                text="a%_",
             ),
         )
         uow.products.update(product.delete("tester", details_time()), 1)

@@ -109,7 +109,15 @@ def test_if_none_match(header, current, hit):
 
 @pytest.mark.parametrize(
     ("if_match", "body_version", "expected"),
-    [(None, None, None), (None, 4, 4), ('"v7"', None, 7), ('"v7"', 4, 7), ('W/"v2"', None, 2), ("*", None, None), ("", 3, 3)],
+    [
+        (None, None, None),
+        (None, 4, 4),
+        ('"v7"', None, 7),
+        ('"v7"', 4, 7),
+        ('W/"v2"', None, 2),
+        ("*", None, None),
+        ("", 3, 3),
+    ],
 )
 def test_expected_version_prefers_if_match(if_match, body_version, expected):
     assert expected_version(if_match, body_version) == expected
@@ -138,7 +146,8 @@ def test_fields_selection(value, selected):
 def test_unknown_fields_are_refused(value):
     with pytest.raises(ValidationFailed) as raised:
         parse_fields(value)
-    assert raised.value.details is not None and raised.value.details["field"] == "fields"
+    assert raised.value.details is not None
+    assert raised.value.details["field"] == "fields"
 
 
 @pytest.mark.parametrize("value", ["name", "price", "created_at"])

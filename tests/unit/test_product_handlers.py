@@ -58,11 +58,14 @@ def test_create_answers_201_with_location_etag_and_the_envelope(fake):
 
 def test_the_envelope_carries_ids_and_security_headers(fake):
     status, headers, body = call(LIST, event("products/list_products.json"))
-    assert status == 200 and body["success"] is True and body["status_code"] == 200
+    assert status == 200
+    assert body["success"] is True
+    assert body["status_code"] == 200
     assert body["meta"]["request_id"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
     assert headers["X-Request-ID"] == ["c6af9ac6-7b61-11e6-9a41-93e8deadbeef"]
     assert headers["X-Content-Type-Options"] == ["nosniff"]
-    assert "Strict-Transport-Security" in headers and "Content-Security-Policy" in headers
+    assert "Strict-Transport-Security" in headers
+    assert "Content-Security-Policy" in headers
     assert body["meta"]["pagination"] == {"limit": 2, "offset": 0, "total": 0, "has_next": False, "has_prev": False}
 
 
@@ -70,7 +73,8 @@ def test_kong_request_id_wins(fake):
     evt = event("products/list_products.json")
     set_header(evt, "X-Kong-Request-ID", "kong-42")
     _, headers, body = call(LIST, evt)
-    assert headers["X-Request-ID"] == ["kong-42"] and body["meta"]["request_id"] == "kong-42"
+    assert headers["X-Request-ID"] == ["kong-42"]
+    assert body["meta"]["request_id"] == "kong-42"
 
 
 def test_get_sets_etag_and_x_cache_and_answers_304(fake):
@@ -103,9 +107,13 @@ def test_put_with_if_match_then_stale_if_match_conflicts(fake):
 
 def test_patch_with_body_version(fake):
     product, _ = created(fake)
-    status, _, body = call(PATCH, with_id("products/update_product.json", product["id"], body={"stock": 7, "version": 1}))
+    status, _, body = call(
+        PATCH, with_id("products/update_product.json", product["id"], body={"stock": 7, "version": 1})
+    )
     assert (status, body["data"]["stock"], body["data"]["name"]) == (200, 7, "Stoneware cup")
-    status, _, body = call(PATCH, with_id("products/update_product.json", product["id"], body={"stock": 8, "version": 1}))
+    status, _, body = call(
+        PATCH, with_id("products/update_product.json", product["id"], body={"stock": 8, "version": 1})
+    )
     assert (status, body["error"]["code"]) == (409, "BIZ_002")
 
 
@@ -130,15 +138,60 @@ def test_users_may_not_write(fake, handler):
     [
         ("{not json", 400, "VAL_001", "body"),
         ({"name": "x", "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1}, 400, "VAL_001", "sku"),
-        ({"sku": "A", "name": "x", "price": {"amount": "1.00", "currency": "EUR"}, "stock": "many"}, 422, "VAL_002", "stock"),
-        ({"sku": "A", "name": "x", "price": {"amount": 1.5, "currency": "EUR"}, "stock": 1}, 422, "VAL_002", "price.amount"),
-        ({"sku": "A", "name": "x", "price": {"amount": "1.00", "currency": "euro"}, "stock": 1}, 422, "VAL_002", "price.currency"),
-        ({"sku": "A", "name": "x", "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1, "status": "gone"}, 422, "VAL_002", "status"),
-        ({"sku": "A", "name": "x", "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1, "owner": "me"}, 422, "VAL_002", "owner"),
-        ({"sku": "A", "name": "x", "price": {"amount": "-5", "currency": "EUR"}, "stock": 1}, 422, "VAL_003", "price.amount"),
-        ({"sku": "A", "name": "x", "price": {"amount": "1.005", "currency": "EUR"}, "stock": 1}, 422, "VAL_003", "price.amount"),
-        ({"sku": "A", "name": "x" * 201, "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1}, 422, "VAL_003", "name"),
-        ({"sku": "A", "name": "x", "price": {"amount": "1.00", "currency": "EUR"}, "stock": -1}, 422, "VAL_003", "stock"),
+        (
+            {"sku": "A", "name": "x", "price": {"amount": "1.00", "currency": "EUR"}, "stock": "many"},
+            422,
+            "VAL_002",
+            "stock",
+        ),
+        (
+            {"sku": "A", "name": "x", "price": {"amount": 1.5, "currency": "EUR"}, "stock": 1},
+            422,
+            "VAL_002",
+            "price.amount",
+        ),
+        (
+            {"sku": "A", "name": "x", "price": {"amount": "1.00", "currency": "euro"}, "stock": 1},
+            422,
+            "VAL_002",
+            "price.currency",
+        ),
+        (
+            {"sku": "A", "name": "x", "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1, "status": "gone"},
+            422,
+            "VAL_002",
+            "status",
+        ),
+        (
+            {"sku": "A", "name": "x", "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1, "owner": "me"},
+            422,
+            "VAL_002",
+            "owner",
+        ),
+        (
+            {"sku": "A", "name": "x", "price": {"amount": "-5", "currency": "EUR"}, "stock": 1},
+            422,
+            "VAL_003",
+            "price.amount",
+        ),
+        (
+            {"sku": "A", "name": "x", "price": {"amount": "1.005", "currency": "EUR"}, "stock": 1},
+            422,
+            "VAL_003",
+            "price.amount",
+        ),
+        (
+            {"sku": "A", "name": "x" * 201, "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1},
+            422,
+            "VAL_003",
+            "name",
+        ),
+        (
+            {"sku": "A", "name": "x", "price": {"amount": "1.00", "currency": "EUR"}, "stock": -1},
+            422,
+            "VAL_003",
+            "stock",
+        ),
         ([1, 2], 422, "VAL_002", "body"),
     ],
 )
@@ -163,7 +216,14 @@ def test_bad_bodies_get_their_contract_code(fake, body, status, code, field):
     ],
 )
 def test_bad_queries_get_their_contract_code(fake, query, code, field):
-    status, _, body = call(LIST, event("products/list_products.json", queryStringParameters=query, multiValueQueryStringParameters={k: [v] for k, v in query.items()}))
+    status, _, body = call(
+        LIST,
+        event(
+            "products/list_products.json",
+            queryStringParameters=query,
+            multiValueQueryStringParameters={k: [v] for k, v in query.items()},
+        ),
+    )
     assert (status, body["error"]["code"], body["error"]["details"]["field"]) == (422, code, field)
 
 
@@ -181,11 +241,15 @@ def test_an_oversize_body_is_413(fake):
 
 def test_large_responses_are_gzipped_when_accepted(fake):
     for n in range(6):
-        created(fake, body={"sku": f"S-{n}", "name": f"Item {n}", "price": {"amount": "2.00", "currency": "EUR"}, "stock": 1})
+        created(
+            fake,
+            body={"sku": f"S-{n}", "name": f"Item {n}", "price": {"amount": "2.00", "currency": "EUR"}, "stock": 1},
+        )
     evt = event("products/list_products.json", queryStringParameters=None, multiValueQueryStringParameters=None)
     set_header(evt, "Accept-Encoding", "gzip, deflate")
     result = load_handler(LIST)(evt, LambdaContext("t"))
-    assert result["isBase64Encoded"] is True and result["multiValueHeaders"]["Content-Encoding"] == ["gzip"]
+    assert result["isBase64Encoded"] is True
+    assert result["multiValueHeaders"]["Content-Encoding"] == ["gzip"]
     body = json.loads(gzip.decompress(base64.b64decode(result["body"])))
     assert len(body["data"]) == 6
 

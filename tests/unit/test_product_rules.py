@@ -61,9 +61,11 @@ def test_revise_and_delete_move_the_version_and_audit_fields(tenant, catalog):
     revised = created.revise(details(name="Kettle"), "bob", catalog.clock.now())
     deleted = revised.delete("carol", catalog.clock.now())
     assert (created.version, revised.version, deleted.version) == (1, 2, 3)
-    assert revised.created_by == "alice" and revised.updated_by == "bob"
+    assert revised.created_by == "alice"
+    assert revised.updated_by == "bob"
     assert revised.updated_at > created.updated_at
-    assert deleted.deleted_at == catalog.clock.now() and deleted.updated_by == "carol"
+    assert deleted.deleted_at == catalog.clock.now()
+    assert deleted.updated_by == "carol"
 
 
 @pytest.mark.parametrize(

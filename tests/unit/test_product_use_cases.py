@@ -56,7 +56,8 @@ def test_an_unreadable_cache_entry_is_refreshed_from_the_database(catalog, admin
     created = products.create_product(catalog.ports, admin, details())
     catalog.cache.entries[products.cache_key(admin.tenant_id, created.id)] = b"{not json"
     found = products.get_product(catalog.ports, admin.tenant_id, created.id)
-    assert found.product == created and not found.cache_hit
+    assert found.product == created
+    assert not found.cache_hit
 
 
 def test_replace_with_the_current_version_moves_it_and_invalidates_the_cache(catalog, admin):
@@ -83,7 +84,8 @@ def test_a_stale_version_conflicts_and_changes_nothing(catalog, admin):
 def test_update_keeps_fields_not_sent_and_checks_the_rules(catalog, admin):
     created = products.create_product(catalog.ports, admin, details())
     updated = products.update_product(catalog.ports, admin, created.id, {"stock": 0}, expected_version=None)
-    assert updated.details.name == created.details.name and updated.details.stock == 0
+    assert updated.details.name == created.details.name
+    assert updated.details.stock == 0
     with pytest.raises(ValidationFailed):
         products.update_product(catalog.ports, admin, created.id, {"name": ""}, expected_version=None)
 
@@ -111,7 +113,9 @@ def test_delete_is_soft_and_the_product_then_is_gone(catalog, admin):
 def test_list_pages_report_where_they_stand(catalog, admin):
     for n in range(5):
         products.create_product(catalog.ports, admin, details(sku=f"S{n}", name=f"Item {n}"))
-    page = products.list_products(catalog.ports, admin.tenant_id, ProductQuery(limit=2, offset=2, sort="name", order="asc"))
+    page = products.list_products(
+        catalog.ports, admin.tenant_id, ProductQuery(limit=2, offset=2, sort="name", order="asc")
+    )
     assert [p.details.name for p in page.items] == ["Item 2", "Item 3"]
     assert (page.total, page.has_prev, page.has_next) == (5, True, True)
 

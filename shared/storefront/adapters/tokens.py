@@ -17,7 +17,9 @@ REQUIRED_CLAIMS = ("iss", "sub", "iat", "exp")
 class JwtTokens:
     """Verifies and issues access tokens; the algorithm is pinned so a token cannot choose it."""
 
-    def __init__(self, secrets: Mapping[str, str], *, leeway_seconds: int = 30, max_lifetime_seconds: int = 3600) -> None:
+    def __init__(
+        self, secrets: Mapping[str, str], *, leeway_seconds: int = 30, max_lifetime_seconds: int = 3600
+    ) -> None:
         self._secrets = dict(secrets)
         self._leeway = leeway_seconds
         self._max_lifetime = max_lifetime_seconds
@@ -44,7 +46,9 @@ class JwtTokens:
             raise Unauthenticated("Token lifetime exceeds the allowed maximum")
         return claims
 
-    def issue(self, issuer: str, claims: Mapping[str, Any], *, lifetime_seconds: int = 3600, now: float | None = None) -> str:
+    def issue(
+        self, issuer: str, claims: Mapping[str, Any], *, lifetime_seconds: int = 3600, now: float | None = None
+    ) -> str:
         """A signed token for ``issuer`` carrying ``claims`` plus iat/exp."""
         if lifetime_seconds > self._max_lifetime:
             raise ValueError(f"lifetime must be at most {self._max_lifetime} seconds")

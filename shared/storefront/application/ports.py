@@ -30,7 +30,8 @@ class ProductRepository(Protocol):
 class UnitOfWork(Protocol):
     """A transaction: rolls back on exit unless ``commit`` was called."""
 
-    products: ProductRepository
+    @property
+    def products(self) -> ProductRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from collections.abc import Callable
 from uuid import UUID
 
 from storefront.application.ports import CatalogPorts, UnitOfWork
@@ -16,7 +15,6 @@ from storefront.domain.errors import Conflict, NotFound
 from storefront.domain.identity import Principal
 from storefront.domain.money import Money
 from storefront.domain.products import Product, ProductDetails, ProductStatus
-
 
 Change = Callable[[Product, datetime], Product]
 
@@ -71,7 +69,9 @@ def replace_product(
     expected_version: int | None,
 ) -> Product:
     """Replace every client field of a product (BIZ_002 when ``expected_version`` is stale)."""
-    return _write(ports, principal, product_id, expected_version, lambda p, now: p.revise(details, principal.user_id, now))
+    return _write(
+        ports, principal, product_id, expected_version, lambda p, now: p.revise(details, principal.user_id, now)
+    )
 
 
 def update_product(
@@ -96,7 +96,9 @@ def delete_product(ports: CatalogPorts, principal: Principal, product_id: UUID, 
     _write(ports, principal, product_id, expected_version, lambda p, now: p.delete(principal.user_id, now))
 
 
-def _write(ports: CatalogPorts, principal: Principal, product_id: UUID, expected_version: int | None, change: Change) -> Product:
+def _write(
+    ports: CatalogPorts, principal: Principal, product_id: UUID, expected_version: int | None, change: Change
+) -> Product:
     with ports.unit_of_work() as uow:
         current = _require(uow, principal.tenant_id, product_id)
         if expected_version is not None and expected_version != current.version:

@@ -19,7 +19,7 @@ class ErrorCode(StrEnum):
     INVALID_FORMAT = "VAL_002"
     OUT_OF_RANGE = "VAL_003"
     UNAUTHENTICATED = "AUTH_001"
-    TOKEN_EXPIRED = "AUTH_002"
+    TOKEN_EXPIRED = "AUTH_002"  # noqa: S105 - an error code, not a secret
     FORBIDDEN = "AUTH_003"
     NOT_FOUND = "BIZ_001"
     CONFLICT = "BIZ_002"

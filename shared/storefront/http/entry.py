@@ -90,7 +90,9 @@ def _error_response(error: AppError) -> dict[str, Any]:
     }
 
 
-def finish(response: dict[str, Any], event: dict[str, Any], meta: RequestMeta, gateway: GatewaySettings) -> dict[str, Any]:
+def finish(
+    response: dict[str, Any], event: dict[str, Any], meta: RequestMeta, gateway: GatewaySettings
+) -> dict[str, Any]:
     """Add the headers every response carries and gzip a large body the client accepts compressed."""
     headers: dict[str, list[str]] = {k: list(v) for k, v in (response.get("multiValueHeaders") or {}).items()}
     for name, value in (response.pop("headers", None) or {}).items():

@@ -39,7 +39,9 @@ def pagination(page: Page[Any]) -> dict[str, Any]:
     }
 
 
-def ok(data: Any, status: int = 200, *, headers: dict[str, str] | None = None, page: Page[Any] | None = None) -> Response[str]:
+def ok(
+    data: Any, status: int = 200, *, headers: dict[str, str] | None = None, page: Page[Any] | None = None
+) -> Response[str]:
     """A success envelope around ``data``."""
     body = {
         "success": True,

@@ -60,7 +60,9 @@ def _required(claims: Mapping[str, Any], name: str) -> str:
     return str(value)
 
 
-def authenticate(event: Mapping[str, Any], gateway: GatewaySettings, verifier: Callable[[], TokenVerifier]) -> Principal:
+def authenticate(
+    event: Mapping[str, Any], gateway: GatewaySettings, verifier: Callable[[], TokenVerifier]
+) -> Principal:
     """The authenticated caller of ``event``; Unauthenticated or TokenExpired when there is none."""
     if gateway.gateway_mode == "apigw":
         authorizer = (event.get("requestContext") or {}).get("authorizer") or {}

@@ -17,7 +17,8 @@ class RequestMeta:
     trace_id: str
 
 
-_current: ContextVar[RequestMeta] = ContextVar("storefront_request_meta", default=RequestMeta("", ""))
+_current: ContextVar[RequestMeta | None] = ContextVar("storefront_request_meta", default=None)
+_NONE = RequestMeta("", "")
 
 
 def header(event: dict[str, Any], name: str) -> str | None:
@@ -38,4 +39,4 @@ def bind_request(event: dict[str, Any]) -> RequestMeta:
 
 def current_meta() -> RequestMeta:
     """The ids of the request being served."""
-    return _current.get()
+    return _current.get() or _NONE

@@ -42,7 +42,9 @@ class RedisCache:
             return getattr(self._client, operation)(*args, **kwargs)
         except RedisError as error:
             self._down_until = time.monotonic() + self._retry_after
-            logger.warning("cache unavailable; reading from the database", extra={"operation": operation, "error": str(error)})
+            logger.warning(
+                "cache unavailable; reading from the database", extra={"operation": operation, "error": str(error)}
+            )
             return None
 
 

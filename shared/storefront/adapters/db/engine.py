@@ -56,7 +56,7 @@ def _oracle_engine(url: URL, settings: DatabaseSettings) -> Engine:
     params = oracle_pool_params(url, settings)
     if params.get("purity") == "SELF":
         params["purity"] = oracledb.PURITY_SELF
-    pool = oracledb.create_pool(getmode=oracledb.POOLGETMODE_TIMEDWAIT, **params)
+    pool = oracledb.create_pool(getmode=oracledb.POOL_GETMODE_TIMEDWAIT, **params)
     engine = create_engine("oracle+oracledb://", creator=pool.acquire, poolclass=NullPool)
 
     @event.listens_for(engine, "connect")

@@ -7,18 +7,37 @@ from contextlib import contextmanager
 
 from sqlalchemy import exc as sa_exc
 
-from storefront.domain.errors import AppError, Conflict, ServiceUnavailable, Timeout, ValidationFailed, ErrorCode
+from storefront.domain.errors import AppError, Conflict, ErrorCode, ServiceUnavailable, Timeout, ValidationFailed
 from storefront.observability import logger
 
 # Oracle (ORA-/DPY-), PostgreSQL (SQLSTATE) and SQLite (extended result names) codes by what they mean.
 UNIQUE_VIOLATION = frozenset({"ORA-00001", "23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
-LOCK_TIMEOUT = frozenset({"ORA-00054", "ORA-30006", "ORA-04021", "DPY-4024", "55P03", "57014", "SQLITE_BUSY", "SQLITE_LOCKED"})
+LOCK_TIMEOUT = frozenset(
+    {"ORA-00054", "ORA-30006", "ORA-04021", "DPY-4024", "55P03", "57014", "SQLITE_BUSY", "SQLITE_LOCKED"}
+)
 VALUE_TOO_LARGE = frozenset({"ORA-12899", "ORA-01438", "22001", "22003"})
 CONNECTION_LOST = frozenset(
     {
-        "ORA-03113", "ORA-03114", "ORA-03135", "ORA-12170", "ORA-12514", "ORA-12541", "ORA-12543",
-        "DPY-4011", "DPY-6005", "DPY-4005", "DPY-6000", "DPY-6001", "08000", "08001", "08003", "08004", "08006",
-        "57P01", "57P03", "SQLITE_CANTOPEN",
+        "ORA-03113",
+        "ORA-03114",
+        "ORA-03135",
+        "ORA-12170",
+        "ORA-12514",
+        "ORA-12541",
+        "ORA-12543",
+        "DPY-4011",
+        "DPY-6005",
+        "DPY-4005",
+        "DPY-6000",
+        "DPY-6001",
+        "08000",
+        "08001",
+        "08003",
+        "08004",
+        "08006",
+        "57P01",
+        "57P03",
+        "SQLITE_CANTOPEN",
     }
 )
 
@@ -61,7 +80,11 @@ def translated_errors() -> Iterator[None]:
         translated = translate(error)
         logger.warning(
             "database error",
-            extra={"driver_code": driver_code(error), "error_code": translated.code.value, "driver_error": str(error.orig)},
+            extra={
+                "driver_code": driver_code(error),
+                "error_code": translated.code.value,
+                "driver_error": str(error.orig),
+            },
         )
         raise translated from error
     except sa_exc.TimeoutError as error:  # the connection pool had no connection to give in time

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, ColumnElement, Select, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, insert, select, update
 
-from storefront.application.queries import ProductQuery
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.tables import PRODUCTS
+from storefront.application.queries import ProductQuery
 from storefront.domain.money import Money
 from storefront.domain.products import Product, ProductDetails, ProductStatus
 

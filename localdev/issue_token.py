@@ -1,4 +1,4 @@
-"""Print a signed local access token: python -m localdev.token --role admin [--tenant UUID] [--ttl 3600]."""
+"""Print a signed local access token: python -m localdev.issue_token --role admin [--tenant UUID] [--ttl 3600]."""
 
 from __future__ import annotations
 

@@ -1,0 +1,101 @@
+"""template.yaml, functions/, events/ and kong/kong.yml describe the same system."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from localdev.kong import load_kong
+from localdev.paths import ROOT
+from localdev.template import load_template, read_api
+
+API = read_api()
+KONG = load_kong()
+HTTP_FUNCTIONS = {k: f for k, f in API.functions.items() if f.routes}
+
+
+def handler_file(handler: str) -> Path:
+    module = handler.rpartition(".")[0]
+    return ROOT / "functions" / (module.replace(".", "/") + ".py")
+
+
+@pytest.mark.parametrize("function", API.functions.values(), ids=lambda f: f.logical_id)
+def test_every_function_has_its_module_and_an_event(function):
+    module = handler_file(function.handler)
+    assert module.is_file(), f"{function.logical_id}: no {module}"
+    name = function.handler.rpartition(".")[2]
+    assert re.search(rf"^({name} = |def {name}\()", module.read_text(), re.M), f"{module} has no {name}"
+    event = ROOT / "events" / module.parent.name / f"{module.stem}.json"
+    assert event.is_file(), f"{function.logical_id}: no sample event {event}"
+
+
+def test_every_module_is_a_function():
+    modules = {p for p in (ROOT / "functions").rglob("*.py") if p.name != "__init__.py"}
+    assert modules == {handler_file(f.handler) for f in API.functions.values()}
+
+
+def test_every_event_belongs_to_a_function():
+    events = {p.relative_to(ROOT / "events").with_suffix("") for p in (ROOT / "events").rglob("*.json")}
+    expected = {handler_file(f.handler).relative_to(ROOT / "functions").with_suffix("") for f in API.functions.values()}
+    assert events == expected
+
+
+@pytest.mark.parametrize("function", HTTP_FUNCTIONS.values(), ids=lambda f: f.logical_id)
+def test_every_route_has_a_kong_route_to_the_same_function(function):
+    for route in function.routes:
+        example = re.sub(r"\{\w+\}", "00000000-0000-4000-8000-000000000000", route.path)
+        kong_route = KONG.route_for(route.method, example)
+        assert kong_route is not None, f"{route.method} {route.path} has no Kong route"
+        assert kong_route.plugins["aws-lambda"]["function_name"] == function.function_name
+        assert ("jwt" in kong_route.plugins) is (not function.public), (
+            f"{kong_route.name}: jwt plugin exactly on protected routes"
+        )
+
+
+def test_every_kong_lambda_route_names_a_template_function():
+    names = {f.function_name for f in API.functions.values()}
+    for route in KONG.routes:
+        if "aws-lambda" in route.plugins:
+            assert route.plugins["aws-lambda"]["function_name"] in names, route.name
+            assert route.plugins["aws-lambda"].get("awsgateway_compatible") is True
+
+
+def test_kong_jwt_plugins_hand_failures_to_the_function():
+    for route in KONG.routes:
+        if "jwt" in route.plugins:
+            config = route.plugins["jwt"]
+            assert config["anonymous"] in KONG.consumers
+            assert not KONG.consumers[config["anonymous"]].secrets
+            assert config["key_claim_name"] == "iss"
+            assert "exp" in config["claims_to_verify"]
+            assert config["maximum_expiration"] <= 3600
+
+
+def test_the_template_routes_are_unique_and_under_the_public_prefix():
+    seen = set()
+    for function in HTTP_FUNCTIONS.values():
+        for route in function.routes:
+            assert route.path.startswith("/KONGAPI/api/v1/")
+            assert (route.method, route.path) not in seen
+            seen.add((route.method, route.path))
+
+
+def test_protected_functions_declare_the_roles_the_contract_gives():
+    writers = {"POST", "PUT", "PATCH", "DELETE"}
+    for function in HTTP_FUNCTIONS.values():
+        source = handler_file(function.handler).read_text()
+        allow = re.search(r"lambda_entry\(app, allow=(\w+)", source)
+        assert allow is not None, function.logical_id
+        if "/products" in function.routes[0].path:
+            expected = "ADMINS" if function.routes[0].method in writers else "READERS"
+            assert allow.group(1) == expected, function.logical_id
+
+
+def test_globals_carry_runtime_tracing_and_layers():
+    function_globals = load_template()["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.11"
+    assert function_globals["Architectures"] == ["arm64"]
+    assert function_globals["Tracing"] == "Active"
+    assert len(function_globals["Layers"]) == 2
