@@ -63,21 +63,26 @@ oracle-sql: $(VENV)/.local-installed
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .local .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
 
+# Installs report on stderr, so `TOKEN=$$(make -s token)` captures only the token even on a first run.
 $(VENV)/.created:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (the Lambda runtime)"'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	touch $@
+	@echo "creating $(VENV)" >&2
+	@$(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/python -m pip install -q --upgrade pip >&2
+	@touch $@
 
 $(VENV)/.local-installed: $(VENV)/.created requirements/local.txt layers/deps/requirements.txt
-	$(BIN)/pip install -q -r requirements/local.txt
-	touch $@
+	@echo "installing requirements/local.txt" >&2
+	@$(BIN)/pip install -q -r requirements/local.txt >&2
+	@touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.local-installed requirements/dev.txt
-	$(BIN)/pip install -q -r requirements/dev.txt
-	touch $@
+	@echo "installing requirements/dev.txt" >&2
+	@$(BIN)/pip install -q -r requirements/dev.txt >&2
+	@touch $@
 
 $(SAM_VENV)/.installed: requirements/sam.txt
-	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install -q -r requirements/sam.txt
-	touch $@
+	@echo "installing requirements/sam.txt into $(SAM_VENV)" >&2
+	@$(PYTHON) -m venv $(SAM_VENV) >&2
+	@$(SAM_VENV)/bin/pip install -q -r requirements/sam.txt >&2
+	@touch $@

@@ -48,12 +48,13 @@ def rest_event(
     stage: str = "dev",
     authorizer: dict[str, Any] | None = None,
     base64_body: bool = False,
+    request_id: str | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event, with the full requestContext."""
     query = request.query_map()
     body, encoded = _body(request.body, base64_body)
     now = datetime.now(UTC)
-    request_id = str(uuid.uuid4())
+    request_id = request_id or str(uuid.uuid4())
     context: dict[str, Any] = {
         "accountId": "123456789012",
         "apiId": "local",

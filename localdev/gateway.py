@@ -15,6 +15,7 @@ import json
 import os
 import re
 import threading
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,7 +87,7 @@ class Gateway:
     # --- API Gateway ------------------------------------------------------------------------------
     def _through_api_gateway(self, request: HttpRequest) -> HttpResponse:
         context: dict[str, Any] = {
-            "requestId": "",
+            "requestId": str(uuid.uuid4()),
             "requestTime": datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
         }
         match = self._match(request)
@@ -104,8 +105,9 @@ class Gateway:
             if decision.get("effect") != "Allow":
                 return self._gateway_response("ACCESS_DENIED", {**context, "authorizer": decision["context"]})
             authorizer_context = {**decision["context"], "principalId": decision["principalId"]}
-        event = rest_event(request, resource, parameters, headers, authorizer=authorizer_context)
-        context["requestId"] = event["requestContext"]["requestId"]
+        event = rest_event(
+            request, resource, parameters, headers, authorizer=authorizer_context, request_id=context["requestId"]
+        )
         return self._invoke(function, event, lambda: self._gateway_response("DEFAULT_5XX", context))
 
     def _match(self, request: HttpRequest) -> tuple[Function, str, dict[str, str]] | None:

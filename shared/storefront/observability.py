@@ -1,7 +1,8 @@
 """Logger and Metrics: one instance each per container, configured by the POWERTOOLS_* variables.
 
-There is deliberately no Powertools Tracer here: it imports aws_xray_sdk and with it botocore (about
-150 ms of cold start measured on this code base) even when tracing is disabled. Functions run with
+There is deliberately no Powertools Tracer here: it imports aws_xray_sdk and with it botocore even
+when tracing is disabled (measured here with -X importtime: this module took 583 ms to import with a
+Tracer and 67 ms without). Functions run with
 X-Ray active tracing (template Globals), which records every invocation; the trace id reaches the
 envelope from the ``_X_AMZN_TRACE_ID`` variable that Lambda sets.
 """

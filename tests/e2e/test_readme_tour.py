@@ -1,0 +1,44 @@
+"""The README's five-minute tour, run literally (only the port differs) against the local gateway."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from localdev.paths import ROOT
+
+
+def tour_script() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Five-minute tour", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert len(blocks) == 1, "the tour is one sh block"
+    return blocks[0]
+
+
+def test_the_readme_tour_works_as_written(gateway):
+    _, client = gateway
+    script = tour_script().replace("127.0.0.1:3000", f"127.0.0.1:{client.port}")
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    expected_in_order = [
+        '"sku":"TEA-001"',  # the list, cheapest first
+        'ETag: "v1"',
+        "X-Cache: MISS",
+        "304",
+        '"version":2',
+        '"code":"BIZ_002"',
+        "204",
+        '"code":"BIZ_001"',
+        '"code":"AUTH_003"',
+        '"code":"AUTH_001"',
+        '"code":"AUTH_002"',
+    ]
+    position = 0
+    for text in expected_in_order:
+        found = out.find(text, position)
+        assert found >= 0, f"{text!r} missing after position {position} in:\n{out}"
+        position = found + len(text)
