@@ -15,7 +15,9 @@ import json
 import os
 import re
 import threading
+import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -155,15 +157,13 @@ class Gateway:
         body = re.sub(r"\$(context(?:\.\w+)+)", substitute, response.template)
         return HttpResponse(response.status, list(response.headers.items()), body.encode())
 
-    def _invoke(self, function: Function, event: dict[str, Any], on_error: Any) -> HttpResponse:
+    def _invoke(self, function: Function, event: dict[str, Any], on_error: Callable[[], HttpResponse]) -> HttpResponse:
+        """The handler's answer; a handler that raises is the gateway's 5xx, as in AWS (the trace is printed)."""
         try:
             return from_lambda(invoke(function.handler, function.function_name, event))
         except Exception:
-            import traceback
-
             traceback.print_exc()
-            response: HttpResponse = on_error()
-            return response
+            return on_error()
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -9,11 +9,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from storefront import bootstrap
 from storefront.application import products
 from storefront.config import CacheSettings, DatabaseSettings
-from storefront.domain.identity import Principal
 from storefront.http.conditional import etag
+from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
-from storefront.http.identity import ADMINS, current_principal
+from storefront.http.identity import ADMINS
 from storefront.http.products import ProductIn, present
 from storefront.http.resolver import PREFIX, api_resolver
 
@@ -23,9 +23,9 @@ app = api_resolver()
 @app.post(f"{PREFIX}/products")
 def create_product(
     body: Annotated[ProductIn, Body()],
-    principal: Annotated[Principal, Depends(current_principal)],
+    ctx: Annotated[RequestContext, Depends(request_context)],
 ) -> Response[str]:
-    product = products.create_product(bootstrap.catalog(), principal, body.to_details())
+    product = products.create_product(bootstrap.catalog(), ctx.principal, body.to_details())
     headers = {
         "ETag": etag(product.version),
         "Location": f"{PREFIX}/products/{product.id}",

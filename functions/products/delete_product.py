@@ -10,11 +10,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from storefront import bootstrap
 from storefront.application import products
 from storefront.config import CacheSettings, DatabaseSettings
-from storefront.domain.identity import Principal
 from storefront.http.conditional import expected_version
+from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import no_content
-from storefront.http.identity import ADMINS, current_principal
+from storefront.http.identity import ADMINS
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
@@ -23,10 +23,10 @@ app = api_resolver()
 @app.delete(f"{PREFIX}/products/<product_id>")
 def delete_product(
     product_id: UUID,
-    principal: Annotated[Principal, Depends(current_principal)],
+    ctx: Annotated[RequestContext, Depends(request_context)],
     if_match: Annotated[str | None, Header(alias="if-match")] = None,
 ) -> Response[str]:
-    products.delete_product(bootstrap.catalog(), principal, product_id, expected_version(if_match, None))
+    products.delete_product(bootstrap.catalog(), ctx.principal, product_id, expected_version(if_match, None))
     return no_content({"Cache-Control": "no-store"})
 
 

@@ -10,11 +10,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from storefront import bootstrap
 from storefront.application import products
 from storefront.config import CacheSettings, DatabaseSettings
-from storefront.domain.identity import Principal
 from storefront.http.conditional import etag, matches_none
+from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import not_modified, ok
-from storefront.http.identity import READERS, current_principal
+from storefront.http.identity import READERS
 from storefront.http.products import parse_fields, present
 from storefront.http.resolver import PREFIX, api_resolver
 
@@ -24,12 +24,12 @@ app = api_resolver()
 @app.get(f"{PREFIX}/products/<product_id>")
 def get_product(
     product_id: UUID,
-    principal: Annotated[Principal, Depends(current_principal)],
+    ctx: Annotated[RequestContext, Depends(request_context)],
     fields: str | None = None,
     if_none_match: Annotated[str | None, Header(alias="if-none-match")] = None,
 ) -> Response[str]:
     selected = parse_fields(fields)
-    found = products.get_product(bootstrap.catalog(), principal.tenant_id, product_id)
+    found = products.get_product(bootstrap.catalog(), ctx.tenant_id, product_id)
     headers = {
         "ETag": etag(found.product.version),
         "Cache-Control": "private, no-cache",

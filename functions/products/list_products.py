@@ -11,11 +11,11 @@ from storefront import bootstrap
 from storefront.application import products
 from storefront.application.queries import ProductQuery
 from storefront.config import CacheSettings, DatabaseSettings
-from storefront.domain.identity import Principal
 from storefront.domain.products import CATEGORY_MAX, ProductStatus
+from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
-from storefront.http.identity import READERS, current_principal
+from storefront.http.identity import READERS
 from storefront.http.products import parse_fields, parse_sort, present
 from storefront.http.resolver import PREFIX, api_resolver
 
@@ -24,7 +24,7 @@ app = api_resolver()
 
 @app.get(f"{PREFIX}/products")
 def list_products(
-    principal: Annotated[Principal, Depends(current_principal)],
+    ctx: Annotated[RequestContext, Depends(request_context)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
     sort: str = "created_at",
@@ -38,7 +38,7 @@ def list_products(
 ) -> Response[str]:
     selected = parse_fields(fields)
     query = ProductQuery(limit, offset, parse_sort(sort), order, status, category, min_price, max_price, q)
-    page = products.list_products(bootstrap.catalog(), principal.tenant_id, query)
+    page = products.list_products(bootstrap.catalog(), ctx.tenant_id, query)
     return ok([present(p, selected) for p in page.items], page=page, headers={"Cache-Control": "private, no-cache"})
 
 

@@ -10,11 +10,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from storefront import bootstrap
 from storefront.application import products
 from storefront.config import CacheSettings, DatabaseSettings
-from storefront.domain.identity import Principal
 from storefront.http.conditional import etag, expected_version
+from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
-from storefront.http.identity import ADMINS, current_principal
+from storefront.http.identity import ADMINS
 from storefront.http.products import ProductIn, present
 from storefront.http.resolver import PREFIX, api_resolver
 
@@ -25,11 +25,11 @@ app = api_resolver()
 def replace_product(
     product_id: UUID,
     body: Annotated[ProductIn, Body()],
-    principal: Annotated[Principal, Depends(current_principal)],
+    ctx: Annotated[RequestContext, Depends(request_context)],
     if_match: Annotated[str | None, Header(alias="if-match")] = None,
 ) -> Response[str]:
     version = expected_version(if_match, body.version)
-    product = products.replace_product(bootstrap.catalog(), principal, product_id, body.to_details(), version)
+    product = products.replace_product(bootstrap.catalog(), ctx.principal, product_id, body.to_details(), version)
     return ok(present(product), headers={"ETag": etag(product.version), "Cache-Control": "no-store"})
 
 

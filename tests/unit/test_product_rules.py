@@ -24,6 +24,7 @@ from tests.conftest import details
         ({"price": Money(Decimal("1.999"), "EUR")}, "price.amount", ErrorCode.OUT_OF_RANGE),
         ({"price": Money(Decimal("10000000000.00"), "EUR")}, "price.amount", ErrorCode.OUT_OF_RANGE),
         ({"stock": -1}, "stock", ErrorCode.OUT_OF_RANGE),
+        ({"stock": 2_147_483_648}, "stock", ErrorCode.OUT_OF_RANGE),
         ({"category": ""}, "category", ErrorCode.OUT_OF_RANGE),
         ({"category": "c" * 101}, "category", ErrorCode.OUT_OF_RANGE),
     ],
@@ -42,7 +43,7 @@ def test_a_broken_rule_names_its_field(overrides, field, code):
         {},
         {"sku": "x" * 64, "name": "n" * 200, "description": "d" * 4000, "category": "c" * 100},
         {"price": Money(Decimal("0.01"), "EUR"), "stock": 0, "description": "", "category": None},
-        {"price": Money(Decimal("9999999999.99"), "USD")},
+        {"price": Money(Decimal("9999999999.99"), "USD"), "stock": 2_147_483_647},
     ],
 )
 def test_valid_details_pass(overrides):

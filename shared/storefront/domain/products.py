@@ -16,6 +16,7 @@ NAME_MAX = 200
 DESCRIPTION_MAX = 4000
 CATEGORY_MAX = 100
 PRICE_MAX = Decimal("9999999999.99")
+STOCK_MAX = 2_147_483_647  # fits a 32-bit INTEGER column on every backend
 
 
 class ProductStatus(StrEnum):
@@ -63,7 +64,7 @@ def _check(d: ProductDetails) -> list[FieldError | None]:
         _length("name", d.name.strip(), 1, NAME_MAX),
         _length("description", d.description, 0, DESCRIPTION_MAX),
         price_error,
-        FieldError("stock", ErrorCode.OUT_OF_RANGE, "must be 0 or more") if d.stock < 0 else None,
+        None if 0 <= d.stock <= STOCK_MAX else FieldError("stock", ErrorCode.OUT_OF_RANGE, f"must be 0 to {STOCK_MAX}"),
         _length("category", d.category, 1, CATEGORY_MAX) if d.category is not None else None,
     ]
 

@@ -16,8 +16,9 @@ from storefront import bootstrap
 from storefront.config import GatewaySettings, TokenSettings, load
 from storefront.domain.errors import AppError, PayloadTooLarge
 from storefront.domain.identity import Role
+from storefront.http.context import PRINCIPAL
 from storefront.http.envelope import error_body
-from storefront.http.identity import PRINCIPAL, authenticate, require_role
+from storefront.http.identity import authenticate, require_role
 from storefront.http.request_meta import RequestMeta, bind_request, header
 from storefront.http.status import status_for
 from storefront.observability import logger, metrics

@@ -16,8 +16,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
-from aws_lambda_powertools.event_handler import Request
-
 from storefront.application.ports import TokenVerifier
 from storefront.config import GatewaySettings
 from storefront.domain.errors import Forbidden, TokenExpired, Unauthenticated
@@ -32,7 +30,7 @@ ANONYMOUS = "x-anonymous-consumer"
 
 def bearer_token(event: Mapping[str, Any]) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header, if any."""
-    value = header(dict(event), "authorization")
+    value = header(event, "authorization")
     if not value:
         return None
     scheme, _, token = value.strip().partition(" ")
@@ -76,8 +74,8 @@ def authenticate(
     token = bearer_token(event)
     if token is None:
         raise Unauthenticated("Missing bearer token")
-    consumer_id = header(dict(event), CONSUMER_ID)
-    vouched = bool(consumer_id) and header(dict(event), ANONYMOUS) != "true"
+    consumer_id = header(event, CONSUMER_ID)
+    vouched = bool(consumer_id) and header(event, ANONYMOUS) != "true"
     if gateway.kong_verify_token:
         claims = verifier().verify(token)  # also tells an expired token from a forged one
     else:
@@ -86,10 +84,10 @@ def authenticate(
             raise TokenExpired()
     if not vouched:
         raise Unauthenticated("The gateway did not authenticate this request")
-    credential = header(dict(event), CREDENTIAL)
+    credential = header(event, CREDENTIAL)
     if credential and credential != claims.get("iss"):
         raise Unauthenticated("Token issuer does not match the gateway credential")
-    return principal_from_claims(claims, header(dict(event), CONSUMER_USERNAME) or "")
+    return principal_from_claims(claims, header(event, CONSUMER_USERNAME) or "")
 
 
 def _unverified_claims(token: str) -> dict[str, Any]:
@@ -108,15 +106,6 @@ def require_role(principal: Principal, *roles: Role) -> Principal:
     """The principal when it has one of ``roles``; Forbidden (AUTH_003) otherwise."""
     if principal.role not in roles:
         raise Forbidden(f"This action needs the {' or '.join(r.value for r in roles)} role")
-    return principal
-
-
-PRINCIPAL = "principal"
-
-
-def current_principal(request: Request) -> Principal:
-    """Route dependency: the caller the entry point authenticated for this invocation."""
-    principal: Principal = request.context[PRINCIPAL]
     return principal
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ _current: ContextVar[RequestMeta | None] = ContextVar("storefront_request_meta",
 _NONE = RequestMeta("", "")
 
 
-def header(event: dict[str, Any], name: str) -> str | None:
+def header(event: Mapping[str, Any], name: str) -> str | None:
     """A request header by case-insensitive name (API Gateway keeps the client's spelling)."""
     for key, value in (event.get("headers") or {}).items():
         if key.lower() == name:
