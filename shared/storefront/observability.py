@@ -14,7 +14,8 @@ import os
 from aws_lambda_powertools import Logger, Metrics
 
 logger = Logger()
-metrics = Metrics()
+# Without a namespace Powertools refuses to flush, and a refused flush would fail the request.
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "Storefront")
 
 
 def current_trace_id() -> str:
