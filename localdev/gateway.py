@@ -108,7 +108,13 @@ class Gateway:
                 return self._gateway_response("ACCESS_DENIED", {**context, "authorizer": decision["context"]})
             authorizer_context = {**decision["context"], "principalId": decision["principalId"]}
         event = rest_event(
-            request, resource, parameters, headers, authorizer=authorizer_context, request_id=context["requestId"]
+            request,
+            resource,
+            parameters,
+            headers,
+            authorizer=authorizer_context,
+            request_id=context["requestId"],
+            base64_body="*/*" in self.api.binary_media_types,
         )
         return self._invoke(function, event, lambda: self._gateway_response("DEFAULT_5XX", context))
 

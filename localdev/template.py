@@ -89,6 +89,7 @@ class Api:
     functions: dict[str, Function]
     authorizer: Authorizer | None
     responses: dict[str, GatewayResponse]
+    binary_media_types: tuple[str, ...] = ()
 
     def by_name(self, function_name: str) -> Function:
         """The function deployed under ``function_name`` (what Kong's aws-lambda plugin names)."""
@@ -117,6 +118,7 @@ def read_api(template: dict[str, Any] | None = None) -> Api:
     functions: dict[str, Function] = {}
     authorizer: Authorizer | None = None
     responses: dict[str, GatewayResponse] = {}
+    binary: tuple[str, ...] = ()
     for logical_id, resource in template["Resources"].items():
         properties = resource.get("Properties", {})
         if resource["Type"] == "AWS::Serverless::Function":
@@ -131,6 +133,7 @@ def read_api(template: dict[str, Any] | None = None) -> Api:
                 logical_id, properties["Handler"], _name(properties, logical_id), tuple(routes), env, public
             )
         elif resource["Type"] == "AWS::Serverless::Api":
+            binary = tuple(t.replace("~1", "/") for t in properties.get("BinaryMediaTypes", []))
             auth = properties.get("Auth", {})
             default = auth.get("DefaultAuthorizer")
             if default:
@@ -152,4 +155,4 @@ def read_api(template: dict[str, Any] | None = None) -> Api:
                     headers,
                     response.get("ResponseTemplates", {}).get("application/json", ""),
                 )
-    return Api(functions, authorizer, responses)
+    return Api(functions, authorizer, responses, binary)

@@ -93,6 +93,10 @@ def test_protected_functions_declare_the_roles_the_contract_gives():
             assert allow.group(1) == expected, function.logical_id
 
 
+def test_api_gateway_passes_gzipped_bodies_as_binary():
+    assert "*/*" in API.binary_media_types
+
+
 def test_globals_carry_runtime_tracing_and_layers():
     function_globals = load_template()["Globals"]["Function"]
     assert function_globals["Runtime"] == "python3.11"
