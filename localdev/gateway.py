@@ -82,8 +82,9 @@ class Gateway:
         if isinstance(outcome, Rejection):
             return _json(outcome.status, outcome.body, outcome.content_type)
         function = self.api.by_name(route.plugins["aws-lambda"]["function_name"])
-        # awsgateway_compatible payload; Kong base64-encodes the body by default (base64_encode_body).
-        event = rest_event(request, request.path, None, outcome, base64_body=True)
+        # awsgateway_compatible payload: lower-cased headers, body base64-encoded unless switched off.
+        encode = route.plugins["aws-lambda"].get("base64_encode_body", True)
+        event = rest_event(request, request.path, None, outcome, base64_body=encode)
         return self._invoke(function, event, lambda: _json(502, {"message": "An unexpected error occurred"}))
 
     # --- API Gateway ------------------------------------------------------------------------------

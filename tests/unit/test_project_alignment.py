@@ -59,7 +59,9 @@ def test_every_kong_lambda_route_names_a_template_function():
     for route in KONG.routes:
         if "aws-lambda" in route.plugins:
             assert route.plugins["aws-lambda"]["function_name"] in names, route.name
-            assert route.plugins["aws-lambda"].get("awsgateway_compatible") is True
+            config = route.plugins["aws-lambda"]
+            assert config.get("awsgateway_compatible") is True
+            assert config.get("skip_large_bodies") is False, "Kong would drop bodies over 8 KiB"
 
 
 def test_kong_jwt_plugins_hand_failures_to_the_function():
