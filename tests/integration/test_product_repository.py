@@ -173,3 +173,12 @@ def test_sorting_and_paging(engine, sort, order):
     page, total = search(engine, tenant, sort=sort, order=order, limit=2, offset=1)
     assert total == 5
     assert [key(p) for p in page] == [key(p) for p in expected[1:3]]
+
+
+def test_changing_a_sku_to_a_taken_one_conflicts(engine):
+    tenant = uuid4()
+    stored(engine, tenant, 1)
+    second = stored(engine, tenant, 2)
+    renamed = second.revise(replace(second.details, sku="SKU-1"), "editor", T0)
+    with pytest.raises(Conflict), SqlUnitOfWork(engine) as uow:
+        uow.products.update(renamed, 1)

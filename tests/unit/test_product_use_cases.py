@@ -76,7 +76,7 @@ def test_a_stale_version_conflicts_and_changes_nothing(catalog, admin):
         products.update_product(catalog.ports, admin, created.id, {"stock": 1}, expected_version=1)
     assert raised.value.details == {
         "reason": "the product was changed by someone else; read it again and retry",
-        "current_version": "2",
+        "current_version": 2,
     }
     assert products.get_product(catalog.ports, admin.tenant_id, created.id).product.details.stock == 9
 

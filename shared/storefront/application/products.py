@@ -112,9 +112,9 @@ def _write(
 
 
 def _stale(current_version: int | None) -> Conflict:
-    details = {"reason": "the product was changed by someone else; read it again and retry"}
+    details: dict[str, Any] = {"reason": "the product was changed by someone else; read it again and retry"}
     if current_version is not None:
-        details["current_version"] = str(current_version)
+        details["current_version"] = current_version
     return Conflict("Version conflict", details=details)
 
 
