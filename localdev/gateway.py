@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             server.serve_forever()
         except KeyboardInterrupt:
-            pass
+            print("stopped")
         finally:
             server.server_close()
 

@@ -25,7 +25,7 @@ class _Intrinsic:
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    """A safe loader that also reads CloudFormation's short-form tags."""
 
 
 def _construct(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> _Intrinsic:
