@@ -32,7 +32,6 @@ def local_environment(mode: str, database_url: str, redis_url: str | None, kong:
         "GATEWAY_MODE": mode,
         "DATABASE_URL": database_url,
         "JWT_SECRETS": json.dumps(kong.jwt_secrets()),
-        "DEFAULT_TENANT_ID": str(DEMO_TENANT),
         "POWERTOOLS_SERVICE_NAME": "storefront-local",
         "POWERTOOLS_METRICS_NAMESPACE": "Storefront",
         "POWERTOOLS_METRICS_DISABLED": "true",

@@ -10,12 +10,9 @@ from __future__ import annotations
 import re
 from functools import cache
 from typing import Literal, TypeVar
-from uuid import UUID
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
-
-DEFAULT_TENANT_ID = UUID("00000000-0000-4000-8000-000000000001")
 
 
 class ConfigurationError(RuntimeError):
@@ -32,7 +29,6 @@ class GatewaySettings(_Settings):
     gateway_mode: Literal["kong", "apigw"] = "kong"
     # Behind Kong, also check the token's signature in the function (defence in depth).
     kong_verify_token: bool = True
-    default_tenant_id: UUID = DEFAULT_TENANT_ID
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     gzip_min_bytes: int = Field(default=1024, gt=0)
 

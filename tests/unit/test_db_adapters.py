@@ -14,7 +14,7 @@ from sqlalchemy.pool import QueuePool
 from storefront.adapters.db.engine import build_engine, oracle_pool_params
 from storefront.adapters.db.errors import driver_code, translate, translated_errors
 from storefront.config import DatabaseSettings
-from storefront.domain.errors import AppError, Conflict, ErrorCode, ServiceUnavailable, Timeout, ValidationFailed
+from storefront.domain.errors import AppError, Conflict, ServiceUnavailable, Timeout, ValidationFailed
 
 
 class OracleError(Exception):
@@ -113,11 +113,3 @@ def test_sqlite_and_postgresql_engines_are_chosen_by_url(tmp_path):
     postgres = build_engine("postgresql+psycopg://u@127.0.0.1:1/db", settings(db_pool_max=3))
     assert postgres.dialect.name == "postgresql"
     assert cast(QueuePool, postgres.pool).size() == 3
-
-
-def test_error_codes_cover_the_database_failure_kinds():
-    assert {Conflict.code, Timeout.code, ServiceUnavailable.code} == {
-        ErrorCode.CONFLICT,
-        ErrorCode.TIMEOUT,
-        ErrorCode.UNAVAILABLE,
-    }
