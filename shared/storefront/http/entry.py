@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,10 +16,9 @@ from storefront.config import GatewaySettings, TokenSettings, load
 from storefront.domain.errors import AppError, PayloadTooLarge
 from storefront.domain.identity import Role
 from storefront.http.context import PRINCIPAL
-from storefront.http.envelope import error_body
+from storefront.http.envelope import failure
 from storefront.http.identity import authenticate, require_role
 from storefront.http.request_meta import RequestMeta, bind_request, header
-from storefront.http.status import status_for
 from storefront.observability import logger, metrics
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -82,12 +80,13 @@ def _body_size(event: dict[str, Any]) -> int:
 
 
 def _error_response(error: AppError) -> dict[str, Any]:
-    status = status_for(error)
+    """The proxy response of a refusal made before the resolver runs (same envelope as ``failure``)."""
+    response = failure(error)
     return {
-        "statusCode": status,
-        "body": json.dumps(error_body(error, status), separators=(",", ":")),
+        "statusCode": response.status_code,
+        "body": response.body,
         "isBase64Encoded": False,
-        "multiValueHeaders": {"Content-Type": ["application/json"]},
+        "multiValueHeaders": {name: [str(value)] for name, value in response.headers.items()},
     }
 
 

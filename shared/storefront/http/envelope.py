@@ -62,7 +62,7 @@ def not_modified(headers: dict[str, str]) -> Response[str]:
     return Response(304, None, "", headers=headers)
 
 
-def error_body(error: AppError, status: int) -> dict[str, Any]:
+def _error_body(error: AppError, status: int) -> dict[str, Any]:
     """The contract's error envelope as a dict."""
     meta = _meta()
     detail: dict[str, Any] = {"code": error.code.value, "message": error.message}
@@ -75,4 +75,4 @@ def error_body(error: AppError, status: int) -> dict[str, Any]:
 def failure(error: AppError, headers: dict[str, str] | None = None) -> Response[str]:
     """An error envelope for ``error`` with its contract status."""
     status = status_for(error)
-    return Response(status, JSON, json.dumps(error_body(error, status), separators=(",", ":")), headers=headers)
+    return Response(status, JSON, json.dumps(_error_body(error, status), separators=(",", ":")), headers=headers)
