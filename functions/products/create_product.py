@@ -15,7 +15,7 @@ from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.identity import ADMINS
 from storefront.http.products import ProductIn, present
-from storefront.http.resolver import PREFIX, api_resolver
+from storefront.http.resolver import PREFIX, api_resolver, public_path
 
 app = api_resolver()
 
@@ -28,7 +28,7 @@ def create_product(
     product = products.create_product(bootstrap.catalog(), ctx.principal, body.to_details())
     headers = {
         "ETag": etag(product.version),
-        "Location": f"{PREFIX}/products/{product.id}",
+        "Location": public_path(f"{PREFIX}/products/{product.id}"),
         "Cache-Control": "no-store",
     }
     return ok(present(product), 201, headers=headers)

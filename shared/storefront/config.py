@@ -31,6 +31,8 @@ class GatewaySettings(_Settings):
     kong_verify_token: bool = True
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     gzip_min_bytes: int = Field(default=1024, gt=0)
+    # Behind an API Gateway custom domain with a base path mapping (``/shop``), paths arrive with that prefix.
+    api_base_path: str = Field(default="", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
 
 
 class TokenSettings(_Settings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -35,6 +36,41 @@ QUERY_NAMES = st.sampled_from(
     ["limit", "offset", "sort", "order", "status", "category", "min_price", "max_price", "q", "fields", "x"]
 )
 QUERIES = st.dictionaries(QUERY_NAMES, st.text(max_size=20), max_size=5)
+MEDIA_TYPES = st.sampled_from(
+    [
+        None,
+        "application/json",
+        "APPLICATION/JSON",
+        "application/json; charset=utf-8",
+        "application/json; charset=latin-1",
+        "application/merge-patch+json",
+        "application/vnd.x+json",
+        "text/plain",
+        "application/xml",
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+        "",
+    ]
+)
+ENCODINGS = st.sampled_from([None, "identity", "gzip", "br", "GZIP"])
+NESTED = st.integers(min_value=1, max_value=3000).map(lambda n: "[" * n + "]" * n) | st.integers(
+    min_value=1, max_value=200
+).map(lambda n: '{"name":' * n + "1" + "}" * n)
+RAW = (
+    st.binary(max_size=80)
+    | BODIES.map(str.encode)
+    | BODIES.map(lambda b: b.encode("utf-16"))
+    | NESTED.map(str.encode)
+    | PRODUCT_LIKE.map(lambda d: json.dumps(d).encode("utf-32"))
+)
+ALL_ROUTES = [
+    ("products.create_product.handler", "products/create_product.json"),
+    ("products.replace_product.handler", "products/replace_product.json"),
+    ("products.update_product.handler", "products/update_product.json"),
+    ("products.get_product.handler", "products/get_product.json"),
+    ("products.list_products.handler", "products/list_products.json"),
+    ("products.delete_product.handler", "products/delete_product.json"),
+]
 PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -93,3 +129,33 @@ def test_any_id_to_get(products_on_sqlite, product_id):
     evt["path"] = f"/KONGAPI/api/v1/products/{product_id}"
     status, _ = answer("products.get_product.handler", evt)
     assert status in (200, 404, 422)
+
+
+@PROPERTY
+@given(
+    route=st.sampled_from(ALL_ROUTES),
+    raw=RAW,
+    as_base64=st.booleans(),
+    corrupt_base64=st.booleans(),
+    media_type=MEDIA_TYPES,
+    encoding=ENCODINGS,
+)
+def test_any_bytes_media_type_and_encoding_to_every_route(
+    products_on_sqlite, route, raw, as_base64, corrupt_base64, media_type, encoding
+):
+    handler, sample = route
+    evt = event(sample)
+    if as_base64:
+        evt["body"] = base64.b64encode(raw).decode() + ("!" if corrupt_base64 else "")
+    else:
+        evt["body"] = raw.decode("utf-8", "replace")
+    evt["isBase64Encoded"] = as_base64
+    headers = {k: v for k, v in (evt.get("headers") or {}).items() if k.lower() != "content-type"}
+    if media_type is not None:
+        headers["Content-Type"] = media_type
+    if encoding is not None:
+        headers["Content-Encoding"] = encoding
+    evt["headers"] = headers
+    evt["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
+    status, _ = answer(handler, evt)
+    assert status in (200, 201, 204, 400, 404, 409, 413, 415, 422)

@@ -69,12 +69,12 @@ def test_the_envelope_carries_ids_and_security_headers(fake):
     assert body["meta"]["pagination"] == {"limit": 2, "offset": 0, "total": 0, "has_next": False, "has_prev": False}
 
 
-def test_kong_request_id_wins(fake):
+def test_api_gateway_mode_ignores_a_client_sent_kong_request_id(fake):
     evt = event("products/list_products.json")
-    set_header(evt, "X-Kong-Request-ID", "kong-42")
+    set_header(evt, "X-Kong-Request-ID", "client-chosen")
     _, headers, body = call(LIST, evt)
-    assert headers["X-Request-ID"] == ["kong-42"]
-    assert body["meta"]["request_id"] == "kong-42"
+    assert headers["X-Request-ID"] == ["c6af9ac6-7b61-11e6-9a41-93e8deadbeef"]
+    assert body["meta"]["request_id"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
 
 
 def test_get_sets_etag_and_x_cache_and_answers_304(fake):

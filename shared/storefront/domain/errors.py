@@ -89,6 +89,11 @@ class PayloadTooLarge(AppError):
     default_message = "Request body is too large"
 
 
+class UnsupportedMediaType(AppError):
+    code = ErrorCode.INVALID_FORMAT
+    default_message = "Unsupported media type"
+
+
 class Unauthenticated(AppError):
     code = ErrorCode.UNAUTHENTICATED
     default_message = "Missing or invalid credentials"

@@ -13,8 +13,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storefront import bootstrap
 from storefront.config import GatewaySettings, TokenSettings, load
-from storefront.domain.errors import AppError, PayloadTooLarge
+from storefront.domain.errors import AppError
 from storefront.domain.identity import Role
+from storefront.http.body import accept_body
 from storefront.http.context import PRINCIPAL
 from storefront.http.envelope import failure
 from storefront.http.identity import authenticate, require_role
@@ -49,15 +50,14 @@ def lambda_entry(
     @logger.inject_lambda_context(clear_state=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         gateway = load(GatewaySettings)  # read once per container: load() caches it
-        meta = bind_request(event)
+        meta = bind_request(event, behind_kong=gateway.gateway_mode == "kong")
         logger.set_correlation_id(meta.request_id)
         try:
             if allow is not None:
                 principal = require_role(authenticate(event, gateway, bootstrap.token_verifier), *allow)
                 app.append_context(**{PRINCIPAL: principal})
                 logger.append_keys(tenant_id=str(principal.tenant_id), user_id=principal.user_id)
-            if _body_size(event) > gateway.max_body_bytes:
-                raise PayloadTooLarge(f"Request body exceeds {gateway.max_body_bytes} bytes")
+            accept_body(event, gateway.max_body_bytes)
         except AppError as refused:
             return finish(_error_response(refused), event, meta, gateway)
         return finish(app.resolve(event, context), event, meta, gateway)
@@ -70,13 +70,6 @@ def _check_settings(allow: tuple[Role, ...] | None, requires: tuple[type, ...]) 
     verifies_tokens = allow is not None and gateway.gateway_mode == "kong" and gateway.kong_verify_token
     for settings_class in (*requires, *((TokenSettings,) if verifies_tokens else ())):
         load(settings_class)
-
-
-def _body_size(event: dict[str, Any]) -> int:
-    body = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        return len(body) * 3 // 4
-    return len(body.encode()) if isinstance(body, str) else len(body)
 
 
 def _error_response(error: AppError) -> dict[str, Any]:

@@ -95,6 +95,8 @@ class ProductPatch(_Body):
     def to_changes(self) -> dict[str, Any]:
         """The detail fields the client sent, as domain values; VAL_001 for a null that is not allowed."""
         sent = self.model_fields_set - {"version"}
+        if not sent:
+            raise ValidationFailed.single("body", ErrorCode.REQUIRED, "names no field to change")
         nulls = sorted(name for name in sent if getattr(self, name) is None and name not in NULLABLE)
         if nulls:
             raise ValidationFailed.single(nulls[0], ErrorCode.REQUIRED, "may not be null")

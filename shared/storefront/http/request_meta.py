@@ -30,9 +30,14 @@ def header(event: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
-def bind_request(event: dict[str, Any]) -> RequestMeta:
-    """Read the request's ids from the event and make them current for this invocation."""
-    request_id = header(event, KONG_REQUEST_ID) or (event.get("requestContext") or {}).get("requestId") or ""
+def bind_request(event: dict[str, Any], *, behind_kong: bool) -> RequestMeta:
+    """Read the request's ids from the event and make them current for this invocation.
+
+    Behind Kong the request id is Kong's (its correlation-id plugin sets ``X-Kong-Request-ID``); behind API
+    Gateway it is API Gateway's own, and an ``X-Kong-Request-ID`` sent by a client there is just a header.
+    """
+    kong_id = header(event, KONG_REQUEST_ID) if behind_kong else None
+    request_id = kong_id or (event.get("requestContext") or {}).get("requestId") or ""
     meta = RequestMeta(request_id=str(request_id)[:128], trace_id=current_trace_id())
     _current.set(meta)
     return meta

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from storefront.config import GatewaySettings, load
 from storefront.domain.errors import AppError, NotFound
 from storefront.http.envelope import failure
 from storefront.http.validation import from_pydantic
@@ -14,9 +15,18 @@ from storefront.observability import logger
 PREFIX = "/KONGAPI/api/v1"
 
 
+def public_path(path: str) -> str:
+    """The path a client uses for ``path`` (a ``/KONGAPI/...`` route path), base path mapping included."""
+    return load(GatewaySettings).api_base_path + path
+
+
 def api_resolver() -> APIGatewayRestResolver:
-    """A REST resolver whose errors all come back in the contract's envelope."""
-    app = APIGatewayRestResolver(enable_validation=True)
+    """A REST resolver whose errors all come back in the contract's envelope.
+
+    Routes are declared on ``/KONGAPI/api/v1/...``; a base path mapping in front (API_BASE_PATH) is stripped.
+    """
+    base_path = load(GatewaySettings).api_base_path
+    app = APIGatewayRestResolver(enable_validation=True, strip_prefixes=[base_path] if base_path else None)
 
     @app.exception_handler(AppError)
     def _app_error(error: AppError) -> Response[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storefront.domain.errors import AppError, ErrorCode, PayloadTooLarge
+from storefront.domain.errors import AppError, ErrorCode, PayloadTooLarge, UnsupportedMediaType
 
 STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.INTERNAL: 500,
@@ -24,8 +24,10 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
 }
 
 
+# Refusals of the request's bytes keep their contract code but answer with the status HTTP has for them.
+STATUS_BY_KIND: dict[type[AppError], int] = {PayloadTooLarge: 413, UnsupportedMediaType: 415}
+
+
 def status_for(error: AppError) -> int:
     """The HTTP status that answers ``error``."""
-    if isinstance(error, PayloadTooLarge):
-        return 413
-    return STATUS_BY_CODE[error.code]
+    return STATUS_BY_KIND.get(type(error)) or STATUS_BY_CODE[error.code]
