@@ -1,0 +1,130 @@
+"""The edge as a client's bytes meet it, in both gateway modes: media types, encodings, nesting, arrays, limits."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid
+
+import pytest
+
+from tests.e2e.conftest import token
+
+MIB = 1024 * 1024
+
+
+def product(**changes):
+    return {
+        "sku": f"EDGE-{uuid.uuid4().hex[:10]}",
+        "name": "Edge cup",
+        "price": {"amount": "3.20", "currency": "EUR"},
+        "stock": 4,
+        **changes,
+    }
+
+
+def created(client):
+    reply = client.call("POST", "/products", token=token("admin"), body=product())
+    assert reply.status == 201, reply.json
+    return reply.json["data"]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "payload", "extra", "status", "code"),
+    [
+        ("text/plain", None, {}, 415, "VAL_002"),
+        ("application/xml", None, {}, 415, "VAL_002"),
+        ("multipart/form-data; boundary=x", None, {}, 415, "VAL_002"),
+        ("application/json", b'{"name": "\xc3\x28"}', {}, 400, "VAL_001"),
+        (
+            "application/json",
+            gzip.compress(json.dumps(product()).encode()),
+            {"Content-Encoding": "gzip"},
+            400,
+            "VAL_001",
+        ),
+        ("application/json", ("[" * 10_000 + "]" * 10_000).encode(), {}, 400, "VAL_001"),
+        ("application/json", b'{"stock": NaN}', {}, 400, "VAL_001"),
+        ("application/json", b'{"stock": 1e999}', {}, 422, "VAL_003"),
+        ("application/json", json.dumps([product(), "garbage", 42]).encode(), {}, 422, "VAL_002"),
+    ],
+)
+def test_bytes_that_are_not_one_json_object_get_a_4xx_and_create_nothing(
+    gateway, content_type, payload, extra, status, code
+):
+    _, client = gateway
+    admin = token("admin")
+    body = product()
+    raw = payload if payload is not None else json.dumps(body).encode()
+    before = client.call("GET", "/products?limit=1", token=admin).json["meta"]["pagination"]["total"]
+    reply = client.call("POST", "/products", token=admin, body=raw, headers={"Content-Type": content_type, **extra})
+    assert (reply.status, reply.code, reply.json["status_code"]) == (status, code, status)
+    after = client.call("GET", "/products?limit=1", token=admin).json["meta"]["pagination"]["total"]
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    "content_type", ["APPLICATION/JSON", "application/merge-patch+json", "application/json; charset=UTF-8"]
+)
+def test_json_media_types_are_matched_case_insensitively(gateway, content_type):
+    _, client = gateway
+    reply = client.call(
+        "POST", "/products", token=token("admin"), body=json.dumps(product()), headers={"Content-Type": content_type}
+    )
+    assert reply.status == 201, reply.json
+
+
+def test_a_utf16_body_is_read(gateway):
+    _, client = gateway
+    raw = json.dumps(product(name="Thé vert")).encode("utf-16")
+    reply = client.call("POST", "/products", token=token("admin"), body=raw)
+    assert (reply.status, reply.json["data"]["name"]) == (201, "Thé vert")
+
+
+def test_an_array_patch_and_an_empty_patch_change_nothing(gateway):
+    _, client = gateway
+    admin = token("admin")
+    item = created(client)
+    path = f"/products/{item['id']}"
+    array = client.call("PATCH", path, token=admin, body=[{"stock": 1}, {"stock": 2}])
+    assert (array.status, array.code) == (422, "VAL_002")
+    empty = client.call("PATCH", path, token=admin, body={})
+    assert (empty.status, empty.code) == (400, "VAL_001")
+    multipart = client.call(
+        "PATCH",
+        path,
+        token=admin,
+        body="--x\r\nContent-Disposition: form-data; name=stock\r\n\r\n9\r\n--x--\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert (multipart.status, multipart.code) == (415, "VAL_002")
+    after = client.call("GET", path, token=admin).json["data"]
+    assert (after["version"], after["stock"]) == (1, item["stock"])
+
+
+def test_an_offset_beyond_any_integer_is_422(gateway):
+    _, client = gateway
+    reply = client.call("GET", "/products?offset=9223372036854775808", token=token("admin"))
+    assert (reply.status, reply.code) == (422, "VAL_003")
+
+
+def test_exactly_one_mebibyte_is_read_and_one_byte_more_is_413(gateway):
+    _, client = gateway
+    admin = token("admin")
+    item = created(client)
+    filler = "x" * (MIB - len(json.dumps({"description": ""})))
+    exact = json.dumps({"description": filler}).encode()
+    assert len(exact) == MIB
+    reply = client.call("PATCH", f"/products/{item['id']}", token=admin, body=exact)
+    assert (reply.status, reply.code) == (422, "VAL_003")  # read, then refused by the 4000-character rule
+    assert reply.json["error"]["details"]["field"] == "description"
+    over = client.call("PATCH", f"/products/{item['id']}", token=admin, body=exact + b" ")
+    assert (over.status, over.code) == (413, "VAL_003")
+
+
+def test_a_client_sent_kong_request_id_is_the_request_id_only_behind_kong(gateway):
+    mode, client = gateway
+    reply = client.call("GET", "/products?limit=1", token=token("user"), headers={"X-Kong-Request-ID": "client-42"})
+    request_id = reply.json["meta"]["request_id"]
+    assert reply.headers["x-request-id"] == request_id
+    assert (request_id == "client-42") is (mode == "kong")
