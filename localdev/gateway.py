@@ -88,18 +88,17 @@ class Gateway:
         if match is None:
             return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", context, request)
         function, resource, parameters = match
-        context["path_parameters"] = parameters
         if len(request.body) > API_GATEWAY_MAX_BODY:
-            return self._gateway_response("REQUEST_TOO_LARGE", context, request)
+            return self._gateway_response("REQUEST_TOO_LARGE", context, request, parameters)
         headers = dict(request.headers)
         authorizer_context = None
         if not function.public and self.api.authorizer is not None:
             decision = self._authorize(request, resource)
             if isinstance(decision, str):
-                return self._gateway_response(decision, context, request)
+                return self._gateway_response(decision, context, request, parameters)
             if decision.get("effect") != "Allow":
                 denied = {**context, "authorizer": decision["context"]}
-                return self._gateway_response("ACCESS_DENIED", denied, request)
+                return self._gateway_response("ACCESS_DENIED", denied, request, parameters)
             authorizer_context = {**decision["context"], "principalId": decision["principalId"]}
         event = rest_event(
             request,
@@ -110,7 +109,9 @@ class Gateway:
             request_id=context["requestId"],
             base64_body="*/*" in self.api.binary_media_types,
         )
-        return self._invoke(function, event, lambda: self._gateway_response("DEFAULT_5XX", context, request))
+        return self._invoke(
+            function, event, lambda: self._gateway_response("DEFAULT_5XX", context, request, parameters)
+        )
 
     def _match(self, request: HttpRequest) -> tuple[Function, str, dict[str, str]] | None:
         """The resource and method API Gateway picks: a resource's literal segments beat path variables,
@@ -150,7 +151,9 @@ class Gateway:
             "context": result.get("context") or {},
         }
 
-    def _gateway_response(self, kind: str, context: dict[str, Any], request: HttpRequest) -> HttpResponse:
+    def _gateway_response(
+        self, kind: str, context: dict[str, Any], request: HttpRequest, parameters: dict[str, str] | None = None
+    ) -> HttpResponse:
         response = self.api.responses.get(kind)
         if response is None:
             return _json(403 if kind == "MISSING_AUTHENTICATION_TOKEN" else 500, {"message": kind})
@@ -163,7 +166,7 @@ class Gateway:
 
         body = re.sub(r"\$(context(?:\.\w+)+)", substitute, response.template)
         query = {k: v[-1] for k, v in request.query_map().items()}
-        headers = response.render_headers(request.header_map(), query, context.get("path_parameters") or {})
+        headers = response.render_headers(request.header_map(), query, parameters or {})
         return HttpResponse(response.status, headers, body.encode())
 
     def _invoke(self, function: Function, event: dict[str, Any], on_error: Callable[[], HttpResponse]) -> HttpResponse:

@@ -96,3 +96,13 @@ def test_a_refused_request_carries_the_cors_headers_so_a_browser_can_read_it():
     assert status == 401
     assert headers["Access-Control-Allow-Origin"] == ["http://localhost:5173"]
     assert "X-Request-ID" in headers["Access-Control-Expose-Headers"][0]
+
+
+def test_api_gateway_responses_echo_the_request_origin_and_send_none_without_one():
+    from localdev.template import read_api
+
+    unauthorized = read_api().responses["UNAUTHORIZED"]
+    echoed = dict(unauthorized.render_headers({"Origin": "http://any.example"}, {}, {}))
+    assert echoed["Access-Control-Allow-Origin"] == "http://any.example"
+    assert echoed["Vary"] == "Origin"
+    assert "Access-Control-Allow-Origin" not in dict(unauthorized.render_headers({}, {}, {}))
