@@ -349,3 +349,42 @@ def test_defaults_come_from_kongs_schema():
     config = plugin_config("aws-lambda", {}, "test")
     assert (config["is_proxy_integration"], config["log_type"], config["skip_large_bodies"]) == (False, "Tail", True)
     assert plugin_config("jwt", {}, "test")["uri_param_names"] == ["jwt"]
+
+
+@pytest.mark.parametrize(
+    ("config", "headers", "status", "body"),
+    [
+        ({"status_code": 503}, [], 503, b'{"message":"Service unavailable"}'),
+        ({"status_code": 418}, [], 418, b""),
+        ({"status_code": 403, "message": "no"}, [], 403, b'{"message":"no"}'),
+        ({"status_code": 410, "body": "gone", "content_type": "text/plain"}, [], 410, b"gone"),
+        (
+            {"status_code": 403, "message": "Forbidden", "trigger": "X-Stop"},
+            [("X-Stop", "1")],
+            403,
+            b'{"message":"Forbidden"}',
+        ),
+        ({"status_code": 403, "trigger": "X-Stop"}, [], 502, None),  # not triggered: Kong would proxy
+    ],
+)
+def test_request_termination_answers_as_configured(tmp_path, config, headers, status, body):
+    data = yaml.safe_load(KONG_CONFIG.read_text())
+    catch_all = next(r for r in data["services"][0]["routes"] if r["name"] == "no-route")
+    catch_all["plugins"] = [{"name": "request-termination", "config": config}]
+    path = tmp_path / "kong.yml"
+    path.write_text(yaml.safe_dump(data))
+    response = KongProxy(load_kong(path), Recorder()).handle(request(path="/x", headers=headers))
+    assert response.status == status
+    if body is not None:
+        assert response.body == body
+
+
+@pytest.mark.parametrize("generator", ["uuid", "uuid#counter", "tracker"])
+def test_correlation_id_generators(tmp_path, generator):
+    data = yaml.safe_load(KONG_CONFIG.read_text())
+    data["plugins"][0]["config"].update(generator=generator, echo_downstream=True, header_name="X-Correlation")
+    path = tmp_path / "kong.yml"
+    path.write_text(yaml.safe_dump(data))
+    recorder = Recorder()
+    response = KongProxy(load_kong(path), recorder).handle(request(headers=[("Authorization", f"Bearer {sign()}")]))
+    assert dict(response.headers)["X-Correlation"] == recorder.events[0]["headers"]["x-correlation"]
