@@ -50,7 +50,8 @@ return {
     }, },
   },
   entity_checks = {
-    { custom_entity_check = { field_sources = { "config.x" }, fn = function(entity) if entity then return true end end } },
+    { custom_entity_check = { field_sources = { "config.x" },
+      fn = function(entity) if entity then return true end end } },
   },
 }
 """
