@@ -10,7 +10,7 @@ ROLE ?= user
 TTL ?= 3600
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test check lint format typecheck validate build token invoke bench oracle-sql clean
+.PHONY: run test check lint format typecheck validate build token invoke bench oracle-sql kong clean
 
 ## run: the API on http://127.0.0.1:$(PORT) (SQLite, in-process Redis, demo data). MODE=apigw for API Gateway.
 run: $(VENV)/.local-installed
@@ -59,6 +59,10 @@ bench: $(VENV)/.dev-installed
 ## oracle-sql: regenerate migrations/oracle/upgrade.sql (the Oracle DDL of every migration).
 oracle-sql: $(VENV)/.local-installed
 	$(BIN)/python -m localdev.oracle_sql > migrations/oracle/upgrade.sql
+
+## kong: regenerate kong/kong.yml and shared/storefront/http/routes.py from template.yaml.
+kong: $(VENV)/.local-installed
+	$(BIN)/python -m localdev.generate_kong
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .local .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

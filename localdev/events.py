@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,6 +26,13 @@ class HttpRequest:
 
     def query_map(self) -> dict[str, list[str]]:
         return parse_qs(self.query, keep_blank_values=True)
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
 
 
 def _body(raw: bytes, force_base64: bool) -> tuple[str | None, bool]:

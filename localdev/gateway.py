@@ -18,25 +18,18 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from localdev.events import HttpRequest, rest_event
-from localdev.kong import KongConfig, Rejection, apply_plugins, load_kong
+from localdev.events import HttpRequest, HttpResponse, rest_event
+from localdev.kong import KongConfig, KongProxy, load_kong
+from localdev.kong.aws_lambda_plugin import UnknownFunction
 from localdev.runtime import invoke
 from localdev.template import Api, Function, read_api
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
-
-
-@dataclass
-class HttpResponse:
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
 
 
 def from_lambda(result: dict[str, Any]) -> HttpResponse:
@@ -64,6 +57,7 @@ class Gateway:
         self.api = api
         self.kong = kong
         self.mode = mode
+        self.kong_proxy = KongProxy(kong, self._call_function)
         self._lock = threading.Lock()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
@@ -72,20 +66,17 @@ class Gateway:
                 return self._through_kong(request)
             return self._through_api_gateway(request)
 
-    # --- Kong -------------------------------------------------------------------------------------
+    # --- Kong ---------------------------------------------------------------------------------------
     def _through_kong(self, request: HttpRequest) -> HttpResponse:
-        route = self.kong.route_for(request.method, request.path)
-        if route is None:
-            return _json(404, {"message": "no Route matched with those values"})
-        query = {k: v[-1] for k, v in request.query_map().items()}
-        outcome = apply_plugins(route, self.kong, request.header_map(), query)
-        if isinstance(outcome, Rejection):
-            return _json(outcome.status, outcome.body, outcome.content_type)
-        function = self.api.by_name(route.plugins["aws-lambda"]["function_name"])
-        # awsgateway_compatible payload: lower-cased headers, body base64-encoded unless switched off.
-        encode = route.plugins["aws-lambda"].get("base64_encode_body", True)
-        event = rest_event(request, request.path, None, outcome, base64_body=encode)
-        return self._invoke(function, event, lambda: _json(502, {"message": "An unexpected error occurred"}))
+        return self.kong_proxy.handle(request)
+
+    def _call_function(self, function_name: str, event: dict[str, Any]) -> Any:
+        """What Kong's aws-lambda plugin invokes: the template's function of that name."""
+        try:
+            function = self.api.by_name(function_name)
+        except KeyError:
+            raise UnknownFunction(function_name) from None
+        return invoke(function.handler, function.function_name, event)
 
     # --- API Gateway ------------------------------------------------------------------------------
     def _through_api_gateway(self, request: HttpRequest) -> HttpResponse:
@@ -95,18 +86,19 @@ class Gateway:
         }
         match = self._match(request)
         if match is None:
-            return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", context)
+            return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", context, request)
         function, resource, parameters = match
         if len(request.body) > API_GATEWAY_MAX_BODY:
-            return self._gateway_response("REQUEST_TOO_LARGE", context)
+            return self._gateway_response("REQUEST_TOO_LARGE", context, request, parameters)
         headers = dict(request.headers)
         authorizer_context = None
         if not function.public and self.api.authorizer is not None:
             decision = self._authorize(request, resource)
             if isinstance(decision, str):
-                return self._gateway_response(decision, context)
+                return self._gateway_response(decision, context, request, parameters)
             if decision.get("effect") != "Allow":
-                return self._gateway_response("ACCESS_DENIED", {**context, "authorizer": decision["context"]})
+                denied = {**context, "authorizer": decision["context"]}
+                return self._gateway_response("ACCESS_DENIED", denied, request, parameters)
             authorizer_context = {**decision["context"], "principalId": decision["principalId"]}
         event = rest_event(
             request,
@@ -117,15 +109,24 @@ class Gateway:
             request_id=context["requestId"],
             base64_body="*/*" in self.api.binary_media_types,
         )
-        return self._invoke(function, event, lambda: self._gateway_response("DEFAULT_5XX", context))
+        return self._invoke(
+            function, event, lambda: self._gateway_response("DEFAULT_5XX", context, request, parameters)
+        )
 
     def _match(self, request: HttpRequest) -> tuple[Function, str, dict[str, str]] | None:
+        """The resource and method API Gateway picks: a resource's literal segments beat path variables,
+        and a method the matching resource lacks falls through to a greedy {proxy+} resource."""
+        candidates = []
         for function in self.api.functions.values():
             for route in function.routes:
                 found = route.pattern.match(request.path)
                 if found and route.method in (request.method, "ANY"):
-                    return function, route.path, found.groupdict()
-        return None
+                    specificity = (("+}" not in route.path), len(re.sub(r"\{[^}]*\}", "", route.path)))
+                    candidates.append((specificity, function, route.path, found.groupdict()))
+        if not candidates:
+            return None
+        _, function, resource, parameters = max(candidates, key=lambda c: c[0])
+        return function, resource, parameters
 
     def _authorize(self, request: HttpRequest, resource: str) -> dict[str, Any] | str:
         authorizer = self.api.authorizer
@@ -150,7 +151,9 @@ class Gateway:
             "context": result.get("context") or {},
         }
 
-    def _gateway_response(self, kind: str, context: dict[str, Any]) -> HttpResponse:
+    def _gateway_response(
+        self, kind: str, context: dict[str, Any], request: HttpRequest, parameters: dict[str, str] | None = None
+    ) -> HttpResponse:
         response = self.api.responses.get(kind)
         if response is None:
             return _json(403 if kind == "MISSING_AUTHENTICATION_TOKEN" else 500, {"message": kind})
@@ -162,7 +165,9 @@ class Gateway:
             return str(value)
 
         body = re.sub(r"\$(context(?:\.\w+)+)", substitute, response.template)
-        return HttpResponse(response.status, list(response.headers.items()), body.encode())
+        query = {k: v[-1] for k, v in request.query_map().items()}
+        headers = response.render_headers(request.header_map(), query, parameters or {})
+        return HttpResponse(response.status, headers, body.encode())
 
     def _invoke(self, function: Function, event: dict[str, Any], on_error: Callable[[], HttpResponse]) -> HttpResponse:
         """The handler's answer; a handler that raises is the gateway's 5xx, as in AWS (the trace is printed)."""

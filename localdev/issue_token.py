@@ -17,7 +17,7 @@ def make_token(role: str, tenant: str, subject: str, username: str, ttl: int, co
     from storefront.adapters.tokens import JwtTokens
 
     kong = load_kong()
-    key = next(iter(kong.consumers[consumer].secrets))
+    key = next(key for key, credential in kong.credentials.items() if credential.consumer.username == consumer)
     claims = {"sub": subject, "username": username, "role": role, "tenant_id": tenant}
     return JwtTokens(kong.jwt_secrets(), max_lifetime_seconds=3600).issue(key, claims, lifetime_seconds=ttl)
 

@@ -15,6 +15,8 @@ from uuid import UUID
 from localdev.kong import KongConfig, load_kong
 from localdev.paths import ROOT, STATE, use_lambda_paths
 
+# Any page served from this machine, whatever its port (kong/kong.yml is generated with the same).
+LOCAL_CORS_ORIGINS = "http://localhost:*,http://127.0.0.1:*"
 DEMO_TENANT = UUID("00000000-0000-4000-8000-000000000001")
 # Fixed ids, so the sample events in events/ can name a product that exists.
 DEMO_PRODUCTS = [
@@ -32,6 +34,7 @@ def local_environment(mode: str, database_url: str, redis_url: str | None, kong:
         "GATEWAY_MODE": mode,
         "DATABASE_URL": database_url,
         "JWT_SECRETS": json.dumps(kong.jwt_secrets()),
+        "CORS_ALLOWED_ORIGINS": os.environ.get("CORS_ALLOWED_ORIGINS", LOCAL_CORS_ORIGINS),
         "POWERTOOLS_SERVICE_NAME": "storefront-local",
         "POWERTOOLS_METRICS_NAMESPACE": "Storefront",
         "POWERTOOLS_METRICS_DISABLED": "true",

@@ -80,8 +80,27 @@ class Authorizer:
 @dataclass(frozen=True)
 class GatewayResponse:
     status: int
-    headers: dict[str, str]
+    headers: dict[str, str]  # as written: 'static' in quotes, or method.request.{header|querystring|path}.NAME
     template: str
+
+    def render_headers(
+        self, headers: dict[str, str], query: dict[str, str], path: dict[str, str]
+    ) -> list[tuple[str, str]]:
+        """The response's headers as API Gateway maps them: a parameter the request lacks sends no header."""
+        sources = {"header": {k.lower(): v for k, v in headers.items()}, "querystring": query, "path": path}
+        rendered = []
+        for name, value in self.headers.items():
+            if value.startswith("'") and value.endswith("'"):
+                rendered.append((name, value[1:-1]))
+                continue
+            mapping = re.fullmatch(r"method\.request\.(header|querystring|path)\.(.+)", value)
+            if mapping is None:
+                raise ValueError(f"gateway response header {name}: unsupported mapping {value!r}")
+            kind, key = mapping.groups()
+            found = sources[kind].get(key.lower() if kind == "header" else key)
+            if found is not None:
+                rendered.append((name, found))
+        return rendered
 
 
 @dataclass(frozen=True)
@@ -147,9 +166,7 @@ def read_api(template: dict[str, Any] | None = None) -> Api:
                     validation=re.compile(expression) if expression else None,
                 )
             for kind, response in properties.get("GatewayResponses", {}).items():
-                headers = {
-                    k: v.strip("'") for k, v in response.get("ResponseParameters", {}).get("Headers", {}).items()
-                }
+                headers = dict(response.get("ResponseParameters", {}).get("Headers", {}))
                 responses[kind] = GatewayResponse(
                     int(response["StatusCode"]),
                     headers,

@@ -16,6 +16,7 @@ from storefront.domain.money import Money
 from storefront.domain.products import ProductDetails
 from tests.fakes import FakeCatalog
 
+LOCAL_ORIGINS = "http://localhost:*,http://127.0.0.1:*"
 TEST_SECRETS = {"storefront-web": "test-only-secret-of-at-least-32-bytes!"}
 
 
@@ -25,6 +26,7 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("GATEWAY_MODE", "kong")
     monkeypatch.setenv("JWT_SECRETS", json.dumps(TEST_SECRETS))
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", LOCAL_ORIGINS)
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "StorefrontTests")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "tests")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")

@@ -11,7 +11,7 @@ import re
 from functools import cache
 from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 
@@ -33,6 +33,20 @@ class GatewaySettings(_Settings):
     gzip_min_bytes: int = Field(default=1024, gt=0)
     # Behind an API Gateway custom domain with a base path mapping (``/shop``), paths arrive with that prefix.
     api_base_path: str = Field(default="", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
+
+
+class CorsSettings(_Settings):
+    """Which browser origins may read the API's responses (see storefront.http.cors)."""
+
+    cors_allowed_origins: str = ""
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        from storefront.http.cors import policy
+
+        policy(value)  # raises ValueError naming a malformed entry
+        return value
 
 
 class TokenSettings(_Settings):

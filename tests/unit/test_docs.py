@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from localdev.paths import ROOT
-from storefront.config import CacheSettings, DatabaseSettings, GatewaySettings, TokenSettings
+from storefront.config import CacheSettings, CorsSettings, DatabaseSettings, GatewaySettings, TokenSettings
 
 
 def test_every_setting_is_documented_in_architecture():
@@ -18,7 +18,7 @@ def test_every_setting_is_documented_in_architecture():
     }
     read = {
         name.upper()
-        for settings in (GatewaySettings, TokenSettings, DatabaseSettings, CacheSettings)
+        for settings in (GatewaySettings, CorsSettings, TokenSettings, DatabaseSettings, CacheSettings)
         for name in settings.model_fields
     }
     assert documented == read

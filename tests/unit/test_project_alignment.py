@@ -45,34 +45,61 @@ def test_every_event_belongs_to_a_function():
 @pytest.mark.parametrize("function", HTTP_FUNCTIONS.values(), ids=lambda f: f.logical_id)
 def test_every_route_has_a_kong_route_to_the_same_function(function):
     for route in function.routes:
-        example = re.sub(r"\{\w+\}", "00000000-0000-4000-8000-000000000000", route.path)
-        kong_route = KONG.route_for(route.method, example)
-        assert kong_route is not None, f"{route.method} {route.path} has no Kong route"
+        example = re.sub(r"\{\w+\+?\}", "00000000-0000-4000-8000-000000000000", route.path)
+        matched = KONG.route_for(route.method, example)
+        assert matched is not None, f"{route.method} {route.path} has no Kong route"
+        kong_route = matched.route
         assert kong_route.plugins["aws-lambda"]["function_name"] == function.function_name
         assert ("jwt" in kong_route.plugins) is (not function.public), (
             f"{kong_route.name}: jwt plugin exactly on protected routes"
         )
+        names = set(re.findall(r"\{(\w+)\+?\}", route.path))
+        assert set(matched.captures) == names, "Kong passes the template's path parameters"
 
 
-def test_every_kong_lambda_route_names_a_template_function():
+def test_every_kong_lambda_route_names_a_template_function_as_a_proxy_integration():
     names = {f.function_name for f in API.functions.values()}
     for route in KONG.routes:
         if "aws-lambda" in route.plugins:
             assert route.plugins["aws-lambda"]["function_name"] in names, route.name
             config = route.plugins["aws-lambda"]
-            assert config.get("awsgateway_compatible") is True
-            assert config.get("skip_large_bodies") is False, "Kong would drop bodies over 8 KiB"
+            assert config["awsgateway_compatible"] is True
+            assert config["is_proxy_integration"] is True, "Kong would answer 200 with the raw return value"
+            assert config["skip_large_bodies"] is False, "Kong would drop bodies over 8 KiB"
+            assert config["log_type"] == "None", "Kong would send the function's log tail to the client"
 
 
 def test_kong_jwt_plugins_hand_failures_to_the_function():
     for route in KONG.routes:
         if "jwt" in route.plugins:
             config = route.plugins["jwt"]
-            assert config["anonymous"] in KONG.consumers
-            assert not KONG.consumers[config["anonymous"]].secrets
+            anonymous = KONG.consumer(config["anonymous"])
+            assert anonymous is not None
+            assert all(c.consumer != anonymous for c in KONG.credentials.values())
             assert config["key_claim_name"] == "iss"
             assert "exp" in config["claims_to_verify"]
             assert config["maximum_expiration"] <= 3600
+
+
+def test_every_api_route_answers_a_preflight_through_both_gateways():
+    from storefront.http.routes import ROUTES
+
+    preflight = next(f for f in API.functions.values() if any(r.method == "OPTIONS" for r in f.routes))
+    assert preflight.public
+    for path in ROUTES:
+        example = re.sub(r"\{\w+\+?\}", "x", path)
+        assert any(r.pattern.match(example) for r in preflight.routes), path
+        matched = KONG.route_for("OPTIONS", example)
+        assert matched is not None
+        assert matched.route.plugins["aws-lambda"]["function_name"] == preflight.function_name
+    assert KONG.global_plugins["cors"]["preflight_continue"] is True, "Kong itself would answer 200"
+
+
+def test_every_gateway_response_carries_the_cors_headers():
+    for kind, response in API.responses.items():
+        assert response.headers.get("Access-Control-Allow-Origin") == "method.request.header.origin", kind
+        assert response.headers.get("Vary") == "'Origin'", kind
+        assert "X-Request-ID" in response.headers.get("Access-Control-Expose-Headers", ""), kind
 
 
 def test_the_template_routes_are_unique_and_under_the_public_prefix():
@@ -89,6 +116,8 @@ def test_protected_functions_declare_the_roles_the_contract_gives():
     for function in HTTP_FUNCTIONS.values():
         source = handler_file(function.handler).read_text()
         allow = re.search(r"lambda_entry\(app, allow=(\w+)", source)
+        if function.public:
+            continue
         assert allow is not None, function.logical_id
         if "/products" in function.routes[0].path:
             expected = "ADMINS" if function.routes[0].method in writers else "READERS"

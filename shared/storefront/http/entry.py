@@ -12,11 +12,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storefront import bootstrap
-from storefront.config import GatewaySettings, TokenSettings, load
+from storefront.config import CorsSettings, GatewaySettings, TokenSettings, load
 from storefront.domain.errors import AppError
 from storefront.domain.identity import Role
 from storefront.http.body import accept_body
 from storefront.http.context import PRINCIPAL
+from storefront.http.cors import policy
 from storefront.http.envelope import failure
 from storefront.http.identity import authenticate, require_role
 from storefront.http.request_meta import RequestMeta, bind_request, header
@@ -68,7 +69,7 @@ def lambda_entry(
 def _check_settings(allow: tuple[Role, ...] | None, requires: tuple[type, ...]) -> None:
     gateway = load(GatewaySettings)
     verifies_tokens = allow is not None and gateway.gateway_mode == "kong" and gateway.kong_verify_token
-    for settings_class in (*requires, *((TokenSettings,) if verifies_tokens else ())):
+    for settings_class in (CorsSettings, *requires, *((TokenSettings,) if verifies_tokens else ())):
         load(settings_class)
 
 
@@ -100,6 +101,8 @@ def finish(
         response["isBase64Encoded"] = True
         headers["Content-Encoding"] = ["gzip"]
         headers["Vary"] = ["Accept-Encoding"]
+    cors = policy(load(CorsSettings).cors_allowed_origins)
+    headers.update(cors.response_headers(header(event, "origin"), headers.get("Vary")))
     response["statusCode"] = status = int(response["statusCode"])
     response["multiValueHeaders"] = headers
     metrics.add_metric(name=f"Http{status // 100}xx", unit=MetricUnit.Count, value=1)

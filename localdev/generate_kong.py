@@ -1,0 +1,249 @@
+"""Generate kong/kong.yml and the shared layer's route table from template.yaml (`make kong`).
+
+    python -m localdev.generate_kong [--check]
+
+One Kong route per Api event of a function: named after the function, the template path as an anchored
+regex with one named capture per path parameter (Kong passes them as pathParameters), the event's method.
+Each route calls its function with the aws-lambda plugin as a Lambda proxy integration; protected routes
+(no ``Auth: {Authorizer: NONE}``) also carry the jwt plugin. Global plugins: correlation-id and cors.
+``--check`` only reports whether the committed files are current (exit status 1 when stale).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from localdev.paths import KONG_CONFIG, ROOT
+from localdev.stack import LOCAL_CORS_ORIGINS as LOCAL_ORIGINS
+from localdev.template import Api, read_api
+
+ROUTES_MODULE = ROOT / "shared" / "storefront" / "http" / "routes.py"
+AWS_REGION = "eu-west-1"
+ANONYMOUS = "anonymous"
+# Local development only: `make run` and `make token` sign with this; deployed Kong gets its own.
+LOCAL_CONSUMER = {
+    "username": "storefront-web",
+    "key": "storefront-web",
+    "secret": "local-dev-only-storefront-web-secret-0001",
+}
+NOT_FOUND_BODY = (
+    '{"success":false,"status_code":404,"data":null,"error":{"code":"BIZ_001","message":"Route not found"},"meta":{}}'
+)
+HEADER = """\
+# GENERATED from template.yaml by `make kong` (python -m localdev.generate_kong): do not edit by hand.
+# Kong 3.x declarative configuration (DB-less) for the stack `storefront-dev`.
+# - Every route invokes its function with the aws-lambda plugin as a Lambda proxy integration
+#   (is_proxy_integration: without it Kong would answer 200 with the function's raw return value).
+#   log_type None: with Kong's default (Tail) the base64 tail of the function's log reaches the client.
+# - Protected routes carry the jwt plugin with the `anonymous` consumer: a token Kong cannot verify is
+#   passed on anonymously, so the function answers 401 in the contract's envelope (AUTH_001/AUTH_002).
+# - cors: Kong answers preflights itself with 200, the contract says 204, so preflight_continue hands
+#   OPTIONS to the cors-preflight route (the same function API Gateway calls). The function adds the
+#   exposed headers for allowed origins only; the plugin would send them to every origin.
+# - correlation-id puts X-Kong-Request-ID on the request (the function's request id); Kong's runloop
+#   overwrites that response header with its own id, so echoing it back would be lost.
+# The jwt secret below is a LOCAL DEVELOPMENT SECRET ONLY. Deployed Kong gets consumers from a secret store.
+"""
+
+
+def route_name(logical_id: str) -> str:
+    """ListProductsFunction -> list-products."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", logical_id.removesuffix("Function")).lower()
+
+
+def path_regex(path: str) -> str:
+    """A template path as Kong's anchored regex: {name} -> (?<name>[^/]+), {name+} -> (?<name>.+)."""
+    parts = re.split(r"(\{\w+\+?\})", path)
+    regex = ""
+    for part in parts:
+        parameter = re.fullmatch(r"\{(\w+)(\+?)\}", part)
+        if parameter:
+            regex += f"(?<{parameter.group(1)}>{'.+' if parameter.group(2) else '[^/]+'})"
+        else:
+            regex += re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", part)
+    return f"~{regex}$"
+
+
+def kong_origins(setting: str) -> list[str]:
+    """CORS_ALLOWED_ORIGINS as Kong's cors plugin matches them: each entry a regex (a leading ^ makes
+    Kong treat even a plain origin as one, so a single entry is never sent to every origin)."""
+    from storefront.http.cors import ANY_PORT, policy
+
+    origins = []
+    for rule in policy(setting).rules:
+        port = "(:[0-9]+)?" if rule.port == ANY_PORT else (f":{rule.port}" if rule.port else "")
+        origins.append(f"^{rule.scheme}://{re.escape(rule.host)}{port}$")
+    return origins
+
+
+def _lambda(function_name: str) -> dict[str, Any]:
+    return {
+        "name": "aws-lambda",
+        "config": {
+            "function_name": function_name,
+            "aws_region": AWS_REGION,
+            "awsgateway_compatible": True,
+            "is_proxy_integration": True,
+            "base64_encode_body": True,
+            # Kong drops bodies nginx buffered to disk (over 8 KiB) unless told not to; the function
+            # itself answers 413 above 1 MiB.
+            "skip_large_bodies": False,
+            "log_type": "None",
+            "empty_arrays_mode": "correct",
+        },
+    }
+
+
+JWT = {
+    "name": "jwt",
+    "config": {
+        "key_claim_name": "iss",
+        "claims_to_verify": ["exp"],
+        "maximum_expiration": 3600,
+        "header_names": ["authorization"],
+        "uri_param_names": [],
+        "cookie_names": [],
+        "secret_is_base64": False,
+        "anonymous": ANONYMOUS,
+    },
+}
+
+
+def kong_config(api: Api, origins: str = LOCAL_ORIGINS) -> dict[str, Any]:
+    """The declarative configuration for every Api event of the template."""
+    from storefront.http.cors import ALLOW_HEADERS, MAX_AGE_SECONDS
+
+    routes = []
+    for function in api.functions.values():
+        for index, route in enumerate(function.routes):
+            plugins = [_lambda(function.function_name)] + ([] if function.public else [JWT])
+            routes.append(
+                {
+                    "name": route_name(function.logical_id) + (f"-{index + 1}" if index else ""),
+                    "methods": [route.method],
+                    "paths": [path_regex(route.path)],
+                    "strip_path": False,
+                    "tags": [function.handler.split(".")[0]],
+                    "plugins": plugins,
+                }
+            )
+    routes.append(
+        {
+            "name": "no-route",
+            "paths": ["/"],
+            "strip_path": False,
+            "plugins": [
+                {
+                    "name": "request-termination",
+                    "config": {"status_code": 404, "content_type": "application/json", "body": NOT_FOUND_BODY},
+                }
+            ],
+        }
+    )
+    cors = {
+        "origins": kong_origins(origins),
+        "headers": list(ALLOW_HEADERS),
+        "max_age": MAX_AGE_SECONDS,
+        "credentials": False,
+        "preflight_continue": True,
+    }
+    return {
+        "_format_version": "3.0",
+        "_transform": True,
+        "consumers": [
+            {"username": ANONYMOUS, "custom_id": ANONYMOUS},
+            {
+                "username": LOCAL_CONSUMER["username"],
+                "custom_id": LOCAL_CONSUMER["username"],
+                "tags": ["local-dev"],
+                "jwt_secrets": [
+                    {"key": LOCAL_CONSUMER["key"], "secret": LOCAL_CONSUMER["secret"], "algorithm": "HS256"}
+                ],
+            },
+        ],
+        "plugins": [
+            {
+                "name": "correlation-id",
+                "config": {"header_name": "X-Kong-Request-ID", "generator": "uuid", "echo_downstream": False},
+            },
+            {"name": "cors", "config": cors},
+        ],
+        "services": [
+            # Never called: the aws-lambda plugin answers every route itself.
+            {"name": "storefront", "url": "http://127.0.0.1:65535", "routes": routes}
+        ],
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes a repeated plugin in full at each route (no YAML anchors)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def kong_yaml(api: Api, origins: str = LOCAL_ORIGINS) -> str:
+    """kong/kong.yml as text."""
+    body = yaml.dump(kong_config(api, origins), Dumper=_Dumper, sort_keys=False, width=120, default_flow_style=False)
+    return HEADER + body
+
+
+def route_table(api: Api) -> dict[str, tuple[str, ...]]:
+    """Each API path of the template and its methods (the preflight's own OPTIONS route left out)."""
+    table: dict[str, set[str]] = {}
+    for function in api.functions.values():
+        for route in function.routes:
+            if route.method != "OPTIONS":
+                table.setdefault(route.path, set()).add(route.method)
+    return {path: tuple(sorted(methods)) for path, methods in sorted(table.items())}
+
+
+def routes_module(api: Api) -> str:
+    """shared/storefront/http/routes.py as text."""
+    lines = [
+        '"""The API\'s routes and their methods, GENERATED from template.yaml by `make kong`: do not edit.',
+        "",
+        "Functions cannot read template.yaml at run time; the CORS preflight answers from this table.",
+        '"""',
+        "",
+        "ROUTES: dict[str, tuple[str, ...]] = {",
+    ]
+    for path, methods in route_table(api).items():
+        quoted = ", ".join(json.dumps(m) for m in methods) + ("," if len(methods) == 1 else "")
+        lines.append(f"    {json.dumps(path)}: ({quoted}),")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def outputs(api: Api | None = None) -> dict[Path, str]:
+    """Every generated file and its content."""
+    api = api or read_api()
+    return {KONG_CONFIG: kong_yaml(api), ROUTES_MODULE: routes_module(api)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Generate kong/kong.yml and the route table from template.yaml.")
+    parser.add_argument("--check", action="store_true", help="fail when a committed file is stale")
+    args = parser.parse_args(argv)
+    from localdev.paths import use_lambda_paths
+
+    use_lambda_paths()
+    stale = [path for path, text in outputs().items() if not path.is_file() or path.read_text() != text]
+    if args.check:
+        for path in stale:
+            print(f"stale: {path.relative_to(ROOT)} (run `make kong`)", file=sys.stderr)
+        sys.exit(1 if stale else 0)
+    for path, text in outputs().items():
+        path.write_text(text)
+        print(f"wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

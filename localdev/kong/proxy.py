@@ -1,0 +1,134 @@
+"""Kong 3.x serving one request from kong/kong.yml: the router, then each plugin's access phase in
+priority order (correlation-id, cors, jwt, aws-lambda, request-termination) until one answers, then the
+header filters and the headers Kong's runloop adds to every response it makes itself."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import time
+import uuid
+from typing import Any
+
+from localdev.events import HttpRequest, HttpResponse
+from localdev.kong import aws_lambda_plugin, cors_plugin, jwt_plugin
+from localdev.kong.aws_lambda_plugin import TRADITIONAL_COMPATIBLE, FunctionCaller
+from localdev.kong.declarative import KONG_VERSION, KongConfig, RouteMatch
+from localdev.kong.http import KongRequest, KongResponse
+
+JSON_UTF8 = "application/json; charset=utf-8"
+# request-termination's DEFAULT_RESPONSE
+DEFAULT_MESSAGES = {
+    401: "Unauthorized",
+    404: "Not found",
+    405: "Method not allowed",
+    500: "An unexpected error occurred",
+    502: "Bad Gateway",
+    503: "Service unavailable",
+}
+
+
+def _exit(status: int, body: dict[str, Any]) -> KongResponse:
+    """kong.response.exit with a table: a JSON body."""
+    return KongResponse(status, [("Content-Type", JSON_UTF8)], json.dumps(body, separators=(",", ":")).encode())
+
+
+def correlation_id(request: KongRequest, config: dict[str, Any]) -> None:
+    """correlation-id access: keep the client's id, else generate one and send it upstream."""
+    value = request.header(config["header_name"])
+    if not value:
+        generator = config["generator"]
+        if generator == "uuid":
+            value = str(uuid.uuid4())
+        elif generator == "uuid#counter":
+            value = f"{_WORKER_UUID}#{next(_COUNTER)}"
+        else:  # tracker
+            value = f"127.0.0.1-8000-{os.getpid()}-1-1-{time.time():.3f}"
+        request.set_header(config["header_name"], value)
+    if config["echo_downstream"]:
+        request.ctx["correlation.id"] = value
+
+
+_WORKER_UUID = str(uuid.uuid4())
+_COUNTER = itertools.count(1)
+
+
+def request_termination(request: KongRequest, config: dict[str, Any], matched: RouteMatch) -> KongResponse | None:
+    """request-termination access: answer with the configured status and body (or only when triggered)."""
+    status, trigger = config["status_code"], config["trigger"]
+    if trigger and trigger.lower() not in request.headers and trigger not in request.args:
+        return None
+    if config["echo"]:
+        echoed = {
+            "message": config["message"] or DEFAULT_MESSAGES.get(status),
+            "request": {
+                "method": request.http.method,
+                "path": request.http.path,
+                "headers": request.headers,
+                "query": request.args,
+                "raw_body": request.http.body.decode("utf-8", errors="replace"),
+                "uri_captures": {"named": matched.captures},
+            },
+            "matched_route": {"name": matched.route.name},
+        }
+        return _exit(status, echoed)
+    if config["body"] is not None:
+        headers = [("Content-Type", config["content_type"])] if config["content_type"] else []
+        return KongResponse(status, headers, config["body"].encode())
+    message = config["message"] or DEFAULT_MESSAGES.get(status)
+    if message is None:
+        return KongResponse(status)
+    return _exit(status, {"message": message})
+
+
+class KongProxy:
+    """Serves requests as Kong would with kong.yml loaded; ``call`` runs a function by its name."""
+
+    def __init__(self, kong: KongConfig, call: FunctionCaller, router_flavor: str | None = None) -> None:
+        self.kong = kong
+        self.call = call
+        self.router_flavor = router_flavor or os.environ.get("KONG_ROUTER_FLAVOR", TRADITIONAL_COMPATIBLE)
+
+    def handle(self, http: HttpRequest) -> HttpResponse:
+        """Kong's answer to ``http``."""
+        started = time.monotonic()
+        request = KongRequest.of(http)
+        matched = self.kong.route_for(http.method, http.path)
+        if matched is None:
+            response = _exit(404, {"message": "no Route matched with those values"})
+            return self._runloop_headers(request, response, started).to_http()
+        plugins = self.kong.plugins_for(matched.route)
+        response = self._access(request, matched, plugins)
+        if "cors" in plugins:
+            cors_plugin.header_filter(request, plugins["cors"], response)
+        correlation = plugins.get("correlation-id")
+        if correlation is not None and correlation["echo_downstream"]:
+            response.set(correlation["header_name"], request.ctx.get("correlation.id") or str(uuid.uuid4()))
+        return self._runloop_headers(request, response, started).to_http()
+
+    def _access(self, request: KongRequest, matched: RouteMatch, plugins: dict[str, dict[str, Any]]) -> KongResponse:
+        for name, config in plugins.items():
+            answer: KongResponse | None = None
+            if name == "correlation-id":
+                correlation_id(request, config)
+            elif name == "cors":
+                answer = cors_plugin.access(request, config)
+            elif name == "jwt":
+                answer = jwt_plugin.access(request, config, self.kong)
+            elif name == "aws-lambda":
+                answer = aws_lambda_plugin.access(request, matched, config, self.call, self.router_flavor)
+            elif name == "request-termination":
+                answer = request_termination(request, config, matched)
+            if answer is not None:
+                return answer
+        # No plugin answered: Kong would proxy to the service, which kong.yml never means to happen.
+        return _exit(502, {"message": "An invalid response was received from the upstream server"})
+
+    @staticmethod
+    def _runloop_headers(request: KongRequest, response: KongResponse, started: float) -> KongResponse:
+        """kong/runloop/handler.lua header_filter.after with the default `headers` setting."""
+        response.set("X-Kong-Response-Latency", str(int((time.monotonic() - started) * 1000)))
+        response.set("Server", f"kong/{KONG_VERSION}")
+        response.set("X-Kong-Request-Id", request.request_id)
+        return response

@@ -1,0 +1,109 @@
+"""The API's CORS policy: which origins may read responses, and the headers a browser needs.
+
+Origins come from the ``CORS_ALLOWED_ORIGINS`` setting: comma-separated entries, each an exact origin
+(``https://shop.example.com``) or one whose port is a wildcard (``http://localhost:*``: any port, or none).
+An origin is compared after dropping its scheme's default port, and the allowed origin is echoed back in
+that form, as Kong's cors plugin does, so both gateways agree. Credentials are never allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Tenant-ID",
+    "X-Service-Name",
+    "X-API-Key",
+)
+EXPOSE_HEADERS = (
+    "ETag",
+    "Location",
+    "X-Request-ID",
+    "X-Cache",
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+)
+MAX_AGE_SECONDS = 3600
+ANY_PORT = "*"
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+_ORIGIN = re.compile(r"^(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}|\*))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    scheme: str
+    host: str
+    port: str | None  # None: the scheme's default port; "*" (rules only): any port
+
+    def __str__(self) -> str:
+        return f"{self.scheme}://{self.host}" + (f":{self.port}" if self.port else "")
+
+
+def parse_origin(value: str, *, rule: bool = False) -> Origin | None:
+    """``scheme://host[:port]`` with the default port dropped; None when ``value`` is not such an origin."""
+    found = _ORIGIN.match(value.strip())
+    if found is None or (found.group("port") == ANY_PORT and not rule):
+        return None
+    port = found.group("port")
+    scheme = found.group("scheme")
+    return Origin(scheme, found.group("host"), None if port == _DEFAULT_PORTS[scheme] else port)
+
+
+@dataclass(frozen=True, slots=True)
+class CorsPolicy:
+    """The allowed origins and the CORS headers of responses and preflights."""
+
+    rules: tuple[Origin, ...]
+
+    def allowed_origin(self, origin: str | None) -> str | None:
+        """The origin to echo in Access-Control-Allow-Origin, or None when ``origin`` is not allowed."""
+        parsed = parse_origin(origin) if origin else None
+        if parsed is None:
+            return None
+        for rule in self.rules:
+            same_site = (rule.scheme, rule.host) == (parsed.scheme, parsed.host)
+            if same_site and rule.port in (ANY_PORT, parsed.port):
+                return str(parsed)
+        return None
+
+    def response_headers(self, origin: str | None, vary: list[str] | None = None) -> dict[str, list[str]]:
+        """Headers for any response: Vary always names Origin; the rest only for an allowed origin."""
+        headers = {"Vary": [", ".join([*(vary or []), "Origin"])] if vary else ["Origin"]}
+        allowed = self.allowed_origin(origin)
+        if allowed is not None:
+            headers["Access-Control-Allow-Origin"] = [allowed]
+            headers["Access-Control-Expose-Headers"] = [", ".join(EXPOSE_HEADERS)]
+        return headers
+
+    def preflight_headers(self, origin: str | None, methods: tuple[str, ...]) -> dict[str, str]:
+        """The preflight answer's own headers (empty for an origin that is not allowed)."""
+        if self.allowed_origin(origin) is None:
+            return {}
+        return {
+            "Access-Control-Allow-Methods": ", ".join(methods),
+            "Access-Control-Allow-Headers": ", ".join(ALLOW_HEADERS),
+            "Access-Control-Max-Age": str(MAX_AGE_SECONDS),
+        }
+
+
+@cache
+def policy(setting: str) -> CorsPolicy:
+    """The policy of a ``CORS_ALLOWED_ORIGINS`` value; ValueError names an entry that is not an origin."""
+    rules = []
+    for entry in (e.strip() for e in setting.split(",")):
+        if not entry:
+            continue
+        rule = parse_origin(entry, rule=True)
+        if rule is None:
+            raise ValueError(f"{entry!r} is not an origin (scheme://host, optionally :port or :*)")
+        rules.append(rule)
+    return CorsPolicy(tuple(rules))

@@ -1,0 +1,9 @@
+"""The API's routes and their methods, GENERATED from template.yaml by `make kong`: do not edit.
+
+Functions cannot read template.yaml at run time; the CORS preflight answers from this table.
+"""
+
+ROUTES: dict[str, tuple[str, ...]] = {
+    "/KONGAPI/api/v1/products": ("GET", "POST"),
+    "/KONGAPI/api/v1/products/{product_id}": ("DELETE", "GET", "PATCH", "PUT"),
+}

@@ -1,0 +1,74 @@
+"""CORS through the local gateway, identical in Kong and API Gateway mode."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import token
+
+ORIGIN = "http://localhost:5173"
+ALLOW_HEADERS = (
+    "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Tenant-ID, X-Service-Name, X-API-Key"
+)
+
+
+def access_control(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.startswith("access-control-")}
+
+
+def test_a_preflight_is_204_with_the_routes_methods_without_a_token(gateway):
+    _, client = gateway
+    reply = client.call(
+        "OPTIONS",
+        "/products/5a1d2c4e-0001-4000-8000-000000000001",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "if-match",
+        },
+    )
+    assert (reply.status, reply.raw) == (204, b"")
+    cors = access_control(reply.headers)
+    assert cors["access-control-allow-origin"] == ORIGIN
+    assert cors["access-control-allow-methods"] == "DELETE, GET, PATCH, PUT"
+    assert cors["access-control-allow-headers"] == ALLOW_HEADERS
+    assert cors["access-control-max-age"] == "3600"
+    assert "access-control-allow-credentials" not in cors
+    assert "Origin" in reply.headers["vary"]
+
+
+def test_a_200_and_a_401_expose_the_contracts_headers_to_an_allowed_origin(gateway):
+    _, client = gateway
+    ok = client.call("GET", "/products?limit=1", token=token("user"), headers={"Origin": "http://127.0.0.1:8080"})
+    refused = client.call("GET", "/products", headers={"Origin": "http://127.0.0.1:8080"})
+    for reply, status in ((ok, 200), (refused, 401)):
+        assert reply.status == status
+        assert reply.headers["access-control-allow-origin"] == "http://127.0.0.1:8080"
+        exposed = {h.strip() for h in reply.headers["access-control-expose-headers"].split(",")}
+        assert {"ETag", "Location", "X-Request-ID", "X-Cache", "Retry-After", "X-RateLimit-Limit"} <= exposed
+        assert "Origin" in reply.headers["vary"]
+
+
+def test_a_disallowed_origin_gets_no_access_control_headers(gateway):
+    _, client = gateway
+    preflight = client.call(
+        "OPTIONS", "/products", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
+    )
+    read = client.call("GET", "/products?limit=1", token=token("user"), headers={"Origin": "http://evil.example"})
+    assert (preflight.status, read.status) == (204, 200)
+    assert access_control(preflight.headers) == {}
+    assert access_control(read.headers) == {}
+
+
+def test_a_preflight_for_an_unknown_path_is_404_in_both_modes(gateway):
+    _, client = gateway
+    reply = client.call("OPTIONS", "/nothing-here", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
+    assert (reply.status, reply.code) == (404, "BIZ_001")
+
+
+def test_the_gateways_own_refusals_carry_cors_headers(gateway):
+    mode, client = gateway
+    # API Gateway's authorizer refuses a malformed token itself (UNAUTHORIZED gateway response); Kong hands
+    # it to the function as the anonymous consumer. Either way the browser may read the 401.
+    reply = client.call("GET", "/products", headers={"Origin": ORIGIN, "Authorization": "Bearer not-a-jwt"})
+    assert reply.status == 401, mode
+    assert reply.headers["access-control-allow-origin"] == ORIGIN
+    assert "X-Request-ID" in reply.headers["access-control-expose-headers"]
