@@ -107,7 +107,9 @@ class Gateway:
                 return self._gateway_response(decision, context)
             if decision.get("effect") != "Allow":
                 return self._gateway_response("ACCESS_DENIED", {**context, "authorizer": decision["context"]})
-            authorizer_context = {**decision["context"], "principalId": decision["principalId"]}
+            # API Gateway hands every context value to the function as a string (1 -> "1", True -> "true").
+            context_text = {k: json.dumps(v) if isinstance(v, bool) else str(v) for k, v in decision["context"].items()}
+            authorizer_context = {**context_text, "principalId": decision["principalId"]}
         event = rest_event(
             request,
             resource,
