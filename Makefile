@@ -58,7 +58,7 @@ token: local-env
 
 ## invoke: one function with an event file, e.g. make invoke FN=GetProductFunction EVENT=events/products/get_product.json
 invoke: local-env
-	@$(BIN)/python -m localdev.invoke $(FN) $(EVENT)
+	@$(BIN)/python -m localdev.invoke "$(FN)" "$(EVENT)"
 
 ## bench: cold-start and request benchmarks, reported as ratios measured in one run.
 bench: dev-env
