@@ -63,3 +63,13 @@ def test_make_help_lists_every_target_with_its_description():
     internal = {"local-env", "dev-env", "sam-env"}
     assert set(phony.group(1).replace("\\", " ").split()) - internal == set(listed)
     assert all(len(text) > 10 for text in listed.values()), listed
+
+
+def test_make_token_refuses_a_lifetime_over_the_limit_without_a_traceback():
+    result = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "token", "TTL=4000"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert "at most 3600 seconds" in result.stderr
+    assert "Traceback" not in result.stderr
