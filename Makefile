@@ -9,15 +9,19 @@ MODE ?= kong
 ROLE ?= user
 TTL ?= 3600
 export SAM_CLI_TELEMETRY := 0
+# Installs run one at a time under this lock: a second `make` waits for the first one's install, then
+# finds it done. The inner make writes to stderr, so `TOKEN=$$(make -s token)` captures only the token.
+LOCKED_MAKE = @$(PYTHON) localdev/locked.py $(VENV).lock $(MAKE) -s --no-print-directory
 
-.PHONY: run test check lint format typecheck validate build token invoke bench oracle-sql kong clean
+.PHONY: run test check lint format typecheck validate build token invoke bench oracle-sql kong clean help \
+	local-env dev-env sam-env
 
-## run: the API on http://127.0.0.1:$(PORT) (SQLite, in-process Redis, demo data). MODE=apigw for API Gateway.
-run: $(VENV)/.local-installed
+## run: the API on http://127.0.0.1:3000 (PORT=, MODE=apigw for API Gateway), SQLite, demo data, cache stand-in.
+run: local-env
 	$(BIN)/python -m localdev.gateway --mode $(MODE) --port $(PORT)
 
 ## test: every test (unit, integration on SQLite/PostgreSQL/Redis, e2e over HTTP) with the coverage gate.
-test: $(VENV)/.dev-installed
+test: dev-env
 	rm -f .coverage .coverage.*
 	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/coverage combine -q
@@ -26,46 +30,64 @@ test: $(VENV)/.dev-installed
 ## check: lint, format check, types and the SAM template (what CI runs after the tests).
 check: lint typecheck validate
 
-lint: $(VENV)/.dev-installed
+## lint: ruff check and ruff format --check.
+lint: dev-env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(VENV)/.dev-installed
+## format: let ruff fix what it can and format the code.
+format: dev-env
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-typecheck: $(VENV)/.dev-installed
+## typecheck: mypy --strict.
+typecheck: dev-env
 	$(BIN)/mypy
 
-validate: $(SAM_VENV)/.installed
+## validate: sam validate --lint (the SAM CLI lives in its own virtualenv, .venv-sam).
+validate: sam-env
 	$(SAM_VENV)/bin/sam validate --lint
 
 ## build: sam build (needs network access to PyPI for the arm64 wheels of the dependency layer).
-build: $(SAM_VENV)/.installed
+build: sam-env
 	PATH="$(abspath $(SAM_VENV))/bin:$$PATH" $(SAM_VENV)/bin/sam build
 
 ## token: a signed local token, e.g. make token ROLE=admin [TENANT=<uuid>] [TTL=-60 for an expired one].
-token: $(VENV)/.local-installed
+token: local-env
 	@$(BIN)/python -m localdev.issue_token --role $(ROLE) --ttl $(TTL) $(if $(TENANT),--tenant $(TENANT))
 
 ## invoke: one function with an event file, e.g. make invoke FN=GetProductFunction EVENT=events/products/get_product.json
-invoke: $(VENV)/.local-installed
-	@$(BIN)/python -m localdev.invoke $(FN) $(EVENT)
+invoke: local-env
+	@$(BIN)/python -m localdev.invoke "$(FN)" "$(EVENT)"
 
 ## bench: cold-start and request benchmarks, reported as ratios measured in one run.
-bench: $(VENV)/.dev-installed
+bench: dev-env
 	$(BIN)/python -m benchmarks.run
 
 ## oracle-sql: regenerate migrations/oracle/upgrade.sql (the Oracle DDL of every migration).
-oracle-sql: $(VENV)/.local-installed
+oracle-sql: local-env
 	$(BIN)/python -m localdev.oracle_sql > migrations/oracle/upgrade.sql
 
 ## kong: regenerate kong/kong.yml and shared/storefront/http/routes.py from template.yaml.
 kong: $(VENV)/.local-installed
 	$(BIN)/python -m localdev.generate_kong
 
+## clean: remove the virtualenvs, the local database and every cache (stop `make run` first).
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .local .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
+	rm -rf $(VENV) $(SAM_VENV) $(VENV).lock .local .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
+
+## help: this list of targets and what each one does.
+help:
+	@awk '/^## [a-z-]+: / { name = $$2; sub(/:$$/, "", name); sub(/^## [a-z-]+: /, ""); printf "  %-11s %s\n", name, $$0 }' $(MAKEFILE_LIST)
+
+local-env:
+	$(LOCKED_MAKE) $(VENV)/.local-installed >&2
+
+dev-env:
+	$(LOCKED_MAKE) $(VENV)/.dev-installed >&2
+
+sam-env:
+	$(LOCKED_MAKE) $(SAM_VENV)/.installed >&2
 
 # Installs report on stderr, so `TOKEN=$$(make -s token)` captures only the token even on a first run.
 $(VENV)/.created:

@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import re
+import signal
 import threading
 import traceback
 import uuid
@@ -99,7 +100,9 @@ class Gateway:
             if decision.get("effect") != "Allow":
                 denied = {**context, "authorizer": decision["context"]}
                 return self._gateway_response("ACCESS_DENIED", denied, request, parameters)
-            authorizer_context = {**decision["context"], "principalId": decision["principalId"]}
+            # API Gateway hands every context value to the function as a string (1 -> "1", True -> "true").
+            context_text = {k: json.dumps(v) if isinstance(v, bool) else str(v) for k, v in decision["context"].items()}
+            authorizer_context = {**context_text, "principalId": decision["principalId"]}
         event = rest_event(
             request,
             resource,
@@ -217,6 +220,11 @@ def serve(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
     return server
 
 
+def _stop(signum: int, frame: object) -> None:
+    """`kill` stops the gateway like Ctrl-C, so it releases the shared cache stand-in on the way out."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve every API route of template.yaml locally.")
     parser.add_argument("--mode", choices=["kong", "apigw"], default=os.environ.get("GATEWAY_MODE", "kong"))
@@ -226,6 +234,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from localdev.stack import local_stack
 
+    signal.signal(signal.SIGTERM, _stop)
     with local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")) as env:
         api = read_api()
         server = serve(Gateway(api, load_kong(), args.mode), args.host, args.port)

@@ -2,6 +2,9 @@
 
     python -m localdev.invoke GetProductFunction events/products/get_product.json
 
+stdout carries the handler's result alone (JSON); its log and metric lines go to stderr. An unknown
+function or event file lists the valid names and exits with status 2.
+
 The sample events are API Gateway events: the authorizer's claims sit in ``requestContext.authorizer``,
 as they do when the API Gateway authorizer has run. The authorizer's own event carries the placeholder
 ``{{token:ROLE}}``, replaced by a fresh local token of that role.
@@ -13,9 +16,13 @@ import argparse
 import json
 import os
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from localdev.paths import EVENTS, ROOT
 from localdev.runtime import invoke
 from localdev.stack import DEMO_TENANT
 from localdev.template import read_api
@@ -39,17 +46,70 @@ def run(function_id: str, event_path: Path) -> dict[str, Any]:
     return invoke(function.handler, function.function_name, event)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Invoke a function with a sample event.")
-    parser.add_argument("function", help="logical id in template.yaml, e.g. GetProductFunction")
-    parser.add_argument("event", type=Path, help="an event file, e.g. events/products/get_product.json")
+def valid_names() -> str:
+    """The functions of template.yaml and the event files under events/, as `make invoke` lists them."""
+    functions = "\n".join(f"  {name}" for name in sorted(read_api().functions))
+    events = "\n".join(f"  {path.relative_to(ROOT)}" for path in sorted(EVENTS.rglob("*.json")))
+    return f"functions (FN=) in template.yaml:\n{functions}\nevent files (EVENT=) under events/:\n{events}"
+
+
+def _event_file(given: str) -> Path | None:
+    for candidate in (Path(given), ROOT / given):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[TextIO]:
+    """Send everything written to stdout meanwhile (the handler's metrics and logs) to stderr; yields a
+    stream on the real stdout. File-descriptor level, so writers that kept a reference to sys.stdout
+    (Powertools' logger, its metrics) are redirected too."""
+    sys.stdout.flush()
+    real_stdout = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with os.fdopen(os.dup(real_stdout), "w") as result:
+            yield result
+            sys.stdout.flush()
+    finally:
+        os.dup2(real_stdout, 1)
+        os.close(real_stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Invoke FN with EVENT and print the handler's result, alone, on stdout; exit 2 on an unknown name."""
+    parser = argparse.ArgumentParser(description="Invoke a function with a sample event.", epilog=valid_names())
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("function", nargs="?", default="", help="logical id in template.yaml")
+    parser.add_argument("event", nargs="?", default="", help="an event file under events/")
     args = parser.parse_args(argv)
+    event_path = _event_file(args.event) if args.event else None
+    problems = []
+    if args.function not in read_api().functions:
+        problems.append(f"unknown function {args.function!r}" if args.function else "no function given (FN=)")
+    if event_path is None:
+        problems.append(f"no event file {args.event!r}" if args.event else "no event file given (EVENT=)")
+    if problems:
+        print(f"{'; '.join(problems)}.\n{valid_names()}", file=sys.stderr)
+        return 2
+    assert event_path is not None
+    try:
+        json.loads(event_path.read_text())
+    except ValueError as error:
+        print(f"{event_path} is not a JSON event: {error}", file=sys.stderr)
+        return 2
 
     from localdev.stack import local_stack
 
-    with local_stack("apigw", os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")):
-        print(json.dumps(run(args.function, args.event), indent=2))
+    with (
+        _stdout_to_stderr() as stdout,
+        local_stack("apigw", os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")),
+    ):
+        result = run(args.function, event_path)
+        print(json.dumps(result, indent=2), file=stdout, flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

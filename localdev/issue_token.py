@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sub", default=None, help="user id (default: a fixed id per role)")
     parser.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (at most 3600; negative: expired)")
     args = parser.parse_args(argv)
+    if args.ttl > 3600:
+        parser.error("--ttl: access tokens live at most 3600 seconds (the contract's limit)")
     subject = args.sub or str(uuid.uuid5(uuid.NAMESPACE_URL, f"storefront-local-{args.role}"))
     print(make_token(args.role, args.tenant, subject, f"local-{args.role}", args.ttl))
 

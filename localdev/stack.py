@@ -1,11 +1,10 @@
-"""The embedded stack `make run` starts: SQLite with migrations and demo data, a Redis stand-in, settings."""
+"""The embedded stack `make run` starts: SQLite with migrations and demo data (seeded once), the Redis
+stand-in shared by every local process on that database, and the functions' settings."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -14,6 +13,8 @@ from uuid import UUID
 
 from localdev.kong import KongConfig, load_kong
 from localdev.paths import ROOT, STATE, use_lambda_paths
+from localdev.redis_stand_in import free_port as free_port  # the tests' free loopback ports
+from localdev.redis_stand_in import shared_stand_in
 
 # Any page served from this machine, whatever its port (kong/kong.yml is generated with the same).
 LOCAL_CORS_ORIGINS = "http://localhost:*,http://127.0.0.1:*"
@@ -82,36 +83,13 @@ def seed_demo_data() -> int:
     return len(DEMO_PRODUCTS)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def redis_stand_in() -> Iterator[str]:
-    """An in-process Redis (fakeredis) on a loopback port; yields its URL."""
-    from fakeredis import TcpFakeServer
-
-    port = free_port()
-    server = TcpFakeServer(("127.0.0.1", port))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="fake-redis", daemon=True)
-    thread.start()
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @contextmanager
 def local_stack(mode: str, database_url: str | None = None, redis_url: str | None = None) -> Iterator[dict[str, str]]:
     """Prepare everything the functions need and put their settings in os.environ; yields those settings."""
     kong = load_kong()
     STATE.mkdir(exist_ok=True)
     database_url = database_url or f"sqlite:///{Path(STATE, 'storefront.db')}"
-    with _redis(redis_url) as redis:
+    with _redis(redis_url, database_url) as redis:
         env = local_environment(mode, database_url, redis, kong)
         os.environ.update(env)
         migrate(database_url)
@@ -120,9 +98,9 @@ def local_stack(mode: str, database_url: str | None = None, redis_url: str | Non
 
 
 @contextmanager
-def _redis(redis_url: str | None) -> Iterator[str]:
+def _redis(redis_url: str | None, database_url: str) -> Iterator[str]:
     if redis_url:
         yield redis_url
     else:
-        with redis_stand_in() as url:
+        with shared_stand_in(database_url) as url:
             yield url

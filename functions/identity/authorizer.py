@@ -1,8 +1,8 @@
 """API Gateway TOKEN authorizer: Allow with the token's claims as context, or Deny with the reason.
 
-The Deny carries ``error_code`` / ``error_message`` so the ACCESS_DENIED gateway response can answer
-401 AUTH_001 or AUTH_002 in the contract's envelope. The policy covers the whole stage because API
-Gateway caches it per token (ReauthorizeEvery) across routes.
+The Deny's ``error_code`` / ``error_message`` feed the ACCESS_DENIED gateway response (401 AUTH_001 or
+AUTH_002), the answer a function behind Kong gives the same token. The policy covers the whole stage:
+API Gateway caches it per token (ReauthorizeEvery) across routes.
 """
 
 from typing import Any
@@ -12,10 +12,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from storefront import bootstrap
 from storefront.config import TokenSettings, load
 from storefront.domain.errors import AppError
-from storefront.http.identity import principal_from_claims
+from storefront.domain.token_time import context_expiry
+from storefront.http.identity import log_refusal, principal_from_claims
 from storefront.observability import logger
 
-load(TokenSettings)  # fail the cold start, not the first request, when the secrets are missing
+load(TokenSettings)  # fail the cold start, not the first request, when the secrets are missing or short
 
 
 def stage_arn(method_arn: str) -> str:
@@ -45,7 +46,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         claims = bootstrap.token_verifier().verify(token.strip() if scheme.lower() == "bearer" else "")
         principal = principal_from_claims(claims)
     except AppError as refused:
-        logger.info("token refused", extra={"error_code": refused.code.value, "reason": refused.message})
+        log_refusal(refused)
         return policy(
             "anonymous", "Deny", resource, {"error_code": refused.code.value, "error_message": refused.message}
         )
@@ -59,6 +60,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "role": principal.role.value,
             "tenant_id": str(principal.tenant_id),
             "iss": principal.consumer,
-            "exp": int(claims["exp"]),
+            "exp": context_expiry(claims["exp"]),
         },
     )

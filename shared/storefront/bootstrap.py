@@ -115,7 +115,6 @@ def _token_verifier() -> TokenVerifier:
     settings = load(TokenSettings)
     return JwtTokens(
         {key: secret.get_secret_value() for key, secret in settings.jwt_secrets.items()},
-        leeway_seconds=settings.jwt_leeway_seconds,
         max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
     )
 

@@ -49,12 +49,28 @@ class CorsSettings(_Settings):
         return value
 
 
+MIN_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key at least as long as the hash output
+
+
 class TokenSettings(_Settings):
-    """Secrets that sign access tokens: one per Kong consumer key (the token's ``iss``)."""
+    """Secrets that sign access tokens: one per Kong consumer key (the token's ``iss``).
+
+    There is no clock leeway: Kong's jwt plugin has none, and the same token must get the same answer
+    behind Kong and behind the API Gateway authorizer.
+    """
 
     jwt_secrets: dict[str, SecretStr] = Field(min_length=1)
-    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
     jwt_max_lifetime_seconds: int = Field(default=3600, gt=0, le=3600)
+
+    @field_validator("jwt_secrets")
+    @classmethod
+    def _long_enough(cls, secrets: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        short = sorted(
+            key for key, secret in secrets.items() if len(secret.get_secret_value().encode()) < MIN_SECRET_BYTES
+        )
+        if short:
+            raise ValueError(f"the secret of {', '.join(short)} is shorter than {MIN_SECRET_BYTES} bytes")
+        return secrets
 
 
 class DatabaseSettings(_Settings):

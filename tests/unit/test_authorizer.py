@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
+import time
+
+import pytest
 
 from localdev.invoke import fill_placeholders
 from localdev.runtime import LambdaContext, load_handler
+from tests.conftest import TEST_SECRETS
+from tests.signing import hand_signed
 from tests.unit.handlers import EVENTS
 
 AUTHORIZER = "identity.authorizer.handler"
@@ -54,3 +60,44 @@ def test_expired_and_invalid_tokens_are_denied_with_their_code(tokens):
 def test_claims_without_a_tenant_are_denied(tokens):
     token = tokens.issue("storefront-web", {"sub": "u", "role": "user"})
     assert authorize(f"Bearer {token}")["context"]["error_code"] == "AUTH_001"
+
+
+def signed(secret=TEST_SECRETS["storefront-web"], **claims):
+    now = int(time.time())
+    payload = {
+        "iss": "storefront-web",
+        "sub": "u",
+        "role": "user",
+        "tenant_id": "00000000-0000-4000-8000-000000000001",
+        "iat": now,
+        "exp": now + 600,
+        **claims,
+    }
+    return hand_signed({k: v for k, v in payload.items() if v is not None}, secret)
+
+
+@pytest.mark.parametrize(
+    ("claims", "code"),
+    [
+        ({"exp": int(time.time()) - 10}, "AUTH_002"),  # no leeway
+        ({"exp": str(int(time.time()) + 600)}, "AUTH_001"),  # a numeric string is not a number
+        ({"exp": None}, "AUTH_001"),
+        ({"iss": "nobody"}, "AUTH_001"),
+    ],
+)
+def test_refusals_carry_the_code_and_one_message(claims, code):
+    context = authorize(f"Bearer {signed(**claims)}")["context"]
+    assert context["error_code"] == code
+    assert context["error_message"] == ("Token has expired" if code == "AUTH_002" else "Missing or invalid credentials")
+
+
+def test_unknown_key_and_bad_signature_read_the_same():
+    unknown = authorize(f"Bearer {signed(iss='nobody')}")["context"]
+    forged = authorize(f"Bearer {signed(secret='x' * 40)}")["context"]
+    assert unknown == forged
+
+
+def test_a_fractional_exp_is_passed_on_rounded_up():
+    exp = time.time() + 600.25
+    context = authorize(f"Bearer {signed(exp=exp)}")["context"]
+    assert context["exp"] == math.ceil(exp)

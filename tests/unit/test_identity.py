@@ -79,10 +79,15 @@ def test_kong_mode_without_verification_trusts_kong_and_needs_no_secrets():
     assert authenticate(kong_event(token), KONG_TRUSTING, no_verifier).user_id == "u-1"
 
 
+def in_a_year():
+    """Far enough ahead: parameter tables are built when tests are collected, long before they run."""
+    return str(int(time.time()) + 3600 * 24 * 365)
+
+
 def test_apigw_mode_reads_the_authorizer_and_ignores_consumer_headers(tokens):
     event = {
         "headers": {"X-Consumer-ID": "spoofed", "X-Consumer-Username": "root"},
-        "requestContext": {"authorizer": {**claims(role="user"), "iss": "storefront-web"}},
+        "requestContext": {"authorizer": {**claims(role="user"), "iss": "storefront-web", "exp": in_a_year()}},
     }
     principal = authenticate(event, APIGW, lambda: tokens)
     assert (principal.role, principal.consumer) == (Role.USER, "storefront-web")
@@ -92,14 +97,66 @@ def test_apigw_mode_reads_the_authorizer_and_ignores_consumer_headers(tokens):
     ("authorizer", "error"),
     [
         ({}, Unauthenticated),
-        (claims(exp=str(int(time.time()) - 5)), TokenExpired),
-        (claims(role="root"), Unauthenticated),
-        (claims(tenant_id="not-a-uuid"), Unauthenticated),
+        (claims(), Unauthenticated),  # no exp: fail closed
+        (claims(exp=""), Unauthenticated),
+        (claims(exp="soon"), Unauthenticated),
+        (claims(exp="1.9e9"), Unauthenticated),
+        (claims(exp=True), Unauthenticated),
+        (claims(exp=str(int(time.time()) - 5)), TokenExpired),  # API Gateway hands context values on as strings
+        (claims(exp=str(int(time.time()))), TokenExpired),  # Kong's rule: expired once exp <= now
+        (claims(exp=int(time.time()) - 5), TokenExpired),
+        (claims(role="root", exp=in_a_year()), Unauthenticated),
+        (claims(tenant_id="not-a-uuid", exp=in_a_year()), Unauthenticated),
     ],
 )
 def test_apigw_mode_refusals(tokens, authorizer, error):
-    with pytest.raises(error):
+    with pytest.raises(error) as refused:
         authenticate({"headers": {}, "requestContext": {"authorizer": authorizer}}, APIGW, lambda: tokens)
+    if error is Unauthenticated:
+        assert refused.value.message == "Missing or invalid credentials"
+
+
+@pytest.mark.parametrize("exp", [in_a_year(), int(in_a_year())])
+def test_apigw_mode_accepts_a_whole_number_exp_as_text_or_number(tokens, exp):
+    event = {"headers": {}, "requestContext": {"authorizer": claims(exp=exp)}}
+    assert authenticate(event, APIGW, lambda: tokens).user_id == "u-1"
+
+
+def unsigned(**payload):
+    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    return f"x.{body}.unchecked-signature"
+
+
+@pytest.mark.parametrize(
+    ("exp", "error"),
+    [
+        (int(time.time()) - 10, TokenExpired),
+        (time.time() - 10.5, TokenExpired),
+        (str(int(time.time()) - 10), Unauthenticated),  # Kong refuses a string exp as not a number
+        (True, Unauthenticated),
+        (None, Unauthenticated),
+    ],
+)
+def test_kong_mode_without_verification_tells_expired_by_kongs_rule(exp, error):
+    token = unsigned(**claims(iss="storefront-web", exp=exp))
+    with pytest.raises(error):
+        authenticate(kong_event(token, anonymous=True), KONG_TRUSTING, lambda: None)  # type: ignore[arg-type,return-value]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        kong_event(None),
+        kong_event("a.b.c", anonymous=True),
+        kong_event(unsigned(**claims(iss="storefront-web")), consumer=None),
+        kong_event(unsigned(**claims(iss="storefront-web")), credential="someone-else"),
+    ],
+    ids=["no-token", "garbage", "not-vouched", "other-credential"],
+)
+def test_every_kong_mode_refusal_has_the_same_message(event):
+    with pytest.raises(Unauthenticated) as refused:
+        authenticate(event, KONG_TRUSTING, lambda: None)  # type: ignore[arg-type,return-value]
+    assert refused.value.message == "Missing or invalid credentials"
 
 
 @pytest.mark.parametrize(

@@ -134,3 +134,35 @@ def test_globals_carry_runtime_tracing_and_layers():
     assert function_globals["Architectures"] == ["arm64"]
     assert function_globals["Tracing"] == "Active"
     assert len(function_globals["Layers"]) == 2
+
+
+SECRETS_REFERENCE = "{{resolve:secretsmanager:${JwtSecretsArn}:SecretString}}"
+
+
+def _is_secrets_reference(value: object) -> bool:
+    return getattr(value, "tag", None) == "!Sub" and getattr(value, "value", None) == SECRETS_REFERENCE
+
+
+def test_only_the_functions_that_verify_tokens_receive_the_signing_secrets():
+    """The authorizer always; a protected function only in Kong mode (behind API Gateway only the authorizer
+    verifies); a public function never; and no function through Globals."""
+    template = load_template()
+    assert "JWT_SECRETS" not in template["Globals"]["Function"]["Environment"]["Variables"]
+    kong_mode = template["Conditions"]["KongMode"]
+    assert (kong_mode.tag, kong_mode.value[1]) == ("!Equals", "kong")
+    assert (kong_mode.value[0].tag, kong_mode.value[0].value) == ("!Ref", "GatewayMode")
+    resources = template["Resources"]
+    assert API.authorizer is not None
+    for logical_id, function in API.functions.items():
+        variables = resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
+        secrets = variables.get("JWT_SECRETS")
+        if logical_id == API.authorizer.function:
+            assert _is_secrets_reference(secrets), logical_id
+        elif function.public:
+            assert secrets is None, logical_id
+        else:
+            assert getattr(secrets, "tag", None) == "!If", logical_id
+            condition, when_kong, otherwise = secrets.value
+            assert condition == "KongMode", logical_id
+            assert _is_secrets_reference(when_kong), logical_id
+            assert (otherwise.tag, otherwise.value) == ("!Ref", "AWS::NoValue"), logical_id

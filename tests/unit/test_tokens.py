@@ -1,13 +1,21 @@
-"""Access tokens: HS256 only, known issuers only, bounded lifetime."""
+"""Access tokens: HS256 only, known issuers only, Kong's expiry rule, bounded lifetime."""
 
-import jwt
 import pytest
 
 from storefront.adapters.tokens import JwtTokens
 from storefront.domain.errors import TokenExpired, Unauthenticated
 from tests.conftest import TEST_SECRETS
+from tests.signing import hand_signed
 
 CLAIMS = {"sub": "u", "role": "user", "tenant_id": "t"}
+NOW = 1_800_000_000
+SECRET = TEST_SECRETS["storefront-web"]
+
+
+def sign(secret=SECRET, algorithm="HS256", **claims):
+    """A token of storefront-web issued at NOW for 600 s, with ``claims`` replaced (None removes one)."""
+    payload = {**CLAIMS, "iss": "storefront-web", "iat": NOW, "exp": NOW + 600, **claims}
+    return hand_signed({k: v for k, v in payload.items() if v is not None}, secret, algorithm)
 
 
 def test_a_token_it_issued_verifies(tokens):
@@ -15,34 +23,58 @@ def test_a_token_it_issued_verifies(tokens):
 
 
 @pytest.mark.parametrize(
+    ("claims", "outcome"),
+    [
+        ({}, None),
+        ({"exp": NOW + 1}, None),
+        ({"exp": NOW + 0.5}, None),  # a JSON number need not be an integer (Kong: type "number")
+        ({"exp": NOW}, TokenExpired),  # Kong: expired once exp <= now
+        ({"exp": NOW - 10}, TokenExpired),  # no leeway: Kong has none
+        ({"exp": NOW - 0.5}, TokenExpired),
+        ({"exp": str(NOW + 600)}, Unauthenticated),  # a numeric string is not a number
+        ({"exp": str(NOW - 10)}, Unauthenticated),  # ... not even an expired one
+        ({"exp": True}, Unauthenticated),
+        ({"exp": None}, Unauthenticated),
+        ({"iat": str(NOW)}, Unauthenticated),
+        ({"iat": None}, Unauthenticated),
+        ({"iat": NOW + 1}, Unauthenticated),  # issued in the future
+        ({"nbf": NOW + 1}, Unauthenticated),
+        ({"nbf": "0"}, Unauthenticated),
+        ({"nbf": NOW}, None),
+        ({"iat": NOW - 100, "exp": NOW + 3550}, Unauthenticated),  # lived longer than 3600 s
+        ({"iat": NOW, "exp": NOW + 3600}, None),
+        ({"iat": NOW, "exp": NOW + 3601}, Unauthenticated),  # Kong's maximum_expiration
+        ({"iat": NOW - 100, "exp": NOW - 10}, TokenExpired),
+        ({"sub": None}, Unauthenticated),
+        ({"iss": None}, Unauthenticated),
+        ({"iss": 7}, Unauthenticated),
+    ],
+)
+def test_the_claims_table(tokens, claims, outcome):
+    token = sign(**claims)
+    if outcome is None:
+        assert tokens.verify(token, now=NOW)["sub"] == "u"
+    else:
+        with pytest.raises(outcome):
+            tokens.verify(token, now=NOW)
+
+
+@pytest.mark.parametrize(
     "forge",
     [
-        lambda: jwt.encode(
-            {**CLAIMS, "iss": "storefront-web", "iat": 1, "exp": 9999999999},
-            "wrong-secret-wrong-secret-wrong!!",
-            algorithm="HS256",
-        ),
-        lambda: jwt.encode({**CLAIMS, "iss": "nobody", "iat": 1, "exp": 9999999999}, "x" * 32, algorithm="HS256"),
-        lambda: jwt.encode(
-            {**CLAIMS, "iss": "storefront-web", "iat": 1, "exp": 9999999999},
-            TEST_SECRETS["storefront-web"],
-            algorithm="HS512",
-        ),
-        lambda: jwt.encode(
-            {**CLAIMS, "iss": "storefront-web", "exp": 9999999999}, TEST_SECRETS["storefront-web"], algorithm="HS256"
-        ),
+        lambda: sign(secret="wrong-secret-wrong-secret-wrong!!"),
+        lambda: sign(iss="nobody", secret="x" * 32),
+        lambda: sign(algorithm="HS512"),
         lambda: "not-a-token",
-        lambda: jwt.encode(
-            {**CLAIMS, "iss": "storefront-web", "iat": 1, "exp": 9999999999},
-            None,  # type: ignore[arg-type]
-            algorithm="none",
-        ),
+        lambda: sign(algorithm="none"),
     ],
-    ids=["bad-signature", "unknown-issuer", "other-algorithm", "no-iat", "garbage", "alg-none"],
+    ids=["bad-signature", "unknown-issuer", "other-algorithm", "garbage", "alg-none"],
 )
-def test_forged_or_incomplete_tokens_are_refused(tokens, forge):
-    with pytest.raises(Unauthenticated):
-        tokens.verify(forge())
+def test_forged_tokens_are_refused_with_one_message(tokens, forge):
+    with pytest.raises(Unauthenticated) as refused:
+        tokens.verify(forge(), now=NOW)
+    assert refused.value.message == "Missing or invalid credentials"
+    assert refused.value.__cause__ is not None  # the reason, for the log
 
 
 def test_expired_tokens_are_told_apart(tokens):

@@ -1,4 +1,11 @@
-"""HS256 access tokens (PyJWT) signed with the secret of the Kong consumer named by ``iss``."""
+"""HS256 access tokens (PyJWT) signed with the secret of the Kong consumer named by ``iss``.
+
+The time claims are judged the way Kong's jwt plugin judges them (kong/plugins/jwt/jwt_parser.lua), so a
+token gets the same answer behind Kong and behind the API Gateway authorizer: ``exp`` must be a JSON
+number, it has expired once ``exp <= now`` in whole seconds (no leeway), and it may lie at most the
+maximum lifetime ahead. PyJWT's own time checks are switched off because they accept numeric strings
+and booleans (``int("1700000000")``) and compare against fractional seconds.
+"""
 
 from __future__ import annotations
 
@@ -9,41 +16,56 @@ from typing import Any
 import jwt
 
 from storefront.domain.errors import TokenExpired, Unauthenticated
+from storefront.domain.token_time import has_expired, is_json_number, whole_seconds_now
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("iss", "sub", "iat", "exp")
+NUMERIC_CLAIMS = ("exp", "iat", "nbf")
+
+
+class TokenRefused(ValueError):
+    """Why a token was refused: for the log only, never for the client."""
 
 
 class JwtTokens:
     """Verifies and issues access tokens; the algorithm is pinned so a token cannot choose it."""
 
-    def __init__(
-        self, secrets: Mapping[str, str], *, leeway_seconds: int = 30, max_lifetime_seconds: int = 3600
-    ) -> None:
+    def __init__(self, secrets: Mapping[str, str], *, max_lifetime_seconds: int = 3600) -> None:
         self._secrets = dict(secrets)
-        self._leeway = leeway_seconds
         self._max_lifetime = max_lifetime_seconds
 
-    def verify(self, token: str) -> dict[str, Any]:
-        """The claims of a valid token; Unauthenticated or TokenExpired otherwise."""
+    def verify(self, token: str, *, now: int | None = None) -> dict[str, Any]:
+        """The claims of a valid token; TokenExpired (AUTH_002) or Unauthenticated (AUTH_001) otherwise.
+
+        Every AUTH_001 carries the same message, so a caller cannot tell an unknown consumer key from a
+        bad signature; the reason is the exception's cause (a TokenRefused or PyJWT error) for the log.
+        """
         try:
-            unverified = jwt.decode(token, options={"verify_signature": False}, algorithms=[ALGORITHM])
-            secret = self._secrets.get(str(unverified.get("iss", "")))
-            if secret is None:
-                raise Unauthenticated("Unknown token issuer")
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                secret,
-                algorithms=[ALGORITHM],
-                options={"require": list(REQUIRED_CLAIMS)},
-                leeway=self._leeway,
-            )
-        except jwt.ExpiredSignatureError as error:
-            raise TokenExpired() from error
-        except jwt.InvalidTokenError as error:
-            raise Unauthenticated("Invalid token") from error
-        if int(claims["exp"]) - int(claims["iat"]) > self._max_lifetime:
-            raise Unauthenticated("Token lifetime exceeds the allowed maximum")
+            claims = self._signed_claims(token)
+            _check_times(claims, whole_seconds_now() if now is None else now, self._max_lifetime)
+        except TokenExpired:
+            raise
+        except (jwt.InvalidTokenError, TokenRefused) as reason:
+            raise Unauthenticated() from reason
+        return claims
+
+    def _signed_claims(self, token: str) -> dict[str, Any]:
+        unverified = jwt.decode(token, options={"verify_signature": False}, algorithms=[ALGORITHM])
+        issuer = unverified.get("iss")
+        secret = self._secrets.get(issuer) if isinstance(issuer, str) else None
+        if secret is None:
+            raise TokenRefused("unknown token issuer")
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={
+                "require": list(REQUIRED_CLAIMS),
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
+        )
         return claims
 
     def issue(
@@ -55,3 +77,17 @@ class JwtTokens:
         issued_at = int(time.time() if now is None else now)
         payload = {**claims, "iss": issuer, "iat": issued_at, "exp": issued_at + lifetime_seconds}
         return jwt.encode(payload, self._secrets[issuer], algorithm=ALGORITHM)
+
+
+def _check_times(claims: Mapping[str, Any], now: int, max_lifetime: int) -> None:
+    for name in NUMERIC_CLAIMS:
+        if name in claims and not is_json_number(claims[name]):
+            raise TokenRefused(f"{name} must be a number")
+    expires, issued = claims["exp"], claims["iat"]
+    if has_expired(expires, now):
+        raise TokenExpired()
+    if issued > now or claims.get("nbf", now) > now:
+        raise TokenRefused("token not valid yet")
+    # Kong's maximum_expiration (exp - now), and the lifetime the issuer gave the token (exp - iat).
+    if expires - now > max_lifetime or expires - issued > max_lifetime:
+        raise TokenRefused("token lifetime exceeds the allowed maximum")

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
 from storefront.application.ports import TokenVerifier
 from storefront.config import GatewaySettings
-from storefront.domain.errors import Forbidden, TokenExpired, Unauthenticated
+from storefront.domain.errors import AppError, Forbidden, TokenExpired, Unauthenticated
 from storefront.domain.identity import Principal, Role
+from storefront.domain.token_time import has_expired, is_json_number, parse_context_expiry, whole_seconds_now
 from storefront.http.request_meta import header
+from storefront.observability import logger
 
 CONSUMER_ID = "x-consumer-id"
 CONSUMER_USERNAME = "x-consumer-username"
@@ -48,7 +49,7 @@ def principal_from_claims(claims: Mapping[str, Any], consumer: str = "") -> Prin
             consumer=consumer or str(claims.get("iss") or ""),
         )
     except (KeyError, ValueError) as error:
-        raise Unauthenticated("Token claims are incomplete or malformed") from error
+        raise Unauthenticated() from error
 
 
 def _required(claims: Mapping[str, Any], name: str) -> str:
@@ -61,33 +62,60 @@ def _required(claims: Mapping[str, Any], name: str) -> str:
 def authenticate(
     event: Mapping[str, Any], gateway: GatewaySettings, verifier: Callable[[], TokenVerifier]
 ) -> Principal:
-    """The authenticated caller of ``event``; Unauthenticated or TokenExpired when there is none."""
-    if gateway.gateway_mode == "apigw":
-        authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
-        if not authorizer.get("sub"):
-            raise Unauthenticated("Missing authorizer context")
-        # The authorizer's answer is cached per token; the expiry still holds to the second.
-        if int(authorizer.get("exp") or 0) and int(authorizer["exp"]) < time.time():
-            raise TokenExpired()
-        return principal_from_claims(authorizer)
+    """The authenticated caller of ``event``; Unauthenticated or TokenExpired when there is none.
 
+    Every AUTH_001 has the same message whatever the reason (the reason goes to the log), so a caller
+    learns neither whether a consumer key exists nor which check failed.
+    """
+    try:
+        if gateway.gateway_mode == "apigw":
+            return _from_authorizer((event.get("requestContext") or {}).get("authorizer") or {})
+        return _from_kong(event, gateway, verifier)
+    except AppError as refused:
+        log_refusal(refused)
+        raise
+
+
+def log_refusal(refused: AppError) -> None:
+    """Log why a caller was refused: the refusal's cause when it has one (a client never sees it)."""
+    reason = str(refused.__cause__ or refused.message)
+    logger.info("token refused", extra={"error_code": refused.code.value, "reason": reason})
+
+
+class RefusalReason(Exception):
+    """Why a caller was refused, kept as the refusal's cause for the log."""
+
+
+def _from_kong(event: Mapping[str, Any], gateway: GatewaySettings, verifier: Callable[[], TokenVerifier]) -> Principal:
     token = bearer_token(event)
     if token is None:
-        raise Unauthenticated("Missing bearer token")
+        raise Unauthenticated() from RefusalReason("no bearer token")
     consumer_id = header(event, CONSUMER_ID)
     vouched = bool(consumer_id) and header(event, ANONYMOUS) != "true"
     if gateway.kong_verify_token:
         claims = verifier().verify(token)  # also tells an expired token from a forged one
     else:
         claims = _unverified_claims(token)
-        if not vouched and int(claims.get("exp") or 0) < time.time():
+        expires = claims.get("exp")
+        if not vouched and is_json_number(expires) and has_expired(expires, whole_seconds_now()):
             raise TokenExpired()
     if not vouched:
-        raise Unauthenticated("The gateway did not authenticate this request")
+        raise Unauthenticated() from RefusalReason("the gateway did not authenticate this request")
     credential = header(event, CREDENTIAL)
     if credential and credential != claims.get("iss"):
-        raise Unauthenticated("Token issuer does not match the gateway credential")
+        raise Unauthenticated() from RefusalReason("token issuer does not match the gateway credential")
     return principal_from_claims(claims, header(event, CONSUMER_USERNAME) or "")
+
+
+def _from_authorizer(authorizer: Mapping[str, Any]) -> Principal:
+    """The principal the API Gateway authorizer vouched for; fails closed when ``exp`` is not there."""
+    expires = parse_context_expiry(authorizer.get("exp"))
+    if not authorizer.get("sub") or expires is None:
+        raise Unauthenticated() from RefusalReason("authorizer context without sub or a whole-number exp")
+    # The authorizer's answer is cached per token; the expiry still holds to the second.
+    if has_expired(expires, whole_seconds_now()):
+        raise TokenExpired()
+    return principal_from_claims(authorizer)
 
 
 def _unverified_claims(token: str) -> dict[str, Any]:
@@ -96,9 +124,9 @@ def _unverified_claims(token: str) -> dict[str, Any]:
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (IndexError, ValueError) as error:
-        raise Unauthenticated("Malformed token") from error
-    if not isinstance(claims, dict) or not isinstance(claims.get("exp", 0), int):
-        raise Unauthenticated("Malformed token")
+        raise Unauthenticated() from error
+    if not isinstance(claims, dict):
+        raise Unauthenticated()
     return claims
 
 

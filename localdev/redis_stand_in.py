@@ -1,0 +1,149 @@
+"""One Redis stand-in (fakeredis over TCP) shared by every local process that uses the same database.
+
+`make run`, a second `make run` and `make invoke` each hold a cache in front of the same database. With a
+stand-in each, a write through one would leave the others serving the old product (`X-Cache: HIT`) until
+the TTL ends. So the first process starts the stand-in and records it in ``.local/redis-<db>.json`` (port,
+owner pid, a token stored in the stand-in, the pids using it); later processes reuse it while it answers
+with that token. The stand-in lives in its owner's process: when the owner stops, the others keep the dead
+URL and every read is a miss (the cache adapter turns errors into misses), and no process starts a new
+stand-in until every process that shared the old one has stopped, since those would not invalidate it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import socket
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from localdev.paths import STATE
+
+TOKEN_KEY = "storefront:local-stand-in"  # noqa: S105 - a key name; its value tells this stand-in apart
+
+
+@dataclass
+class StandInRecord:
+    """What ``.local/redis-<db>.json`` holds."""
+
+    port: int
+    owner: int
+    token: str
+    users: list[int] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+def record_path(database_url: str, state: Path = STATE) -> Path:
+    """Where the stand-in of ``database_url`` is recorded (one stand-in per database)."""
+    return state / f"redis-{hashlib.sha256(database_url.encode()).hexdigest()[:12]}.json"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def shared_stand_in(database_url: str, state: Path = STATE) -> Iterator[str]:
+    """The URL of the stand-in this database's processes share, started here when there is none."""
+    path = record_path(database_url, state)
+    state.mkdir(parents=True, exist_ok=True)
+    me = os.getpid()
+    server: Any = None
+    with _locked(state):
+        record = _read(path)
+        if record is not None:
+            record.users = [pid for pid in record.users if pid != me and _alive(pid)]
+        alive = record is not None and _answers(record)
+        if record is None or not (alive or record.users):
+            server, record = _start()
+        elif not alive:
+            print(
+                f"The cache stand-in of process {record.owner} has stopped: every read is a cache miss "
+                "until the processes that shared it stop.",
+                file=sys.stderr,
+            )
+        record.users.append(me)
+        _write(path, record)
+    try:
+        yield record.url
+    finally:
+        with _locked(state):
+            latest = _read(path)
+            if latest is not None and latest.token == record.token:
+                latest.users = [pid for pid in latest.users if pid != me and _alive(pid)]
+                if latest.users:
+                    _write(path, latest)
+                else:
+                    path.unlink()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+
+def _start() -> tuple[Any, StandInRecord]:
+    from fakeredis import TcpFakeServer
+    from redis import Redis
+
+    port = free_port()
+    server = TcpFakeServer(("127.0.0.1", port))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="fake-redis", daemon=True).start()
+    record = StandInRecord(port=port, owner=os.getpid(), token=str(uuid.uuid4()))
+    with Redis(host="127.0.0.1", port=port) as client:
+        client.set(TOKEN_KEY, record.token)
+    return server, record
+
+
+def _answers(record: StandInRecord) -> bool:
+    """True when the recorded stand-in is up and is the one recorded (not another server on that port)."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        with Redis(host="127.0.0.1", port=record.port, socket_timeout=0.5, socket_connect_timeout=0.5) as client:
+            return bool(client.get(TOKEN_KEY) == record.token.encode())
+    except RedisError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read(path: Path) -> StandInRecord | None:
+    try:
+        data = json.loads(path.read_text())
+        return StandInRecord(int(data["port"]), int(data["owner"]), str(data["token"]), list(data["users"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write(path: Path, record: StandInRecord) -> None:
+    path.write_text(json.dumps(asdict(record)))
+
+
+@contextmanager
+def _locked(state: Path) -> Iterator[None]:
+    with open(state / "redis-stand-in.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

@@ -1,0 +1,93 @@
+"""Local processes on one database share one cache stand-in: a write through one is never served stale by another."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from localdev.paths import ROOT
+from localdev.redis_stand_in import record_path
+from localdev.stack import free_port
+from tests.e2e.conftest import Client, token
+
+NEW = {"sku": "SHARED-1", "name": "Shared mug", "price": {"amount": "5.00", "currency": "EUR"}, "stock": 10}
+
+
+@contextmanager
+def gateway(mode: str, database_url: str, log: Path) -> Iterator[Client]:
+    """`make run` in another terminal: the local gateway in ``mode`` on ``database_url``, without REDIS_URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "JWT_SECRETS", "GATEWAY_MODE")}
+    env.update(DATABASE_URL=database_url, PORT=str(port), GATEWAY_ACCESS_LOG="0")
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "localdev.gateway", "--mode", mode], cwd=ROOT, env=env, stdout=output, stderr=output
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, log.read_text()[-2000:]
+            assert time.monotonic() < deadline, "the gateway did not start in time"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield Client(port)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def read(client: Client, product_id: str) -> tuple[str, int]:
+    reply = client.call("GET", f"/products/{product_id}", token=token("admin"))
+    assert reply.status == 200, reply.json
+    return reply.headers["x-cache"], reply.json["data"]["stock"]
+
+
+def change_stock(client: Client, product_id: str, stock: int) -> None:
+    reply = client.call("PATCH", f"/products/{product_id}", token=token("admin"), body={"stock": stock})
+    assert reply.status == 200, reply.json
+
+
+def test_two_stacks_share_one_stand_in_and_a_write_through_one_invalidates_the_other(tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'shared.db'}"
+    with (
+        gateway("kong", database_url, tmp_path / "kong.log") as kong,
+        gateway("apigw", database_url, tmp_path / "apigw.log") as apigw,
+    ):
+        created = kong.call("POST", "/products", token=token("admin"), body=NEW)
+        assert created.status == 201, created.json
+        product_id = created.json["data"]["id"]
+
+        assert [read(apigw, product_id), read(apigw, product_id)] == [("MISS", 10), ("HIT", 10)]
+        change_stock(kong, product_id, 7)
+        assert read(apigw, product_id) == ("MISS", 7)
+        assert read(kong, product_id) == ("HIT", 7)  # apigw's read filled the cache kong reads
+        change_stock(apigw, product_id, 3)
+        assert read(kong, product_id) == ("MISS", 3)
+    assert not record_path(database_url).exists(), "the last process to stop removes the record"
+
+
+def test_when_the_owner_stops_the_others_miss_and_no_new_stand_in_can_go_stale(tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'shared.db'}"
+    with ExitStack() as owner_running:
+        owner = owner_running.enter_context(gateway("kong", database_url, tmp_path / "owner.log"))
+        with gateway("apigw", database_url, tmp_path / "survivor.log") as survivor:
+            product_id = owner.call("POST", "/products", token=token("admin"), body=NEW).json["data"]["id"]
+            assert [read(survivor, product_id), read(survivor, product_id)] == [("MISS", 10), ("HIT", 10)]
+            owner_running.close()  # the owner stops, and its stand-in with it
+
+            assert [read(survivor, product_id), read(survivor, product_id)] == [("MISS", 10), ("MISS", 10)]
+            # A process started now must not cache in a new stand-in that the survivor's writes would not reach.
+            with gateway("kong", database_url, tmp_path / "late.log") as late:
+                assert [read(late, product_id), read(late, product_id)] == [("MISS", 10), ("MISS", 10)]
+                change_stock(survivor, product_id, 1)
+                assert read(late, product_id) == ("MISS", 1)
+    assert not record_path(database_url).exists()

@@ -1,0 +1,55 @@
+"""`make invoke` as a newcomer runs it: the result alone on stdout, the valid names for a wrong one."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from localdev.paths import ROOT
+from localdev.template import read_api
+
+
+def make_invoke(tmp_path, *assignments: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "JWT_SECRETS", "GATEWAY_MODE")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'invoke.db'}"
+    return subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "invoke", *assignments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_stdout_is_the_result_alone(tmp_path):
+    result = make_invoke(tmp_path, "FN=GetProductFunction", "EVENT=events/products/get_product.json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)  # fails on any metric or log line before or after the result
+    assert answer["statusCode"] == 200
+    assert json.loads(answer["body"])["data"]["sku"] == "MUG-001"
+    assert "ColdStart" in result.stderr, "the handler's metrics still show, on stderr"
+
+
+@pytest.mark.parametrize(
+    ("assignments", "complaint"),
+    [
+        (("FN=GetProduct", "EVENT=events/products/get_product.json"), "unknown function 'GetProduct'"),
+        (("FN=GetProductFunction", "EVENT=events/products/get.json"), "no event file 'events/products/get.json'"),
+        (("FN=GetProductFunction",), "no event file given (EVENT=)"),
+        ((), "no function given (FN=)"),
+    ],
+)
+def test_a_wrong_name_lists_the_valid_ones_without_a_traceback(tmp_path, assignments, complaint):
+    result = make_invoke(tmp_path, *assignments)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert complaint in result.stderr
+    assert "Traceback" not in result.stderr
+    for function in read_api().functions:
+        assert f"\n  {function}\n" in result.stderr
+    for event in (ROOT / "events").rglob("*.json"):
+        assert f"  {event.relative_to(ROOT)}\n" in result.stderr
