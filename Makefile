@@ -52,8 +52,9 @@ token: $(VENV)/.local-installed
 invoke: $(VENV)/.local-installed
 	@$(BIN)/python -m localdev.invoke $(FN) $(EVENT)
 
-## bench: cold-start and request benchmarks, reported as ratios measured in one run.
-bench: $(VENV)/.dev-installed
+## bench: cold starts (vs a bare handler, all functions in one process, two peers), warm round trips and
+## latencies per route on PostgreSQL + Redis; report and plots in benchmarks/results/. BENCH_QUICK=1: fewer runs.
+bench: $(VENV)/.dev-installed $(PEER_VENVS)
 	$(BIN)/python -m benchmarks.run
 
 ## oracle-sql: regenerate migrations/oracle/upgrade.sql (the Oracle DDL of every migration).
@@ -61,7 +62,7 @@ oracle-sql: $(VENV)/.local-installed
 	$(BIN)/python -m localdev.oracle_sql > migrations/oracle/upgrade.sql
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .local .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
+	rm -rf $(VENV) $(SAM_VENV) benchmarks/peers/*/.venv .local .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
 
 # Installs report on stderr, so `TOKEN=$$(make -s token)` captures only the token even on a first run.
 $(VENV)/.created:
@@ -79,6 +80,14 @@ $(VENV)/.local-installed: $(VENV)/.created requirements/local.txt layers/deps/re
 $(VENV)/.dev-installed: $(VENV)/.local-installed requirements/dev.txt
 	@echo "installing requirements/dev.txt" >&2
 	@$(BIN)/pip install -q -r requirements/dev.txt >&2
+	@touch $@
+
+# The benchmark peers, each in its own virtualenv from its pinned requirements.
+PEER_VENVS := benchmarks/peers/cookbook/.venv/.installed benchmarks/peers/lambdalith/.venv/.installed
+benchmarks/peers/%/.venv/.installed: benchmarks/peers/%/requirements.txt
+	@echo "installing $< into benchmarks/peers/$*/.venv" >&2
+	@$(PYTHON) -m venv benchmarks/peers/$*/.venv >&2
+	@benchmarks/peers/$*/.venv/bin/pip install -q -r $< >&2
 	@touch $@
 
 $(SAM_VENV)/.installed: requirements/sam.txt
