@@ -11,6 +11,7 @@ TTL ?= 3600
 export SAM_CLI_TELEMETRY := 0
 # Installs run one at a time under this lock: a second `make` waits for the first one's install, then
 # finds it done. The inner make writes to stderr, so `TOKEN=$$(make -s token)` captures only the token.
+PEER_VENVS := benchmarks/peers/cookbook/.venv/.installed benchmarks/peers/lambdalith/.venv/.installed
 LOCKED_MAKE = @$(PYTHON) localdev/locked.py $(VENV).lock $(MAKE) -s --no-print-directory
 
 .PHONY: run test check lint format typecheck validate build token invoke bench oracle-sql kong clean help \
@@ -60,8 +61,9 @@ token: local-env
 invoke: local-env
 	@$(BIN)/python -m localdev.invoke "$(FN)" "$(EVENT)"
 
-## bench: cold-start and request benchmarks, reported as ratios measured in one run.
-bench: dev-env
+## bench: cold starts (vs a bare handler, all functions in one process, two peers), warm round trips and
+## latencies per route on PostgreSQL + Redis; report and plots in benchmarks/results/. BENCH_QUICK=1: fewer runs.
+bench: dev-env $(PEER_VENVS)
 	$(BIN)/python -m benchmarks.run
 
 ## oracle-sql: regenerate migrations/oracle/upgrade.sql (the Oracle DDL of every migration).
@@ -74,7 +76,7 @@ kong: $(VENV)/.local-installed
 
 ## clean: remove the virtualenvs, the local database and every cache (stop `make run` first).
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(VENV).lock .local .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
+	rm -rf $(VENV) $(SAM_VENV) $(VENV).lock benchmarks/peers/*/.venv .local .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
 
 ## help: this list of targets and what each one does.
 help:
@@ -105,6 +107,13 @@ $(VENV)/.local-installed: $(VENV)/.created requirements/local.txt layers/deps/re
 $(VENV)/.dev-installed: $(VENV)/.local-installed requirements/dev.txt
 	@echo "installing requirements/dev.txt" >&2
 	@$(BIN)/pip install -q -r requirements/dev.txt >&2
+	@touch $@
+
+# The benchmark peers, each in its own virtualenv from its pinned requirements.
+benchmarks/peers/%/.venv/.installed: benchmarks/peers/%/requirements.txt
+	@echo "installing $< into benchmarks/peers/$*/.venv" >&2
+	@$(PYTHON) -m venv benchmarks/peers/$*/.venv >&2
+	@benchmarks/peers/$*/.venv/bin/pip install -q -r $< >&2
 	@touch $@
 
 $(SAM_VENV)/.installed: requirements/sam.txt

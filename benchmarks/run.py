@@ -1,120 +1,185 @@
-"""Benchmarks, reported as ratios measured in one run (absolute numbers vary with the machine).
+"""`make bench`: cold starts and warm requests, as numbers and ratios measured in one run.
 
-    make bench
+    make bench                 # about 3-4 minutes on 2 cores
+    BENCH_QUICK=1 make bench   # fewer runs, for a quick look
 
-1. Cold start: a fresh interpreter importing a product read function and serving one request, against a
-   fresh interpreter that does nothing. The ratio shows what the function adds to Lambda's own start.
-2. Warm reads: GET /products/{id} served from the cache (Redis stand-in) against served from SQLite.
+1. Cold start per HTTP function in a fresh interpreter: GetProduct under production settings (Oracle URL
+   from a secret served by the Parameters and Secrets Extension stand-in, Redis holding the product, so
+   the first request is a cache hit) and every function's first request on PostgreSQL + Redis; against a
+   bare handler, all functions loaded in one process, and two peers built from pinned requirements
+   (benchmarks/peers/): a cookbook-style Powertools handler and a FastAPI + Mangum lambdalith.
+2. Warm requests per route on PostgreSQL + Redis: SQL statements, round trips, p50/p99.
+3. The lists benchmark (benchmarks/lists.py) when it is there.
+Results: benchmarks/results/report.md and PNG plots beside it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
 import io
 import json
 import os
-import statistics
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 from typing import Any
+from uuid import UUID
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "functions"), str(ROOT / "shared"), str(ROOT)]
+from benchmarks import cold, report, warm
+from benchmarks.environment import REDIS_URL, TENANT, Environment, environment
+from benchmarks.events import FUNCTIONS, event, event_for, new_product_body
 
-COLD = """
-import json, os, sys
-sys.path[:0] = [os.path.join(ROOT, "functions"), os.path.join(ROOT, "shared"), ROOT]
-from products import get_product
-from localdev.runtime import LambdaContext
-from storefront import bootstrap
-from storefront.adapters.db.tables import metadata
-metadata.create_all(bootstrap.engine())
-event = json.load(open(os.path.join(ROOT, "events", "products", "get_product.json")))
-get_product.handler(event, LambdaContext("bench"))
-"""
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+COLD_RUNS = 3 if QUICK else 9
+WARM_REQUESTS = 50 if QUICK else 300
+HIT_TTL_SECONDS = 3600
 
 
-def median_seconds(command: list[str], env: dict[str, str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, env=env, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def cold_start(runs: int = 7) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "GATEWAY_MODE": "apigw",
-        "DATABASE_URL": "sqlite://",
-        "POWERTOOLS_METRICS_NAMESPACE": "Bench",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
-    }
-    bare = median_seconds([sys.executable, "-c", "pass"], env, runs)
-    function = median_seconds([sys.executable, "-c", COLD.replace("ROOT", repr(str(ROOT)))], env, runs)
-    return {"bare_ms": bare * 1000, "function_ms": function * 1000, "ratio": function / bare}
-
-
-def warm_reads(requests: int = 2000) -> dict[str, float]:
-    folder = tempfile.mkdtemp()
-    url = f"sqlite:///{folder}/bench.db"
-    os.environ.update(
-        GATEWAY_MODE="apigw",
-        DATABASE_URL=url,
-        POWERTOOLS_METRICS_NAMESPACE="Bench",
-        POWERTOOLS_METRICS_DISABLED="true",
-        POWERTOOLS_LOG_LEVEL="ERROR",
-    )
-    import fakeredis
-
+def seed(env: Environment) -> None:
+    """A product in PostgreSQL and, under Storefront's and the peers' keys, in Redis."""
     from localdev.runtime import LambdaContext, load_handler
-    from localdev.stack import migrate, seed_demo_data
     from storefront import bootstrap
-    from storefront.adapters.cache.redis_cache import NoCache, RedisCache
-    from storefront.adapters.clock import SystemClock
-    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
-    from storefront.application.ports import CatalogPorts
+    from storefront.application.products import cache_key
 
-    migrate(url)
+    os.environ.update(env.postgresql())
     bootstrap.reset()
-    seed_demo_data()
-    engine = bootstrap.engine()
-    handler = load_handler("products.get_product.handler")
-    event: dict[str, Any] = json.loads((ROOT / "events/products/get_product.json").read_text())
-
-    def per_request(cache: Any) -> float:
-        bootstrap.provide(
-            catalog=CatalogPorts(unit_of_work=lambda: SqlUnitOfWork(engine), cache=cache, clock=SystemClock())
+    with contextlib.redirect_stdout(io.StringIO()):
+        created = load_handler("products.create_product.handler")(
+            event("create_product", body=new_product_body()), LambdaContext("seed")
         )
-        handler(event, LambdaContext("bench"))  # warm up (and fill the cache)
-        start = time.perf_counter()
-        for _ in range(requests):
-            handler(event, LambdaContext("bench"))
-        return (time.perf_counter() - start) / requests
+        data = json.loads(created["body"])["data"]
+        load_handler("products.get_product.handler")(event("get_product", data["id"]), LambdaContext("seed"))
+    key = cache_key(UUID(TENANT), UUID(data["id"]))
+    cached = env.redis.get(key)
+    assert cached is not None, "the product was not cached"
+    env.product_id, env.product_sku = data["id"], data["sku"]
+    env.extra["storefront_key"], env.extra["storefront_value"] = key, cached
+    peer_value = {k: data[k] for k in ("id", "sku", "name", "price", "stock", "version")}
+    env.extra["peer_key"], env.extra["peer_value"] = f"peer:products:{data['id']}", json.dumps(peer_value)
+    bootstrap.engine().dispose()
+    bootstrap.reset()
 
-    with contextlib.redirect_stdout(io.StringIO()):  # the handlers' metric lines
-        database = per_request(NoCache())
-        cached = per_request(RedisCache(fakeredis.FakeRedis()))
-    return {"database_us": database * 1e6, "cache_us": cached * 1e6, "ratio": cached / database}
+
+def scenarios(env: Environment) -> list[cold.Scenario]:
+    """Every cold-start scenario of the report (groups: baseline, storefront, peer)."""
+    python = cold.storefront_python()
+
+    def cache_product() -> None:
+        env.redis.set(env.extra["storefront_key"], env.extra["storefront_value"], ex=HIT_TTL_SECONDS)
+        env.redis.set(env.extra["peer_key"], env.extra["peer_value"], ex=HIT_TTL_SECONDS)
+
+    def uncache_product() -> None:
+        env.redis.delete(env.extra["storefront_key"])
+
+    def get_hit() -> dict[str, Any]:
+        return event("get_product", env.product_id)
+
+    everything = [*[m for m in FUNCTIONS if m != "products.get_product"], "products.get_product"]
+    found: list[cold.Scenario] = [
+        cold.Scenario("bare handler (no dependencies)", python, cold.bare_script(), {}, get_hit, 200, "baseline"),
+        cold.Scenario(
+            "GetProduct, cache hit, production settings",
+            python,
+            cold.function_script("products.get_product"),
+            env.production(),
+            get_hit,
+            200,
+            "storefront",
+            before=cache_product,
+        ),
+        cold.Scenario(
+            "all 6 functions in one process, GetProduct cache hit",
+            python,
+            cold.function_script(*everything),
+            env.production(),
+            get_hit,
+            200,
+            "storefront",
+            before=cache_product,
+        ),
+        cold.Scenario(
+            "peer: cookbook (Powertools + boto3 + pydantic + redis), cache hit",
+            cold.peer_python("cookbook"),
+            cold.peer_script("cookbook"),
+            env.peers(),
+            get_hit,
+            200,
+            "peer",
+            before=cache_product,
+        ),
+        cold.Scenario(
+            "peer: FastAPI + Mangum lambdalith, cache hit",
+            cold.peer_python("lambdalith"),
+            cold.peer_script("lambdalith"),
+            env.peers(),
+            get_hit,
+            200,
+            "peer",
+            before=cache_product,
+        ),
+    ]
+    for module, (name, status) in FUNCTIONS.items():
+        target = _first_request_target(env, name)
+        found.append(
+            cold.Scenario(
+                f"{_title(name)}, first request on PostgreSQL" + (" (cache miss)" if name == "get_product" else ""),
+                python,
+                cold.function_script(module),
+                env.postgresql(),
+                target,
+                status,
+                "storefront-postgresql",
+                before=uncache_product,
+            )
+        )
+    return found
+
+
+def _first_request_target(env: Environment, name: str) -> Any:
+    def build() -> dict[str, Any]:
+        module = f"products.{name}"
+        if name in ("delete_product", "update_product", "replace_product"):
+            return event_for(module, _fresh_product(env))
+        return event_for(module, env.product_id)
+
+    return build
+
+
+def _fresh_product(env: Environment) -> str:
+    from localdev.runtime import LambdaContext, load_handler
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        created = load_handler("products.create_product.handler")(
+            event("create_product", body=new_product_body()), LambdaContext("seed")
+        )
+    product_id: str = json.loads(created["body"])["data"]["id"]
+    return product_id
+
+
+def _title(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def run_lists_benchmark() -> str | None:
+    """The 10k / 100k / 1M lists benchmark (benchmarks/lists.py, its own report) when it exists."""
+    if importlib.util.find_spec("benchmarks.lists") is None:
+        return None
+    lists = importlib.import_module("benchmarks.lists")
+    lists.main()
+    return "benchmarks/lists.py ran (see its output above)"
 
 
 def main() -> None:
-    cold = cold_start()
-    warm = warm_reads()
-    print("benchmark                         measured                          ratio")
-    print(
-        f"cold start GetProduct vs bare     {cold['function_ms']:7.0f} ms vs {cold['bare_ms']:5.0f} ms"
-        f"              {cold['ratio']:6.1f}x"
-    )
-    print(
-        f"warm GET cache hit vs database    {warm['cache_us']:7.0f} us vs {warm['database_us']:5.0f} us"
-        f"              {warm['ratio']:6.2f}x"
-    )
+    """Run every benchmark and write benchmarks/results/."""
+    print(f"bench: {'quick' if QUICK else 'full'} mode, {COLD_RUNS} cold runs per scenario", flush=True)
+    with environment() as env:
+        seed(env)
+        measured = cold.measure(scenarios(env), COLD_RUNS)
+        print("bench: cold starts measured", flush=True)
+        routes = warm.warm_routes(env, WARM_REQUESTS)
+        print("bench: warm routes measured", flush=True)
+    lists_note = run_lists_benchmark()
+    written = report.write(measured, routes, quick=QUICK, lists_note=lists_note, redis_url=REDIS_URL)
+    print(written.read_text())
 
 
 if __name__ == "__main__":

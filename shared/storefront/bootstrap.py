@@ -2,16 +2,18 @@
 
 Everything here is built on first use and kept for the life of the container, so a warm invocation
 reuses the engine, the Redis client and the token secrets, and a function never imports an adapter it
-does not use (imports sit inside the builders on purpose).
+does not use (imports sit inside the builders on purpose). The database engine is built when the first
+unit of work is opened, not when the ports are assembled: a read answered from the cache on a fresh
+container imports neither SQLAlchemy nor a database driver, and reads no secret.
 """
 
 from __future__ import annotations
 
-import json
+import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from storefront.application.ports import Cache, CatalogPorts, TokenVerifier
+from storefront.application.ports import Cache, CatalogPorts, SecretStore, TokenVerifier, UnitOfWork
 from storefront.config import CacheSettings, DatabaseSettings, TokenSettings, load
 
 if TYPE_CHECKING:
@@ -21,23 +23,32 @@ if TYPE_CHECKING:
 
 @cache
 def engine() -> Engine:
-    """The database engine of this container."""
+    """The database engine of this container (its URL read from the secret when DATABASE_SECRET_ARN is set)."""
     from storefront.adapters.db.engine import build_engine
 
     settings = load(DatabaseSettings)
     if settings.database_url is not None:
         return build_engine(settings.database_url.get_secret_value(), settings)
     assert settings.database_secret_arn is not None  # guaranteed by DatabaseSettings
-    return build_engine(url_from_secret(read_secret(settings.database_secret_arn)), settings)
+    return build_engine(url_from_secret(secret_store().json_secret(settings.database_secret_arn)), settings)
 
 
-def read_secret(arn: str) -> dict[str, Any]:
-    """A JSON secret from Secrets Manager (boto3 is loaded only by functions configured this way)."""
-    import boto3
+def secret_store() -> SecretStore:
+    """Where secrets are read: the Parameters and Secrets Lambda Extension on localhost (no boto3)."""
+    provided: SecretStore | None = _provided.get("secret_store")
+    return provided if provided is not None else _secret_store()
 
-    value = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-    secret: dict[str, Any] = json.loads(value)
-    return secret
+
+@cache
+def _secret_store() -> SecretStore:
+    from storefront.adapters.secrets.extension import ParametersSecretsExtension
+
+    settings = load(DatabaseSettings)
+    return ParametersSecretsExtension(
+        os.environ.get("AWS_SESSION_TOKEN", ""),
+        port=settings.parameters_secrets_extension_http_port,
+        timeout_seconds=float(settings.db_pool_timeout_seconds),
+    )
 
 
 def url_from_secret(secret: dict[str, Any]) -> URL:
@@ -54,21 +65,35 @@ def url_from_secret(secret: dict[str, Any]) -> URL:
     )
 
 
-@cache
 def cache_store() -> Cache:
     """The cache of this container: Redis when REDIS_URL is set, else one that always misses."""
-    from storefront.adapters.cache.redis_cache import NoCache, RedisCache
+    provided: Cache | None = _provided.get("cache")
+    return provided if provided is not None else _cache_store()
 
+
+@cache
+def _cache_store() -> Cache:
     settings = load(CacheSettings)
     if settings.redis_url is None:
+        from storefront.adapters.cache.no_cache import NoCache
+
         return NoCache()
     from redis import Redis
+    from redis.maint_notifications import MaintNotificationsConfig
 
+    from storefront.adapters.cache.redis_cache import RedisCache
+
+    # A new connection costs its TCP (and TLS) handshake and nothing more: RESP2 needs no HELLO, and no
+    # CLIENT SETINFO or CLIENT MAINT_NOTIFICATIONS is sent (redis-py 8 would send all three, and a PING
+    # before commands on an idle connection with a health-check interval). A connection that died while
+    # the container was frozen fails its command, which redis-py retries on a new connection.
     client = Redis.from_url(
         settings.redis_url.get_secret_value(),
         socket_timeout=settings.redis_timeout_seconds,
         socket_connect_timeout=settings.redis_timeout_seconds,
-        health_check_interval=30,
+        protocol=2,
+        driver_info=None,
+        maint_notifications_config=MaintNotificationsConfig(enabled=False),
     )
     return RedisCache(client)
 
@@ -77,7 +102,7 @@ _provided: dict[str, Any] = {}
 
 
 def provide(**adapters: Any) -> None:
-    """Use these adapters instead of building them, e.g. ``provide(catalog=ports_with_fakes)`` in a test."""
+    """Use these adapters instead of building them: ``catalog``, ``cache``, ``secret_store``, ``token_verifier``."""
     reset()
     _provided.update(adapters)
 
@@ -91,15 +116,20 @@ def catalog() -> CatalogPorts:
 @cache
 def _catalog() -> CatalogPorts:
     from storefront.adapters.clock import SystemClock
-    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
 
-    db = engine()
     return CatalogPorts(
-        unit_of_work=lambda: SqlUnitOfWork(db),
+        unit_of_work=unit_of_work,
         cache=cache_store(),
         clock=SystemClock(),
         cache_ttl_seconds=load(CacheSettings).cache_ttl_seconds,
     )
+
+
+def unit_of_work() -> UnitOfWork:
+    """A new unit of work on this container's database (the engine is built by the first one)."""
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+
+    return SqlUnitOfWork(engine())
 
 
 def token_verifier() -> TokenVerifier:
@@ -122,5 +152,5 @@ def _token_verifier() -> TokenVerifier:
 def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
-    for builder in (engine, cache_store, _catalog, _token_verifier, load):
+    for builder in (engine, _cache_store, _catalog, _secret_store, _token_verifier, load):
         builder.cache_clear()

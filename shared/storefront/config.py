@@ -77,8 +77,10 @@ class DatabaseSettings(_Settings):
     """Where the database is and how its connection pool behaves."""
 
     database_url: SecretStr | None = None
-    # Production: a Secrets Manager secret {username, password, host, port, service_name}.
+    # Production: a Secrets Manager secret {username, password, host, port, service_name}, read through the
+    # AWS Parameters and Secrets Lambda Extension listening on this port (the extension's own variable).
     database_secret_arn: str | None = None
+    parameters_secrets_extension_http_port: int = Field(default=2773, gt=0, lt=65536)
     db_pool_min: int = Field(default=1, ge=0)
     db_pool_max: int = Field(default=4, ge=1)
     db_pool_increment: int = Field(default=1, ge=1)

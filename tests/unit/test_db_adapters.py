@@ -113,3 +113,31 @@ def test_sqlite_and_postgresql_engines_are_chosen_by_url(tmp_path):
     postgres = build_engine("postgresql+psycopg://u@127.0.0.1:1/db", settings(db_pool_max=3))
     assert postgres.dialect.name == "postgresql"
     assert cast(QueuePool, postgres.pool).size() == 3
+
+
+class DriverConnection:
+    """The two members of a python-oracledb connection that the dialect's rollback reads."""
+
+    def __init__(self, transaction_in_progress: bool) -> None:
+        self.transaction_in_progress = transaction_in_progress
+        self.rollbacks = 0
+
+    def rollback(self) -> None:
+        self.rollbacks += 1
+
+
+@pytest.mark.parametrize(("open_transaction", "rollbacks"), [(False, 0), (True, 1)])
+def test_oracle_rolls_back_only_an_open_transaction(open_transaction, rollbacks):
+    from storefront.adapters.db.oracle_dialect import OracleDialect
+
+    connection = DriverConnection(open_transaction)
+    OracleDialect().do_rollback(connection)
+    assert connection.rollbacks == rollbacks
+
+
+def test_the_oracle_url_of_the_engine_selects_that_dialect():
+    from sqlalchemy import create_engine
+
+    from storefront.adapters.db.oracle_dialect import DRIVER_NAME, OracleDialect
+
+    assert isinstance(create_engine(f"{DRIVER_NAME}://u:p@h/?service_name=S").dialect, OracleDialect)

@@ -13,15 +13,22 @@ import pytest
 
 from localdev.paths import ROOT
 
-PROBE = r"""
+PRELUDE = r"""
 import json, os, sys
 sys.path[:0] = [os.path.join(ROOT, "functions"), os.path.join(ROOT, "shared"), ROOT]
-os.environ.update(GATEWAY_MODE="apigw", DATABASE_URL="sqlite://", POWERTOOLS_METRICS_NAMESPACE="Budget",
-                  POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="ERROR")
+os.environ.update(GATEWAY_MODE="apigw", POWERTOOLS_METRICS_NAMESPACE="Budget",
+                  POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="CRITICAL")
+os.environ.update(ENVIRONMENT)
+for name in REMOVED:
+    os.environ.pop(name, None)
 import importlib
-module = importlib.import_module(MODULE)
 from localdev.runtime import LambdaContext
 event = json.load(open(os.path.join(ROOT, "events", EVENT)))
+"""
+
+# A request served by an in-memory SQLite database.
+SQLITE_REQUEST = r"""
+module = importlib.import_module(MODULE)
 from storefront.adapters.db.tables import metadata
 from storefront import bootstrap
 metadata.create_all(bootstrap.engine())
@@ -29,7 +36,47 @@ result = module.handler(event, LambdaContext("budget"))
 print(json.dumps({"status": result["statusCode"], "modules": sorted(sys.modules)}))
 """
 
+# A fresh container under production settings whose product is in the cache. The database secret's
+# extension does not answer: had the function built the engine, the request would be a 503.
+CACHE_HIT = r"""
+from tests.fakes import FakeCatalog
+from tests.conftest import details
+from storefront.application import products
+from storefront.domain.products import Product
+from storefront.domain.identity import Principal
+from storefront import bootstrap
+from uuid import UUID
+claims = event["requestContext"]["authorizer"]
+tenant = UUID(claims["tenant_id"])
+warm = FakeCatalog()
+product = Product.create(tenant, details(), "budget", warm.clock.now())
+warm.repository.add(product)
+products.get_product(warm.ports, tenant, product.id)  # fills warm.cache
+bootstrap.provide(cache=warm.cache)
+event["path"] = event["path"].rsplit("/", 1)[0] + "/" + str(product.id)
+event["pathParameters"] = {"product_id": str(product.id)}
+module = importlib.import_module(MODULE)
+result = module.handler(event, LambdaContext("budget"))
+print(json.dumps({"status": result["statusCode"], "x_cache": result["multiValueHeaders"].get("X-Cache"),
+                  "modules": sorted(sys.modules)}))
+"""
+
+# Cold start only: the module is imported and its settings are checked, as Lambda's INIT phase does.
+IMPORT_ONLY = r"""
+module = importlib.import_module(MODULE)
+print(json.dumps({"status": 0, "modules": sorted(sys.modules)}))
+"""
+
+PRODUCTION = {
+    "DATABASE_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:storefront/db",
+    "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "9",  # discard: nothing answers there
+    "AWS_SESSION_TOKEN": "budget",
+    "JWT_SECRETS": json.dumps({"storefront-web": "budget-secret-of-at-least-32-bytes!!"}),
+}
+SQLITE = {"DATABASE_URL": "sqlite://"}
+
 # Never loaded by a product function: AWS SDK clients, password hashing, X-Ray SDK, other drivers, test tools.
+# (Powertools imports the bare botocore package to tag its user agent: its session and client show SDK use.)
 FORBIDDEN = (
     "boto3",
     "botocore.session",
@@ -43,13 +90,37 @@ FORBIDDEN = (
     "alembic",
     "yaml",
 )
+HTTP_FUNCTIONS = [
+    ("products.get_product", "products/get_product.json"),
+    ("products.list_products", "products/list_products.json"),
+    ("products.create_product", "products/create_product.json"),
+    ("products.update_product", "products/update_product.json"),
+    ("products.replace_product", "products/replace_product.json"),
+    ("products.delete_product", "products/delete_product.json"),
+]
 
 
-def loaded(module: str, event: str) -> tuple[int, list[str]]:
-    code = PROBE.replace("ROOT", repr(str(ROOT))).replace("MODULE", repr(module)).replace("EVENT", repr(event))
+def loaded(
+    module: str, event: str, script: str = SQLITE_REQUEST, environment: dict[str, str] | None = None
+) -> dict[str, object]:
+    environment = SQLITE if environment is None else environment
+    removed = [name for name in ("DATABASE_URL", "DATABASE_SECRET_ARN", "REDIS_URL") if name not in environment]
+    code = (
+        (PRELUDE + script)
+        .replace("ROOT", repr(str(ROOT)))
+        .replace("MODULE", repr(module))
+        .replace("EVENT", repr(event))
+        .replace("ENVIRONMENT", repr(environment))
+        .replace("REMOVED", repr(removed))
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    return result["status"], result["modules"]
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def heavy(modules: object, forbidden: tuple[str, ...] = FORBIDDEN) -> list[str]:
+    assert isinstance(modules, list)
+    return [m for m in modules if m.split(".")[0] in forbidden or m in forbidden]
 
 
 @pytest.mark.parametrize(
@@ -57,12 +128,26 @@ def loaded(module: str, event: str) -> tuple[int, list[str]]:
     [("products.get_product", "products/get_product.json"), ("products.list_products", "products/list_products.json")],
 )
 def test_product_reads_stay_within_their_budget(module, event):
-    status, modules = loaded(module, event)
-    assert status in (200, 404)
-    heavy = [m for m in modules if m.split(".")[0] in FORBIDDEN or m in FORBIDDEN]
-    assert heavy == []
+    result = loaded(module, event)
+    assert result["status"] in (200, 404)
+    assert heavy(result["modules"]) == []
 
 
 def test_in_api_gateway_mode_a_read_needs_no_jwt_library():
-    _, modules = loaded("products.get_product", "products/get_product.json")
-    assert "jwt" not in modules
+    result = loaded("products.get_product", "products/get_product.json")
+    assert "jwt" not in result["modules"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(("module", "event"), HTTP_FUNCTIONS)
+def test_no_http_function_loads_the_aws_sdk_under_production_settings(module, event):
+    result = loaded(module, event, IMPORT_ONLY, PRODUCTION)
+    assert (
+        heavy(result["modules"], ("boto3", "botocore.session", "botocore.client", "sqlalchemy", "oracledb", "redis"))
+        == []
+    )
+
+
+def test_a_cache_hit_on_a_fresh_container_loads_no_database_library():
+    result = loaded("products.get_product", "products/get_product.json", CACHE_HIT, PRODUCTION)
+    assert (result["status"], result["x_cache"]) == (200, ["HIT"])
+    assert heavy(result["modules"], (*FORBIDDEN, "sqlalchemy")) == []

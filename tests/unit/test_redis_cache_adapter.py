@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from storefront.adapters.cache.redis_cache import NoCache, RedisCache
+from storefront.adapters.cache.no_cache import NoCache
+from storefront.adapters.cache.redis_cache import RedisCache
 
 
 class FlakyRedis:

@@ -70,6 +70,11 @@ class CatalogPorts:
     cache_ttl_seconds: int = 60
 
 
+class SecretStore(Protocol):
+    def json_secret(self, secret_id: str) -> dict[str, Any]:
+        """The secret's value parsed as a JSON object; ServiceUnavailable when it cannot be read."""
+
+
 class TokenVerifier(Protocol):
     def verify(self, token: str) -> dict[str, Any]:
         """The claims of a valid access token; raises Unauthenticated, or TokenExpired when it has expired."""

@@ -46,16 +46,3 @@ class RedisCache:
                 "cache unavailable; reading from the database", extra={"operation": operation, "error": str(error)}
             )
             return None
-
-
-class NoCache:
-    """The Cache port when no cache is configured: every read misses."""
-
-    def get(self, key: str) -> bytes | None:
-        return None
-
-    def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        return None
-
-    def delete(self, key: str) -> None:
-        return None

@@ -1,4 +1,11 @@
-"""One engine per container, chosen by the database URL: Oracle (python-oracledb pool), PostgreSQL or SQLite."""
+"""One engine per container, chosen by the database URL: Oracle (python-oracledb pool), PostgreSQL or SQLite.
+
+No engine pings a connection when it is checked out (``pool_pre_ping`` would cost a round trip per unit
+of work): the unit of work replaces a stale connection when its first statement finds it dead, and
+python-oracledb's pool pings only connections idle for longer than ``DB_POOL_PING_INTERVAL``.
+PostgreSQL connections stay in autocommit mode until a unit of work writes, so a read sends no BEGIN
+and no ROLLBACK.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ def build_engine(url: str | URL, settings: DatabaseSettings) -> Engine:
         return _sqlite_engine(parsed, settings)
     return create_engine(
         parsed,
-        pool_pre_ping=True,
+        execution_options={"isolation_level": "AUTOCOMMIT"},
         pool_size=settings.db_pool_max,
         max_overflow=0,
         pool_timeout=settings.db_pool_timeout_seconds,
@@ -53,11 +60,13 @@ def oracle_pool_params(url: URL, settings: DatabaseSettings) -> dict[str, Any]:
 def _oracle_engine(url: URL, settings: DatabaseSettings) -> Engine:
     import oracledb
 
+    from storefront.adapters.db.oracle_dialect import DRIVER_NAME
+
     params = oracle_pool_params(url, settings)
     if params.get("purity") == "SELF":
         params["purity"] = oracledb.PURITY_SELF
     pool = oracledb.create_pool(getmode=oracledb.POOL_GETMODE_TIMEDWAIT, **params)
-    engine = create_engine("oracle+oracledb://", creator=pool.acquire, poolclass=NullPool)
+    engine = create_engine(f"{DRIVER_NAME}://", creator=pool.acquire, poolclass=NullPool)
 
     @event.listens_for(engine, "connect")
     def _call_timeout(dbapi_connection: Any, _: Any) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, CursorResult, Executable, Select, and_, func, insert, select, update
 
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.tables import PRODUCTS
@@ -112,26 +112,34 @@ def from_row(row: Any) -> Product:
     )
 
 
+class Statements(Protocol):
+    """Runs statements for a repository: reads outside a transaction, writes inside the unit's transaction."""
+
+    def read(self, statement: Executable) -> CursorResult[Any]: ...
+
+    def write(self, statement: Executable) -> CursorResult[Any]: ...
+
+
 class SqlProductRepository:
     """Products in the PRODUCTS table; every statement is scoped to one tenant."""
 
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+    def __init__(self, statements: Statements) -> None:
+        self._statements = statements
 
     def add(self, product: Product) -> None:
         with translated_errors():
-            self._connection.execute(insert(PRODUCTS).values(**to_row(product)))
+            self._statements.write(insert(PRODUCTS).values(**to_row(product)))
 
     def get(self, tenant_id: UUID, product_id: UUID) -> Product | None:
         statement = select(PRODUCTS).where(PRODUCTS.c.ID == product_id, _live(tenant_id))
         with translated_errors():
-            row = self._connection.execute(statement).first()
+            row = self._statements.read(statement).first()
         return from_row(row) if row is not None else None
 
     def search(self, tenant_id: UUID, query: ProductQuery) -> tuple[list[Product], int]:
         with translated_errors():
-            rows = self._connection.execute(page_statement(tenant_id, query)).all()
-            total = self._connection.execute(count_statement(tenant_id, query)).scalar_one()
+            rows = self._statements.read(page_statement(tenant_id, query)).all()
+            total = self._statements.read(count_statement(tenant_id, query)).scalar_one()
         return [from_row(r) for r in rows], int(total)
 
     def update(self, product: Product, expected_version: int) -> bool:
@@ -144,5 +152,5 @@ class SqlProductRepository:
             .values(**values)
         )
         with translated_errors():
-            result = self._connection.execute(statement)
+            result = self._statements.write(statement)
         return result.rowcount == 1

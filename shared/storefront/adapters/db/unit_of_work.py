@@ -1,32 +1,47 @@
-"""A unit of work over one SQLAlchemy connection and transaction."""
+"""A unit of work over one SQLAlchemy connection: reads cost one round trip, writes share one transaction.
+
+Round trips are the cost that matters in a Lambda function next to its database, so the unit spends
+none it does not need:
+
+- no connection is checked out until the first statement, and none is pinged on checkout (no
+  ``pool_pre_ping``): a stale pooled connection is detected by the first statement instead, and that
+  statement is run again once on a fresh connection (nothing was done on the dead one);
+- reads run without a transaction (PostgreSQL connections are in autocommit mode until the unit writes;
+  Oracle and SQLite open no transaction for a SELECT), so a read is its SELECT and nothing else: no
+  BEGIN, and no ROLLBACK when the connection goes back to the pool;
+- the first write switches the connection to the engine's transactional isolation level, so every write
+  of the unit and its ``commit`` form one transaction; leaving without ``commit`` rolls it back.
+"""
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, CursorResult, Engine, Executable
 from sqlalchemy import exc as sa_exc
 
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.products import SqlProductRepository
 from storefront.observability import logger
 
+AUTOCOMMIT = "AUTOCOMMIT"
+
 
 class SqlUnitOfWork:
-    """Opens a transaction on enter; rolls it back on exit unless ``commit`` was called."""
+    """Reads outside a transaction; the first write begins one, rolled back on exit unless committed."""
 
     products: SqlProductRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._connection: Connection | None = None
+        self._statements_run = 0
+        self._writing = False
+        self._committed = False
 
     def __enter__(self) -> Self:
-        with translated_errors():
-            self._connection = self._engine.connect()
-            self._connection.begin()
-        self.products = SqlProductRepository(self._connection)
+        self.products = SqlProductRepository(self)
         return self
 
     def __exit__(
@@ -39,7 +54,7 @@ class SqlUnitOfWork:
         if connection is None:
             return
         try:
-            if connection.in_transaction():
+            if self._writing and not self._committed and connection.in_transaction():
                 connection.rollback()
         except sa_exc.SQLAlchemyError:
             # The work was not committed either way; a lost connection must not hide the original error.
@@ -47,9 +62,62 @@ class SqlUnitOfWork:
         finally:
             connection.close()
 
+    def read(self, statement: Executable) -> CursorResult[Any]:
+        """Run a query; in autocommit mode until the unit writes."""
+        return self._run(statement)
+
+    def write(self, statement: Executable) -> CursorResult[Any]:
+        """Run a change inside the unit's transaction (begun by the first write)."""
+        if not self._writing:
+            self._writing = True
+            if self._connection is not None:
+                self._begin_transactions(self._connection)
+        return self._run(statement)
+
     def commit(self) -> None:
-        """Make the work of this unit durable."""
+        """Make the writes of this unit durable (nothing to do when it only read)."""
         if self._connection is None:
-            raise RuntimeError("commit outside of the unit of work")
+            if self._writing:
+                raise RuntimeError("commit after the connection was lost")
+            return
         with translated_errors():
             self._connection.commit()
+        self._committed = True
+
+    def _run(self, statement: Executable) -> CursorResult[Any]:
+        first = self._statements_run == 0
+        self._statements_run += 1
+        connection = self._connect()
+        try:
+            return connection.execute(statement)
+        except sa_exc.DBAPIError as error:
+            if not (first and error.connection_invalidated):
+                raise
+        # The pooled connection had died (server restart, idle cut, failover). Nothing ran on it, so the
+        # statement runs again, once, on a new one; SQLAlchemy has already dropped the stale pool.
+        logger.info("stale database connection replaced")
+        self._discard_connection()
+        return self._connect().execute(statement)
+
+    def _connect(self) -> Connection:
+        if self._connection is None:
+            with translated_errors():
+                connection = self._engine.connect()
+            if self._writing:
+                self._begin_transactions(connection)
+            self._connection = connection
+        return self._connection
+
+    def _discard_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except sa_exc.SQLAlchemyError:
+                logger.warning("closing a dead connection failed", exc_info=True)
+
+    def _begin_transactions(self, connection: Connection) -> None:
+        if self._engine.get_execution_options().get("isolation_level") == AUTOCOMMIT:
+            # Nothing was begun on the wire in autocommit mode: this commit and the switch are local calls.
+            connection.commit()
+            connection.execution_options(isolation_level=connection.default_isolation_level)

@@ -1,0 +1,176 @@
+"""Round trips per request, counted exactly at the wire: PostgreSQL and Redis behind counting proxies.
+
+A warm container runs the real handlers; each test counts the client flights (round trips) that one
+request sends to PostgreSQL and to Redis, and the SQL statements it runs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from localdev.wire import CountingProxy
+from storefront import bootstrap
+from tests.integration.conftest import REDIS_URL
+from tests.unit.handlers import call, set_header
+from tests.unit.handlers import event as sample_event
+
+
+@dataclass
+class Wire:
+    db: CountingProxy
+    redis: CountingProxy
+    statements: list[str]
+    application_name: str
+
+
+@pytest.fixture
+def wire(postgresql_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wire]:
+    postgres = make_url(postgresql_url)
+    redis = make_url(REDIS_URL)
+    application_name = f"round_trips_{uuid.uuid4().hex[:8]}"
+    with (
+        CountingProxy(postgres.host or "127.0.0.1", postgres.port or 5432) as db,
+        CountingProxy(redis.host or "127.0.0.1", redis.port or 6379) as cache,
+    ):
+        url = postgres.set(port=db.port).update_query_dict({"application_name": application_name})
+        monkeypatch.setenv("GATEWAY_MODE", "apigw")
+        monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
+        monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{cache.port}{redis.database and '/' + redis.database}")
+        bootstrap.reset()
+        statements: list[str] = []
+        wired = Wire(db, cache, statements, application_name)
+        # A warm container: the pooled database connection and the Redis connection are open.
+        assert get(create("warm-up")["id"]) == (200, "MISS")
+        event.listen(bootstrap.engine(), "before_cursor_execute", lambda *args: statements.append(args[2]))
+        yield wired
+        bootstrap.engine().dispose()
+        bootstrap.reset()
+
+
+def request(name: str, product_id: str | None = None, **changes: Any) -> dict[str, Any]:
+    evt = sample_event(f"products/{name}.json", **changes)
+    if product_id is not None:
+        evt["path"] = f"/KONGAPI/api/v1/products/{product_id}"
+        evt["pathParameters"] = {"product_id": product_id}
+    return evt
+
+
+def create(sku: str) -> dict[str, Any]:
+    body = {
+        "sku": f"{sku}-{uuid.uuid4().hex[:8]}",
+        "name": "Round trip",
+        "price": {"amount": "1.00", "currency": "EUR"},
+        "stock": 1,
+    }
+    status, _, answer = call("products.create_product.handler", request("create_product", body=body))
+    assert status == 201, answer
+    data: dict[str, Any] = answer["data"]
+    return data
+
+
+def get(product_id: str) -> tuple[int, str]:
+    status, headers, _ = call("products.get_product.handler", request("get_product", product_id))
+    return status, headers["X-Cache"][0] if "X-Cache" in headers else ""
+
+
+def verbs(statements: list[str]) -> list[str]:
+    return [s.split()[0].upper() for s in statements]
+
+
+def test_a_cache_miss_is_one_database_round_trip_and_a_redis_get_and_set(wire):
+    product = create("miss")
+    wire.statements.clear()
+    with wire.db.counting() as db, wire.redis.counting() as redis:
+        assert get(product["id"]) == (200, "MISS")
+    assert (db.flights, db.connections) == (1, 0)
+    assert verbs(wire.statements) == ["SELECT"]
+    assert redis.flights == 2  # GET, then SET
+
+
+def test_a_cache_hit_costs_no_database_round_trip(wire):
+    product = create("hit")
+    get(product["id"])
+    wire.statements.clear()
+    with wire.db.counting() as db, wire.redis.counting() as redis:
+        assert get(product["id"]) == (200, "HIT")
+    assert (db.flights, db.connections, wire.statements) == (0, 0, [])
+    assert redis.flights == 1
+
+
+def test_a_create_is_begin_insert_commit(wire):
+    with wire.db.counting() as db, wire.redis.counting() as redis:
+        create("create")
+    # psycopg sends BEGIN on its own before the first statement of a transaction.
+    assert db.flights == 3
+    assert verbs(wire.statements) == ["INSERT"]
+    assert redis.flights == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "changes", "status"),
+    [
+        ("update_product", {"body": {"stock": 7}}, 200),
+        ("replace_product", {}, 200),
+        ("delete_product", {}, 204),
+    ],
+)
+def test_a_write_reads_the_row_then_updates_it_in_one_transaction(wire, name, changes, status):
+    product = create("write")
+    if name == "replace_product":
+        changes = {"body": {"sku": product["sku"], "name": "Renamed", "price": product["price"], "stock": 2}}
+    evt = set_header(request(name, product["id"], **changes), "If-Match", '"v1"')
+    wire.statements.clear()
+    with wire.db.counting() as db, wire.redis.counting() as redis:
+        answered, _, body = call(f"products.{name}.handler", evt)
+    assert answered == status, body
+    # SELECT (autocommit), then BEGIN, UPDATE ... WHERE VERSION = :expected, COMMIT.
+    assert db.flights == 4
+    assert verbs(wire.statements) == ["SELECT", "UPDATE"]
+    assert redis.flights == 1  # DEL of the cached product
+
+
+def test_a_stale_version_costs_the_read_only(wire):
+    product = create("stale")
+    evt = set_header(request("update_product", product["id"], body={"stock": 1}), "If-Match", '"v9"')
+    wire.statements.clear()
+    with wire.db.counting() as db:
+        status, _, body = call("products.update_product.handler", evt)
+    assert (status, body["error"]["code"]) == (409, "BIZ_002")
+    assert db.flights == 1
+    assert verbs(wire.statements) == ["SELECT"]
+
+
+def test_a_list_is_its_two_queries(wire):
+    wire.statements.clear()
+    with wire.db.counting() as db:
+        status, _, _ = call("products.list_products.handler", request("list_products"))
+    assert status == 200
+    assert db.flights == len(wire.statements) == 2
+
+
+def test_a_connection_killed_by_the_server_is_replaced_and_the_read_succeeds(wire, postgresql_url):
+    product = create("stale-connection")
+    admin = create_engine(postgresql_url)
+    with admin.begin() as connection:
+        killed = connection.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": wire.application_name},
+        ).all()
+    admin.dispose()
+    assert killed == [(True,)]
+    wire.statements.clear()
+    with wire.db.counting() as db:
+        assert get(product["id"]) == (200, "MISS")
+    # The dead connection answers the first SELECT with an error; the SELECT runs again on a new connection.
+    assert db.connections == 1
+    assert verbs(wire.statements) == ["SELECT", "SELECT"]
+    with wire.db.counting() as db:
+        status, _, body = call("products.get_product.handler", request("get_product", str(uuid.uuid4())))
+    assert (status, body["error"]["code"], db.flights, db.connections) == (404, "BIZ_001", 1, 0)
