@@ -66,7 +66,15 @@ def test_the_envelope_carries_ids_and_security_headers(fake):
     assert headers["X-Content-Type-Options"] == ["nosniff"]
     assert "Strict-Transport-Security" in headers
     assert "Content-Security-Policy" in headers
-    assert body["meta"]["pagination"] == {"limit": 2, "offset": 0, "total": 0, "has_next": False, "has_prev": False}
+    assert body["meta"]["pagination"] == {
+        "limit": 2,
+        "offset": 0,
+        "total": 0,
+        "total_exact": True,
+        "has_next": False,
+        "has_prev": False,
+        "next_cursor": None,
+    }
 
 
 def test_kong_request_id_wins(fake):
