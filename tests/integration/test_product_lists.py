@@ -8,7 +8,7 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, event, insert
 
 from storefront.adapters.cache.redis_cache import NoCache
 from storefront.adapters.db.products import to_row
@@ -198,3 +198,29 @@ def test_the_total_is_exact_up_to_the_cap_and_capped_beyond(engine):
     assert (len(deepest.items), deepest.has_next) == (3, True)
     fewer = listed(engine, tenant, limit=3, max_price=Decimal("10"))
     assert (fewer.total, fewer.total_exact) == ((TOTAL_CAP + 5) // 2, True)
+
+
+def test_round_trips_a_list_and_the_writes_cost(engine):
+    tenant = uuid4()
+    admin = Principal("x", "x", Role.ADMIN, tenant)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        created = products.create_product(ports(engine), admin, details(name="Blue teapot"))
+        assert statements == ["INSERT", "INSERT"], "the product and its search terms"
+        statements.clear()
+        products.list_products(ports(engine), tenant, ProductQuery(text="blue", limit=5))
+        assert statements == ["SELECT"], "page, has_next and total in one round trip"
+        statements.clear()
+        products.update_product(ports(engine), admin, created.id, {"stock": 9}, None)
+        assert statements == ["SELECT", "UPDATE"], "same name: no term writes"
+        statements.clear()
+        products.update_product(ports(engine), admin, created.id, {"name": "Red teapot"}, None)
+        assert statements == ["SELECT", "UPDATE", "DELETE", "INSERT"]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [p.id for p in listed(engine, tenant, text="red tea").items] == [created.id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, delete, exists, insert, select, update
 
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.keyset import capped_count, window
@@ -30,11 +30,24 @@ def _live(tenant_id: UUID) -> ColumnElement[bool]:
     return and_(PRODUCTS.c.TENANT_ID == tenant_id, PRODUCTS.c.DELETED_AT.is_(None))
 
 
-def _has_word_starting(tenant_id: UUID, prefix: str) -> ColumnElement[bool]:
-    """The product has a name word starting with ``prefix``: one index range over the search terms."""
-    found = select(TERMS.c.PRODUCT_ID).where(
-        TERMS.c.TENANT_ID == tenant_id, TERMS.c.TERM >= prefix, TERMS.c.TERM < prefix_upper_bound(prefix)
-    )
+def _word_range(terms: Any, tenant_id: UUID, prefix: str) -> list[ColumnElement[bool]]:
+    """Terms of the tenant starting with ``prefix``: one index range, binary comparison."""
+    return [terms.c.TENANT_ID == tenant_id, terms.c.TERM >= prefix, terms.c.TERM < prefix_upper_bound(prefix)]
+
+
+def _has_words_starting(tenant_id: UUID, words: tuple[str, ...]) -> ColumnElement[bool]:
+    """The product has, for each word, a name word starting with it.
+
+    One subquery over the terms alone: the first word's range, each further word a probe of the
+    (PRODUCT_ID, TERM) index. So the planner sees one set of ids, not one semi-join per word.
+    """
+    first, *others = words
+    found = select(TERMS.c.PRODUCT_ID).where(*_word_range(TERMS, tenant_id, first))
+    for n, word in enumerate(others):
+        other = TERMS.alias(f"TERMS_{n}")
+        found = found.where(
+            exists().where(other.c.PRODUCT_ID == TERMS.c.PRODUCT_ID, *_word_range(other, tenant_id, word))
+        )
     return PRODUCTS.c.ID.in_(found)
 
 
@@ -49,7 +62,8 @@ def filters(tenant_id: UUID, query: ProductQuery) -> list[ColumnElement[bool]]:
         terms.append(PRODUCTS.c.PRICE_AMOUNT >= query.min_price)
     if query.max_price is not None:
         terms.append(PRODUCTS.c.PRICE_AMOUNT <= query.max_price)
-    terms.extend(_has_word_starting(tenant_id, word) for word in query.words)
+    if query.words:
+        terms.append(_has_words_starting(tenant_id, query.words))
     return terms
 
 
