@@ -91,7 +91,7 @@ class Case:
 def cases() -> list[Case]:
     """Every offered sort x order and every filter (first pages), cursor pages near the end, the deepest offset."""
     found = [
-        Case(f"sort={s}&order={o}", ProductQuery(sort=s, order=o))  # type: ignore[arg-type]
+        Case(f"sort={s}&order={o}", ProductQuery(sort=s, order=o))
         for s in ("created_at", "updated_at", "name", "sku", "price", "stock")
         for o in ("asc", "desc")
     ]

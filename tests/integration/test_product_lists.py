@@ -205,7 +205,7 @@ def test_round_trips_a_list_and_the_writes_cost(engine):
     admin = Principal("x", "x", Role.ADMIN, tenant)
     statements: list[str] = []
 
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
         statements.append(statement.split()[0].upper())
 
     event.listen(engine, "before_cursor_execute", count)
