@@ -9,9 +9,10 @@ from typing import Self
 from uuid import UUID
 
 from storefront.application.ports import CatalogPorts
-from storefront.application.queries import ProductQuery
+from storefront.application.queries import TOTAL_CAP, Keyset, ProductQuery, Window
 from storefront.domain.errors import Conflict
 from storefront.domain.products import Product
+from storefront.domain.search import matches
 
 
 class FakeProductRepository:
@@ -31,16 +32,21 @@ class FakeProductRepository:
             return None
         return product
 
-    def search(self, tenant_id: UUID, query: ProductQuery) -> tuple[list[Product], int]:
+    def search(self, tenant_id: UUID, query: ProductQuery, after: Keyset | None = None) -> Window[Product]:
         found = [p for p in self.rows.values() if p.tenant_id == tenant_id and p.deleted_at is None]
-        if query.status is not None:
-            found = [p for p in found if p.details.status == query.status]
-        if query.text:
-            found = [p for p in found if query.text.lower() in p.details.name.lower()]
-        found.sort(key=lambda p: (_sort_value(p, query.sort), p.id))
-        if query.order == "desc":
-            found.reverse()
-        return found[query.offset : query.offset + query.limit], len(found)
+        found = [p for p in found if _matches(p, query)]
+        descending = query.order == "desc"
+
+        def position(p: Product) -> tuple[object, UUID]:
+            return query.keyset_of(p).value, p.id
+
+        ordered = sorted(found, key=position, reverse=descending)
+        if after is not None:
+            mark = (after.value, after.id)
+            rows = [p for p in ordered if (position(p) < mark if descending else position(p) > mark)]
+        else:
+            rows = ordered[query.offset :]
+        return Window(rows[: query.limit + 1], min(len(found), TOTAL_CAP + 1))
 
     def update(self, product: Product, expected_version: int) -> bool:
         current = self.get(product.tenant_id, product.id)
@@ -50,12 +56,15 @@ class FakeProductRepository:
         return True
 
 
-def _sort_value(product: Product, field: str) -> object:
-    if field == "price":
-        return product.details.price.amount
-    if field in ("created_at", "updated_at"):
-        return getattr(product, field)
-    return getattr(product.details, field)
+def _matches(product: Product, query: ProductQuery) -> bool:
+    d = product.details
+    return (
+        (query.status is None or d.status == query.status)
+        and (query.category is None or d.category == query.category)
+        and (query.min_price is None or d.price.amount >= query.min_price)
+        and (query.max_price is None or d.price.amount <= query.max_price)
+        and matches(query.words, d.name)
+    )
 
 
 class FakeUnitOfWork:

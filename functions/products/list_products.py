@@ -1,4 +1,4 @@
-"""GET /products: one page of the caller's tenant's products, filtered and sorted."""
+"""GET /products: one page of the caller's tenant's products, filtered and sorted, by offset or cursor."""
 
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -9,14 +9,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from storefront import bootstrap
 from storefront.application import products
-from storefront.application.queries import ProductQuery
+from storefront.application.queries import CURSOR_MAX, MAX_OFFSET, ProductQuery
 from storefront.config import CacheSettings, DatabaseSettings
 from storefront.domain.products import CATEGORY_MAX, ProductStatus
 from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.identity import READERS
-from storefront.http.products import parse_fields, parse_sort, present
+from storefront.http.products import CURSOR_HELP, SEARCH_HELP, parse_fields, parse_sort, present
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
@@ -26,18 +26,30 @@ app = api_resolver()
 def list_products(
     ctx: Annotated[RequestContext, Depends(request_context)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description=CURSOR_HELP)] = None,
     sort: str = "created_at",
     order: Literal["asc", "desc"] = "desc",
     status: ProductStatus | None = None,
     category: Annotated[str | None, Query(max_length=CATEGORY_MAX)] = None,
     min_price: Annotated[Decimal | None, Query(ge=0, max_digits=12)] = None,
     max_price: Annotated[Decimal | None, Query(ge=0, max_digits=12)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=200, description=SEARCH_HELP)] = None,
     fields: str | None = None,
 ) -> Response[str]:
     selected = parse_fields(fields)
-    query = ProductQuery(limit, offset, parse_sort(sort), order, status, category, min_price, max_price, q)
+    query = ProductQuery(
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        sort=parse_sort(sort),
+        order=order,
+        status=status,
+        category=category,
+        min_price=min_price,
+        max_price=max_price,
+        text=q,
+    )
     page = products.list_products(bootstrap.catalog(), ctx.tenant_id, query)
     return ok([present(p, selected) for p in page.items], page=page, headers={"Cache-Control": "private, no-cache"})
 

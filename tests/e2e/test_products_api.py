@@ -117,6 +117,8 @@ def test_another_tenant_sees_none_of_it(gateway):
         ("POST", "/products", {**NEW, "price": {"amount": "-3.00", "currency": "EUR"}}, 422, "VAL_003"),
         ("POST", "/products", {**NEW, "stock": -1}, 422, "VAL_003"),
         ("GET", "/products?limit=1000", None, 422, "VAL_003"),
+        ("GET", "/products?offset=10001", None, 422, "VAL_003"),
+        ("GET", "/products?cursor=not-a-cursor", None, 422, "VAL_002"),
         ("GET", "/products?sort=password", None, 422, "VAL_002"),
         ("GET", "/products?fields=id,password", None, 422, "VAL_002"),
         ("GET", "/products/not-a-uuid", None, 422, "VAL_002"),
@@ -167,3 +169,26 @@ def test_an_unknown_route_is_404_in_the_envelope(gateway):
     _, client = gateway
     reply = client.call("GET", "/KONGAPI/api/v1/nothing-here", token=token())
     assert (reply.status, reply.code) == (404, "BIZ_001")
+
+
+def test_a_list_pages_by_cursor_to_its_end(gateway):
+    _, client = gateway
+    category = f"Paged-{uuid.uuid4().hex[:8]}"
+    made = [new_product(client, category=category, name=f"Paged item {n}")["id"] for n in range(5)]
+    seen, cursor, pages = [], None, 0
+    while True:
+        path = f"/products?category={category}&sort=name&order=asc&limit=2&fields=id"
+        reply = client.call("GET", path + (f"&cursor={cursor}" if cursor else ""), token=token("user"))
+        assert reply.status == 200, reply.json
+        pagination = reply.json["meta"]["pagination"]
+        assert (pagination["total"], pagination["total_exact"]) == (5, True)
+        seen += [p["id"] for p in reply.json["data"]]
+        pages += 1
+        cursor = pagination["next_cursor"]
+        if cursor is None:
+            break
+    assert (seen, pages) == (made, 3)
+    first = client.call("GET", f"/products?category={category}&limit=2", token=token("user"))
+    foreign = first.json["meta"]["pagination"]["next_cursor"]
+    reply = client.call("GET", f"/products?category={category}&limit=2&order=asc&cursor={foreign}", token=token("user"))
+    assert (reply.status, reply.code, reply.json["error"]["details"]["field"]) == (422, "VAL_002", "cursor")

@@ -8,8 +8,9 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from storefront.adapters.db.tables import PRODUCT_SEARCH_TERMS
 from storefront.adapters.db.unit_of_work import SqlUnitOfWork
 from storefront.application.queries import ProductQuery
 from storefront.domain.errors import Conflict
@@ -36,7 +37,8 @@ def get(engine: Engine, tenant: UUID, product_id: UUID) -> Product | None:
 
 def search(engine: Engine, tenant: UUID, **query: object) -> tuple[list[Product], int]:
     with SqlUnitOfWork(engine) as uow:
-        return uow.products.search(tenant, ProductQuery(**query))  # type: ignore[arg-type]
+        window = uow.products.search(tenant, ProductQuery(**query))  # type: ignore[arg-type]
+    return window.rows, window.matches
 
 
 def test_a_product_round_trips_exactly(engine):
@@ -144,14 +146,60 @@ def test_filters(engine):
     assert ids(text="ITEM 3") == [dear.id]
 
 
-def test_text_search_treats_wildcards_literally(engine):
+SEARCHABLE = [
+    "Cast-iron tea pot",
+    "Teacup with potholder",
+    "Teapot stand",
+    "Grüner TEE",
+    "100% cotton",
+    "snake_case mug",
+]
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("tea", ["Cast-iron tea pot", "Teacup with potholder", "Teapot stand"]),
+        ("tea pot", ["Cast-iron tea pot", "Teacup with potholder"]),
+        ("TEAPOT", ["Teapot stand"]),
+        ("iron", ["Cast-iron tea pot"]),
+        ("grü", ["Grüner TEE"]),
+        ("GRÜNER tee", ["Grüner TEE"]),
+        ("100%", ["100% cotton"]),
+        ("0%", []),
+        ("case", ["snake_case mug"]),
+        ("e_c", []),
+        ("xyz", []),
+        ("%", SEARCHABLE),
+    ],
+)
+def test_q_is_a_word_prefix_search_over_the_name(engine, q, found):
     tenant = uuid4()
-    percent = stored(engine, tenant, 1, name="100% cotton")
-    stored(engine, tenant, 2, name="1000 cotton")
-    underscore = stored(engine, tenant, 3, name="snake_case mug")
-    stored(engine, tenant, 4, name="snakeXcase mug")
-    assert [p.id for p in search(engine, tenant, text="0%")[0]] == [percent.id]
-    assert [p.id for p in search(engine, tenant, text="e_c")[0]] == [underscore.id]
+    for n, name in enumerate(SEARCHABLE):
+        stored(engine, tenant, n, name=name)
+    rows, matches = search(engine, tenant, text=q, sort="sku", order="asc", limit=100)
+    assert sorted(p.details.name for p in rows) == sorted(found)
+    assert matches == len(found)
+
+
+def test_search_terms_follow_renames_and_deletes(engine):
+    tenant = uuid4()
+    product = stored(engine, tenant, name="Teapot stand")
+    with SqlUnitOfWork(engine) as uow:
+        current = uow.products.get(tenant, product.id)
+        assert current is not None
+        assert uow.products.update(current.revise(replace(current.details, name="Copper kettle"), "x", T0), 1)
+        uow.commit()
+    assert [p.id for p in search(engine, tenant, text="kettle")[0]] == [product.id]
+    assert search(engine, tenant, text="teapot")[0] == []
+    renamed = get(engine, tenant, product.id)
+    assert renamed is not None
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.products.update(renamed.delete("x", T0), 2)
+        uow.commit()
+    with engine.connect() as connection:
+        left = connection.execute(select(PRODUCT_SEARCH_TERMS).where(PRODUCT_SEARCH_TERMS.c.PRODUCT_ID == product.id))
+        assert left.all() == []
 
 
 @pytest.mark.parametrize("sort", ["created_at", "updated_at", "name", "sku", "price", "stock"])
@@ -167,12 +215,10 @@ def test_sorting_and_paging(engine, sort, order):
         "price": lambda p: p.details.price.amount,
         "stock": lambda p: p.details.stock,
     }[sort]
-    expected = sorted(made, key=lambda p: (key(p), p.id.hex), reverse=False)
-    if order == "desc":
-        expected = sorted(made, key=lambda p: key(p), reverse=True)
-    page, total = search(engine, tenant, sort=sort, order=order, limit=2, offset=1)
-    assert total == 5
-    assert [key(p) for p in page] == [key(p) for p in expected[1:3]]
+    expected = sorted(made, key=lambda p: (key(p), p.id), reverse=order == "desc")
+    rows, matches = search(engine, tenant, sort=sort, order=order, limit=2, offset=1)
+    assert matches == 5
+    assert [p.id for p in rows] == [p.id for p in expected[1:4]], "the page and one row more (has_next)"
 
 
 def test_changing_a_sku_to_a_taken_one_conflicts(engine):

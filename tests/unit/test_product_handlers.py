@@ -66,7 +66,15 @@ def test_the_envelope_carries_ids_and_security_headers(fake):
     assert headers["X-Content-Type-Options"] == ["nosniff"]
     assert "Strict-Transport-Security" in headers
     assert "Content-Security-Policy" in headers
-    assert body["meta"]["pagination"] == {"limit": 2, "offset": 0, "total": 0, "has_next": False, "has_prev": False}
+    assert body["meta"]["pagination"] == {
+        "limit": 2,
+        "offset": 0,
+        "total": 0,
+        "total_exact": True,
+        "has_next": False,
+        "has_prev": False,
+        "next_cursor": None,
+    }
 
 
 def test_api_gateway_mode_ignores_a_client_sent_kong_request_id(fake):
@@ -213,6 +221,11 @@ def test_bad_bodies_get_their_contract_code(fake, body, status, code, field):
         ({"fields": "id,secret"}, "VAL_002", "fields"),
         ({"status": "sold"}, "VAL_002", "status"),
         ({"min_price": "cheap"}, "VAL_002", "min_price"),
+        ({"offset": "10001"}, "VAL_003", "offset"),
+        ({"cursor": "garbage"}, "VAL_002", "cursor"),
+        ({"cursor": "x" * 1025}, "VAL_003", "cursor"),
+        ({"cursor": "garbage", "offset": "5"}, "VAL_002", "offset"),
+        ({"q": "a b c d e f g h i"}, "VAL_003", "q"),
     ],
 )
 def test_bad_queries_get_their_contract_code(fake, query, code, field):
@@ -270,3 +283,62 @@ def test_other_tenants_products_are_invisible(fake):
     evt["requestContext"]["authorizer"]["tenant_id"] = str(uuid4())
     status, _, _ = call(GET, evt)
     assert status == 404
+
+
+def listing(**query):
+    evt = event(
+        "products/list_products.json",
+        queryStringParameters=query,
+        multiValueQueryStringParameters={k: [v] for k, v in query.items()},
+    )
+    return call(LIST, evt)
+
+
+def test_pages_by_cursor_until_next_cursor_is_null(fake):
+    made = [
+        created(
+            fake,
+            body={
+                "sku": f"C-{n}",
+                "name": "Same",
+                "price": {"amount": f"{n % 2 + 1}.00", "currency": "EUR"},
+                "stock": 1,
+            },
+        )[0]["id"]
+        for n in range(5)
+    ]
+    seen, pages, cursor = [], [], None
+    while True:
+        query = {"limit": "2", "sort": "price", "order": "asc", **({"cursor": cursor} if cursor else {})}
+        status, _, body = listing(**query)
+        assert status == 200, body
+        pages.append(body["meta"]["pagination"])
+        seen += [p["id"] for p in body["data"]]
+        cursor = body["meta"]["pagination"]["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(made)
+    assert len(seen) == len(set(seen))
+    assert [(p["offset"], p["has_prev"], p["has_next"]) for p in pages] == [
+        (0, False, True),
+        (None, True, True),
+        (None, True, False),
+    ]
+    assert all((p["total"], p["total_exact"]) == (5, True) for p in pages)
+
+
+def test_a_cursor_of_another_sort_is_val_002(fake):
+    for n in range(3):
+        created(fake, body={"sku": f"F-{n}", "name": "x", "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1})
+    _, _, first = listing(limit="1", sort="price")
+    status, _, body = listing(limit="1", sort="stock", cursor=first["meta"]["pagination"]["next_cursor"])
+    assert (status, body["error"]["code"], body["error"]["details"]["field"]) == (422, "VAL_002", "cursor")
+
+
+def test_q_searches_name_words_by_prefix(fake):
+    for n, name in enumerate(["Cast-iron tea pot", "Teapot stand", "Copper kettle"]):
+        created(fake, body={"sku": f"Q-{n}", "name": name, "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1})
+    _, _, body = listing(q="TEA", sort="name", order="asc", fields="name")
+    assert body["data"] == [{"name": "Cast-iron tea pot"}, {"name": "Teapot stand"}]
+    _, _, body = listing(q="tea pot", fields="name")
+    assert body["data"] == [{"name": "Cast-iron tea pot"}]

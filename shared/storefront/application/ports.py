@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
 
-from storefront.application.queries import ProductQuery
+from storefront.application.queries import Keyset, ProductQuery, Window
 from storefront.domain.products import Product
 
 
@@ -20,8 +20,10 @@ class ProductRepository(Protocol):
     def get(self, tenant_id: UUID, product_id: UUID) -> Product | None:
         """The live (not deleted) product of the tenant, or None."""
 
-    def search(self, tenant_id: UUID, query: ProductQuery) -> tuple[list[Product], int]:
-        """One page of the tenant's live products matching the query, and the total that match."""
+    def search(self, tenant_id: UUID, query: ProductQuery, after: Keyset | None = None) -> Window[Product]:
+        """Up to ``query.limit + 1`` of the tenant's live products matching the query, in the query's order
+        with the id breaking ties in the same direction, starting after ``after`` (else at ``query.offset``),
+        and how many match, counted up to TOTAL_CAP + 1."""
 
     def update(self, product: Product, expected_version: int) -> bool:
         """Store ``product`` if the stored row is live and still at ``expected_version``; False otherwise."""

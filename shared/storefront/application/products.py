@@ -33,10 +33,13 @@ def cache_key(tenant_id: UUID, product_id: UUID) -> str:
 
 
 def list_products(ports: CatalogPorts, tenant_id: UUID, query: ProductQuery) -> Page[Product]:
-    """One page of the tenant's live products."""
+    """One page of the tenant's live products, by offset or after a cursor (VAL_002 for a foreign cursor)."""
+    query.validate()
+    listing = query.listing(tenant_id)
+    after = listing.after(query.cursor)
     with ports.unit_of_work() as uow:
-        items, total = uow.products.search(tenant_id, query)
-    return Page(items=items, total=total, limit=query.limit, offset=query.offset)
+        window = uow.products.search(tenant_id, query, after)
+    return listing.page(window, query.limit, query.offset, after, query.keyset_of)
 
 
 def get_product(ports: CatalogPorts, tenant_id: UUID, product_id: UUID) -> Lookup:

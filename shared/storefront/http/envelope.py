@@ -34,8 +34,10 @@ def pagination(page: Page[Any]) -> dict[str, Any]:
         "limit": page.limit,
         "offset": page.offset,
         "total": page.total,
+        "total_exact": page.total_exact,
         "has_next": page.has_next,
         "has_prev": page.has_prev,
+        "next_cursor": page.next_cursor,
     }
 
 

@@ -27,6 +27,15 @@ PRODUCT_FIELDS = (
     "created_by",
     "updated_by",
 )
+SEARCH_HELP = (
+    "Word-prefix search over the product name: every word of q (up to 8) must begin a word of the name, "
+    "case-insensitively; words are runs of letters and digits, punctuation is ignored. "
+    "'tea pot' finds 'Cast-iron tea pot', not 'Teapot'."
+)
+CURSOR_HELP = (
+    "meta.pagination.next_cursor of the previous page, for pages deeper than offset allows; keep sort, order "
+    "and filters unchanged (another list's cursor is 422 VAL_002) and leave offset out."
+)
 # Fields of a representation a client may send back unchanged; the server owns them, so they are ignored.
 SERVER_OWNED = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
 NULLABLE = frozenset({"category"})

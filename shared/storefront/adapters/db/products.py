@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, CursorResult, Executable, Select, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, CursorResult, Executable, Select, and_, delete, exists, insert, select, update
 
 from storefront.adapters.db.errors import translated_errors
-from storefront.adapters.db.tables import PRODUCTS
-from storefront.application.queries import ProductQuery
+from storefront.adapters.db.keyset import capped_count, window
+from storefront.adapters.db.tables import PRODUCT_SEARCH_TERMS, PRODUCTS
+from storefront.application.queries import Keyset, ProductQuery, Window
 from storefront.domain.money import Money
 from storefront.domain.products import Product, ProductDetails, ProductStatus
+from storefront.domain.search import prefix_upper_bound, search_words
 
 SORT_COLUMNS = {
     "created_at": PRODUCTS.c.CREATED_AT,
@@ -21,14 +24,32 @@ SORT_COLUMNS = {
     "price": PRODUCTS.c.PRICE_AMOUNT,
     "stock": PRODUCTS.c.STOCK,
 }
+TERMS = PRODUCT_SEARCH_TERMS
 
 
 def _live(tenant_id: UUID) -> ColumnElement[bool]:
     return and_(PRODUCTS.c.TENANT_ID == tenant_id, PRODUCTS.c.DELETED_AT.is_(None))
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _word_range(terms: Any, tenant_id: UUID, prefix: str) -> list[ColumnElement[bool]]:
+    """Terms of the tenant starting with ``prefix``: one index range, binary comparison."""
+    return [terms.c.TENANT_ID == tenant_id, terms.c.TERM >= prefix, terms.c.TERM < prefix_upper_bound(prefix)]
+
+
+def _has_words_starting(tenant_id: UUID, words: tuple[str, ...]) -> ColumnElement[bool]:
+    """The product has, for each word, a name word starting with it.
+
+    One subquery over the terms alone: the first word's range, each further word a probe of the
+    (PRODUCT_ID, TERM) index. So the planner sees one set of ids, not one semi-join per word.
+    """
+    first, *others = words
+    found = select(TERMS.c.PRODUCT_ID).where(*_word_range(TERMS, tenant_id, first))
+    for n, word in enumerate(others):
+        other = TERMS.alias(f"TERMS_{n}")
+        found = found.where(
+            exists().where(other.c.PRODUCT_ID == TERMS.c.PRODUCT_ID, *_word_range(other, tenant_id, word))
+        )
+    return PRODUCTS.c.ID.in_(found)
 
 
 def filters(tenant_id: UUID, query: ProductQuery) -> list[ColumnElement[bool]]:
@@ -42,28 +63,27 @@ def filters(tenant_id: UUID, query: ProductQuery) -> list[ColumnElement[bool]]:
         terms.append(PRODUCTS.c.PRICE_AMOUNT >= query.min_price)
     if query.max_price is not None:
         terms.append(PRODUCTS.c.PRICE_AMOUNT <= query.max_price)
-    if query.text:
-        pattern = f"%{_escape_like(query.text.lower())}%"
-        terms.append(func.lower(PRODUCTS.c.NAME).like(pattern, escape="\\"))
+    if query.words:
+        terms.append(_has_words_starting(tenant_id, query.words))
     return terms
 
 
-def page_statement(tenant_id: UUID, query: ProductQuery) -> Select[Any]:
-    """SELECT one page of products, in a stable order (the id breaks ties)."""
-    column = SORT_COLUMNS[query.sort]
-    ordering = column.asc() if query.order == "asc" else column.desc()
-    return (
-        select(PRODUCTS)
-        .where(*filters(tenant_id, query))
-        .order_by(ordering, PRODUCTS.c.ID.asc())
-        .limit(query.limit)
-        .offset(query.offset)
-    )
-
-
 def count_statement(tenant_id: UUID, query: ProductQuery) -> Select[Any]:
-    """SELECT how many products match the query."""
-    return select(func.count()).select_from(PRODUCTS).where(*filters(tenant_id, query))
+    """SELECT how many products match the query, up to TOTAL_CAP + 1."""
+    return capped_count(filters(tenant_id, query), PRODUCTS.c.ID)
+
+
+def page_statement(tenant_id: UUID, query: ProductQuery, after: Keyset | None = None) -> Select[Any]:
+    """SELECT one page of products plus one, and (in the same round trip) the capped count as MATCHES."""
+    matches = count_statement(tenant_id, query).scalar_subquery().label("MATCHES")
+    where = filters(tenant_id, query)
+    key = SORT_COLUMNS[query.sort]
+    return window([*PRODUCTS.c, matches], where, key, PRODUCTS.c.ID, query.order, query.limit, query.offset, after)
+
+
+def terms_of(product: Product) -> tuple[str, ...]:
+    """The search terms a product is found by: its name's words while it is live, none once deleted."""
+    return () if product.deleted_at is not None else search_words(product.details.name)
 
 
 def to_row(product: Product) -> dict[str, Any]:
@@ -117,30 +137,43 @@ class Statements(Protocol):
 
     def read(self, statement: Executable) -> CursorResult[Any]: ...
 
-    def write(self, statement: Executable) -> CursorResult[Any]: ...
+    def write(self, statement: Executable, rows: Sequence[Mapping[str, Any]] | None = None) -> CursorResult[Any]: ...
 
 
 class SqlProductRepository:
-    """Products in the PRODUCTS table; every statement is scoped to one tenant."""
+    """Products in the PRODUCTS table and their name words in PRODUCT_SEARCH_TERMS; every statement is
+    scoped to one tenant. It remembers the terms of the products it read, so an update that keeps the name
+    costs one statement."""
 
     def __init__(self, statements: Statements) -> None:
         self._statements = statements
+        self._known_terms: dict[UUID, tuple[str, ...]] = {}
 
     def add(self, product: Product) -> None:
         with translated_errors():
             self._statements.write(insert(PRODUCTS).values(**to_row(product)))
+            self._write_terms(product, replace=False)
 
     def get(self, tenant_id: UUID, product_id: UUID) -> Product | None:
         statement = select(PRODUCTS).where(PRODUCTS.c.ID == product_id, _live(tenant_id))
         with translated_errors():
             row = self._statements.read(statement).first()
-        return from_row(row) if row is not None else None
+        if row is None:
+            return None
+        product = from_row(row)
+        self._known_terms[product.id] = terms_of(product)
+        return product
 
-    def search(self, tenant_id: UUID, query: ProductQuery) -> tuple[list[Product], int]:
+    def search(self, tenant_id: UUID, query: ProductQuery, after: Keyset | None = None) -> Window[Product]:
         with translated_errors():
-            rows = self._statements.read(page_statement(tenant_id, query)).all()
-            total = self._statements.read(count_statement(tenant_id, query)).scalar_one()
-        return [from_row(r) for r in rows], int(total)
+            rows = self._statements.read(page_statement(tenant_id, query, after)).all()
+            if rows:
+                matches = int(rows[0].MATCHES)
+            elif after is not None or query.offset:
+                matches = int(self._statements.read(count_statement(tenant_id, query)).scalar_one())
+            else:
+                matches = 0
+        return Window([from_row(r) for r in rows], matches)
 
     def update(self, product: Product, expected_version: int) -> bool:
         values = to_row(product)
@@ -153,4 +186,19 @@ class SqlProductRepository:
         )
         with translated_errors():
             result = self._statements.write(statement)
-        return result.rowcount == 1
+            if result.rowcount != 1:
+                return False
+            if self._known_terms.get(product.id) != terms_of(product):
+                self._write_terms(product, replace=True)
+        return True
+
+    def _write_terms(self, product: Product, *, replace: bool) -> None:
+        terms = terms_of(product)
+        if replace:
+            self._statements.write(
+                delete(TERMS).where(TERMS.c.TENANT_ID == product.tenant_id, TERMS.c.PRODUCT_ID == product.id)
+            )
+        if terms:
+            rows = [{"TENANT_ID": product.tenant_id, "TERM": t, "PRODUCT_ID": product.id} for t in terms]
+            self._statements.write(insert(TERMS), rows)
+        self._known_terms[product.id] = terms

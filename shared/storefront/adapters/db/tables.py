@@ -15,10 +15,12 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Dialect,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Table,
     TypeDecorator,
@@ -27,6 +29,7 @@ from sqlalchemy import (
 )
 
 from storefront.domain.products import CATEGORY_MAX, DESCRIPTION_MAX, NAME_MAX, SKU_MAX, ProductStatus
+from storefront.domain.search import TERM_MAX
 
 NAMING_CONVENTION = {
     "pk": "PK_%(table_name)s",
@@ -91,9 +94,46 @@ PRODUCTS = Table(
     Column("CATEGORY", String(CATEGORY_MAX), nullable=True),
     # A SKU stays reserved in its tenant after a soft delete: old orders keep pointing at it.
     UniqueConstraint("TENANT_ID", "SKU"),
-    Index(None, "TENANT_ID", "CREATED_AT"),
-    Index(None, "TENANT_ID", "CATEGORY"),
 )
 PRODUCTS.append_constraint(CheckConstraint(PRODUCTS.c.STATUS.in_([s.value for s in ProductStatus]), name="STATUS"))
 PRODUCTS.append_constraint(CheckConstraint(PRODUCTS.c.STOCK >= 0, name="STOCK"))
 PRODUCTS.append_constraint(CheckConstraint(PRODUCTS.c.PRICE_AMOUNT > 0, name="PRICE_AMOUNT"))
+
+
+def list_index(name: str, table: Table, *leading: str, sort: str) -> Index:
+    """An index serving one list order of a table's live rows: (TENANT_ID, leading..., sort, ID, DELETED_AT).
+
+    The id breaks ties in the same direction as the sort, so one index serves asc and desc. PostgreSQL
+    and SQLite keep soft-deleted rows out (partial index); Oracle has no partial indexes, so DELETED_AT is
+    the last column there: ``DELETED_AT IS NULL`` is checked on the index entry, not on the table row, and
+    the repeated TENANT_ID is prefix-compressed (COMPRESS 1).
+    """
+    live = table.c.DELETED_AT.is_(None)
+    columns = [table.c.TENANT_ID, *(table.c[c] for c in leading), table.c[sort], table.c.ID, table.c.DELETED_AT]
+    return Index(name, *columns, postgresql_where=live, sqlite_where=live, oracle_compress=1)
+
+
+# One index per offered sort, and the equality filters in front of the default sort (created_at).
+PRODUCT_LIST_INDEXES = (
+    list_index("IX_PRODUCTS_LIST_CREATED_AT", PRODUCTS, sort="CREATED_AT"),
+    list_index("IX_PRODUCTS_LIST_UPDATED_AT", PRODUCTS, sort="UPDATED_AT"),
+    list_index("IX_PRODUCTS_LIST_NAME", PRODUCTS, sort="NAME"),
+    list_index("IX_PRODUCTS_LIST_SKU", PRODUCTS, sort="SKU"),
+    list_index("IX_PRODUCTS_LIST_PRICE", PRODUCTS, sort="PRICE_AMOUNT"),
+    list_index("IX_PRODUCTS_LIST_STOCK", PRODUCTS, sort="STOCK"),
+    list_index("IX_PRODUCTS_LIST_STATUS", PRODUCTS, "STATUS", sort="CREATED_AT"),
+    list_index("IX_PRODUCTS_LIST_CATEGORY", PRODUCTS, "CATEGORY", sort="CREATED_AT"),
+)
+
+# The words of each live product's name (storefront.domain.search), kept by the product repository.
+# Terms compare in code point order: PostgreSQL gets the "C" collation, SQLite's and Oracle's (NLS_COMP
+# BINARY) default already is; so `TERM >= :prefix AND TERM < :bound` is a prefix match a B-tree serves.
+PRODUCT_SEARCH_TERMS = Table(
+    "PRODUCT_SEARCH_TERMS",
+    metadata,
+    Column("TENANT_ID", Uuid(), nullable=False),
+    Column("TERM", String(TERM_MAX).with_variant(String(TERM_MAX, collation="C"), "postgresql"), nullable=False),
+    Column("PRODUCT_ID", Uuid(), ForeignKey(PRODUCTS.c.ID, ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("TENANT_ID", "TERM", "PRODUCT_ID"),
+    Index(None, "PRODUCT_ID", "TERM"),
+)

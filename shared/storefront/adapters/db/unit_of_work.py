@@ -15,6 +15,7 @@ none it does not need:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -66,13 +67,13 @@ class SqlUnitOfWork:
         """Run a query; in autocommit mode until the unit writes."""
         return self._run(statement)
 
-    def write(self, statement: Executable) -> CursorResult[Any]:
-        """Run a change inside the unit's transaction (begun by the first write)."""
+    def write(self, statement: Executable, rows: Sequence[Mapping[str, Any]] | None = None) -> CursorResult[Any]:
+        """Run a change inside the unit's transaction (begun by the first write); ``rows``: once per row."""
         if not self._writing:
             self._writing = True
             if self._connection is not None:
                 self._begin_transactions(self._connection)
-        return self._run(statement)
+        return self._run(statement, rows)
 
     def commit(self) -> None:
         """Make the writes of this unit durable (nothing to do when it only read)."""
@@ -84,12 +85,12 @@ class SqlUnitOfWork:
             self._connection.commit()
         self._committed = True
 
-    def _run(self, statement: Executable) -> CursorResult[Any]:
+    def _run(self, statement: Executable, rows: Sequence[Mapping[str, Any]] | None = None) -> CursorResult[Any]:
         first = self._statements_run == 0
         self._statements_run += 1
         connection = self._connect()
         try:
-            return connection.execute(statement)
+            return connection.execute(statement, rows)
         except sa_exc.DBAPIError as error:
             if not (first and error.connection_invalidated):
                 raise
@@ -97,7 +98,7 @@ class SqlUnitOfWork:
         # statement runs again, once, on a new one; SQLAlchemy has already dropped the stale pool.
         logger.info("stale database connection replaced")
         self._discard_connection()
-        return self._connect().execute(statement)
+        return self._connect().execute(statement, rows)
 
     def _connect(self) -> Connection:
         if self._connection is None:

@@ -1,0 +1,97 @@
+"""Keyset paging in SQL for any table: the order, the "after this row" predicate and the capped count.
+
+A list is ordered by (sort key, id), both in the direction the client asked for, so one index on
+(TENANT_ID, key, ID) serves ascending and descending pages. The next page starts after the last row
+seen: ``(key, id) > (:key, :id)`` (``<`` when descending), which PostgreSQL and SQLite evaluate as one
+index range. Oracle compares row values only with = and <>, so there it is spelled
+``key >= :key AND (key > :key OR id > :id)``, whose first term is still the index range.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, ColumnElement, Select, func, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from storefront.application.queries import TOTAL_CAP, Keyset, SortOrder
+
+
+class After(ColumnElement[bool]):
+    """True for rows after ``(key, tiebreak) = (key_value, tiebreak_value)`` in the list's order."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a comparison: no "= 1" appended where booleans are not native
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's cache-key protocol reads this class attribute
+        ("sort_column", InternalTraversal.dp_clauseelement),
+        ("tiebreak_column", InternalTraversal.dp_clauseelement),
+        ("sort_value", InternalTraversal.dp_clauseelement),
+        ("tiebreak_value", InternalTraversal.dp_clauseelement),
+        ("operator", InternalTraversal.dp_string),
+    ]
+
+    def __init__(self, key: ColumnElement[Any], tiebreak: ColumnElement[Any], keyset: Keyset, order: SortOrder):
+        self.sort_column = key
+        self.tiebreak_column = tiebreak
+        self.sort_value = literal(keyset.value, key.type)
+        self.tiebreak_value = literal(keyset.id, tiebreak.type)
+        self.operator = ">" if order == "asc" else "<"
+
+
+@compiles(After)
+def _after_spelled_out(element: After, compiler: SQLCompiler, **kw: Any) -> str:
+    key, value = compiler.process(element.sort_column, **kw), compiler.process(element.sort_value, **kw)
+    tiebreak, tiebreak_value = (
+        compiler.process(element.tiebreak_column, **kw),
+        compiler.process(element.tiebreak_value, **kw),
+    )
+    op = element.operator
+    return f"({key} {op}= {value} AND ({key} {op} {value} OR {tiebreak} {op} {tiebreak_value}))"
+
+
+@compiles(After, "postgresql")
+@compiles(After, "sqlite")
+def _after_row_value(element: After, compiler: SQLCompiler, **kw: Any) -> str:
+    key, value = compiler.process(element.sort_column, **kw), compiler.process(element.sort_value, **kw)
+    tiebreak, tiebreak_value = (
+        compiler.process(element.tiebreak_column, **kw),
+        compiler.process(element.tiebreak_value, **kw),
+    )
+    return f"(({key}, {tiebreak}) {element.operator} ({value}, {tiebreak_value}))"
+
+
+def ordering(key: ColumnElement[Any], tiebreak: ColumnElement[Any], order: SortOrder) -> list[UnaryExpression[Any]]:
+    """ORDER BY key, tiebreak, both in the list's direction."""
+    if order == "asc":
+        return [key.asc(), tiebreak.asc()]
+    return [key.desc(), tiebreak.desc()]
+
+
+def window(
+    columns: Any,
+    where: list[ColumnElement[bool]],
+    key: ColumnElement[Any],
+    tiebreak: ColumnElement[Any],
+    order: SortOrder,
+    limit: int,
+    offset: int,
+    after: Keyset | None,
+) -> Select[Any]:
+    """SELECT ``columns`` of one page plus one row (has_next), after a keyset or at an offset."""
+    statement = select(*columns).where(*where).order_by(*ordering(key, tiebreak, order)).limit(limit + 1)
+    if after is not None:
+        return statement.where(After(key, tiebreak, after, order))
+    return statement.offset(offset) if offset else statement
+
+
+def capped_count(where: list[ColumnElement[bool]], probe: ColumnElement[Any]) -> Select[Any]:
+    """SELECT how many rows match, counting no further than TOTAL_CAP + 1: never a full count.
+
+    ``probe`` is any non-null column of the table, so the database can answer from an index.
+    """
+    matching = select(probe).where(*where).limit(TOTAL_CAP + 1).subquery("MATCHING")
+    return select(func.count()).select_from(matching)
