@@ -104,35 +104,39 @@ def test_a_cache_hit_costs_no_database_round_trip(wire):
     assert redis.flights == 1
 
 
-def test_a_create_is_begin_insert_commit(wire):
+def test_a_create_is_begin_insert_of_the_row_and_its_search_terms_commit(wire):
     with wire.db.counting() as db, wire.redis.counting() as redis:
         create("create")
-    # psycopg sends BEGIN on its own before the first statement of a transaction.
-    assert db.flights == 3
-    assert verbs(wire.statements) == ["INSERT"]
+    # psycopg sends BEGIN on its own before the first statement of a transaction; the terms go in one batch.
+    assert db.flights == 4
+    assert verbs(wire.statements) == ["INSERT", "INSERT"]
     assert redis.flights == 0
 
 
+# SELECT (autocommit), then BEGIN, UPDATE ... WHERE VERSION = :expected, COMMIT; a new name (or a delete)
+# also replaces the product's search terms (DELETE, and INSERT of the new ones).
 @pytest.mark.parametrize(
-    ("name", "changes", "status"),
+    ("name", "new_name", "status", "statements"),
     [
-        ("update_product", {"body": {"stock": 7}}, 200),
-        ("replace_product", {}, 200),
-        ("delete_product", {}, 204),
+        ("update_product", None, 200, ["SELECT", "UPDATE"]),
+        ("replace_product", "same", 200, ["SELECT", "UPDATE"]),
+        ("replace_product", "Renamed", 200, ["SELECT", "UPDATE", "DELETE", "INSERT"]),
+        ("delete_product", None, 204, ["SELECT", "UPDATE", "DELETE"]),
     ],
 )
-def test_a_write_reads_the_row_then_updates_it_in_one_transaction(wire, name, changes, status):
+def test_a_write_reads_the_row_then_updates_it_in_one_transaction(wire, name, new_name, status, statements):
     product = create("write")
+    changes: dict = {"body": {"stock": 7}} if name == "update_product" else {}
     if name == "replace_product":
-        changes = {"body": {"sku": product["sku"], "name": "Renamed", "price": product["price"], "stock": 2}}
+        renamed = product["name"] if new_name == "same" else new_name
+        changes = {"body": {"sku": product["sku"], "name": renamed, "price": product["price"], "stock": 2}}
     evt = set_header(request(name, product["id"], **changes), "If-Match", '"v1"')
     wire.statements.clear()
     with wire.db.counting() as db, wire.redis.counting() as redis:
         answered, _, body = call(f"products.{name}.handler", evt)
     assert answered == status, body
-    # SELECT (autocommit), then BEGIN, UPDATE ... WHERE VERSION = :expected, COMMIT.
-    assert db.flights == 4
-    assert verbs(wire.statements) == ["SELECT", "UPDATE"]
+    assert verbs(wire.statements) == statements
+    assert db.flights == len(statements) + 2  # + BEGIN and COMMIT
     assert redis.flights == 1  # DEL of the cached product
 
 
@@ -147,12 +151,13 @@ def test_a_stale_version_costs_the_read_only(wire):
     assert verbs(wire.statements) == ["SELECT"]
 
 
-def test_a_list_is_its_two_queries(wire):
+def test_a_list_is_one_query_page_and_capped_total_together(wire):
+    create("list")
     wire.statements.clear()
     with wire.db.counting() as db:
         status, _, _ = call("products.list_products.handler", request("list_products"))
     assert status == 200
-    assert db.flights == len(wire.statements) == 2
+    assert db.flights == len(wire.statements) == 1
 
 
 def test_a_connection_killed_by_the_server_is_replaced_and_the_read_succeeds(wire, postgresql_url):
