@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import fields as dataclass_fields
+from datetime import datetime
 from typing import Annotated, Any
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
 
 from storefront.application.queries import PRODUCT_SORT_FIELDS
 from storefront.domain.errors import ErrorCode, ValidationFailed
 from storefront.domain.money import Money
 from storefront.domain.products import Product, ProductDetails, ProductStatus
+from storefront.http.openapi import PageMeta, envelope
 
 PRODUCT_FIELDS = (
     "id",
@@ -106,6 +109,56 @@ class ProductPatch(_Body):
                 changes[name] = changes[name].strip()
         known = {f.name for f in dataclass_fields(ProductDetails)}
         return {k: v for k, v in changes.items() if k in known}
+
+
+class MoneyOut(BaseModel):
+    """Money as clients get it: a decimal string with two places and an ISO-4217 currency."""
+
+    amount: str = Field(pattern=r"^\d+\.\d{2}$", examples=["8.90"])
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
+
+
+class ProductOut(BaseModel):
+    """A product as clients get it."""
+
+    id: UUID
+    sku: str
+    name: str
+    description: str
+    price: MoneyOut
+    stock: int = Field(ge=0)
+    status: ProductStatus
+    category: str | None
+    version: int = Field(ge=1)
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    updated_by: str
+
+
+def _none_required(schema: dict[str, Any]) -> None:
+    schema.pop("required", None)
+
+
+class ProductSelection(ProductOut):
+    """A product, or only the fields asked for with `?fields=`."""
+
+    model_config = ConfigDict(json_schema_extra=_none_required)
+
+
+ProductEnvelope = envelope("ProductEnvelope", ProductOut)
+ProductSelectionEnvelope = envelope("ProductSelectionEnvelope", ProductSelection)
+ProductPageEnvelope = envelope("ProductPageEnvelope", list[ProductSelection], PageMeta)
+# What a client can do next with a product it has just made (OpenAPI links; the fuzzer follows them too).
+LINKS_FROM_NEW_PRODUCT = {
+    name: {"operationId": operation, "parameters": {"product_id": "$response.body#/data/id"}}
+    for name, operation in (
+        ("GetProduct", "getProduct"),
+        ("ReplaceProduct", "replaceProduct"),
+        ("UpdateProduct", "updateProduct"),
+        ("DeleteProduct", "deleteProduct"),
+    )
+}
 
 
 def present(product: Product, selected: tuple[str, ...] | None = None) -> dict[str, Any]:
