@@ -8,9 +8,10 @@ PORT ?= 3000
 MODE ?= kong
 ROLE ?= user
 TTL ?= 3600
+FUZZ_EXAMPLES ?= 100
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test check lint format typecheck validate build token invoke bench oracle-sql clean
+.PHONY: run test check lint format typecheck validate build token invoke bench oracle-sql openapi fuzz clean
 
 ## run: the API on http://127.0.0.1:$(PORT) (SQLite, in-process Redis, demo data). MODE=apigw for API Gateway.
 run: $(VENV)/.local-installed
@@ -59,6 +60,14 @@ bench: $(VENV)/.dev-installed
 ## oracle-sql: regenerate migrations/oracle/upgrade.sql (the Oracle DDL of every migration).
 oracle-sql: $(VENV)/.local-installed
 	$(BIN)/python -m localdev.oracle_sql > migrations/oracle/upgrade.sql
+
+## openapi: regenerate docs/openapi.json from the handlers' routes (a test fails while it is stale).
+openapi: $(VENV)/.local-installed
+	$(BIN)/python -m localdev.openapi
+
+## fuzz: schemathesis on every operation against the local gateway in both modes (FUZZ_EXAMPLES per operation).
+fuzz: $(VENV)/.dev-installed
+	$(BIN)/python -m localdev.fuzz --examples $(FUZZ_EXAMPLES)
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .local .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

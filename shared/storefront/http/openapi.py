@@ -42,8 +42,6 @@ SERVERS: list[dict[str, Any]] = [
 ]
 PRODUCTS_TAG = "products"
 
-# Every response may carry these; the gateways' own refusals (API Gateway's gateway responses) do not
-# have X-Request-ID, so it is required only where a function answers.
 _STRING = {"type": "string"}
 
 
@@ -74,7 +72,7 @@ class Meta(BaseModel):
         "requestTime format (24/Nov/2026:10:00:00 +0000)."
     )
     request_id: str = Field(description="X-Kong-Request-ID when present, else the API Gateway request id.")
-    trace_id: str | None = Field(description="The X-Ray trace id when tracing is on.")
+    trace_id: str = Field(description="The X-Ray trace id; empty when tracing is off.")
 
 
 class PageMeta(Meta):
@@ -108,7 +106,7 @@ class ErrorBody(BaseModel):
     details: ErrorDetails | SkipJsonSchema[None] = absent()
     timestamp: str
     request_id: str
-    trace_id: str | None
+    trace_id: str
 
 
 class ErrorEnvelope(BaseModel):
@@ -152,15 +150,17 @@ ERROR_MEANINGS: dict[int, str] = {
     400: "VAL_001: a required field is missing or null, or the body is not valid JSON.",
     401: "AUTH_001: missing or invalid credentials; AUTH_002: the token has expired.",
     403: "AUTH_003: the caller's role may not do this.",
-    404: "BIZ_001: no such resource in the caller's tenant.",
-    409: "BIZ_002: a duplicate (the SKU is taken) or a stale version (If-Match or body version).",
+    404: "BIZ_001: no such resource (another tenant's resources do not exist for the caller).",
+    409: "BIZ_002: a conflict: a duplicate (a SKU already taken) or a stale version (If-Match or body version).",
     413: "VAL_003: the request body is larger than 1 MiB.",
     415: "VAL_002: the body is not sent as application/json (or another +json media type).",
-    422: "VAL_002: a malformed value (uuid, enum, unknown field or sort); VAL_003: a value out of range.",
+    422: "VAL_002: a malformed value (uuid, enum, unknown field or sort); VAL_003: a value out of range; "
+    "BIZ_003: a business limit.",
     429: "RATE_001: too many requests; wait Retry-After seconds.",
     500: "SYS_001: an internal error (details are in the log under the request id).",
-    503: "SYS_003: the database or another required service is unavailable.",
-    504: "SYS_002: the database did not answer in time.",
+    502: "EXT_003: an external service answered with an error.",
+    503: "SYS_003: the database or another required service is unavailable; EXT_002: an external service is.",
+    504: "SYS_002: the database did not answer in time; EXT_001: an external service did not.",
 }
 # Any route can meet these, whoever calls it and whatever it sends.
 ALWAYS = (413, 429, 500, 503, 504)
@@ -202,6 +202,7 @@ def _headers(groups: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 def error(status: int) -> dict[int, Any]:
     """The error envelope answered with ``status``, and the codes that mean it."""
+    # API Gateway's own refusals (gateway responses) have no X-Request-ID: required only on success.
     headers = {"X-Request-ID": header("The request id (absent from API Gateway's own refusals).", required=False)}
     if status == 429:
         headers.update(RETRY_AFTER)
