@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -50,7 +51,7 @@ def a_product() -> Product:
     return Product.create(uuid4(), details(), "admin-1", datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
 
 
-def body_of(response) -> object:
+def body_of(response) -> Any:
     return json.loads(response.body)
 
 
@@ -196,7 +197,7 @@ def test_api_gateway_refusals_conform_to_the_error_schema(kind):
 
 
 def test_tidy_drops_empty_content_and_schemas_no_one_refers_to():
-    document = {
+    document: dict[str, Any] = {
         "paths": {"/a": {"get": {"responses": {"204": {"description": "x", "content": {}}}}}},
         "components": {
             "schemas": {
