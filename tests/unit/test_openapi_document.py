@@ -32,7 +32,7 @@ from storefront.domain.errors import (
 from storefront.domain.products import Product
 from storefront.http.envelope import failure, ok, pagination
 from storefront.http.openapi import ALWAYS, BEARER, ERROR_MEANINGS, PROTECTED, WITH_BODY, Meta, Pagination
-from storefront.http.products import ProductOut, present
+from storefront.http.products import ProductIn, ProductOut, present
 from storefront.http.status import STATUS_BY_CODE
 from tests.conftest import details
 
@@ -214,3 +214,37 @@ def test_tidy_drops_empty_content_and_schemas_no_one_refers_to():
     tidied = tidy(document)
     assert "content" not in tidied["paths"]["/a"]["get"]["responses"]["204"]
     assert set(tidied["components"]["schemas"]) == {"Used", "UsedByUsed"}
+
+
+VALID_BODY = {"sku": "TEA-1", "name": "Sencha", "price": {"amount": "8.90", "currency": "EUR"}, "stock": 5}
+
+
+@pytest.mark.parametrize(
+    ("change", "valid"),
+    [
+        ({}, True),
+        ({"sku": "x" * 64, "name": "n" * 200, "description": "d" * 4000, "category": "c" * 100}, True),
+        ({"stock": 0, "price": {"amount": "9999999999.99", "currency": "EUR"}}, True),
+        ({"sku": ""}, False),
+        ({"sku": "   "}, False),
+        ({"sku": "x" * 65}, False),
+        ({"name": "n" * 201}, False),
+        ({"description": "d" * 4001}, False),
+        ({"category": ""}, False),
+        ({"category": "c" * 101}, False),
+        ({"stock": -1}, False),
+        ({"stock": 2_147_483_648}, False),
+        ({"price": {"amount": "8.901", "currency": "EUR"}}, False),
+        ({"price": {"amount": "-8.90", "currency": "EUR"}}, False),
+    ],
+)
+def test_the_documented_body_rules_are_the_domains(change, valid):
+    """The request schema accepts what the domain accepts (only an amount of 0 gets past the schema alone)."""
+    body = {**VALID_BODY, **change}
+    assert (conforms("ProductIn", body) == []) is valid
+    try:
+        ProductIn.model_validate(body).to_details().validated()
+        accepted = True
+    except (ValidationFailed, ValueError):
+        accepted = False
+    assert accepted is valid

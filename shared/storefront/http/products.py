@@ -8,11 +8,21 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
+from pydantic.config import JsonDict
 
 from storefront.application.queries import PRODUCT_SORT_FIELDS
 from storefront.domain.errors import ErrorCode, ValidationFailed
 from storefront.domain.money import Money
-from storefront.domain.products import Product, ProductDetails, ProductStatus
+from storefront.domain.products import (
+    CATEGORY_MAX,
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    SKU_MAX,
+    STOCK_MAX,
+    Product,
+    ProductDetails,
+    ProductStatus,
+)
 from storefront.http.openapi import PageMeta, envelope
 
 PRODUCT_FIELDS = (
@@ -38,6 +48,16 @@ Amount = Annotated[str, StringConstraints(pattern=r"^-?\d+(\.\d+)?$", max_length
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
+# The domain's rules for body fields, in the OpenAPI schema only: the domain checks them and answers with
+# its own field errors, so validation here stays as it is. A trimmed SKU or name has a non-blank character.
+SKU_RULES: JsonDict = {"minLength": 1, "maxLength": SKU_MAX, "pattern": r"\S"}
+NAME_RULES: JsonDict = {"minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"}
+DESCRIPTION_RULES: JsonDict = {"maxLength": DESCRIPTION_MAX}
+CATEGORY_RULES: JsonDict = {"minLength": 1, "maxLength": CATEGORY_MAX}
+AMOUNT_RULES: JsonDict = {"pattern": r"^\d{1,10}(\.\d{1,2})?$", "description": "Greater than 0, at most 2 places."}
+STOCK_RULES: JsonDict = {"minimum": 0, "maximum": STOCK_MAX}
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -52,7 +72,7 @@ class _Body(BaseModel):
 class MoneyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: Amount
+    amount: Amount = Field(json_schema_extra=AMOUNT_RULES)
     currency: Currency
 
     def to_money(self) -> Money:
@@ -62,13 +82,13 @@ class MoneyIn(BaseModel):
 class ProductIn(_Body):
     """A whole product (POST and PUT)."""
 
-    sku: str
-    name: str
-    description: str = ""
+    sku: str = Field(json_schema_extra=SKU_RULES)
+    name: str = Field(json_schema_extra=NAME_RULES)
+    description: str = Field("", json_schema_extra=DESCRIPTION_RULES)
     price: MoneyIn
-    stock: StrictInt
+    stock: StrictInt = Field(json_schema_extra=STOCK_RULES)
     status: ProductStatus = ProductStatus.ACTIVE
-    category: str | None = None
+    category: str | None = Field(None, json_schema_extra=CATEGORY_RULES)
     version: StrictInt | None = None
 
     def to_details(self) -> ProductDetails:
@@ -86,13 +106,13 @@ class ProductIn(_Body):
 class ProductPatch(_Body):
     """Some fields of a product (PATCH); a field left out keeps its value."""
 
-    sku: str | None = None
-    name: str | None = None
-    description: str | None = None
+    sku: str | None = Field(None, json_schema_extra=SKU_RULES)
+    name: str | None = Field(None, json_schema_extra=NAME_RULES)
+    description: str | None = Field(None, json_schema_extra=DESCRIPTION_RULES)
     price: MoneyIn | None = None
-    stock: StrictInt | None = None
+    stock: StrictInt | None = Field(None, json_schema_extra=STOCK_RULES)
     status: ProductStatus | None = None
-    category: str | None = None
+    category: str | None = Field(None, json_schema_extra=CATEGORY_RULES)
     version: StrictInt | None = None
 
     def to_changes(self) -> dict[str, Any]:
