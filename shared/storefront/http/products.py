@@ -82,6 +82,21 @@ class MoneyIn(BaseModel):
 class ProductIn(_Body):
     """A whole product (POST and PUT)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sku": "TEA-001",
+                    "name": "Sencha green tea",
+                    "description": "Loose leaf, 100 g",
+                    "price": {"amount": "8.90", "currency": "EUR"},
+                    "stock": 50,
+                    "category": "Tea",
+                }
+            ]
+        }
+    )
+
     sku: str = Field(json_schema_extra=SKU_RULES)
     name: str = Field(json_schema_extra=NAME_RULES)
     description: str = Field("", json_schema_extra=DESCRIPTION_RULES)
@@ -105,6 +120,10 @@ class ProductIn(_Body):
 
 class ProductPatch(_Body):
     """Some fields of a product (PATCH); a field left out keeps its value."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"stock": 45}, {"price": {"amount": "7.50", "currency": "EUR"}}]}
+    )
 
     sku: str | None = Field(None, json_schema_extra=SKU_RULES)
     name: str | None = Field(None, json_schema_extra=NAME_RULES)
