@@ -64,7 +64,7 @@ def build() -> dict[str, Any]:
         merge.add_file(module_file(function))
     with warnings.catch_warnings():
         # A module that fails to load is a warning to OpenAPIMerge; here it is an error.
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", UserWarning)
         document = json.loads(merge.get_openapi_json_schema())
     return tidy(document)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any, Literal, cast
 
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, Field, create_model
 from pydantic.json_schema import SkipJsonSchema
 
 from storefront.domain.errors import ErrorCode
@@ -111,8 +111,6 @@ class ErrorBody(BaseModel):
 
 class ErrorEnvelope(BaseModel):
     """Every error answer; `status_code` equals the HTTP status."""
-
-    model_config = ConfigDict(title="ErrorEnvelope")
 
     success: Literal[False]
     status_code: int = Field(ge=400, le=599)
