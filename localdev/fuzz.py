@@ -5,7 +5,8 @@
 Each mode gets a fresh gateway on a free port with a fresh SQLite database, and an admin token (every
 operation is open to admins). The run fails on any 5xx and on any response that breaks docs/openapi.json:
 its status, content type, headers or body schema; an operation that answers without the token fails too.
-Reports (JUnit XML, the gateway's log) land in .local/fuzz/<mode>/.
+Reports (JUnit XML, the gateway's log) land in .local/fuzz/<mode>/, schemathesis's crash cache in
+.local/fuzz/.schemathesis/.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ def fuzz_mode(mode: str, examples: int, seed: int, reports: Path) -> int:
             token = make_token("admin", str(DEMO_TENANT), subject, "fuzz-admin", 3600)
             print(f"fuzz: {mode} mode, {examples} examples per operation, seed {seed}", flush=True)
             command = schemathesis_command(f"http://127.0.0.1:{port}", token, examples, seed, report_dir)
-            return subprocess.run(command, cwd=ROOT, check=False).returncode
+            # Schemathesis keeps its crash cache (replayed first next time) in .schemathesis/ under its cwd.
+            return subprocess.run(command, cwd=reports, check=False).returncode
         finally:
             gateway.terminate()
             gateway.wait(timeout=20)
