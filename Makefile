@@ -8,13 +8,14 @@ PORT ?= 3000
 MODE ?= kong
 ROLE ?= user
 TTL ?= 3600
+FUZZ_EXAMPLES ?= 100
 export SAM_CLI_TELEMETRY := 0
 # Installs run one at a time under this lock: a second `make` waits for the first one's install, then
 # finds it done. The inner make writes to stderr, so `TOKEN=$$(make -s token)` captures only the token.
 PEER_VENVS := benchmarks/peers/cookbook/.venv/.installed benchmarks/peers/lambdalith/.venv/.installed
 LOCKED_MAKE = @$(PYTHON) localdev/locked.py $(VENV).lock $(MAKE) -s --no-print-directory
 
-.PHONY: run test check lint format typecheck validate build token invoke bench oracle-sql kong clean help \
+.PHONY: run test check lint format typecheck validate build token invoke bench oracle-sql kong openapi fuzz clean help \
 	local-env dev-env sam-env
 
 ## run: the API on http://127.0.0.1:3000 (PORT=, MODE=apigw for API Gateway), SQLite, demo data, cache stand-in.
@@ -73,6 +74,14 @@ oracle-sql: local-env
 ## kong: regenerate kong/kong.yml and shared/storefront/http/routes.py from template.yaml.
 kong: $(VENV)/.local-installed
 	$(BIN)/python -m localdev.generate_kong
+
+## openapi: regenerate docs/openapi.json from the handlers' routes (a test fails while it is stale).
+openapi: $(VENV)/.local-installed
+	$(BIN)/python -m localdev.openapi
+
+## fuzz: schemathesis on every operation against the local gateway in both modes (FUZZ_EXAMPLES per operation).
+fuzz: $(VENV)/.dev-installed
+	$(BIN)/python -m localdev.fuzz --examples $(FUZZ_EXAMPLES)
 
 ## clean: remove the virtualenvs, the local database and every cache (stop `make run` first).
 clean:

@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from localdev import docs
 from localdev.events import HttpRequest, HttpResponse, rest_event
 from localdev.kong import KongConfig, KongProxy, load_kong
 from localdev.kong.aws_lambda_plugin import UnknownFunction
@@ -51,6 +52,20 @@ def _json(status: int, body: dict[str, Any] | str, content_type: str = "applicat
     return HttpResponse(status, [("Content-Type", content_type)], text.encode())
 
 
+def _documentation(request: HttpRequest) -> HttpResponse | None:
+    """/openapi.json and Swagger UI at /docs: the local gateway's own pages, in either mode, without a token."""
+    found = docs.document(request.method, request.path)
+    if found is None:
+        return None
+    headers = [
+        ("Content-Type", found.content_type),
+        ("Cache-Control", "no-cache"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Content-Security-Policy", docs.CONTENT_SECURITY_POLICY),
+    ]
+    return HttpResponse(200, headers, found.body)
+
+
 class Gateway:
     """Turns HTTP requests into Lambda invocations the way the configured gateway does."""
 
@@ -62,6 +77,9 @@ class Gateway:
         self._lock = threading.Lock()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
+        documentation = _documentation(request)
+        if documentation is not None:
+            return documentation
         with self._lock:
             if self.mode == "kong":
                 return self._through_kong(request)
@@ -69,6 +87,8 @@ class Gateway:
 
     # --- Kong ---------------------------------------------------------------------------------------
     def _through_kong(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "TRACE":  # nginx refuses TRACE before Kong routes; Kong's error handler answers
+            return _json(405, {"message": "Method not allowed"})
         return self.kong_proxy.handle(request)
 
     def _call_function(self, function_name: str, event: dict[str, Any]) -> Any:
@@ -207,6 +227,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve  # noqa: N815 - the base class names them
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, PROPFIND, ...) reaches the gateway, which answers it as Kong or API
+        # Gateway does, instead of http.server's own 501 page.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         if os.environ.get("GATEWAY_ACCESS_LOG", "1") != "0":
             super().log_message(format, *args)
@@ -242,6 +269,7 @@ def main(argv: list[str] | None = None) -> None:
         base = f"http://{args.host}:{args.port}/KONGAPI/api/v1"
         print(f"Storefront local gateway ({args.mode} mode): {base} ({routes} routes)")
         print(f"  database {env['DATABASE_URL']}, redis {env['REDIS_URL']}")
+        print(f"  API docs: http://{args.host}:{args.port}/docs (OpenAPI: /openapi.json)")
         print("  get a token: make token ROLE=admin", flush=True)
         try:
             server.serve_forever()

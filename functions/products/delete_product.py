@@ -15,12 +15,22 @@ from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import no_content
 from storefront.http.identity import ADMINS
+from storefront.http.openapi import BEARER, PRODUCTS_TAG, PROTECTED, empty, responses
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
 
 
-@app.delete(f"{PREFIX}/products/<product_id>")
+@app.delete(
+    f"{PREFIX}/products/<product_id>",
+    summary="Delete a product",
+    description="Soft-deletes a product: it is 404 and gone from lists afterwards, its SKU stays taken. If-Match "
+    "is optional; a stale one is 409. Admin only.",
+    tags=[PRODUCTS_TAG],
+    operation_id="deleteProduct",
+    security=BEARER,
+    responses=responses(empty("Deleted", 204), errors=(*PROTECTED, 404, 409, 422)),
+)
 def delete_product(
     product_id: UUID,
     ctx: Annotated[RequestContext, Depends(request_context)],

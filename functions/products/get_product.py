@@ -15,13 +15,27 @@ from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import not_modified, ok
 from storefront.http.identity import READERS
-from storefront.http.products import parse_fields, present
+from storefront.http.openapi import BEARER, ETAG, PRODUCTS_TAG, PROTECTED, X_CACHE, empty, responses, success
+from storefront.http.products import ProductSelectionEnvelope, parse_fields, present
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
 
 
-@app.get(f"{PREFIX}/products/<product_id>")
+@app.get(
+    f"{PREFIX}/products/<product_id>",
+    summary="Get a product",
+    description="One product of the caller's tenant with its ETag; `?fields=sku,name` returns only those fields. "
+    "If-None-Match with the current ETag answers 304. Any role.",
+    tags=[PRODUCTS_TAG],
+    operation_id="getProduct",
+    security=BEARER,
+    responses=responses(
+        success("The product", ProductSelectionEnvelope, headers=(ETAG, X_CACHE)),
+        empty("Not modified: If-None-Match names the current ETag", 304, headers=(ETAG, X_CACHE)),
+        errors=(*PROTECTED, 404, 422),
+    ),
+)
 def get_product(
     product_id: UUID,
     ctx: Annotated[RequestContext, Depends(request_context)],

@@ -16,13 +16,25 @@ from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.identity import READERS
-from storefront.http.products import CURSOR_HELP, SEARCH_HELP, parse_fields, parse_sort, present
+from storefront.http.openapi import BEARER, PRODUCTS_TAG, PROTECTED, responses, success
+from storefront.http.products import CURSOR_HELP, SEARCH_HELP, ProductPageEnvelope, parse_fields, parse_sort, present
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
 
 
-@app.get(f"{PREFIX}/products")
+@app.get(
+    f"{PREFIX}/products",
+    summary="List products",
+    description="One page of the caller's tenant's products: `limit` (1..100) and `offset` (0..10000) or "
+    "`cursor` (from `meta.pagination.next_cursor`), `sort` (created_at, updated_at, name, sku, price, stock) and "
+    "`order`, filters `status`, `category`, `min_price`, `max_price` and `q` (word-prefix search), `fields` to "
+    "select fields. Any role.",
+    tags=[PRODUCTS_TAG],
+    operation_id="listProducts",
+    security=BEARER,
+    responses=responses(success("One page of products", ProductPageEnvelope), errors=(*PROTECTED, 422)),
+)
 def list_products(
     ctx: Annotated[RequestContext, Depends(request_context)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,

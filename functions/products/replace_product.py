@@ -15,13 +15,25 @@ from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.identity import ADMINS
-from storefront.http.products import ProductIn, present
+from storefront.http.openapi import BEARER, ETAG, PRODUCTS_TAG, PROTECTED, WITH_BODY, responses, success
+from storefront.http.products import ProductEnvelope, ProductIn, present
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
 
 
-@app.put(f"{PREFIX}/products/<product_id>")
+@app.put(
+    f"{PREFIX}/products/<product_id>",
+    summary="Replace a product",
+    description="Replaces every field of a product; If-Match (or `version` in the body) guards against lost "
+    "updates: a stale one is 409. Admin only.",
+    tags=[PRODUCTS_TAG],
+    operation_id="replaceProduct",
+    security=BEARER,
+    responses=responses(
+        success("The new version", ProductEnvelope, headers=(ETAG,)), errors=(*PROTECTED, *WITH_BODY, 404, 409)
+    ),
+)
 def replace_product(
     product_id: UUID,
     body: Annotated[ProductIn, Body()],

@@ -15,13 +15,25 @@ from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.identity import ADMINS
-from storefront.http.products import ProductPatch, present
+from storefront.http.openapi import BEARER, ETAG, PRODUCTS_TAG, PROTECTED, WITH_BODY, responses, success
+from storefront.http.products import ProductEnvelope, ProductPatch, present
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
 
 
-@app.patch(f"{PREFIX}/products/<product_id>")
+@app.patch(
+    f"{PREFIX}/products/<product_id>",
+    summary="Change some fields of a product",
+    description="Changes the fields sent and keeps the others; If-Match (or `version` in the body) guards against "
+    "lost updates: a stale one is 409. Admin only.",
+    tags=[PRODUCTS_TAG],
+    operation_id="updateProduct",
+    security=BEARER,
+    responses=responses(
+        success("The new version", ProductEnvelope, headers=(ETAG,)), errors=(*PROTECTED, *WITH_BODY, 404, 409)
+    ),
+)
 def update_product(
     product_id: UUID,
     body: Annotated[ProductPatch, Body()],

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import fields as dataclass_fields
+from datetime import datetime
 from typing import Annotated, Any
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
+from pydantic.config import JsonDict
 
 from storefront.application.queries import PRODUCT_SORT_FIELDS
 from storefront.domain.errors import ErrorCode, ValidationFailed
 from storefront.domain.money import Money
-from storefront.domain.products import Product, ProductDetails, ProductStatus
+from storefront.domain.products import (
+    CATEGORY_MAX,
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    SKU_MAX,
+    STOCK_MAX,
+    Product,
+    ProductDetails,
+    ProductStatus,
+)
+from storefront.http.openapi import PageMeta, envelope
 
 PRODUCT_FIELDS = (
     "id",
@@ -44,6 +57,16 @@ Amount = Annotated[str, StringConstraints(pattern=r"^-?\d+(\.\d+)?$", max_length
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
+# The domain's rules for body fields, in the OpenAPI schema only: the domain checks them and answers with
+# its own field errors, so validation here stays as it is. A trimmed SKU or name has a non-blank character.
+SKU_RULES: JsonDict = {"minLength": 1, "maxLength": SKU_MAX, "pattern": r"\S"}
+NAME_RULES: JsonDict = {"minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"}
+DESCRIPTION_RULES: JsonDict = {"maxLength": DESCRIPTION_MAX}
+CATEGORY_RULES: JsonDict = {"minLength": 1, "maxLength": CATEGORY_MAX}
+AMOUNT_RULES: JsonDict = {"pattern": r"^\d{1,10}(\.\d{1,2})?$", "description": "Greater than 0, at most 2 places."}
+STOCK_RULES: JsonDict = {"minimum": 0, "maximum": STOCK_MAX}
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -58,7 +81,7 @@ class _Body(BaseModel):
 class MoneyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: Amount
+    amount: Amount = Field(json_schema_extra=AMOUNT_RULES)
     currency: Currency
 
     def to_money(self) -> Money:
@@ -68,13 +91,28 @@ class MoneyIn(BaseModel):
 class ProductIn(_Body):
     """A whole product (POST and PUT)."""
 
-    sku: str
-    name: str
-    description: str = ""
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sku": "TEA-001",
+                    "name": "Sencha green tea",
+                    "description": "Loose leaf, 100 g",
+                    "price": {"amount": "8.90", "currency": "EUR"},
+                    "stock": 50,
+                    "category": "Tea",
+                }
+            ]
+        }
+    )
+
+    sku: str = Field(json_schema_extra=SKU_RULES)
+    name: str = Field(json_schema_extra=NAME_RULES)
+    description: str = Field("", json_schema_extra=DESCRIPTION_RULES)
     price: MoneyIn
-    stock: StrictInt
+    stock: StrictInt = Field(json_schema_extra=STOCK_RULES)
     status: ProductStatus = ProductStatus.ACTIVE
-    category: str | None = None
+    category: str | None = Field(None, json_schema_extra=CATEGORY_RULES)
     version: StrictInt | None = None
 
     def to_details(self) -> ProductDetails:
@@ -92,13 +130,17 @@ class ProductIn(_Body):
 class ProductPatch(_Body):
     """Some fields of a product (PATCH); a field left out keeps its value."""
 
-    sku: str | None = None
-    name: str | None = None
-    description: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"stock": 45}, {"price": {"amount": "7.50", "currency": "EUR"}}]}
+    )
+
+    sku: str | None = Field(None, json_schema_extra=SKU_RULES)
+    name: str | None = Field(None, json_schema_extra=NAME_RULES)
+    description: str | None = Field(None, json_schema_extra=DESCRIPTION_RULES)
     price: MoneyIn | None = None
-    stock: StrictInt | None = None
+    stock: StrictInt | None = Field(None, json_schema_extra=STOCK_RULES)
     status: ProductStatus | None = None
-    category: str | None = None
+    category: str | None = Field(None, json_schema_extra=CATEGORY_RULES)
     version: StrictInt | None = None
 
     def to_changes(self) -> dict[str, Any]:
@@ -117,6 +159,56 @@ class ProductPatch(_Body):
                 changes[name] = changes[name].strip()
         known = {f.name for f in dataclass_fields(ProductDetails)}
         return {k: v for k, v in changes.items() if k in known}
+
+
+class MoneyOut(BaseModel):
+    """Money as clients get it: a decimal string with two places and an ISO-4217 currency."""
+
+    amount: str = Field(pattern=r"^\d+\.\d{2}$", examples=["8.90"])
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
+
+
+class ProductOut(BaseModel):
+    """A product as clients get it."""
+
+    id: UUID
+    sku: str
+    name: str
+    description: str
+    price: MoneyOut
+    stock: int = Field(ge=0)
+    status: ProductStatus
+    category: str | None
+    version: int = Field(ge=1)
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    updated_by: str
+
+
+def _none_required(schema: dict[str, Any]) -> None:
+    schema.pop("required", None)
+
+
+class ProductSelection(ProductOut):
+    """A product, or only the fields asked for with `?fields=`."""
+
+    model_config = ConfigDict(json_schema_extra=_none_required)
+
+
+ProductEnvelope = envelope("ProductEnvelope", ProductOut)
+ProductSelectionEnvelope = envelope("ProductSelectionEnvelope", ProductSelection)
+ProductPageEnvelope = envelope("ProductPageEnvelope", list[ProductSelection], PageMeta)
+# What a client can do next with a product it has just made (OpenAPI links; the fuzzer follows them too).
+LINKS_FROM_NEW_PRODUCT = {
+    name: {"operationId": operation, "parameters": {"product_id": "$response.body#/data/id"}}
+    for name, operation in (
+        ("GetProduct", "getProduct"),
+        ("ReplaceProduct", "replaceProduct"),
+        ("UpdateProduct", "updateProduct"),
+        ("DeleteProduct", "deleteProduct"),
+    )
+}
 
 
 def present(product: Product, selected: tuple[str, ...] | None = None) -> dict[str, Any]:

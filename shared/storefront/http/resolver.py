@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from storefront.config import GatewaySettings, load
 from storefront.domain.errors import AppError, NotFound
+from storefront.http import openapi
 from storefront.http.envelope import failure
 from storefront.http.validation import from_pydantic
 from storefront.observability import logger
@@ -27,6 +30,14 @@ def api_resolver() -> APIGatewayRestResolver:
     """
     base_path = load(GatewaySettings).api_base_path
     app = APIGatewayRestResolver(enable_validation=True, strip_prefixes=[base_path] if base_path else None)
+    # Only stored here: the document is built by `make openapi`, never per request. Plain dicts keep the
+    # OpenAPI pydantic models out of the cold start.
+    app.configure_openapi(
+        title=openapi.TITLE,
+        version=openapi.API_VERSION,
+        servers=cast(Any, openapi.SERVERS),
+        security_schemes=cast(Any, openapi.SECURITY_SCHEMES),
+    )
 
     @app.exception_handler(AppError)
     def _app_error(error: AppError) -> Response[str]:

@@ -1,0 +1,132 @@
+"""Schemathesis against the local gateway, in Kong mode and in API Gateway mode (what `make fuzz` runs).
+
+    python -m localdev.fuzz [--examples 100] [--mode kong --mode apigw] [--seed N]
+
+Each mode gets a fresh gateway on a free port with a fresh SQLite database, and an admin token (every
+operation is open to admins). The run fails on any 5xx and on any response that breaks docs/openapi.json:
+its status, content type, headers or body schema; an operation that answers without the token fails too.
+Reports (JUnit XML, the gateway's log) land in .local/fuzz/<mode>/, schemathesis's crash cache in
+.local/fuzz/.schemathesis/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from localdev.issue_token import make_token
+from localdev.openapi import SPEC
+from localdev.paths import ROOT, STATE
+from localdev.stack import DEMO_TENANT, free_port
+
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "ignored_auth",
+)
+MODES = ("kong", "apigw")
+START_TIMEOUT_SECONDS = 60
+
+
+def schemathesis_command(base_url: str, token: str, examples: int, seed: int, report_dir: Path) -> list[str]:
+    """The schemathesis CLI call for one running gateway."""
+    return [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        str(SPEC),
+        "--url",
+        base_url,
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        ",".join(CHECKS),
+        "--max-examples",
+        str(examples),
+        "--seed",
+        str(seed),
+        "--workers",
+        "1",  # the gateway serves one request at a time, as a Lambda container does
+        "--generation-database",
+        "none",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(report_dir),
+        "--no-color",
+    ]
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Return once the gateway accepts connections; raise if it exits or does not come up in time."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the gateway exited: {log.read_text()[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the gateway did not start in time")
+
+
+def fuzz_mode(mode: str, examples: int, seed: int, reports: Path) -> int:
+    """Run schemathesis against a fresh gateway in ``mode``; schemathesis's exit code."""
+    report_dir = reports / mode
+    report_dir.mkdir(parents=True, exist_ok=True)
+    log = report_dir / "gateway.log"
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix=f"fuzz-{mode}-") as folder:
+        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "JWT_SECRETS", "GATEWAY_MODE")}
+        env.update(DATABASE_URL=f"sqlite:///{Path(folder) / 'fuzz.db'}", PORT=str(port), GATEWAY_ACCESS_LOG="0")
+        with log.open("wb") as output:
+            gateway = subprocess.Popen(
+                [sys.executable, "-m", "localdev.gateway", "--mode", mode],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_for_port(port, gateway, log)
+            subject = str(uuid.uuid5(uuid.NAMESPACE_URL, "storefront-fuzz-admin"))
+            token = make_token("admin", str(DEMO_TENANT), subject, "fuzz-admin", 3600)
+            print(f"fuzz: {mode} mode, {examples} examples per operation, seed {seed}", flush=True)
+            command = schemathesis_command(f"http://127.0.0.1:{port}", token, examples, seed, report_dir)
+            # Schemathesis keeps its crash cache (replayed first next time) in .schemathesis/ under its cwd.
+            return subprocess.run(command, cwd=reports, check=False).returncode
+        finally:
+            gateway.terminate()
+            gateway.wait(timeout=20)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Fuzz every operation of docs/openapi.json on the local gateway.")
+    parser.add_argument("--examples", type=int, default=int(os.environ.get("FUZZ_EXAMPLES", "100")))
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", "0")) or None)
+    parser.add_argument("--mode", action="append", choices=MODES, help="default: both")
+    parser.add_argument("--reports", type=Path, default=STATE / "fuzz")
+    args = parser.parse_args(argv)
+    seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")
+    failed = [mode for mode in args.mode or MODES if fuzz_mode(mode, args.examples, seed, args.reports) != 0]
+    if failed:
+        print(f"fuzz: failures in {', '.join(failed)} mode (seed {seed}; reports in {args.reports})", file=sys.stderr)
+        return 1
+    print(f"fuzz: no failures (seed {seed})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
