@@ -28,6 +28,10 @@ Every answer is an envelope: `{"success", "status_code", "data", "meta": {"times
 "trace_id", "pagination"?}}`; errors carry `error: {"code", "message", "details"?, ...}` and `data: null`.
 `status_code` equals the HTTP status; 204 and 304 have no body. Every route but the public ones needs
 `Authorization: Bearer <token>` (locally: `make token ROLE=admin`).
+
+CORS: `OPTIONS` on any path answers a browser's preflight with 204 and no authentication; responses to
+an allowed origin carry `Access-Control-Allow-Origin` and expose ETag, Location, X-Request-ID, X-Cache,
+Retry-After and X-RateLimit-*.
 """
 TAGS = [{"name": "products", "description": "The product catalogue of the caller's tenant."}]
 # Settings the function modules check when they are imported; nothing connects while the spec is built.
@@ -35,8 +39,9 @@ IMPORT_ENVIRONMENT = {"GATEWAY_MODE": "apigw", "DATABASE_URL": "sqlite://", "POW
 
 
 def http_functions() -> list[Function]:
-    """The template's functions that serve API routes (the authorizer serves none)."""
-    return [f for f in read_api().functions.values() if f.routes]
+    """The template's functions that serve API operations: not the authorizer (no routes), not the CORS
+    preflight (OPTIONS on every path is CORS protocol, described once in the document's description)."""
+    return [f for f in read_api().functions.values() if any(r.method != "OPTIONS" for r in f.routes)]
 
 
 def module_file(function: Function) -> Path:

@@ -139,8 +139,8 @@ def test_a_product_as_presented_has_exactly_the_documented_fields():
         ("ProductEnvelope", lambda p: ok(present(p), 201)),
         ("ProductSelectionEnvelope", lambda p: ok(present(p))),
         ("ProductSelectionEnvelope", lambda p: ok(present(p, ("sku", "price")))),
-        ("ProductPageEnvelope", lambda p: ok([present(p, ("name",))], page=Page([p], 1, 20, 0))),
-        ("ProductPageEnvelope", lambda p: ok([], page=Page([], 0, 100, 40))),
+        ("ProductPageEnvelope", lambda p: ok([present(p, ("name",))], page=Page([p], 20, 0, 1, True, False, False, None))),
+        ("ProductPageEnvelope", lambda p: ok([], page=Page([], 100, None, 0, True, False, True, None))),
     ],
 )
 def test_success_envelopes_conform_to_their_schema(schema, make):
@@ -152,7 +152,7 @@ def test_a_selection_of_fields_is_not_a_whole_product():
 
 
 def test_meta_and_pagination_have_exactly_the_documented_fields():
-    page = Page([a_product()], 1, 20, 0)
+    page = Page([a_product()], 20, 0, 1, True, False, False, None)
     body = body_of(ok([], page=page))
     assert set(body["meta"]) - {"pagination"} == set(Meta.model_fields)
     assert set(pagination(page)) == set(Pagination.model_fields)
