@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
+from localdev.gateway_process import running_gateway
 from localdev.issue_token import make_token
 from localdev.openapi import SPEC
-from localdev.paths import ROOT, STATE
-from localdev.stack import DEMO_TENANT, free_port
+from localdev.paths import STATE
+from localdev.stack import DEMO_TENANT
 
 CHECKS = (
     "not_a_server_error",
@@ -35,7 +34,6 @@ CHECKS = (
     "ignored_auth",
 )
 MODES = ("kong", "apigw")
-START_TIMEOUT_SECONDS = 60
 
 
 def schemathesis_command(base_url: str, token: str, examples: int, seed: int, report_dir: Path) -> list[str]:
@@ -68,48 +66,19 @@ def schemathesis_command(base_url: str, token: str, examples: int, seed: int, re
     ]
 
 
-def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Return once the gateway accepts connections; raise if it exits or does not come up in time."""
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the gateway exited: {log.read_text()[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the gateway did not start in time")
-
-
 def fuzz_mode(mode: str, examples: int, seed: int, reports: Path) -> int:
     """Run schemathesis against a fresh gateway in ``mode``; schemathesis's exit code."""
     report_dir = reports / mode
     report_dir.mkdir(parents=True, exist_ok=True)
-    log = report_dir / "gateway.log"
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix=f"fuzz-{mode}-") as folder:
-        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "JWT_SECRETS", "GATEWAY_MODE")}
-        env.update(DATABASE_URL=f"sqlite:///{Path(folder) / 'fuzz.db'}", PORT=str(port), GATEWAY_ACCESS_LOG="0")
-        with log.open("wb") as output:
-            gateway = subprocess.Popen(
-                [sys.executable, "-m", "localdev.gateway", "--mode", mode],
-                cwd=ROOT,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_for_port(port, gateway, log)
+        database_url = f"sqlite:///{Path(folder) / 'fuzz.db'}"
+        with running_gateway(mode, database_url, report_dir / "gateway.log") as port:
             subject = str(uuid.uuid5(uuid.NAMESPACE_URL, "storefront-fuzz-admin"))
             token = make_token("admin", str(DEMO_TENANT), subject, "fuzz-admin", 3600)
             print(f"fuzz: {mode} mode, {examples} examples per operation, seed {seed}", flush=True)
             command = schemathesis_command(f"http://127.0.0.1:{port}", token, examples, seed, report_dir)
             # Schemathesis keeps its crash cache (replayed first next time) in .schemathesis/ under its cwd.
             return subprocess.run(command, cwd=reports, check=False).returncode
-        finally:
-            gateway.terminate()
-            gateway.wait(timeout=20)
 
 
 def main(argv: list[str] | None = None) -> int:

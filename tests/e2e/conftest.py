@@ -5,21 +5,15 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from localdev.gateway_process import running_gateway
 from localdev.issue_token import make_token
-from localdev.paths import ROOT
-from localdev.stack import DEMO_TENANT, free_port
+from localdev.stack import DEMO_TENANT
 
 PREFIX = "/KONGAPI/api/v1"
 
@@ -76,39 +70,10 @@ def token(role: str = "admin", tenant: str = str(DEMO_TENANT), ttl: int = 3600, 
     return make_token(role, tenant, sub or f"e2e-{role}", f"e2e-{role}", ttl)
 
 
-def _wait(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the gateway exited: {log.read_text()[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail("the gateway did not start in time")
-
-
 @pytest.fixture(scope="session", params=["kong", "apigw"])
 def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Client]]:
     """A running gateway in each mode, on a fresh SQLite database and the in-process Redis stand-in."""
     mode = request.param
     folder = tmp_path_factory.mktemp(f"gateway-{mode}")
-    port = free_port()
-    log = folder / "gateway.log"
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "JWT_SECRETS", "GATEWAY_MODE")}
-    env.update(DATABASE_URL=f"sqlite:///{folder / 'e2e.db'}", PORT=str(port), GATEWAY_ACCESS_LOG="0")
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "localdev.gateway", "--mode", mode],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait(port, process, log)
+    with running_gateway(mode, f"sqlite:///{folder / 'e2e.db'}", folder / "gateway.log") as port:
         yield mode, Client(port)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)

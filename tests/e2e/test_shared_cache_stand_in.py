@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from localdev.paths import ROOT
+from localdev.gateway_process import running_gateway
 from localdev.redis_stand_in import record_path
-from localdev.stack import free_port
 from tests.e2e.conftest import Client, token
 
 NEW = {"sku": "SHARED-1", "name": "Shared mug", "price": {"amount": "5.00", "currency": "EUR"}, "stock": 10}
@@ -22,27 +16,8 @@ NEW = {"sku": "SHARED-1", "name": "Shared mug", "price": {"amount": "5.00", "cur
 @contextmanager
 def gateway(mode: str, database_url: str, log: Path) -> Iterator[Client]:
     """`make run` in another terminal: the local gateway in ``mode`` on ``database_url``, without REDIS_URL."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "JWT_SECRETS", "GATEWAY_MODE")}
-    env.update(DATABASE_URL=database_url, PORT=str(port), GATEWAY_ACCESS_LOG="0")
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "localdev.gateway", "--mode", mode], cwd=ROOT, env=env, stdout=output, stderr=output
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()[-2000:]
-            assert time.monotonic() < deadline, "the gateway did not start in time"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with running_gateway(mode, database_url, log) as port:
         yield Client(port)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def read(client: Client, product_id: str) -> tuple[str, int]:

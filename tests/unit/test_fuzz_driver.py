@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from localdev.fuzz import CHECKS, schemathesis_command, wait_for_port
+from localdev.fuzz import CHECKS, schemathesis_command
+from localdev.gateway_process import wait_for_port
 from localdev.openapi import SPEC
 from localdev.stack import free_port
 
