@@ -62,8 +62,7 @@ token: local-env
 invoke: local-env
 	@$(BIN)/python -m localdev.invoke "$(FN)" "$(EVENT)"
 
-## bench: cold starts (vs a bare handler, all functions in one process, two peers), warm round trips and
-## latencies per route on PostgreSQL + Redis; report and plots in benchmarks/results/. BENCH_QUICK=1: fewer runs.
+## bench: cold starts vs a bare handler and two peers, round trips, latencies, lists (BENCH_QUICK=1: shorter).
 bench: dev-env $(PEER_VENVS)
 	$(BIN)/python -m benchmarks.run
 

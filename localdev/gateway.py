@@ -207,13 +207,23 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
+        length_header = (self.headers.get("Content-Length") or "0").strip()
+        if not length_header.isdigit():  # nginx and API Gateway refuse a malformed length before routing
+            self.close_connection = True
+            self._send(HttpResponse(400, [("Content-Type", "text/plain")], b"Bad Request: invalid Content-Length"))
+            return
+        length = int(length_header)
         body = self.rfile.read(length) if length else b""
         request = HttpRequest(
             self.command, url.path, url.query, list(self.headers.items()), body, self.client_address[0]
         )
-        response = self.gateway.handle(request)
-        self.send_response(response.status)
+        self._send(self.gateway.handle(request))
+
+    def _send(self, response: HttpResponse) -> None:
+        # The gateway's headers only: no http.server Server header (Kong names itself; API Gateway sends none).
+        self.log_request(response.status)
+        self.send_response_only(response.status)
+        self.send_header("Date", self.date_time_string())
         sent = {name.lower() for name, _ in response.headers}
         for name, value in response.headers:
             if name.lower() != "content-length":
@@ -242,9 +252,13 @@ class _Handler(BaseHTTPRequestHandler):
 def serve(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
     """An HTTP server for ``gateway`` (not yet serving: call serve_forever)."""
     handler = type("Handler", (_Handler,), {"gateway": gateway})
-    server = ThreadingHTTPServer((host, port), handler)
+    server = _Server((host, port), handler)
     server.daemon_threads = True
     return server
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a burst of clients queues instead of being reset (the default backlog is 5)
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -252,11 +266,18 @@ def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _port(value: str) -> int:
+    """A TCP port number, for argparse (its error names the bad value instead of a traceback)."""
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"PORT must be a number from 1 to 65535, not {value!r}")
+    return int(value)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve every API route of template.yaml locally.")
     parser.add_argument("--mode", choices=["kong", "apigw"], default=os.environ.get("GATEWAY_MODE", "kong"))
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument("--port", type=_port, default=os.environ.get("PORT", "3000"))
     args = parser.parse_args(argv)
 
     from localdev.stack import local_stack
@@ -264,7 +285,11 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _stop)
     with local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")) as env:
         api = read_api()
-        server = serve(Gateway(api, load_kong(), args.mode), args.host, args.port)
+        try:
+            server = serve(Gateway(api, load_kong(), args.mode), args.host, args.port)
+        except OSError as error:
+            message = f"cannot serve on {args.host}:{args.port}: {error.strerror} (choose another: PORT=3001)"
+            raise SystemExit(message) from None
         routes = sum(len(f.routes) for f in api.functions.values())
         base = f"http://{args.host}:{args.port}/KONGAPI/api/v1"
         print(f"Storefront local gateway ({args.mode} mode): {base} ({routes} routes)")

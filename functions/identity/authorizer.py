@@ -13,7 +13,7 @@ from storefront import bootstrap
 from storefront.config import TokenSettings, load
 from storefront.domain.errors import AppError
 from storefront.domain.token_time import context_expiry
-from storefront.http.identity import log_refusal, principal_from_claims
+from storefront.http.identity import log_refusal, principal_from_claims, token_of
 from storefront.observability import logger
 
 load(TokenSettings)  # fail the cold start, not the first request, when the secrets are missing or short
@@ -41,9 +41,8 @@ def policy(principal_id: str, effect: str, resource: str, context: dict[str, Any
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     resource = stage_arn(str(event.get("methodArn", "")))
-    scheme, _, token = str(event.get("authorizationToken") or "").partition(" ")
     try:
-        claims = bootstrap.token_verifier().verify(token.strip() if scheme.lower() == "bearer" else "")
+        claims = bootstrap.token_verifier().verify(token_of(str(event.get("authorizationToken") or "")) or "")
         principal = principal_from_claims(claims)
     except AppError as refused:
         log_refusal(refused)

@@ -2,15 +2,17 @@
 
 import base64
 import json
+import re
 import time
 from uuid import uuid4
 
 import pytest
 
+from localdev.template import read_api
 from storefront.config import GatewaySettings
 from storefront.domain.errors import Forbidden, TokenExpired, Unauthenticated
 from storefront.domain.identity import Role
-from storefront.http.identity import ADMINS, authenticate, bearer_token, principal_from_claims, require_role
+from storefront.http.identity import ADMINS, authenticate, bearer_token, principal_from_claims, require_role, token_of
 
 TENANT = str(uuid4())
 KONG = GatewaySettings(gateway_mode="kong")
@@ -161,10 +163,37 @@ def test_every_kong_mode_refusal_has_the_same_message(event):
 
 @pytest.mark.parametrize(
     ("header", "token"),
-    [("Bearer abc", "abc"), ("bearer  abc ", "abc"), ("Basic abc", None), ("Bearer", None), ("", None)],
+    [
+        ("Bearer a.b.c", "a.b.c"),
+        ("bearer  a-_.b.c ", "a-_.b.c"),
+        ("  Bearer\ta.b.c", "a.b.c"),
+        ("Bearer a.b.c=", None),  # base64url without padding only, as the authorizer's ValidationExpression
+        ("Bearer a.b", None),
+        ("BEARER a.b.c", None),  # Kong's jwt plugin takes [Bb]earer only
+        ("Basic a.b.c", None),
+        ("Bearer", None),
+        ("", None),
+    ],
 )
 def test_bearer_token(header, token):
     assert bearer_token({"headers": {"authorization": header}}) == token
+
+
+def test_the_bearer_rule_is_the_authorizers_validation_expression():
+    expression = re.compile(read_api().authorizer.validation.pattern)  # type: ignore[union-attr]
+    for value in ["Bearer a.b.c", "bearer  a.b.c ", "Bearer a.b.c=", "Bearer a.b", "BEARER a.b.c", "Basic a.b.c"]:
+        assert (expression.match(value) is not None) is (token_of(value) is not None), value
+
+
+def test_two_authorization_headers_are_no_token_in_either_mode():
+    event = {"multiValueHeaders": {"Authorization": ["Bearer a.b.c", "Bearer d.e.f"]}, "headers": {}}
+    assert bearer_token(event) is None
+    with pytest.raises(Unauthenticated):
+        authenticate(
+            {**event, "requestContext": {"authorizer": {"sub": "x", "exp": "9999999999"}}},
+            GatewaySettings(gateway_mode="apigw"),
+            lambda: None,  # type: ignore[arg-type,return-value]
+        )
 
 
 @pytest.mark.parametrize("missing", ["sub", "role", "tenant_id"])

@@ -96,6 +96,10 @@ def test_media_type_is_matched_case_insensitively_with_parameters():
         (post('{"stock": 1e999}'), 422, "VAL_003"),
         (post('{"stock": ' + "9" * 39 + "}"), 422, "VAL_003"),
         (post("x" * (MIB + 1)), 413, "VAL_003"),
+        (post('{"name": "\\ud800"}'), 400, "VAL_001"),
+        (post('{"price": {"currency": "\\udfff"}}'), 400, "VAL_001"),
+        (post('{"name": "a\\u0000b"}'), 422, "VAL_002"),
+        (post('{"a\\u0000": 1}'), 422, "VAL_002"),
     ],
 )
 def test_bytes_that_are_not_one_json_object_are_refused(evt, status, code):

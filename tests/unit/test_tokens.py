@@ -22,6 +22,12 @@ def test_a_token_it_issued_verifies(tokens):
     assert tokens.verify(tokens.issue("storefront-web", CLAIMS))["sub"] == "u"
 
 
+def test_every_issued_token_has_its_own_jti(tokens):
+    first, second = (tokens.verify(tokens.issue("storefront-web", CLAIMS))["jti"] for _ in range(2))
+    assert len(first) == 32
+    assert first != second
+
+
 @pytest.mark.parametrize(
     ("claims", "outcome"),
     [

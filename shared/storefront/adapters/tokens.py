@@ -10,6 +10,7 @@ and booleans (``int("1700000000")``) and compare against fractional seconds.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,11 +72,17 @@ class JwtTokens:
     def issue(
         self, issuer: str, claims: Mapping[str, Any], *, lifetime_seconds: int = 3600, now: float | None = None
     ) -> str:
-        """A signed token for ``issuer`` carrying ``claims`` plus iat/exp."""
+        """A signed token for ``issuer`` carrying ``claims`` plus iat/exp and a fresh ``jti`` (its own id)."""
         if lifetime_seconds > self._max_lifetime:
             raise ValueError(f"lifetime must be at most {self._max_lifetime} seconds")
         issued_at = int(time.time() if now is None else now)
-        payload = {**claims, "iss": issuer, "iat": issued_at, "exp": issued_at + lifetime_seconds}
+        payload = {
+            "jti": uuid.uuid4().hex,
+            **claims,
+            "iss": issuer,
+            "iat": issued_at,
+            "exp": issued_at + lifetime_seconds,
+        }
         return jwt.encode(payload, self._secrets[issuer], algorithm=ALGORITHM)
 
 

@@ -23,6 +23,7 @@ from uuid import UUID
 from storefront.domain.errors import ErrorCode, ValidationFailed
 from storefront.domain.products import Product, ProductStatus
 from storefront.domain.search import SEARCH_WORDS_MAX, search_words
+from storefront.domain.text import INT64_MAX, INT64_MIN, unstorable_reason
 
 T = TypeVar("T")
 
@@ -34,6 +35,9 @@ MAX_OFFSET = 10_000
 TOTAL_CAP = 10_000
 CURSOR_MAX = 1024
 _CURSOR_VERSION = 1
+# A cursor carries a sort value back; nothing stored is longer or has more integer digits than these.
+_CURSOR_TEXT_MAX = 4000
+_DECIMAL_DIGITS_MAX = 38
 
 
 class SortKind(StrEnum):
@@ -158,10 +162,10 @@ def _encode_value(kind: SortKind, value: SortValue) -> str | int:
 
 def _decode_value(kind: SortKind, value: Any) -> SortValue:
     if kind is SortKind.INTEGER:
-        if type(value) is not int:
+        if type(value) is not int or not INT64_MIN <= value <= INT64_MAX:
             raise TypeError("integer sort value expected")
         return value
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > _CURSOR_TEXT_MAX or unstorable_reason(value):
         raise TypeError("string sort value expected")
     if kind is SortKind.TIMESTAMP:
         moment = datetime.fromisoformat(value)
@@ -170,8 +174,8 @@ def _decode_value(kind: SortKind, value: Any) -> SortValue:
         return moment
     if kind is SortKind.DECIMAL:
         amount = Decimal(value)
-        if not amount.is_finite():
-            raise ValueError("decimal sort value must be finite")
+        if not amount.is_finite() or amount.adjusted() >= _DECIMAL_DIGITS_MAX:
+            raise ValueError("decimal sort value must be finite and storable")
         return amount
     return value
 

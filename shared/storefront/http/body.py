@@ -7,7 +7,9 @@ under ``Content-Type: application/json``. What cannot be read is refused here wi
   UTF-8/16/32, malformed JSON, ``NaN``/``Infinity``, nesting deeper than 64: 400 VAL_001;
 - a media type that is not ``application/json`` or ``*/*+json`` (any case), or a charset other than UTF-8/16/32:
   415 VAL_002;
-- a JSON value other than one object (an array, a string, a number), or a field named twice: 422 VAL_002;
+- a lone surrogate (``"\\ud800"``) anywhere in the text: 400 VAL_001;
+- a JSON value other than one object (an array, a string, a number), a field named twice, or a NUL character
+  in any string: 422 VAL_002;
 - a number with more digits than a database column can hold (38) or beyond a float: 422 VAL_003.
 """
 
@@ -21,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from storefront.domain.errors import ErrorCode, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from storefront.domain.text import unstorable_reason
 
 MAX_DEPTH = 64
 # Oracle's NUMBER holds at most 38 significant digits; no column of any backend stores more.
@@ -180,20 +183,35 @@ def _storable_int(literal: str) -> int:
 
 
 def depth(value: Any) -> int:
-    """How deeply arrays and objects nest in ``value`` (a scalar is 0, ``{}`` is 1); iterative, no recursion."""
+    """How deeply arrays and objects nest in ``value`` (a scalar is 0, ``{}`` is 1), after checking that every
+    string in it (names included) can be stored: VAL_001 for a lone surrogate, VAL_002 for a NUL character.
+
+    Iterative, so no nesting depth can exhaust the stack.
+    """
     deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    stack: list[tuple[Any, int, str]] = [(value, 0, "body")]
     while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
+        item, level, field = stack.pop()
+        if isinstance(item, str):
+            _check_text(item, field)
             continue
-        deepest = max(deepest, level + 1)
-        stack.extend((child, level + 1) for child in children)
+        if isinstance(item, dict):
+            deepest = max(deepest, level + 1)
+            for name, child in item.items():
+                _check_text(name, field)
+                stack.append((child, level + 1, name if field == "body" else f"{field}.{name}"))
+        elif isinstance(item, list):
+            deepest = max(deepest, level + 1)
+            stack.extend((child, level + 1, field) for child in item)
     return deepest
+
+
+def _check_text(text: str, field: str) -> None:
+    reason = unstorable_reason(text)
+    if reason is None:
+        return
+    code = ErrorCode.INVALID_FORMAT if "NUL" in reason else ErrorCode.REQUIRED
+    raise ValidationFailed.single(field, code, reason)
 
 
 def _undecodable(reason: str) -> ValidationFailed:

@@ -20,6 +20,7 @@ from storefront.http.context import PRINCIPAL
 from storefront.http.cors import policy
 from storefront.http.envelope import failure
 from storefront.http.identity import authenticate, require_role
+from storefront.http.parameters import normalise_parameters
 from storefront.http.request_meta import RequestMeta, bind_request, header
 from storefront.observability import logger, metrics
 
@@ -58,6 +59,7 @@ def lambda_entry(
                 principal = require_role(authenticate(event, gateway, bootstrap.token_verifier), *allow)
                 app.append_context(**{PRINCIPAL: principal})
                 logger.append_keys(tenant_id=str(principal.tenant_id), user_id=principal.user_id)
+            normalise_parameters(event)
             accept_body(event, gateway.max_body_bytes)
         except AppError as refused:
             return finish(_error_response(refused), event, meta, gateway)
@@ -95,8 +97,11 @@ def finish(
         headers.setdefault(name, [value])
     headers["X-Request-ID"] = [meta.request_id]
     body = response.get("body") or ""
-    accepts_gzip = "gzip" in (header(event, "accept-encoding") or "").lower()
-    if accepts_gzip and not response.get("isBase64Encoded") and len(body.encode()) > gateway.gzip_min_bytes:
+    if (
+        accepts_gzip(header(event, "accept-encoding"))
+        and not response.get("isBase64Encoded")
+        and len(body.encode()) > gateway.gzip_min_bytes
+    ):
         response["body"] = base64.b64encode(gzip.compress(body.encode(), compresslevel=6)).decode()
         response["isBase64Encoded"] = True
         headers["Content-Encoding"] = ["gzip"]
@@ -107,3 +112,23 @@ def finish(
     response["multiValueHeaders"] = headers
     metrics.add_metric(name=f"Http{status // 100}xx", unit=MetricUnit.Count, value=1)
     return response
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an Accept-Encoding value admits gzip (RFC 9110: ``gzip;q=0`` refuses it; ``*`` stands for it)."""
+    weights: dict[str, float] = {}
+    for part in (accept_encoding or "").split(","):
+        name, *parameters = part.split(";")
+        weight = 1.0
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[name.strip().lower()] = weight
+    for coding in ("gzip", "x-gzip", "*"):
+        if coding in weights:
+            return weights[coding] > 0
+    return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
@@ -29,13 +30,33 @@ CREDENTIAL = "x-credential-identifier"
 ANONYMOUS = "x-anonymous-consumer"
 
 
+# ``Bearer`` (Kong's jwt plugin takes [Bb]earer) and one compact JWS, base64url without padding (RFC 7515):
+# the same rule as the API Gateway authorizer's ValidationExpression, so a token reads alike in both modes.
+_BEARER = re.compile(r"^\s*[Bb]earer\s+([-0-9A-Za-z_]+\.[-0-9A-Za-z_]+\.[-0-9A-Za-z_]+)\s*$")
+
+
+def token_of(authorization: str) -> str | None:
+    """The token of an ``Authorization`` header value ``Bearer <token>``, or None when it is not one."""
+    found = _BEARER.match(authorization)
+    return found.group(1) if found else None
+
+
+def authorization_headers(event: Mapping[str, Any]) -> list[str]:
+    """Every ``Authorization`` value of the request (both gateways keep repeated headers in multiValueHeaders)."""
+    values = [
+        str(v)
+        for name, items in (event.get("multiValueHeaders") or {}).items()
+        if name.lower() == "authorization"
+        for v in (items if isinstance(items, list) else [items])
+    ]
+    single = header(event, "authorization")
+    return values or ([single] if single else [])
+
+
 def bearer_token(event: Mapping[str, Any]) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header, if any."""
-    value = header(event, "authorization")
-    if not value:
-        return None
-    scheme, _, token = value.strip().partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    """The token of the request's one ``Authorization: Bearer <token>`` header; None for none, or for two."""
+    values = authorization_headers(event)
+    return token_of(values[0]) if len(values) == 1 else None
 
 
 def principal_from_claims(claims: Mapping[str, Any], consumer: str = "") -> Principal:
@@ -69,6 +90,8 @@ def authenticate(
     """
     try:
         if gateway.gateway_mode == "apigw":
+            if len(authorization_headers(event)) > 1:  # the authorizer saw one of them; which is not ours to know
+                raise Unauthenticated() from RefusalReason("more than one Authorization header")
             return _from_authorizer((event.get("requestContext") or {}).get("authorizer") or {})
         return _from_kong(event, gateway, verifier)
     except AppError as refused:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 from storefront.observability import current_trace_id
 
 KONG_REQUEST_ID = "x-kong-request-id"
+_PRINTABLE_ID = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +39,12 @@ def bind_request(event: dict[str, Any], *, behind_kong: bool) -> RequestMeta:
     Gateway it is API Gateway's own, and an ``X-Kong-Request-ID`` sent by a client there is just a header.
     """
     kong_id = header(event, KONG_REQUEST_ID) if behind_kong else None
-    request_id = kong_id or (event.get("requestContext") or {}).get("requestId") or ""
-    meta = RequestMeta(request_id=str(request_id)[:128], trace_id=current_trace_id())
+    if kong_id is not None and not _PRINTABLE_ID.fullmatch(kong_id):
+        kong_id = None  # it is echoed in a header and in logs: nothing but visible ASCII gets there
+    request_id = kong_id or str((event.get("requestContext") or {}).get("requestId") or "")
+    meta = RequestMeta(
+        request_id=request_id if _PRINTABLE_ID.fullmatch(request_id) else "", trace_id=current_trace_id()
+    )
     _current.set(meta)
     return meta
 

@@ -1,0 +1,22 @@
+"""Text every backend can store: Unicode scalar values only (no lone surrogates) and no NUL character.
+
+PostgreSQL refuses NUL in text, every driver refuses to encode a lone surrogate; SQLite and Oracle would take
+some of these and the backends would disagree. Input holding either is refused before it reaches storage.
+"""
+
+from __future__ import annotations
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+
+def unstorable_reason(text: str) -> str | None:
+    """Why ``text`` cannot be stored, or None when it can."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "is not valid Unicode (a lone surrogate)"
+    return None

@@ -1,0 +1,96 @@
+"""Query and path parameters alike behind both gateways; text no backend can store is refused (tables)."""
+
+import pytest
+
+from storefront.application.queries import ProductQuery
+from storefront.domain.errors import ValidationFailed
+from storefront.domain.text import unstorable_reason
+from storefront.http.entry import accepts_gzip
+from storefront.http.parameters import normalise_parameters
+from storefront.http.request_meta import bind_request
+
+
+@pytest.mark.parametrize(
+    ("single", "multi", "expected_single", "expected_multi"),
+    [
+        ({"q": True}, {"q": [True]}, {"q": ""}, {"q": [""]}),  # Kong: ?q (no value)
+        ({"q": ""}, {"q": [""]}, {"q": ""}, {"q": [""]}),  # API Gateway: ?q
+        ({"a": "1"}, {"a": ["1", "2"]}, {"a": "2"}, {"a": ["1", "2"]}),  # Kong keeps the first, API Gateway the last
+        ({"a": ["1", "2"]}, None, {"a": "2"}, {"a": ["1", "2"]}),
+        ({"n": 5}, None, {"n": "5"}, {"n": ["5"]}),
+    ],
+)
+def test_parameters_take_api_gateways_form(single, multi, expected_single, expected_multi):
+    event = {"queryStringParameters": single, "multiValueQueryStringParameters": multi}
+    normalise_parameters(event)
+    assert (event["queryStringParameters"], event["multiValueQueryStringParameters"]) == (
+        expected_single,
+        expected_multi,
+    )
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"queryStringParameters": {"category": "a\x00b"}},
+        {"multiValueQueryStringParameters": {"q": ["ok", "\ud800"]}},
+        {"pathParameters": {"product_id": "\x00"}},
+    ],
+)
+def test_unstorable_parameter_text_is_422_val_002(event):
+    with pytest.raises(ValidationFailed) as refused:
+        normalise_parameters(event)
+    assert refused.value.code.value == "VAL_002"
+
+
+@pytest.mark.parametrize(
+    ("text", "storable"),
+    [("plain", True), ("Thé 🍵", True), ("", True), ("a\x00", False), ("\ud800", False), ("x\udfffy", False)],
+)
+def test_storable_text(text, storable):
+    assert (unstorable_reason(text) is None) is storable
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br", True),
+        ("GZIP;q=0.5", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0, *", False),
+        ("*", True),
+        ("*;q=0", False),
+        ("br", False),
+        ("identity", False),
+        (None, False),
+        ("gzip;q=x", False),
+    ],
+)
+def test_accept_encoding(value, accepted):
+    assert accepts_gzip(value) is accepted
+
+
+@pytest.mark.parametrize(
+    ("kong_id", "expected"),
+    [("abc-123", "abc-123"), ("abc\r\n  folded: 1", "gw-id"), ("x" * 129, "gw-id"), ("", "gw-id"), ("a b", "gw-id")],
+)
+def test_only_visible_ascii_request_ids_are_taken(kong_id, expected):
+    event = {"headers": {"X-Kong-Request-ID": kong_id}, "requestContext": {"requestId": "gw-id"}}
+    assert bind_request(event, behind_kong=True).request_id == expected
+
+
+@pytest.mark.parametrize(
+    ("sort", "value"),
+    [("stock", 2**63), ("stock", -(2**63) - 1), ("name", "\ud800"), ("name", "a\x00"), ("price", "1e40")],
+)
+def test_a_cursor_carrying_an_unstorable_value_is_422(tenant, sort, value):
+    import base64
+    import json
+
+    listing = ProductQuery(sort=sort).listing(tenant)
+    raw = json.dumps([1, listing.fingerprint, value, "0" * 32]).encode()
+    cursor = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    with pytest.raises(ValidationFailed) as refused:
+        listing.after(cursor)
+    assert refused.value.code.value == "VAL_002"
