@@ -50,14 +50,22 @@ def rest_event(
     request: HttpRequest,
     resource: str,
     path_parameters: dict[str, str] | None,
-    headers: dict[str, str],
+    header_list: list[tuple[str, str]],
     *,
     stage: str = "dev",
     authorizer: dict[str, Any] | None = None,
     base64_body: bool = False,
     request_id: str | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy event, with the full requestContext."""
+    """An API Gateway REST proxy event, with the full requestContext.
+
+    A repeated header is in ``multiValueHeaders`` with every value and in ``headers`` with its last one.
+    """
+    headers = dict(header_list)
+    by_lower_name = {name.lower(): value for name, value in header_list}
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in header_list:
+        multi_headers.setdefault(name, []).append(value)
     query = request.query_map()
     body, encoded = _body(request.body, base64_body)
     now = datetime.now(UTC)
@@ -65,11 +73,11 @@ def rest_event(
     context: dict[str, Any] = {
         "accountId": "123456789012",
         "apiId": "local",
-        "domainName": headers.get("host", "127.0.0.1"),
+        "domainName": by_lower_name.get("host", "127.0.0.1"),
         "domainPrefix": "local",
         "extendedRequestId": request_id,
         "httpMethod": request.method,
-        "identity": {"sourceIp": request.source_ip, "userAgent": headers.get("user-agent", "")},
+        "identity": {"sourceIp": request.source_ip, "userAgent": by_lower_name.get("user-agent", "")},
         "path": f"/{stage}{request.path}",
         "protocol": "HTTP/1.1",
         "requestId": request_id,
@@ -86,7 +94,7 @@ def rest_event(
         "path": request.path,
         "httpMethod": request.method,
         "headers": headers or None,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
+        "multiValueHeaders": multi_headers or None,
         "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
         "multiValueQueryStringParameters": query or None,
         "pathParameters": path_parameters or None,

@@ -111,7 +111,6 @@ class Gateway:
         function, resource, parameters = match
         if len(request.body) > API_GATEWAY_MAX_BODY:
             return self._gateway_response("REQUEST_TOO_LARGE", context, request, parameters)
-        headers = dict(request.headers)
         authorizer_context = None
         if not function.public and self.api.authorizer is not None:
             decision = self._authorize(request, resource)
@@ -127,7 +126,7 @@ class Gateway:
             request,
             resource,
             parameters,
-            headers,
+            request.headers,
             authorizer=authorizer_context,
             request_id=context["requestId"],
             base64_body="*/*" in self.api.binary_media_types,

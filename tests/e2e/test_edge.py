@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
 import uuid
 
 import pytest
@@ -128,3 +129,111 @@ def test_a_client_sent_kong_request_id_is_the_request_id_only_behind_kong(gatewa
     request_id = reply.json["meta"]["request_id"]
     assert reply.headers["x-request-id"] == request_id
     assert (request_id == "client-42") is (mode == "kong")
+
+
+def raw_request(client, lines: list[str], body: bytes = b"") -> tuple[int, bytes]:
+    """Send a request exactly as written (repeated or malformed headers); the status and the raw head."""
+    with socket.create_connection(("127.0.0.1", client.port), timeout=30) as connection:
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    head = received.split(b"\r\n\r\n", 1)[0]
+    return int(head.split(b" ", 2)[1]), head
+
+
+@pytest.mark.parametrize("query", ["?q", "?x", "?limit", "?fields"])
+def test_a_query_parameter_without_a_value_is_read_alike_in_both_modes(gateway, query):
+    _, client = gateway
+    reply = client.call("GET", f"/products{query}", token=token("user"))
+    assert reply.status in (200, 422), reply.json
+    assert reply.json["status_code"] == reply.status
+
+
+def test_a_preflight_with_a_bare_query_parameter_is_204(gateway):
+    _, client = gateway
+    reply = client.call(
+        "OPTIONS",
+        "/products?x",
+        headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"},
+    )
+    assert reply.status == 204
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (
+            b'{"sku": "S-1", "name": "\\ud800", "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1}',
+            400,
+            "VAL_001",
+        ),
+        (
+            b'{"sku": "A\\u0000B", "name": "n", "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1}',
+            422,
+            "VAL_002",
+        ),
+    ],
+)
+def test_text_no_backend_can_store_is_refused(gateway, body, status, code):
+    _, client = gateway
+    reply = client.call("POST", "/products", token=token("admin"), body=body)
+    assert (reply.status, reply.code) == (status, code)
+
+
+def test_a_nul_in_a_query_parameter_is_422(gateway):
+    _, client = gateway
+    reply = client.call("GET", "/products?category=%00", token=token("user"))
+    assert (reply.status, reply.code) == (422, "VAL_002")
+
+
+@pytest.mark.parametrize(
+    ("authorization", "accepted"),
+    [
+        ("Bearer  {token}", True),  # Kong's [Bb]earer\s+ and the authorizer's expression agree
+        ("bearer {token}", True),
+        ("Bearer {token}=", False),  # padding is not base64url: refused in both modes
+        ("BEARER {token}", False),
+    ],
+)
+def test_the_authorization_header_reads_alike_in_both_modes(gateway, authorization, accepted):
+    _, client = gateway
+    value = authorization.format(token=token("user"))
+    reply = client.call("GET", "/products?limit=1", headers={"Authorization": value})
+    assert reply.status == (200 if accepted else 401), reply.json
+
+
+@pytest.mark.parametrize("good_first", [True, False])
+def test_two_authorization_headers_are_refused_in_both_modes(gateway, good_first):
+    _, client = gateway
+    good, bad = f"Bearer {token('user')}", "Bearer bad.x.y"
+    first, second = (good, bad) if good_first else (bad, good)
+    status, _ = raw_request(
+        client,
+        [
+            "GET /KONGAPI/api/v1/products?limit=1 HTTP/1.1",
+            "Host: x",
+            f"Authorization: {first}",
+            f"Authorization: {second}",
+            "Connection: close",
+        ],
+    )
+    assert status == 401
+
+
+def test_gzip_refused_with_q0_is_not_sent(gateway):
+    _, client = gateway
+    reply = client.call("GET", "/products?limit=20", token=token("user"), headers={"Accept-Encoding": "gzip;q=0"})
+    assert reply.status == 200
+    assert "content-encoding" not in reply.headers
+
+
+def test_a_malformed_content_length_is_400_and_no_server_header_is_doubled(gateway):
+    _, client = gateway
+    status, _ = raw_request(client, ["POST /KONGAPI/api/v1/products HTTP/1.1", "Host: x", "Content-Length: abc"])
+    assert status == 400
+    reply = client.call("GET", "/products?limit=1", token=token("user"))
+    assert "BaseHTTP" not in reply.headers.get("server", "")
