@@ -143,7 +143,9 @@ class Gateway:
             for route in function.routes:
                 found = route.pattern.match(request.path)
                 if found and route.method in (request.method, "ANY"):
-                    specificity = (("+}" not in route.path), len(re.sub(r"\{[^}]*\}", "", route.path)))
+                    # Literal segments beat path variables; on one resource its own method beats ANY.
+                    literal = len(re.sub(r"\{[^}]*\}", "", route.path))
+                    specificity = ("+}" not in route.path, literal, route.method == request.method)
                     candidates.append((specificity, function, route.path, found.groupdict()))
         if not candidates:
             return None

@@ -22,7 +22,7 @@ import yaml
 
 from localdev.paths import KONG_CONFIG, ROOT
 from localdev.stack import LOCAL_CORS_ORIGINS as LOCAL_ORIGINS
-from localdev.template import Api, read_api
+from localdev.template import Api, Function, read_api
 
 ROUTES_MODULE = ROOT / "shared" / "storefront" / "http" / "routes.py"
 AWS_REGION = "eu-west-1"
@@ -33,9 +33,6 @@ LOCAL_CONSUMER = {
     "key": "storefront-web",
     "secret": "local-dev-only-storefront-web-secret-0001",
 }
-NOT_FOUND_BODY = (
-    '{"success":false,"status_code":404,"data":null,"error":{"code":"BIZ_001","message":"Route not found"},"meta":{}}'
-)
 HEADER = """\
 # GENERATED from template.yaml by `make kong` (python -m localdev.generate_kong): do not edit by hand.
 # Kong 3.x declarative configuration (DB-less) for the stack `storefront-dev`.
@@ -47,10 +44,20 @@ HEADER = """\
 # - cors: Kong answers preflights itself with 200, the contract says 204, so preflight_continue hands
 #   OPTIONS to the cors-preflight route (the same function API Gateway calls). The function adds the
 #   exposed headers for allowed origins only; the plugin would send them to every origin.
+# - Paths no route serves reach the template's catch-all function (404 BIZ_001 in the envelope, with
+#   the request id and the same headers as every answer), not a static body.
 # - correlation-id puts X-Kong-Request-ID on the request (the function's request id); Kong's runloop
 #   overwrites that response header with its own id, so echoing it back would be lost.
 # The jwt secret below is a LOCAL DEVELOPMENT SECRET ONLY. Deployed Kong gets consumers from a secret store.
 """
+
+
+def no_route_function(api: Api) -> Function:
+    """The template's catch-all function: the one whose every route is ``ANY`` on a greedy path."""
+    found = [f for f in api.functions.values() if f.routes and all(r.method == "ANY" for r in f.routes)]
+    if len(found) != 1:
+        raise ValueError("template.yaml needs exactly one catch-all function (ANY on /{proxy+})")
+    return found[0]
 
 
 def route_name(logical_id: str) -> str:
@@ -121,7 +128,10 @@ def kong_config(api: Api, origins: str = LOCAL_ORIGINS) -> dict[str, Any]:
     from storefront.http.cors import ALLOW_HEADERS, MAX_AGE_SECONDS
 
     routes = []
+    fallback = no_route_function(api)
     for function in api.functions.values():
+        if function is fallback:
+            continue
         for index, route in enumerate(function.routes):
             plugins = [_lambda(function.function_name)] + ([] if function.public else [JWT])
             routes.append(
@@ -139,12 +149,8 @@ def kong_config(api: Api, origins: str = LOCAL_ORIGINS) -> dict[str, Any]:
             "name": "no-route",
             "paths": ["/"],
             "strip_path": False,
-            "plugins": [
-                {
-                    "name": "request-termination",
-                    "config": {"status_code": 404, "content_type": "application/json", "body": NOT_FOUND_BODY},
-                }
-            ],
+            # Kong's own 404 would be a bare body: the template's catch-all function answers in the envelope.
+            "plugins": [_lambda(fallback.function_name)],
         }
     )
     cors = {
@@ -196,11 +202,11 @@ def kong_yaml(api: Api, origins: str = LOCAL_ORIGINS) -> str:
 
 
 def route_table(api: Api) -> dict[str, tuple[str, ...]]:
-    """Each API path of the template and its methods (the preflight's own OPTIONS route left out)."""
+    """Each API path of the template and its methods (the preflight's OPTIONS and the catch-all's ANY left out)."""
     table: dict[str, set[str]] = {}
     for function in api.functions.values():
         for route in function.routes:
-            if route.method != "OPTIONS":
+            if route.method not in ("OPTIONS", "ANY"):
                 table.setdefault(route.path, set()).add(route.method)
     return {path: tuple(sorted(methods)) for path, methods in sorted(table.items())}
 

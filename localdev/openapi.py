@@ -40,8 +40,9 @@ IMPORT_ENVIRONMENT = {"GATEWAY_MODE": "apigw", "DATABASE_URL": "sqlite://", "POW
 
 def http_functions() -> list[Function]:
     """The template's functions that serve API operations: not the authorizer (no routes), not the CORS
-    preflight (OPTIONS on every path is CORS protocol, described once in the document's description)."""
-    return [f for f in read_api().functions.values() if any(r.method != "OPTIONS" for r in f.routes)]
+    preflight (OPTIONS on every path is CORS protocol, described once in the document's description), not
+    the catch-all that answers 404 for paths no route serves."""
+    return [f for f in read_api().functions.values() if any(r.method not in ("OPTIONS", "ANY") for r in f.routes)]
 
 
 def module_file(function: Function) -> Path:

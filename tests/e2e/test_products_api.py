@@ -165,10 +165,20 @@ def test_filters_and_field_selection(gateway):
     assert reply.json["data"] == [{"id": product["id"], "name": "Zebra-striped teapot"}]
 
 
-def test_an_unknown_route_is_404_in_the_envelope(gateway):
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/KONGAPI/api/v1/nothing-here"), ("POST", "/KONGAPI/api/v1/a/b"), ("GET", "/elsewhere")],
+)
+def test_an_unknown_route_is_404_in_the_full_envelope_in_both_modes(gateway, method, path):
     _, client = gateway
-    reply = client.call("GET", "/KONGAPI/api/v1/nothing-here", token=token())
+    reply = client.call(method, path, token=token(), headers={"Origin": "http://localhost:5173"})
     assert (reply.status, reply.code) == (404, "BIZ_001")
+    error = reply.json["error"]
+    assert error["request_id"] == reply.json["meta"]["request_id"] == reply.headers["x-request-id"] != ""
+    assert error["timestamp"].endswith("Z")
+    assert reply.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" in reply.headers
+    assert reply.headers["access-control-allow-origin"] == "http://localhost:5173"
 
 
 def test_a_list_pages_by_cursor_to_its_end(gateway):

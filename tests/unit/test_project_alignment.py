@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from localdev.generate_kong import no_route_function
 from localdev.kong import load_kong
 from localdev.paths import ROOT
 from localdev.template import load_template, read_api
@@ -45,6 +46,8 @@ def test_every_event_belongs_to_a_function():
 @pytest.mark.parametrize("function", HTTP_FUNCTIONS.values(), ids=lambda f: f.logical_id)
 def test_every_route_has_a_kong_route_to_the_same_function(function):
     for route in function.routes:
+        if route.method == "ANY":  # the catch-all: Kong's no-route route (below)
+            continue
         example = re.sub(r"\{\w+\+?\}", "00000000-0000-4000-8000-000000000000", route.path)
         matched = KONG.route_for(route.method, example)
         assert matched is not None, f"{route.method} {route.path} has no Kong route"
@@ -102,11 +105,22 @@ def test_every_gateway_response_carries_the_cors_headers():
         assert "X-Request-ID" in response.headers.get("Access-Control-Expose-Headers", ""), kind
 
 
+def test_paths_no_route_serves_reach_the_catch_all_function_in_both_gateways():
+    fallback = no_route_function(API)
+    assert {(r.method, r.path) for r in fallback.routes} == {("ANY", "/{proxy+}"), ("ANY", "/KONGAPI/api/v1/{proxy+}")}
+    assert fallback.public
+    for method, path in [("GET", "/elsewhere"), ("PUT", "/KONGAPI/api/v1/products"), ("GET", "/KONGAPI/api/v1/x/y")]:
+        matched = KONG.route_for(method, path)
+        assert matched is not None
+        assert matched.route.plugins["aws-lambda"]["function_name"] == fallback.function_name
+        assert "jwt" not in matched.route.plugins
+
+
 def test_the_template_routes_are_unique_and_under_the_public_prefix():
     seen = set()
     for function in HTTP_FUNCTIONS.values():
         for route in function.routes:
-            assert route.path.startswith("/KONGAPI/api/v1/")
+            assert route.path.startswith("/KONGAPI/api/v1/") or route.path == "/{proxy+}"
             assert (route.method, route.path) not in seen
             seen.add((route.method, route.path))
 

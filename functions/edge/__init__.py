@@ -1,0 +1,1 @@
+"""Functions of the API's edge: answers for requests no use case serves."""
