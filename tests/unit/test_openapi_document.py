@@ -139,7 +139,10 @@ def test_a_product_as_presented_has_exactly_the_documented_fields():
         ("ProductEnvelope", lambda p: ok(present(p), 201)),
         ("ProductSelectionEnvelope", lambda p: ok(present(p))),
         ("ProductSelectionEnvelope", lambda p: ok(present(p, ("sku", "price")))),
-        ("ProductPageEnvelope", lambda p: ok([present(p, ("name",))], page=Page([p], 20, 0, 1, True, False, False, None))),
+        (
+            "ProductPageEnvelope",
+            lambda p: ok([present(p, ("name",))], page=Page([p], 20, 0, 1, True, False, False, None)),
+        ),
         ("ProductPageEnvelope", lambda p: ok([], page=Page([], 100, None, 0, True, False, True, None))),
     ],
 )
