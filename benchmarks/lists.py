@@ -7,19 +7,23 @@ Loads one tenant's products with INSERT ... SELECT generate_series into a databa
 afresh), runs VACUUM ANALYZE after each load, then times the list use case (``list_products`` through the
 real repository: connection, statement, rows to products) for the first page of every sort x order and
 every filter, a page by cursor near the end and the deepest offset page. Each figure is the median of
-several runs. Every case's plan is checked with EXPLAIN: no sequential scan of PRODUCTS or of the search
+several runs, for the warm list handler (an API Gateway event, the headline ratio), the use case and
+the SQL alone. Every case's plan is checked with EXPLAIN: no sequential scan of PRODUCTS or of the search
 terms. The markdown table goes to stdout and to benchmarks/results/lists.md.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import statistics
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -81,43 +85,55 @@ def load_products(connection: Connection, tenant: UUID, start: int, stop: int) -
 
 @dataclass(frozen=True)
 class Case:
-    """One list request of the benchmark; ``near_end`` pages by cursor from 40 rows before the end."""
+    """One list request of the benchmark (its query string); ``near_end`` pages by cursor from 40 rows
+    before the end."""
 
     label: str
-    query: ProductQuery
+    params: dict[str, str]
     near_end: bool = False
+
+    @property
+    def query(self) -> ProductQuery:
+        """The use case's query for these parameters (what the handler builds from them)."""
+        p = self.params
+        return ProductQuery(
+            limit=int(p.get("limit", "20")),
+            offset=int(p.get("offset", "0")),
+            sort=p.get("sort", "created_at"),
+            order="asc" if p.get("order") == "asc" else "desc",
+            status=ProductStatus(p["status"]) if "status" in p else None,
+            category=p.get("category"),
+            min_price=Decimal(p["min_price"]) if "min_price" in p else None,
+            max_price=Decimal(p["max_price"]) if "max_price" in p else None,
+            text=p.get("q"),
+        )
 
 
 def cases() -> list[Case]:
     """Every offered sort x order and every filter (first pages), cursor pages near the end, the deepest offset."""
     found = [
-        Case(f"sort={s}&order={o}", ProductQuery(sort=s, order=o))
+        Case(f"sort={s}&order={o}", {"sort": s, "order": o})
         for s in ("created_at", "updated_at", "name", "sku", "price", "stock")
         for o in ("asc", "desc")
     ]
     found += [
-        Case("status=discontinued (1%)", ProductQuery(status=ProductStatus.DISCONTINUED)),
-        Case("status=inactive (10%)", ProductQuery(status=ProductStatus.INACTIVE)),
-        Case("category=Category 7 (2%)", ProductQuery(category="Category 7")),
-        Case("min_price=500&max_price=510 (1%)", ProductQuery(min_price=_d("500"), max_price=_d("510"))),
-        Case("min_price=500&sort=price&order=asc", ProductQuery(min_price=_d("500"), sort="price", order="asc")),
-        Case("q=zzz (no match)", ProductQuery(text="zzz")),
-        Case("q=heirloom (20 rows at every size)", ProductQuery(text="heirloom")),
-        Case("q=teapot (5%)", ProductQuery(text="teapot")),
-        Case("q=blue tea (0.4%)", ProductQuery(text="blue tea")),
-        Case("cursor near end, created_at desc", ProductQuery(), near_end=True),
-        Case("cursor near end, name asc", ProductQuery(sort="name", order="asc"), near_end=True),
-        Case("cursor near end, price desc", ProductQuery(sort="price", order="desc"), near_end=True),
-        Case("cursor near end, stock asc", ProductQuery(sort="stock", order="asc"), near_end=True),
-        Case("offset=9700, created_at desc", ProductQuery(offset=9700)),
+        Case("status=discontinued (1%)", {"status": "discontinued"}),
+        Case("status=inactive (10%)", {"status": "inactive"}),
+        Case("category=Category 7 (2%)", {"category": "Category 7"}),
+        Case("min_price=500&max_price=510 (1%)", {"min_price": "500", "max_price": "510"}),
+        Case("min_price=500&sort=price&order=asc", {"min_price": "500", "sort": "price", "order": "asc"}),
+        Case("q=zzz (no match)", {"q": "zzz"}),
+        Case("q=heirloom (20 rows at every size)", {"q": "heirloom"}),
+        Case("q=teapot (5%)", {"q": "teapot"}),
+        Case("q=blue teapot (0.4%)", {"q": "blue teapot"}),
+        Case("q=teapot&status=inactive (0.5%)", {"q": "teapot", "status": "inactive"}),
+        Case("cursor near end, created_at desc", {}, near_end=True),
+        Case("cursor near end, name asc", {"sort": "name", "order": "asc"}, near_end=True),
+        Case("cursor near end, price desc", {"sort": "price", "order": "desc"}, near_end=True),
+        Case("cursor near end, stock asc", {"sort": "stock", "order": "asc"}, near_end=True),
+        Case("offset=9700, created_at desc", {"offset": "9700"}),
     ]
     return found
-
-
-def _d(value: str) -> Any:
-    from decimal import Decimal
-
-    return Decimal(value)
 
 
 def fresh_database(url: str) -> Engine:
@@ -181,8 +197,28 @@ def statement_for(connection: Connection, tenant: UUID, case: Case) -> tuple[Any
     return page_statement(tenant, case.query, after), after
 
 
-def time_case(engine: Engine, case: Case, after: Keyset | None, runs: int) -> float:
-    """Median seconds of the list use case for ``case`` (the cursor, when any, names ``after``)."""
+def _with_cursor(case: Case, after: Keyset | None) -> Case:
+    """The case with the cursor of ``after`` among its parameters (unchanged when there is none)."""
+    if after is None:
+        return case
+    return Case(case.label, {**case.params, "cursor": case.query.listing(TENANT).cursor(after)}, case.near_end)
+
+
+def _median_ms(call: Any, runs: int) -> tuple[float, Any]:
+    """Median milliseconds of ``call()`` over ``runs`` runs after two warm-up runs, and its last answer."""
+    timings = []
+    answer = None
+    for run in range(runs + 2):
+        start = time.perf_counter()
+        answer = call()
+        elapsed = time.perf_counter() - start
+        if run >= 2:  # the first two warm the pool and the caches
+            timings.append(elapsed)
+    return statistics.median(timings) * 1000, answer
+
+
+def time_use_case(engine: Engine, case: Case, runs: int) -> float:
+    """Median milliseconds of the list use case (application.products.list_products) for ``case``."""
     from storefront.adapters.cache.no_cache import NoCache
     from storefront.adapters.clock import SystemClock
     from storefront.adapters.db.unit_of_work import SqlUnitOfWork
@@ -190,82 +226,142 @@ def time_case(engine: Engine, case: Case, after: Keyset | None, runs: int) -> fl
     from storefront.application.ports import CatalogPorts
 
     ports = CatalogPorts(unit_of_work=lambda: SqlUnitOfWork(engine), cache=NoCache(), clock=SystemClock())
-    query = case.query
-    if after is not None:
-        from dataclasses import replace
-
-        query = replace(query, cursor=query.listing(TENANT).cursor(after))
-    timings = []
-    for run in range(runs + 2):
-        start = time.perf_counter()
-        page = products.list_products(ports, TENANT, query)
-        elapsed = time.perf_counter() - start
-        if run >= 2:  # the first two warm the pool and the caches
-            timings.append(elapsed)
+    query = replace(case.query, cursor=case.params.get("cursor"))
+    ms, page = _median_ms(lambda: products.list_products(ports, TENANT, query), runs)
     assert page.items or case.label.startswith("q=zzz"), case.label
-    return statistics.median(timings)
+    return float(ms)
+
+
+def list_event(params: dict[str, str]) -> dict[str, Any]:
+    """An API Gateway GET /products event of the benchmark's tenant with ``params`` as its query string."""
+    from benchmarks.events import event
+
+    evt = event("list_products")
+    evt["queryStringParameters"] = dict(params) or None
+    evt["multiValueQueryStringParameters"] = {k: [v] for k, v in params.items()} or None
+    evt["requestContext"]["authorizer"]["tenant_id"] = str(TENANT)
+    return evt
+
+
+def time_handler(case: Case, runs: int) -> float:
+    """Median milliseconds of the warm ``products.list_products.handler`` for ``case``'s event: what a
+    client waits for behind the gateway (validation, use case, envelope, JSON, logs and metrics)."""
+    from localdev.runtime import LambdaContext, load_handler
+
+    handler = load_handler("products.list_products.handler")
+    evt = list_event(case.params)
+    ms, answer = _median_ms(lambda: handler(evt, LambdaContext("bench-lists")), runs)
+    if answer["statusCode"] != 200:
+        raise RuntimeError(f"{case.label}: {answer['statusCode']} {answer.get('body')}")
+    items = json.loads(answer["body"])["data"]
+    assert items or case.label.startswith("q=zzz"), case.label
+    return float(ms)
 
 
 @dataclass
 class Measured:
+    """One case's medians per size: the handler, the use case and the SQL server's execution time."""
+
+    handler_ms: dict[int, float]
     use_case_ms: dict[int, float]
     sql_ms: dict[int, float]
     seq_scans: set[str]
 
 
 def measure(engine: Engine, size: int, results: dict[str, Measured], runs: int) -> None:
+    """Time every case at ``size`` rows and check its plan."""
     for case in cases():
         with engine.connect() as connection:
             statement, after = statement_for(connection, TENANT, case)
             seq = sequential_scans(plan_of(connection, statement))
             executions = [plan_of(connection, statement, analyze_it=True)["Execution Time"] for _ in range(5)]
-        entry = results.setdefault(case.label, Measured({}, {}, set()))
+        entry = results.setdefault(case.label, Measured({}, {}, {}, set()))
         entry.seq_scans.update(seq)
         entry.sql_ms[size] = statistics.median(executions)
-        entry.use_case_ms[size] = time_case(engine, case, after, runs) * 1000
+        paged = _with_cursor(case, after)
+        entry.use_case_ms[size] = time_use_case(engine, paged, runs)
+        entry.handler_ms[size] = time_handler(paged, runs)
+
+
+def _ratio(values: dict[int, float], small: int, large: int) -> str:
+    return f"{values[large] / values[small]:.2f}x"
 
 
 def table(results: dict[str, Measured], sizes: tuple[int, ...]) -> str:
+    """The markdown table: the handler per size and its ratio first, then the use case and the SQL."""
     small, large = sizes[0], sizes[-1]
     names = [f"{s // 1000}k" if s < 1_000_000 else f"{s // 1_000_000}M" for s in sizes]
-    head = (
-        "| case | "
-        + " | ".join(f"{n} ms" for n in names)
-        + f" | {names[-1]}/{names[0]} | SQL {names[0]} ms | SQL {names[-1]} ms | SQL ratio | seq scan |"
-    )
-    lines = [head, "|" + " --- |" * (len(sizes) + 5)]
+    lo, hi = names[0], names[-1]
+    columns = [
+        "case",
+        *(f"{n} ms" for n in names),
+        f"{hi}/{lo}",
+        f"use case {lo} ms",
+        f"use case {hi} ms",
+        "use case ratio",
+        f"SQL {lo} ms",
+        f"SQL {hi} ms",
+        "SQL ratio",
+        "seq scan",
+    ]
+    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
     for label, m in results.items():
-        lines.append(
-            f"| {label} | "
-            + " | ".join(f"{m.use_case_ms[s]:.2f}" for s in sizes)
-            + f" | {m.use_case_ms[large] / m.use_case_ms[small]:.2f}x"
-            + f" | {m.sql_ms[small]:.3f} | {m.sql_ms[large]:.3f} | {m.sql_ms[large] / m.sql_ms[small]:.2f}x"
-            + f" | {', '.join(sorted(m.seq_scans)) or 'none'} |"
-        )
+        cells = [
+            label,
+            *(f"{m.handler_ms[s]:.2f}" for s in sizes),
+            _ratio(m.handler_ms, small, large),
+            f"{m.use_case_ms[small]:.2f}",
+            f"{m.use_case_ms[large]:.2f}",
+            _ratio(m.use_case_ms, small, large),
+            f"{m.sql_ms[small]:.3f}",
+            f"{m.sql_ms[large]:.3f}",
+            _ratio(m.sql_ms, small, large),
+            ", ".join(sorted(m.seq_scans)) or "none",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def handler_environment() -> dict[str, str]:
+    """What the list function reads from its environment, aimed at the benchmark database."""
+    from benchmarks.environment import BASE_ENV, REDIS_URL
+
+    return {**BASE_ENV, "DATABASE_URL": BENCH_URL, "REDIS_URL": REDIS_URL}
 
 
 def main(sizes: tuple[int, ...] = SIZES, runs: int = 15) -> dict[str, Measured]:
     """Load, measure and print the table for each size in turn; write it to benchmarks/results/lists.md."""
+    from storefront import bootstrap
+
     engine = fresh_database(BENCH_URL)
+    os.environ.update(handler_environment())
+    bootstrap.reset()
     results: dict[str, Measured] = {}
     loaded = 0
-    for size in sizes:
-        started = time.perf_counter()
-        with engine.begin() as connection:
-            load_products(connection, TENANT, loaded, size)
-        analyze(engine)
-        loaded = size
-        print(f"loaded {size} products in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        measure(engine, size, results, runs)
-    engine.dispose()
+    try:
+        for size in sizes:
+            started = time.perf_counter()
+            with engine.begin() as connection:
+                load_products(connection, TENANT, loaded, size)
+            analyze(engine)
+            loaded = size
+            print(f"loaded {size} products in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            with contextlib.redirect_stdout(io.StringIO()):  # the handler's log and metric lines
+                measure(engine, size, results, runs)
+    finally:
+        engine.dispose()
+        bootstrap.engine().dispose()
+        bootstrap.reset()
     report = table(results, sizes)
     print(report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         "# Product lists: one tenant's products on PostgreSQL\n\n"
-        "`python -m benchmarks.lists`: median of the list use case (ms) per size; SQL is the server's "
-        "execution time (EXPLAIN ANALYZE); 'seq scan' names any table a plan scans sequentially.\n\n" + report + "\n"
+        "`python -m benchmarks.lists`: medians in ms per size. The first columns and the ratio are the warm "
+        "`products.list_products.handler` called with an API Gateway event (what a client waits for behind the "
+        "gateway); 'use case' is `application.products.list_products` with the real repository; SQL is the "
+        "server's execution time (EXPLAIN ANALYZE, its per-node timing included); 'seq scan' names any table a "
+        "plan scans sequentially.\n\n" + report + "\n"
     )
     bad = {label: m.seq_scans for label, m in results.items() if m.seq_scans}
     if bad:

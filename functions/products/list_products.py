@@ -28,7 +28,7 @@ app = api_resolver()
     summary="List products",
     description="One page of the caller's tenant's products: `limit` (1..100) and `offset` (0..10000) or "
     "`cursor` (from `meta.pagination.next_cursor`), `sort` (created_at, updated_at, name, sku, price, stock) and "
-    "`order`, filters `status`, `category`, `min_price`, `max_price` and `q` (word-prefix search), `fields` to "
+    "`order`, filters `status`, `category`, `min_price`, `max_price` and `q` (whole-word search), `fields` to "
     "select fields. Any role.",
     tags=[PRODUCTS_TAG],
     operation_id="listProducts",

@@ -223,4 +223,4 @@ def test_round_trips_a_list_and_the_writes_cost(engine):
         assert statements == ["SELECT", "UPDATE", "DELETE", "INSERT"]
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert [p.id for p in listed(engine, tenant, text="red tea").items] == [created.id]
+    assert [p.id for p in listed(engine, tenant, text="teapot red").items] == [created.id]

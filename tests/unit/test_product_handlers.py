@@ -335,10 +335,10 @@ def test_a_cursor_of_another_sort_is_val_002(fake):
     assert (status, body["error"]["code"], body["error"]["details"]["field"]) == (422, "VAL_002", "cursor")
 
 
-def test_q_searches_name_words_by_prefix(fake):
-    for n, name in enumerate(["Cast-iron tea pot", "Teapot stand", "Copper kettle"]):
+def test_q_searches_whole_name_words(fake):
+    for n, name in enumerate(["Cast-iron tea pot", "Teapot stand", "Copper kettle", "Tea tray"]):
         created(fake, body={"sku": f"Q-{n}", "name": name, "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1})
     _, _, body = listing(q="TEA", sort="name", order="asc", fields="name")
-    assert body["data"] == [{"name": "Cast-iron tea pot"}, {"name": "Teapot stand"}]
+    assert body["data"] == [{"name": "Cast-iron tea pot"}, {"name": "Tea tray"}]
     _, _, body = listing(q="tea pot", fields="name")
     assert body["data"] == [{"name": "Cast-iron tea pot"}]

@@ -216,7 +216,7 @@ _PRODUCT_SORT_VALUES: dict[str, Callable[[Product], SortValue]] = {
 class ProductQuery:
     """Which live products to list, in which order, and which page (``offset``, or ``cursor`` for deep pages).
 
-    ``text`` is a word-prefix search over the name (see ``storefront.domain.search``).
+    ``text`` is a whole-word search over the name (see ``storefront.domain.search``).
     """
 
     limit: int = 20

@@ -41,9 +41,9 @@ PRODUCT_FIELDS = (
     "updated_by",
 )
 SEARCH_HELP = (
-    "Word-prefix search over the product name: every word of q (up to 8) must begin a word of the name, "
-    "case-insensitively; words are runs of letters and digits, punctuation is ignored. "
-    "'tea pot' finds 'Cast-iron tea pot', not 'Teapot'."
+    "Whole-word search over the product name: every word of q (up to 8) must be a word of the name, in any "
+    "order, case-insensitively; words are runs of letters and digits, punctuation is ignored. "
+    "'pot tea' finds 'Cast-iron tea pot', not 'Teapot' nor 'Teacup with potholder'."
 )
 CURSOR_HELP = (
     "meta.pagination.next_cursor of the previous page, for pages deeper than offset allows; keep sort, order "

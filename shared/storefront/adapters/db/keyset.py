@@ -88,10 +88,10 @@ def window(
     return statement.offset(offset) if offset else statement
 
 
-def capped_count(where: list[ColumnElement[bool]], probe: ColumnElement[Any]) -> Select[Any]:
-    """SELECT how many rows match, counting no further than TOTAL_CAP + 1: never a full count.
+def capped_count(matching: Select[Any]) -> Select[Any]:
+    """SELECT how many rows ``matching`` returns, counting no further than TOTAL_CAP + 1: never a full count.
 
-    ``probe`` is any non-null column of the table, so the database can answer from an index.
+    ``matching`` should select one narrow non-null column an index holds, so the count is an index-only scan.
     """
-    matching = select(probe).where(*where).limit(TOTAL_CAP + 1).subquery("MATCHING")
-    return select(func.count()).select_from(matching)
+    capped = matching.limit(TOTAL_CAP + 1).subquery("MATCHING")
+    return select(func.count()).select_from(capped)

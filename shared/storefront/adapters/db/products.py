@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, CursorResult, Executable, Select, and_, delete, exists, insert, select, update
+from sqlalchemy import ColumnElement, CursorResult, Executable, Select, and_, delete, insert, select, update
 
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.keyset import capped_count, window
@@ -14,7 +14,7 @@ from storefront.adapters.db.tables import PRODUCT_SEARCH_TERMS, PRODUCTS
 from storefront.application.queries import Keyset, ProductQuery, Window
 from storefront.domain.money import Money
 from storefront.domain.products import Product, ProductDetails, ProductStatus
-from storefront.domain.search import prefix_upper_bound, search_words
+from storefront.domain.search import search_words
 
 SORT_COLUMNS = {
     "created_at": PRODUCTS.c.CREATED_AT,
@@ -31,25 +31,22 @@ def _live(tenant_id: UUID) -> ColumnElement[bool]:
     return and_(PRODUCTS.c.TENANT_ID == tenant_id, PRODUCTS.c.DELETED_AT.is_(None))
 
 
-def _word_range(terms: Any, tenant_id: UUID, prefix: str) -> list[ColumnElement[bool]]:
-    """Terms of the tenant starting with ``prefix``: one index range, binary comparison."""
-    return [terms.c.TENANT_ID == tenant_id, terms.c.TERM >= prefix, terms.c.TERM < prefix_upper_bound(prefix)]
+def products_with_words(tenant_id: UUID, words: tuple[str, ...]) -> Select[Any]:
+    """SELECT the ids of the tenant's live products whose name has every one of ``words``, each once.
 
-
-def _has_words_starting(tenant_id: UUID, words: tuple[str, ...]) -> ColumnElement[bool]:
-    """The product has, for each word, a name word starting with it.
-
-    One subquery over the terms alone: the first word's range, each further word a probe of the
-    (PRODUCT_ID, TERM) index. So the planner sees one set of ids, not one semi-join per word.
+    Terms alone answer it: a deleted product has none, and (TENANT_ID, TERM, PRODUCT_ID) is the primary
+    key, so one word is one index range without repeats, ordered by PRODUCT_ID. Each further word joins
+    its own range on PRODUCT_ID (a merge of two ordered ranges, or a primary-key probe per id).
     """
     first, *others = words
-    found = select(TERMS.c.PRODUCT_ID).where(*_word_range(TERMS, tenant_id, first))
+    found = select(TERMS.c.PRODUCT_ID).where(TERMS.c.TENANT_ID == tenant_id, TERMS.c.TERM == first)
     for n, word in enumerate(others):
         other = TERMS.alias(f"TERMS_{n}")
-        found = found.where(
-            exists().where(other.c.PRODUCT_ID == TERMS.c.PRODUCT_ID, *_word_range(other, tenant_id, word))
+        found = found.join(
+            other,
+            and_(other.c.PRODUCT_ID == TERMS.c.PRODUCT_ID, other.c.TENANT_ID == tenant_id, other.c.TERM == word),
         )
-    return PRODUCTS.c.ID.in_(found)
+    return found
 
 
 def filters(tenant_id: UUID, query: ProductQuery) -> list[ColumnElement[bool]]:
@@ -64,13 +61,24 @@ def filters(tenant_id: UUID, query: ProductQuery) -> list[ColumnElement[bool]]:
     if query.max_price is not None:
         terms.append(PRODUCTS.c.PRICE_AMOUNT <= query.max_price)
     if query.words:
-        terms.append(_has_words_starting(tenant_id, query.words))
+        terms.append(PRODUCTS.c.ID.in_(products_with_words(tenant_id, query.words)))
     return terms
 
 
+def _search_only(query: ProductQuery) -> bool:
+    """Whether ``q`` is the query's only filter."""
+    return all(value is None for name, value in query.filters().items() if name != "q")
+
+
 def count_statement(tenant_id: UUID, query: ProductQuery) -> Select[Any]:
-    """SELECT how many products match the query, up to TOTAL_CAP + 1."""
-    return capped_count(filters(tenant_id, query), PRODUCTS.c.ID)
+    """SELECT how many products match the query, up to TOTAL_CAP + 1.
+
+    A search with no other filter is counted from the search terms alone (they are the live products'),
+    so the count reads at most TOTAL_CAP + 1 entries of one index range and never PRODUCTS.
+    """
+    if query.words and _search_only(query):
+        return capped_count(products_with_words(tenant_id, query.words))
+    return capped_count(select(PRODUCTS.c.ID).where(*filters(tenant_id, query)))
 
 
 def page_statement(tenant_id: UUID, query: ProductQuery, after: Keyset | None = None) -> Select[Any]:

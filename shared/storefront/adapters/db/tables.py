@@ -126,8 +126,8 @@ PRODUCT_LIST_INDEXES = (
 )
 
 # The words of each live product's name (storefront.domain.search), kept by the product repository.
-# Terms compare in code point order: PostgreSQL gets the "C" collation, SQLite's and Oracle's (NLS_COMP
-# BINARY) default already is; so `TERM >= :prefix AND TERM < :bound` is a prefix match a B-tree serves.
+# Terms compare byte for byte, in code point order: PostgreSQL gets the "C" collation, SQLite's and Oracle's
+# (NLS_COMP BINARY) default already is; so `TERM = :word` is exact on every backend and one index range.
 PRODUCT_SEARCH_TERMS = Table(
     "PRODUCT_SEARCH_TERMS",
     metadata,

@@ -1,0 +1,41 @@
+"""The lists benchmark's pieces that need no database: its requests and its table."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from benchmarks.lists import TENANT, Case, Measured, list_event, table
+
+from storefront.domain.products import ProductStatus
+
+
+def test_a_case_is_the_query_the_handler_builds_from_its_parameters():
+    case = Case("x", {"q": "blue teapot", "status": "inactive", "min_price": "5", "sort": "price", "order": "asc"})
+    query = case.query
+    assert (query.words, query.status, query.min_price, query.sort, query.order) == (
+        ("blue", "teapot"),
+        ProductStatus.INACTIVE,
+        Decimal("5"),
+        "price",
+        "asc",
+    )
+
+
+def test_the_event_carries_the_parameters_and_the_benchmark_tenant():
+    evt = list_event({"q": "teapot", "cursor": "abc"})
+    assert evt["httpMethod"] == "GET"
+    assert evt["queryStringParameters"] == {"q": "teapot", "cursor": "abc"}
+    assert evt["multiValueQueryStringParameters"] == {"q": ["teapot"], "cursor": ["abc"]}
+    assert evt["requestContext"]["authorizer"]["tenant_id"] == str(TENANT)
+    assert list_event({})["queryStringParameters"] is None
+
+
+def test_the_table_leads_with_the_handler_ratio_and_has_one_cell_per_column():
+    sizes = (10_000, 1_000_000)
+    measured = Measured(
+        {10_000: 2.0, 1_000_000: 3.0}, {10_000: 1.0, 1_000_000: 1.0}, {10_000: 0.5, 1_000_000: 1.0}, set()
+    )
+    lines = table({"q=teapot": measured}, sizes).splitlines()
+    assert lines[0].startswith("| case | 10k ms | 1M ms | 1M/10k | use case 10k ms")
+    assert {line.count("|") for line in lines} == {lines[0].count("|")}
+    assert "| q=teapot | 2.00 | 3.00 | 1.50x | 1.00 | 1.00 | 1.00x | 0.500 | 1.000 | 2.00x | none |" in lines
