@@ -142,7 +142,7 @@ def test_fields_selection(value, selected):
     assert parse_fields(value) == selected
 
 
-@pytest.mark.parametrize("value", ["id,password", "tenant_id", "deleted_at"])
+@pytest.mark.parametrize("value", ["id,password", "tenant_id", "deleted_at", ",,,", " , "])
 def test_unknown_fields_are_refused(value):
     with pytest.raises(ValidationFailed) as raised:
         parse_fields(value)

@@ -81,3 +81,24 @@ def test_money_refuses_what_is_not_money(amount, currency):
 @pytest.mark.parametrize(("amount", "shown"), [("19.9", "19.90"), ("5", "5.00"), ("0.01", "0.01")])
 def test_money_shows_two_decimals(amount, shown):
     assert Money.of(amount, "EUR").as_dict() == {"amount": shown, "currency": "EUR"}
+
+
+@pytest.mark.parametrize(
+    ("currency", "valid"),
+    [
+        ("EUR", True),
+        ("JPY", True),
+        ("XOF", True),
+        ("ZZZ", False),
+        ("XXX", False),
+        ("XAU", False),
+        ("eur", False),
+        ("EURO", False),
+    ],
+)
+def test_a_price_is_in_an_iso_4217_currency_in_circulation(currency, valid):
+    if valid:
+        assert Money.of("1.00", currency).currency == currency
+    else:
+        with pytest.raises(ValueError):
+            Money.of("1.00", currency)

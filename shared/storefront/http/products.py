@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
 from pydantic.config import JsonDict
 
 from storefront.application.queries import PRODUCT_SORT_FIELDS
 from storefront.domain.errors import ErrorCode, ValidationFailed
-from storefront.domain.money import Money
+from storefront.domain.money import CURRENCIES, Money
 from storefront.domain.products import (
     CATEGORY_MAX,
     DESCRIPTION_MAX,
@@ -53,8 +53,20 @@ CURSOR_HELP = (
 SERVER_OWNED = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
 NULLABLE = frozenset({"category"})
 
+
+def _iso_currency(code: str) -> str:
+    if code not in CURRENCIES:
+        raise ValueError("is not an ISO-4217 currency code in circulation")
+    return code
+
+
 Amount = Annotated[str, StringConstraints(pattern=r"^-?\d+(\.\d+)?$", max_length=24)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Currency = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{3}$"),
+    AfterValidator(_iso_currency),
+    Field(json_schema_extra={"enum": sorted(CURRENCIES)}),
+]
 
 
 # The domain's rules for body fields, in the OpenAPI schema only: the domain checks them and answers with
@@ -243,6 +255,8 @@ def parse_fields(value: str | None) -> tuple[str, ...] | None:
     if value is None or not value.strip():
         return None
     names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    if not names:
+        raise ValidationFailed.single("fields", ErrorCode.INVALID_FORMAT, "names no field; leave it out for all")
     unknown = [n for n in names if n not in PRODUCT_FIELDS]
     if unknown:
         raise ValidationFailed.single(
