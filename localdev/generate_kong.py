@@ -5,7 +5,7 @@
 One Kong route per Api event of a function: named after the function, the template path as an anchored
 regex with one named capture per path parameter (Kong passes them as pathParameters), the event's method.
 Each route calls its function with the aws-lambda plugin as a Lambda proxy integration; protected routes
-(no ``Auth: {Authorizer: NONE}``) also carry the jwt plugin. Global plugins: correlation-id and cors.
+(no ``Auth: {Authorizer: NONE}``) also carry the jwt plugin. Global plugin: cors.
 ``--check`` only reports whether the committed files are current (exit status 1 when stale).
 """
 
@@ -46,8 +46,8 @@ HEADER = """\
 #   exposed headers for allowed origins only; the plugin would send them to every origin.
 # - Paths no route serves reach the template's catch-all function (404 BIZ_001 in the envelope, with
 #   the request id and the same headers as every answer), not a static body.
-# - correlation-id puts X-Kong-Request-ID on the request (the function's request id); Kong's runloop
-#   overwrites that response header with its own id, so echoing it back would be lost.
+# - No correlation-id plugin: the event's requestContext.requestId is Kong's own request id, the one Kong
+#   returns as X-Kong-Request-Id, so the function's request id (X-Request-ID, meta.request_id) matches it.
 # The jwt secret below is a LOCAL DEVELOPMENT SECRET ONLY. Deployed Kong gets consumers from a secret store.
 """
 
@@ -175,10 +175,6 @@ def kong_config(api: Api, origins: str = LOCAL_ORIGINS) -> dict[str, Any]:
             },
         ],
         "plugins": [
-            {
-                "name": "correlation-id",
-                "config": {"header_name": "X-Kong-Request-ID", "generator": "uuid", "echo_downstream": False},
-            },
             {"name": "cors", "config": cors},
         ],
         "services": [

@@ -237,3 +237,11 @@ def test_a_malformed_content_length_is_400_and_no_server_header_is_doubled(gatew
     assert status == 400
     reply = client.call("GET", "/products?limit=1", token=token("user"))
     assert "BaseHTTP" not in reply.headers.get("server", "")
+
+
+def test_behind_kong_one_request_has_one_id(gateway):
+    mode, client = gateway
+    reply = client.call("GET", "/products?limit=1", token=token("user"))
+    assert reply.headers["x-request-id"] == reply.json["meta"]["request_id"] != ""
+    if mode == "kong":
+        assert reply.headers["x-kong-request-id"] == reply.headers["x-request-id"]

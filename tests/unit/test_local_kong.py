@@ -181,11 +181,11 @@ def test_a_function_that_raises_is_a_502_and_an_unknown_function_a_500(tmp_path)
     assert (unknown.status, json.loads(unknown.body)) == (500, {"message": "An unexpected error occurred"})
 
 
-def test_the_function_gets_the_correlation_id_and_the_client_kongs_own_request_id():
+def test_the_function_gets_kongs_own_request_id_the_one_the_client_gets():
     recorder = Recorder()
     response = KongProxy(KONG, recorder).handle(request(headers=[("Authorization", f"Bearer {sign()}")]))
     event = recorder.events[0]
-    assert event["headers"]["x-kong-request-id"]
+    assert "x-kong-request-id" not in event["headers"]
     assert dict(response.headers)["X-Kong-Request-Id"] == event["requestContext"]["requestId"]
     kept = Recorder()
     KongProxy(KONG, kept).handle(request(headers=[("X-Kong-Request-ID", "client-chosen")]))
@@ -384,7 +384,9 @@ def test_request_termination_answers_as_configured(tmp_path, config, headers, st
 @pytest.mark.parametrize("generator", ["uuid", "uuid#counter", "tracker"])
 def test_correlation_id_generators(tmp_path, generator):
     data = yaml.safe_load(KONG_CONFIG.read_text())
-    data["plugins"][0]["config"].update(generator=generator, echo_downstream=True, header_name="X-Correlation")
+    plugin = {"name": "correlation-id", "config": {"generator": generator, "echo_downstream": True}}
+    plugin["config"]["header_name"] = "X-Correlation"
+    data["plugins"].insert(0, plugin)  # not in the generated file; the emulation still runs it as Kong does
     path = tmp_path / "kong.yml"
     path.write_text(yaml.safe_dump(data))
     recorder = Recorder()

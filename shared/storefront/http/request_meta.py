@@ -35,7 +35,8 @@ def header(event: Mapping[str, Any], name: str) -> str | None:
 def bind_request(event: dict[str, Any], *, behind_kong: bool) -> RequestMeta:
     """Read the request's ids from the event and make them current for this invocation.
 
-    Behind Kong the request id is Kong's (its correlation-id plugin sets ``X-Kong-Request-ID``); behind API
+    Behind Kong the request id is an ``X-Kong-Request-ID`` header when there is one, else Kong's own request id
+    (the event's ``requestContext.requestId``, which Kong also returns as ``X-Kong-Request-Id``); behind API
     Gateway it is API Gateway's own, and an ``X-Kong-Request-ID`` sent by a client there is just a header.
     """
     kong_id = header(event, KONG_REQUEST_ID) if behind_kong else None
