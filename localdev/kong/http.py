@@ -23,28 +23,26 @@ def uri_args(query: str) -> dict[str, QueryValue | list[QueryValue]]:
         if not key:
             continue
         value: QueryValue = unquote_plus(raw) if equals else True
-        previous = args.get(key)
-        if previous is None:
-            args[key] = value
-        elif isinstance(previous, list):
-            previous.append(value)
-        else:
-            args[key] = [previous, value]
+        _collect(args, key, value)
     return args
+
+
+def _collect(table: dict[str, Any], key: str, value: Any) -> None:
+    """Add ``value`` under ``key`` as OpenResty does: a repeated key becomes a list of its values."""
+    previous = table.get(key)
+    if previous is None:
+        table[key] = value
+    elif isinstance(previous, list):
+        previous.append(value)
+    else:
+        table[key] = [previous, value]
 
 
 def request_headers(request: HttpRequest) -> dict[str, str | list[str]]:
     """ngx.req.get_headers(): lower-cased names; a repeated header is a list of its values."""
     headers: dict[str, str | list[str]] = {}
     for name, value in request.headers[:MAX_ARGS]:
-        key = name.lower()
-        previous = headers.get(key)
-        if previous is None:
-            headers[key] = value
-        elif isinstance(previous, list):
-            previous.append(value)
-        else:
-            headers[key] = [previous, value]
+        _collect(headers, name.lower(), value)
     return headers
 
 

@@ -384,8 +384,8 @@ def test_request_termination_answers_as_configured(tmp_path, config, headers, st
 @pytest.mark.parametrize("generator", ["uuid", "uuid#counter", "tracker"])
 def test_correlation_id_generators(tmp_path, generator):
     data = yaml.safe_load(KONG_CONFIG.read_text())
-    plugin = {"name": "correlation-id", "config": {"generator": generator, "echo_downstream": True}}
-    plugin["config"]["header_name"] = "X-Correlation"
+    config = {"generator": generator, "echo_downstream": True, "header_name": "X-Correlation"}
+    plugin = {"name": "correlation-id", "config": config}
     data["plugins"].insert(0, plugin)  # not in the generated file; the emulation still runs it as Kong does
     path = tmp_path / "kong.yml"
     path.write_text(yaml.safe_dump(data))

@@ -10,7 +10,6 @@ import pytest
 from localdev.runtime import LambdaContext, load_handler
 from storefront import bootstrap
 from storefront.application.ports import CatalogPorts
-from tests.fakes import FakeCatalog
 from tests.unit.handlers import call, event, set_header
 
 TENANT = "00000000-0000-4000-8000-000000000001"
@@ -20,14 +19,6 @@ LIST = "products.list_products.handler"
 PUT = "products.replace_product.handler"
 PATCH = "products.update_product.handler"
 DELETE = "products.delete_product.handler"
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    monkeypatch.setenv("GATEWAY_MODE", "apigw")
-    catalog = FakeCatalog()
-    bootstrap.provide(catalog=catalog.ports)
-    return catalog
 
 
 def created(fake, **body_changes):

@@ -13,7 +13,6 @@ from storefront.domain.errors import AppError, PayloadTooLarge, UnsupportedMedia
 from storefront.http.body import MAX_DEPTH, accept_body, depth, is_json_media_type, media_type
 from storefront.http.request_meta import bind_request
 from storefront.http.status import status_for
-from tests.fakes import FakeCatalog
 from tests.unit.handlers import call, event
 
 CREATE = "products.create_product.handler"
@@ -161,14 +160,6 @@ def test_request_id_is_kongs_only_behind_kong(behind_kong, expected):
 
 
 # --- through the handlers (API Gateway mode, fake ports) ----------------------------------------------------
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    monkeypatch.setenv("GATEWAY_MODE", "apigw")
-    catalog = FakeCatalog()
-    bootstrap.provide(catalog=catalog.ports)
-    return catalog
 
 
 def test_an_array_of_products_creates_nothing(fake):
