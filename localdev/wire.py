@@ -85,6 +85,8 @@ class CountingProxy:
         except BlockingIOError:
             return
         server = socket.create_connection(self._target)
+        for end in (client, server):  # as the drivers do: no Nagle delay on small messages
+            end.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         pair = _Pair(client, server)
         self._pairs.append(pair)
         with self._lock:

@@ -1,6 +1,5 @@
 """GET /products: one page of the caller's tenant's products, filtered and sorted, by offset or cursor."""
 
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -17,7 +16,15 @@ from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, PRODUCTS_TAG, PROTECTED, responses, success
-from storefront.http.products import CURSOR_HELP, SEARCH_HELP, ProductPageEnvelope, parse_fields, parse_sort, present
+from storefront.http.products import (
+    CURSOR_HELP,
+    SEARCH_HELP,
+    PriceQuery,
+    ProductPageEnvelope,
+    parse_fields,
+    parse_sort,
+    present,
+)
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
@@ -44,8 +51,8 @@ def list_products(
     order: Literal["asc", "desc"] = "desc",
     status: ProductStatus | None = None,
     category: Annotated[str | None, Query(max_length=CATEGORY_MAX)] = None,
-    min_price: Annotated[Decimal | None, Query(ge=0, max_digits=12)] = None,
-    max_price: Annotated[Decimal | None, Query(ge=0, max_digits=12)] = None,
+    min_price: Annotated[PriceQuery | None, Query(ge=0, max_digits=12)] = None,
+    max_price: Annotated[PriceQuery | None, Query(ge=0, max_digits=12)] = None,
     q: Annotated[str | None, Query(max_length=200, description=SEARCH_HELP)] = None,
     fields: str | None = None,
 ) -> Response[str]:

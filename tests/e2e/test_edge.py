@@ -245,3 +245,41 @@ def test_behind_kong_one_request_has_one_id(gateway):
     assert reply.headers["x-request-id"] == reply.json["meta"]["request_id"] != ""
     if mode == "kong":
         assert reply.headers["x-kong-request-id"] == reply.headers["x-request-id"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        (["Content-Type: application/json", "Content-Type: text/plain"], 400),
+        (["Content-Type: text/plain", "Content-Type: application/json"], 400),
+        (["Content-Type: application/json", "Content-Type: application/json"], 201),
+        (["Content-Type: application/json", "Content-Encoding: identity", "Content-Encoding: gzip"], 400),
+    ],
+)
+def test_a_header_sent_twice_is_read_alike_in_both_modes(gateway, headers, status):
+    _, client = gateway
+    body = json.dumps(product()).encode()
+    lines = [
+        "POST /KONGAPI/api/v1/products HTTP/1.1",
+        "Host: x",
+        f"Authorization: Bearer {token('admin')}",
+        *headers,
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+    ]
+    answered, _ = raw_request(client, lines, body)
+    assert answered == status
+
+
+@pytest.mark.parametrize("encodings", [["gzip", "gzip;q=0"], ["gzip;q=0", "gzip"]])
+def test_accept_encoding_sent_twice_is_one_list_in_both_modes(gateway, encodings):
+    _, client = gateway
+    lines = [
+        "GET /KONGAPI/api/v1/products?limit=20 HTTP/1.1",
+        "Host: x",
+        f"Authorization: Bearer {token('user')}",
+        *(f"Accept-Encoding: {e}" for e in encodings),
+        "Connection: close",
+    ]
+    _, head = raw_request(client, lines)
+    assert (b"content-encoding: gzip" in head.lower()) is (encodings[-1] == "gzip")

@@ -214,7 +214,7 @@ def test_bad_bodies_get_their_contract_code(fake, body, status, code, field):
         ({"min_price": "cheap"}, "VAL_002", "min_price"),
         ({"offset": "10001"}, "VAL_003", "offset"),
         ({"cursor": "garbage"}, "VAL_002", "cursor"),
-        ({"cursor": "x" * 1025}, "VAL_003", "cursor"),
+        ({"cursor": "x" * 2049}, "VAL_003", "cursor"),
         ({"cursor": "garbage", "offset": "5"}, "VAL_002", "offset"),
         ({"q": "a b c d e f g h i"}, "VAL_003", "q"),
     ],

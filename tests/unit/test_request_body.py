@@ -13,7 +13,7 @@ from storefront.domain.errors import AppError, PayloadTooLarge, UnsupportedMedia
 from storefront.http.body import MAX_DEPTH, accept_body, depth, is_json_media_type, media_type
 from storefront.http.request_meta import bind_request
 from storefront.http.status import status_for
-from tests.unit.handlers import call, event
+from tests.unit.handlers import call, event, set_header
 
 CREATE = "products.create_product.handler"
 PATCH = "products.update_product.handler"
@@ -172,7 +172,7 @@ def test_a_multipart_patch_changes_nothing(fake):
     evt = event(
         "products/update_product.json", body="--x\r\nContent-Disposition: form-data; name=stock\r\n\r\n9\r\n--x--"
     )
-    evt["headers"]["Content-Type"] = "multipart/form-data; boundary=x"
+    set_header(evt, "Content-Type", "multipart/form-data; boundary=x")
     status, _, body = call(PATCH, evt)
     assert (status, body["error"]["code"]) == (415, "VAL_002")
 

@@ -82,7 +82,18 @@ def test_only_visible_ascii_request_ids_are_taken(kong_id, expected):
 
 @pytest.mark.parametrize(
     ("sort", "value"),
-    [("stock", 2**63), ("stock", -(2**63) - 1), ("name", "\ud800"), ("name", "a\x00"), ("price", "1e40")],
+    [
+        ("stock", 2**63),
+        ("stock", 2**31),
+        ("stock", -(2**31) - 1),
+        ("name", "\ud800"),
+        ("name", "a\x00"),
+        ("price", "1e40"),
+        ("price", "1E-999999999"),
+        ("created_at", "0001-01-01T00:00:00+14:00"),
+        ("created_at", "9999-12-31T23:59:59-14:00"),
+        ("created_at", "1800-01-01T00:00:00+00:00"),
+    ],
 )
 def test_a_cursor_carrying_an_unstorable_value_is_422(tenant, sort, value):
     import base64
@@ -94,3 +105,16 @@ def test_a_cursor_carrying_an_unstorable_value_is_422(tenant, sort, value):
     with pytest.raises(ValidationFailed) as refused:
         listing.after(cursor)
     assert refused.value.code.value == "VAL_002"
+
+
+@pytest.mark.parametrize("name", ["\U0001f375" * 200, '"' * 200, "\\" * 200, "é" * 200])
+def test_the_cursor_of_any_storable_name_is_accepted_back(tenant, name):
+    from uuid import uuid4
+
+    from storefront.application.queries import CURSOR_MAX, Keyset
+
+    listing = ProductQuery(sort="name").listing(tenant)
+    keyset = Keyset(name, uuid4())
+    cursor = listing.cursor(keyset)
+    assert len(cursor) <= CURSOR_MAX
+    assert listing.after(cursor) == keyset

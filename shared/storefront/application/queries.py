@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Generic, Literal, TypeVar
@@ -22,8 +22,8 @@ from uuid import UUID
 
 from storefront.domain.errors import ErrorCode, ValidationFailed
 from storefront.domain.products import Product, ProductStatus
-from storefront.domain.search import SEARCH_WORDS_MAX, search_words
-from storefront.domain.text import INT64_MAX, INT64_MIN, unstorable_reason
+from storefront.domain.search import SEARCH_WORDS_MAX, TERM_MAX, search_words
+from storefront.domain.text import INT32_MAX, INT32_MIN, unstorable_reason
 
 T = TypeVar("T")
 
@@ -33,11 +33,13 @@ SortValue = datetime | str | Decimal | int
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 TOTAL_CAP = 10_000
-CURSOR_MAX = 1024
+# A cursor carries the sort value of a row: a 200-character name of 4-byte characters fits with room to spare.
+CURSOR_MAX = 2048
 _CURSOR_VERSION = 1
 # A cursor carries a sort value back; nothing stored is longer or has more integer digits than these.
 _CURSOR_TEXT_MAX = 4000
 _DECIMAL_DIGITS_MAX = 38
+_TIMESTAMP_YEARS = (1900, 9998)
 
 
 class SortKind(StrEnum):
@@ -109,7 +111,7 @@ class Listing:
     def cursor(self, keyset: Keyset) -> str:
         """The opaque cursor of the page after ``keyset``."""
         payload = [_CURSOR_VERSION, self.fingerprint, _encode_value(self.kind, keyset.value), keyset.id.hex]
-        raw = json.dumps(payload, separators=(",", ":")).encode()
+        raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
     def after(self, cursor: str | None) -> Keyset | None:
@@ -125,7 +127,7 @@ class Listing:
             raise _bad_cursor("belongs to another list (tenant, sort, order or filters differ); start without it")
         try:
             return Keyset(_decode_value(self.kind, value), UUID(hex=row_id))
-        except (ValueError, TypeError, AttributeError, InvalidOperation):
+        except (ValueError, TypeError, AttributeError, InvalidOperation, OverflowError):
             raise _bad_cursor("is not a cursor of this API") from None
 
     def page(
@@ -162,7 +164,7 @@ def _encode_value(kind: SortKind, value: SortValue) -> str | int:
 
 def _decode_value(kind: SortKind, value: Any) -> SortValue:
     if kind is SortKind.INTEGER:
-        if type(value) is not int or not INT64_MIN <= value <= INT64_MAX:
+        if type(value) is not int or not INT32_MIN <= value <= INT32_MAX:  # INTEGER columns
             raise TypeError("integer sort value expected")
         return value
     if not isinstance(value, str) or len(value) > _CURSOR_TEXT_MAX or unstorable_reason(value):
@@ -171,10 +173,13 @@ def _decode_value(kind: SortKind, value: Any) -> SortValue:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
             raise ValueError("timestamps in cursors are aware")
-        return moment
+        utc = moment.astimezone(UTC)  # OverflowError at the ends of the calendar
+        if not _TIMESTAMP_YEARS[0] <= utc.year <= _TIMESTAMP_YEARS[1]:
+            raise ValueError("timestamp out of the stored range")
+        return utc
     if kind is SortKind.DECIMAL:
         amount = Decimal(value)
-        if not amount.is_finite() or amount.adjusted() >= _DECIMAL_DIGITS_MAX:
+        if not amount.is_finite() or not -_DECIMAL_DIGITS_MAX < amount.adjusted() < _DECIMAL_DIGITS_MAX:
             raise ValueError("decimal sort value must be finite and storable")
         return amount
     return value
@@ -238,8 +243,14 @@ class ProductQuery:
     def validate(self) -> None:
         """VAL_003/VAL_002 for paging out of bounds, a cursor with an offset, or a search of too many words."""
         validate_paging(self.limit, self.offset, self.cursor)
+        if self.text is not None and self.text.strip() and not self.words:
+            raise ValidationFailed.single(
+                "q", ErrorCode.INVALID_FORMAT, "has no word (letters or digits) to search for"
+            )
         if len(self.words) > SEARCH_WORDS_MAX:
             raise ValidationFailed.single("q", ErrorCode.OUT_OF_RANGE, f"may have at most {SEARCH_WORDS_MAX} words")
+        if any(len(word) > TERM_MAX for word in search_words(self.text or "", cut=False)):
+            raise ValidationFailed.single("q", ErrorCode.OUT_OF_RANGE, f"words have at most {TERM_MAX} characters")
 
     def filters(self) -> dict[str, Any]:
         """The filters that define which products match, in canonical form."""

@@ -21,10 +21,12 @@ SEARCH_WORDS_MAX = 8
 _WORD = re.compile(r"[^\W_]+")
 
 
-def search_words(text: str) -> tuple[str, ...]:
-    """The distinct folded words of ``text``, in order of first appearance."""
+def search_words(text: str, *, cut: bool = True) -> tuple[str, ...]:
+    """The distinct folded words of ``text``, in order of first appearance, each cut to TERM_MAX unless ``cut``
+    is false (a search checks the words it was given are not longer than anything stored)."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return tuple(dict.fromkeys(w[:TERM_MAX] for w in _WORD.findall(folded)))
+    limit = TERM_MAX if cut else None
+    return tuple(dict.fromkeys(w[:limit] for w in _WORD.findall(folded)))
 
 
 def matches(query_words: tuple[str, ...], text: str) -> bool:

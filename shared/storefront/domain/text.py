@@ -6,8 +6,9 @@ some of these and the backends would disagree. Input holding either is refused b
 
 from __future__ import annotations
 
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
+# The range of an INTEGER column on every backend (Oracle NUMBER(10) holds it too).
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
 
 
 def unstorable_reason(text: str) -> str | None:

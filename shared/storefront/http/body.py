@@ -24,6 +24,7 @@ from typing import Any
 
 from storefront.domain.errors import ErrorCode, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from storefront.domain.text import unstorable_reason
+from storefront.http.parameters import header_values
 
 MAX_DEPTH = 64
 # Oracle's NUMBER holds at most 38 significant digits; no column of any backend stores more.
@@ -48,12 +49,20 @@ def accept_body(event: dict[str, Any], max_bytes: int) -> None:
         raise PayloadTooLarge(f"Request body exceeds {max_bytes} bytes")
     method = str(event.get("httpMethod") or "").upper()
     if raw and method in METHODS_WITH_BODY:
-        value = json_object(raw, {k.lower(): str(v) for k, v in (event.get("headers") or {}).items()})
+        value = json_object(raw, {name: _one_value(event, name) for name in ("content-type", "content-encoding")})
         event["body"] = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     else:
         event["body"] = None
     event["isBase64Encoded"] = False
     _set_header(event, "content-type", JSON)  # what the body now is; the resolver parses by this header
+
+
+def _one_value(event: dict[str, Any], name: str) -> str:
+    """The header's value; VAL_001 when it was sent twice with different values (gateways keep different ones)."""
+    values = set(header_values(event, name))
+    if len(values) > 1:
+        raise ValidationFailed.single(name.title(), ErrorCode.REQUIRED, "is given more than once")
+    return values.pop() if values else ""
 
 
 def _set_header(event: dict[str, Any], name: str, value: str) -> None:

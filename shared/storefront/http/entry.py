@@ -20,7 +20,7 @@ from storefront.http.context import PRINCIPAL
 from storefront.http.cors import policy
 from storefront.http.envelope import failure
 from storefront.http.identity import authenticate, require_role
-from storefront.http.parameters import normalise_parameters
+from storefront.http.parameters import normalise_headers, normalise_parameters
 from storefront.http.request_meta import RequestMeta, bind_request, header
 from storefront.observability import logger, metrics
 
@@ -52,6 +52,7 @@ def lambda_entry(
     @logger.inject_lambda_context(clear_state=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         gateway = load(GatewaySettings)  # read once per container: load() caches it
+        normalise_headers(event)
         meta = bind_request(event, behind_kong=gateway.gateway_mode == "kong")
         logger.set_correlation_id(meta.request_id)
         try:

@@ -1,8 +1,10 @@
-"""Query and path parameters as both gateways hand them over, made alike and checked for storable text.
+"""Query parameters, path parameters and headers as both gateways hand them over, made alike.
 
 Kong's awsgateway_compatible event carries ``true`` for a parameter given without a value (``?q``) and the
 first value of a repeated one in ``queryStringParameters``; API Gateway carries ``""`` and the last value.
-Both become API Gateway's form here, so a route sees the same parameters behind either gateway.
+Both become API Gateway's form here, so a route sees the same parameters behind either gateway. A repeated
+header is in the same spot: Kong's ``headers`` keeps its first value, API Gateway's its last, and both keep
+every value in ``multiValueHeaders``; the headers read here are decided from all of them.
 """
 
 from __future__ import annotations
@@ -38,3 +40,35 @@ def _text(value: Any, name: str) -> str:
     if reason is not None:
         raise ValidationFailed.single(str(name), ErrorCode.INVALID_FORMAT, reason)
     return text
+
+
+def header_values(event: dict[str, Any], name: str) -> list[str]:
+    """Every value of header ``name`` (lower case) in the event, in the order sent."""
+    values = [
+        str(v)
+        for key, items in (event.get("multiValueHeaders") or {}).items()
+        if key.lower() == name
+        for v in (items if isinstance(items, list) else [items])
+    ]
+    if values:
+        return values
+    return [str(v) for key, v in (event.get("headers") or {}).items() if key.lower() == name]
+
+
+def normalise_headers(event: dict[str, Any]) -> None:
+    """One value for the headers every response depends on: ``Accept-Encoding`` lists joined into one list,
+    an ``Origin`` sent twice with different values dropped (no CORS headers for an ambiguous origin)."""
+    accept = header_values(event, "accept-encoding")
+    if len(accept) > 1:
+        _replace_header(event, "accept-encoding", ", ".join(accept))
+    origins = set(header_values(event, "origin"))
+    if len(origins) > 1:
+        _replace_header(event, "origin", None)
+
+
+def _replace_header(event: dict[str, Any], name: str, value: str | None) -> None:
+    for key in ("headers", "multiValueHeaders"):
+        kept = {k: v for k, v in (event.get(key) or {}).items() if k.lower() != name}
+        if value is not None:
+            kept[name] = value if key == "headers" else [value]
+        event[key] = kept

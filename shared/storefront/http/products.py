@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 from pydantic.config import JsonDict
 
 from storefront.application.queries import PRODUCT_SORT_FIELDS
@@ -54,13 +65,24 @@ SERVER_OWNED = frozenset({"id", "created_at", "updated_at", "created_by", "updat
 NULLABLE = frozenset({"category"})
 
 
+def _ascii_decimal(value: object) -> object:
+    # Python's Decimal reads any script's digits ("٣" is 3); the contract's numbers are ASCII.
+    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value.strip()):
+        raise ValueError("must be a decimal number such as 12.50")
+    return value
+
+
+# A price bound in a query (?min_price=12.50).
+PriceQuery = Annotated[Decimal, BeforeValidator(_ascii_decimal)]
+
+
 def _iso_currency(code: str) -> str:
     if code not in CURRENCIES:
         raise ValueError("is not an ISO-4217 currency code in circulation")
     return code
 
 
-Amount = Annotated[str, StringConstraints(pattern=r"^-?\d+(\.\d+)?$", max_length=24)]
+Amount = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$", max_length=24)]
 Currency = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Z]{3}$"),
@@ -75,7 +97,10 @@ SKU_RULES: JsonDict = {"minLength": 1, "maxLength": SKU_MAX, "pattern": r"\S"}
 NAME_RULES: JsonDict = {"minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"}
 DESCRIPTION_RULES: JsonDict = {"maxLength": DESCRIPTION_MAX}
 CATEGORY_RULES: JsonDict = {"minLength": 1, "maxLength": CATEGORY_MAX}
-AMOUNT_RULES: JsonDict = {"pattern": r"^\d{1,10}(\.\d{1,2})?$", "description": "Greater than 0, at most 2 places."}
+AMOUNT_RULES: JsonDict = {
+    "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$",
+    "description": "Greater than 0, at most 2 places.",
+}
 STOCK_RULES: JsonDict = {"minimum": 0, "maximum": STOCK_MAX}
 
 
@@ -176,7 +201,7 @@ class ProductPatch(_Body):
 class MoneyOut(BaseModel):
     """Money as clients get it: a decimal string with two places and an ISO-4217 currency."""
 
-    amount: str = Field(pattern=r"^\d+\.\d{2}$", examples=["8.90"])
+    amount: str = Field(pattern=r"^[0-9]+\.[0-9]{2}$", examples=["8.90"])
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
 
 
