@@ -32,6 +32,8 @@ from localdev.runtime import invoke
 from localdev.template import Api, Function, read_api
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
+# What the local server reads of one request at most (above API Gateway's limit, so its 413 still shows).
+MAX_REQUEST_BYTES = API_GATEWAY_MAX_BODY + 1024 * 1024
 
 
 def from_lambda(result: dict[str, Any]) -> HttpResponse:
@@ -208,17 +210,51 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         url = urlsplit(self.path)
-        length_header = (self.headers.get("Content-Length") or "0").strip()
-        if not length_header.isdigit():  # nginx and API Gateway refuse a malformed length before routing
-            self.close_connection = True
-            self._send(HttpResponse(400, [("Content-Type", "text/plain")], b"Bad Request: invalid Content-Length"))
+        body = self._read_body()
+        if body is None:
             return
-        length = int(length_header)
-        body = self.rfile.read(length) if length else b""
-        request = HttpRequest(
-            self.command, url.path, url.query, list(self.headers.items()), body, self.client_address[0]
-        )
+        # Header values without surrounding whitespace, as nginx and API Gateway hand them on.
+        headers = [(name, value.strip(" \t")) for name, value in self.headers.items()]
+        request = HttpRequest(self.command, url.path, url.query, headers, body, self.client_address[0])
         self._send(self.gateway.handle(request))
+
+    def _read_body(self) -> bytes | None:
+        """The request body (chunked or by Content-Length); None once a refusal has been sent."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
+        lengths = {v.strip() for v in self.headers.get_all("Content-Length") or []}
+        if len(lengths) > 1 or any(not v.isdigit() for v in lengths):  # nginx: 400 before routing
+            self._refuse(400, b"Bad Request: invalid Content-Length")
+            return None
+        length = int(lengths.pop()) if lengths else 0
+        if length > MAX_REQUEST_BYTES:
+            self._refuse(413, b"Request Entity Too Large")
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked(self) -> bytes | None:
+        body = b""
+        while True:
+            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            if not size_line or any(c not in b"0123456789abcdefABCDEF" for c in size_line):
+                self._refuse(400, b"Bad Request: invalid chunk")
+                return None
+            size = int(size_line, 16)
+            if len(body) + size > MAX_REQUEST_BYTES:
+                self._refuse(413, b"Request Entity Too Large")
+                return None
+            if size == 0:
+                trailer = self.rfile.readline(1024)
+                while trailer not in (b"\r\n", b"\n", b""):  # trailer fields are read and not used
+                    trailer = self.rfile.readline(1024)
+                return body
+            body += self.rfile.read(size)
+            self.rfile.readline(1024)
+
+    def _refuse(self, status: int, text: bytes) -> None:
+        self.close_connection = True
+        self._send(HttpResponse(status, [("Content-Type", "text/plain")], text))
+        return
 
     def _send(self, response: HttpResponse) -> None:
         # The gateway's headers only: no http.server Server header (Kong names itself; API Gateway sends none).

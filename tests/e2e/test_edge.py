@@ -283,3 +283,41 @@ def test_accept_encoding_sent_twice_is_one_list_in_both_modes(gateway, encodings
     ]
     _, head = raw_request(client, lines)
     assert (b"content-encoding: gzip" in head.lower()) is (encodings[-1] == "gzip")
+
+
+@pytest.mark.parametrize(
+    ("lengths", "status"),
+    [
+        (["99999999999999999999999"], 413),
+        (["4000000000"], 413),
+        (["5", "6"], 400),
+        (["-5"], 400),
+    ],
+)
+def test_the_local_gateway_refuses_impossible_lengths_before_reading(gateway, lengths, status):
+    _, client = gateway
+    lines = ["POST /KONGAPI/api/v1/products HTTP/1.1", "Host: x", *(f"Content-Length: {n}" for n in lengths)]
+    answered, _ = raw_request(client, lines)
+    assert answered == status
+
+
+def test_a_chunked_body_is_read(gateway):
+    _, client = gateway
+    body = json.dumps(product()).encode()
+    chunks = b"".join(f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in (body[:10], body[10:])) + b"0\r\n\r\n"
+    lines = [
+        "POST /KONGAPI/api/v1/products HTTP/1.1",
+        "Host: x",
+        f"Authorization: Bearer {token('admin')}",
+        "Content-Type: application/json",
+        "Transfer-Encoding: chunked",
+        "Connection: close",
+    ]
+    answered, _ = raw_request(client, lines, chunks)
+    assert answered == 201
+
+
+def test_trailing_whitespace_in_a_header_is_not_part_of_its_value(gateway):
+    _, client = gateway
+    reply = client.call("GET", "/products?limit=1", headers={"Authorization": f"Bearer {token('user')} "})
+    assert reply.status == 200

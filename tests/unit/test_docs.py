@@ -22,3 +22,15 @@ def test_every_setting_is_documented_in_architecture():
         for name in settings.model_fields
     }
     assert documented == read
+
+
+def test_make_run_installs_a_driver_for_every_database_url_the_readme_names():
+    readme = (ROOT / "README.md").read_text()
+    pinned = {
+        line.split("==")[0].lower()
+        for line in (ROOT / "requirements" / "local.txt").read_text().splitlines()
+        if "==" in line
+    }
+    drivers = set(re.findall(r"`[a-z]+\+([a-z]+)://", readme))
+    assert drivers
+    assert drivers <= pinned
