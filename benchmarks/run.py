@@ -1,6 +1,6 @@
 """`make bench`: cold starts and warm requests, as numbers and ratios measured in one run.
 
-    make bench                 # about 3-4 minutes on 2 cores
+    make bench                 # about 5 minutes on 2 cores
     BENCH_QUICK=1 make bench   # fewer runs, for a quick look
 
 1. Cold start per HTTP function in a fresh interpreter: GetProduct under production settings (Oracle URL
@@ -9,22 +9,20 @@
    bare handler, all functions loaded in one process, and two peers built from pinned requirements
    (benchmarks/peers/): a cookbook-style Powertools handler and a FastAPI + Mangum lambdalith.
 2. Warm requests per route on PostgreSQL + Redis: SQL statements, round trips, p50/p99.
-3. The lists benchmark (benchmarks/lists.py) when it is there.
+3. Product lists at 10k / 100k / 1M rows on PostgreSQL (benchmarks/lists.py).
 Results: benchmarks/results/report.md and PNG plots beside it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import io
 import json
 import os
 from typing import Any
 from uuid import UUID
 
-from benchmarks import cold, report, warm
+from benchmarks import cold, lists, report, warm
 from benchmarks.environment import REDIS_URL, TENANT, Environment, environment
 from benchmarks.events import FUNCTIONS, event, event_for, new_product_body
 
@@ -159,13 +157,9 @@ def _title(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-def run_lists_benchmark() -> str | None:
-    """The 10k / 100k / 1M lists benchmark (benchmarks/lists.py, its own report) when it exists."""
-    if importlib.util.find_spec("benchmarks.lists") is None:
-        return None
-    lists = importlib.import_module("benchmarks.lists")
-    lists.main()
-    return "benchmarks/lists.py ran (see its output above)"
+def run_lists_benchmark() -> str:
+    """The 10k / 100k / 1M lists table (benchmarks/lists.py also writes it to lists.md)."""
+    return lists.table(lists.main(runs=5 if QUICK else 15), lists.SIZES)
 
 
 def main() -> None:
@@ -177,8 +171,8 @@ def main() -> None:
         print("bench: cold starts measured", flush=True)
         routes = warm.warm_routes(env, WARM_REQUESTS)
         print("bench: warm routes measured", flush=True)
-    lists_note = run_lists_benchmark()
-    written = report.write(measured, routes, quick=QUICK, lists_note=lists_note, redis_url=REDIS_URL)
+    lists_table = run_lists_benchmark()
+    written = report.write(measured, routes, quick=QUICK, lists_table=lists_table, redis_url=REDIS_URL)
     print(written.read_text())
 
 
