@@ -153,10 +153,12 @@ def fresh_database(url: str) -> Engine:
 
 
 def analyze(engine: Engine) -> None:
-    """VACUUM ANALYZE: planner statistics and the visibility map (index-only scans) after a bulk load."""
+    """VACUUM ANALYZE: planner statistics and the visibility map (index-only scans) after a bulk load; then a
+    CHECKPOINT, so the load's dirty pages are not written out while the next size is being measured."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql('VACUUM ANALYZE "PRODUCTS"')
         connection.exec_driver_sql('VACUUM ANALYZE "PRODUCT_SEARCH_TERMS"')
+        connection.exec_driver_sql("CHECKPOINT")
 
 
 def keyset_near_end(connection: Connection, tenant: UUID, query: ProductQuery, rows_before_end: int = 40) -> Keyset:
