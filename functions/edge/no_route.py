@@ -9,4 +9,5 @@ from storefront.http.resolver import api_resolver
 
 app = api_resolver()  # no routes: every request is the resolver's "Route not found"
 
-handler = lambda_entry(app, allow=None)
+# The path decides the answer: a body or parameters the 404 never reads are not checked first.
+handler = lambda_entry(app, allow=None, reads_request=False)

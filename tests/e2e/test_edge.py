@@ -321,3 +321,17 @@ def test_trailing_whitespace_in_a_header_is_not_part_of_its_value(gateway):
     _, client = gateway
     reply = client.call("GET", "/products?limit=1", headers={"Authorization": f"Bearer {token('user')} "})
     assert reply.status == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/nope", '{"a":'),
+        ("POST", "/KONGAPI/api/v1/nope", "x" * (2 * 1024 * 1024)),
+        ("GET", "/nope?x=%00", None),
+    ],
+)
+def test_an_unknown_route_is_404_whatever_its_body_or_parameters(gateway, method, path, body):
+    _, client = gateway
+    reply = client.call(method, path, body=body)
+    assert (reply.status, reply.code) == (404, "BIZ_001")

@@ -39,12 +39,15 @@ def lambda_entry(
     *,
     allow: tuple[Role, ...] | None,
     requires: tuple[type, ...] = (),
+    reads_request: bool = True,
 ) -> Handler:
     """The handler of an HTTP function open to the roles in ``allow`` (None: public).
 
     The caller is authenticated and authorised here, before the request is validated, so an anonymous
     or unauthorised caller learns nothing about the input rules. The function's settings (``requires``,
-    and the token secrets when it verifies tokens itself) are checked now, at cold start.
+    and the token secrets when it verifies tokens itself) are checked now, at cold start. Query and path
+    parameters and the body then pass the contract's byte-level rules, unless ``reads_request`` is false
+    (a function whose answer never depends on them, such as the 404 of an unknown path).
     """
     _check_settings(allow, requires)
 
@@ -60,8 +63,9 @@ def lambda_entry(
                 principal = require_role(authenticate(event, gateway, bootstrap.token_verifier), *allow)
                 app.append_context(**{PRINCIPAL: principal})
                 logger.append_keys(tenant_id=str(principal.tenant_id), user_id=principal.user_id)
-            normalise_parameters(event)
-            accept_body(event, gateway.max_body_bytes)
+            if reads_request:  # a function that answers without looking at parameters or body skips their rules
+                normalise_parameters(event)
+                accept_body(event, gateway.max_body_bytes)
         except AppError as refused:
             return finish(_error_response(refused), event, meta, gateway)
         return finish(app.resolve(event, context), event, meta, gateway)
