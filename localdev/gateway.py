@@ -63,6 +63,7 @@ def _documentation(request: HttpRequest) -> HttpResponse | None:
         ("Content-Type", found.content_type),
         ("Cache-Control", "no-cache"),
         ("X-Content-Type-Options", "nosniff"),
+        ("Strict-Transport-Security", "max-age=63072000; includeSubDomains"),
         ("Content-Security-Policy", docs.CONTENT_SECURITY_POLICY),
     ]
     return HttpResponse(200, headers, found.body)
@@ -325,7 +326,9 @@ def main(argv: list[str] | None = None) -> None:
         try:
             server = serve(Gateway(api, load_kong(), args.mode), args.host, args.port)
         except OSError as error:
-            message = f"cannot serve on {args.host}:{args.port}: {error.strerror} (choose another: PORT=3001)"
+            message = (
+                f"cannot serve on {args.host}:{args.port}: {error.strerror} (choose another: PORT={args.port + 1})"
+            )
             raise SystemExit(message) from None
         routes = sum(len(f.routes) for f in api.functions.values())
         base = f"http://{args.host}:{args.port}/KONGAPI/api/v1"

@@ -22,10 +22,18 @@ def make_token(role: str, tenant: str, subject: str, username: str, ttl: int, co
     return JwtTokens(kong.jwt_secrets(), max_lifetime_seconds=3600).issue(key, claims, lifetime_seconds=ttl)
 
 
+def _tenant(value: str) -> str:
+    """A tenant id for argparse: its error names the value instead of a lambda."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"TENANT must be a UUID such as {DEMO_TENANT}, not {value!r}") from None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Print a signed local access token.")
     parser.add_argument("--role", choices=["user", "admin", "service"], default="user")
-    parser.add_argument("--tenant", default=str(DEMO_TENANT), type=lambda v: str(uuid.UUID(v)))
+    parser.add_argument("--tenant", default=str(DEMO_TENANT), type=_tenant, help="the tenant's UUID")
     parser.add_argument("--sub", default=None, help="user id (default: a fixed id per role)")
     parser.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (at most 3600; negative: expired)")
     args = parser.parse_args(argv)

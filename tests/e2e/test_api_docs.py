@@ -92,3 +92,12 @@ def test_swagger_ui_renders_every_operation_in_headless_chromium(gateway, tmp_pa
     assert "Failed to load API definition" not in dom
     missing = [op for tag, op in OPERATIONS if f'id="operations-{tag}-{op}"' not in dom]
     assert missing == [], f"operations Swagger UI did not render: {missing}"
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs"])
+def test_the_docs_pages_carry_the_security_headers(gateway, path):
+    _, client = gateway
+    reply = fetch(client, path)
+    assert reply.status == 200
+    assert reply.headers["x-content-type-options"] == "nosniff"
+    assert reply.headers["strict-transport-security"].startswith("max-age=")

@@ -335,3 +335,17 @@ def test_an_unknown_route_is_404_whatever_its_body_or_parameters(gateway, method
     _, client = gateway
     reply = client.call(method, path, body=body)
     assert (reply.status, reply.code) == (404, "BIZ_001")
+
+
+def test_a_415_carries_the_validation_details_of_every_validation_error(gateway):
+    _, client = gateway
+    reply = client.call(
+        "POST",
+        "/products",
+        token=token("admin"),
+        body="sku=x",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    details = reply.json["error"]["details"]
+    assert (reply.status, details["field"]) == (415, "Content-Type")
+    assert details["errors"] == [{"field": "Content-Type", "code": "VAL_002", "reason": details["reason"]}]

@@ -73,3 +73,12 @@ def test_make_token_refuses_a_lifetime_over_the_limit_without_a_traceback():
     assert result.stdout == ""
     assert "at most 3600 seconds" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_make_token_names_a_tenant_that_is_not_a_uuid():
+    result = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "token", "TENANT=not-a-uuid"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "TENANT must be a UUID" in result.stderr
+    assert "lambda" not in result.stderr

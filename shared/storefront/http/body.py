@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from storefront.domain.errors import ErrorCode, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from storefront.domain.errors import ErrorCode, FieldError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from storefront.domain.text import unstorable_reason
 from storefront.http.parameters import header_values
 
@@ -117,13 +117,13 @@ def json_object(raw: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
     if not is_json_media_type(kind):
         raise UnsupportedMediaType(
             f"Unsupported media type {kind or '(none)'!r}: send the body as application/json",
-            details={"field": "Content-Type", "reason": "must be application/json or a +json media type"},
+            details=_content_type_details("must be application/json or a +json media type"),
         )
     charset = params.get("charset")
     if charset is not None and charset not in CHARSETS:
         raise UnsupportedMediaType(
             f"Unsupported charset {charset!r}: send UTF-8",
-            details={"field": "Content-Type", "reason": "charset must be UTF-8, UTF-16 or UTF-32"},
+            details=_content_type_details("charset must be UTF-8, UTF-16 or UTF-32"),
         )
     try:
         text = raw.decode(json.detect_encoding(raw))
@@ -133,6 +133,12 @@ def json_object(raw: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValidationFailed.single("body", ErrorCode.INVALID_FORMAT, "must be one JSON object")
     return value
+
+
+def _content_type_details(reason: str) -> dict[str, Any]:
+    """The contract's validation details (field, reason, errors) for a refused Content-Type."""
+    problem = FieldError("Content-Type", ErrorCode.INVALID_FORMAT, reason)
+    return {"field": problem.field, "reason": reason, "errors": [problem.as_dict()]}
 
 
 def _parse(text: str) -> Any:
