@@ -24,7 +24,7 @@ from typing import Any
 
 from storefront.domain.errors import ErrorCode, FieldError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from storefront.domain.text import unstorable_reason
-from storefront.http.parameters import header_values
+from storefront.http.request_meta import header_values, replace_header
 
 MAX_DEPTH = 64
 # Oracle's NUMBER holds at most 38 significant digits; no column of any backend stores more.
@@ -54,7 +54,7 @@ def accept_body(event: dict[str, Any], max_bytes: int) -> None:
     else:
         event["body"] = None
     event["isBase64Encoded"] = False
-    _set_header(event, "content-type", JSON)  # what the body now is; the resolver parses by this header
+    replace_header(event, "content-type", JSON)  # what the body now is; the resolver parses by this header
 
 
 def _one_value(event: dict[str, Any], name: str) -> str:
@@ -63,15 +63,6 @@ def _one_value(event: dict[str, Any], name: str) -> str:
     if len(values) > 1:
         raise ValidationFailed.single(name.title(), ErrorCode.REQUIRED, "is given more than once")
     return values.pop() if values else ""
-
-
-def _set_header(event: dict[str, Any], name: str, value: str) -> None:
-    """Replace every spelling of header ``name`` in both header maps of the event."""
-    for key in ("headers", "multiValueHeaders"):
-        current = event.get(key) or {}
-        kept = {k: v for k, v in current.items() if k.lower() != name}
-        kept[name] = value if key == "headers" else [value]
-        event[key] = kept
 
 
 def raw_body(event: Mapping[str, Any]) -> bytes:

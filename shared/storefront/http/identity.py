@@ -21,7 +21,7 @@ from storefront.config import GatewaySettings
 from storefront.domain.errors import AppError, Forbidden, TokenExpired, Unauthenticated
 from storefront.domain.identity import Principal, Role
 from storefront.domain.token_time import has_expired, is_json_number, parse_context_expiry, whole_seconds_now
-from storefront.http.request_meta import header
+from storefront.http.request_meta import header, header_values
 from storefront.observability import logger
 
 CONSUMER_ID = "x-consumer-id"
@@ -41,21 +41,9 @@ def token_of(authorization: str) -> str | None:
     return found.group(1) if found else None
 
 
-def authorization_headers(event: Mapping[str, Any]) -> list[str]:
-    """Every ``Authorization`` value of the request (both gateways keep repeated headers in multiValueHeaders)."""
-    values = [
-        str(v)
-        for name, items in (event.get("multiValueHeaders") or {}).items()
-        if name.lower() == "authorization"
-        for v in (items if isinstance(items, list) else [items])
-    ]
-    single = header(event, "authorization")
-    return values or ([single] if single else [])
-
-
 def bearer_token(event: Mapping[str, Any]) -> str | None:
     """The token of the request's one ``Authorization: Bearer <token>`` header; None for none, or for two."""
-    values = authorization_headers(event)
+    values = header_values(event, "authorization")
     return token_of(values[0]) if len(values) == 1 else None
 
 
@@ -90,7 +78,9 @@ def authenticate(
     """
     try:
         if gateway.gateway_mode == "apigw":
-            if len(authorization_headers(event)) > 1:  # the authorizer saw one of them; which is not ours to know
+            if (
+                len(header_values(event, "authorization")) > 1
+            ):  # the authorizer saw one of them; which is not ours to know
                 raise Unauthenticated() from RefusalReason("more than one Authorization header")
             return _from_authorizer((event.get("requestContext") or {}).get("authorizer") or {})
         return _from_kong(event, gateway, verifier)

@@ -13,6 +13,7 @@ from typing import Any
 
 from storefront.domain.errors import ErrorCode, ValidationFailed
 from storefront.domain.text import unstorable_reason
+from storefront.http.request_meta import header_values, replace_header
 
 
 def normalise_parameters(event: dict[str, Any]) -> None:
@@ -42,33 +43,12 @@ def _text(value: Any, name: str) -> str:
     return text
 
 
-def header_values(event: dict[str, Any], name: str) -> list[str]:
-    """Every value of header ``name`` (lower case) in the event, in the order sent."""
-    values = [
-        str(v)
-        for key, items in (event.get("multiValueHeaders") or {}).items()
-        if key.lower() == name
-        for v in (items if isinstance(items, list) else [items])
-    ]
-    if values:
-        return values
-    return [str(v) for key, v in (event.get("headers") or {}).items() if key.lower() == name]
-
-
 def normalise_headers(event: dict[str, Any]) -> None:
     """One value for the headers every response depends on: ``Accept-Encoding`` lists joined into one list,
     an ``Origin`` sent twice with different values dropped (no CORS headers for an ambiguous origin)."""
     accept = header_values(event, "accept-encoding")
     if len(accept) > 1:
-        _replace_header(event, "accept-encoding", ", ".join(accept))
+        replace_header(event, "accept-encoding", ", ".join(accept))
     origins = set(header_values(event, "origin"))
     if len(origins) > 1:
-        _replace_header(event, "origin", None)
-
-
-def _replace_header(event: dict[str, Any], name: str, value: str | None) -> None:
-    for key in ("headers", "multiValueHeaders"):
-        kept = {k: v for k, v in (event.get(key) or {}).items() if k.lower() != name}
-        if value is not None:
-            kept[name] = value if key == "headers" else [value]
-        event[key] = kept
+        replace_header(event, "origin", None)

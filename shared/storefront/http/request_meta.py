@@ -32,6 +32,30 @@ def header(event: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
+def header_values(event: Mapping[str, Any], name: str) -> list[str]:
+    """Every value of header ``name`` (lower case), in the order sent: both gateways keep a repeated header's
+    values in ``multiValueHeaders`` (``headers`` holds Kong's first or API Gateway's last)."""
+    values = [
+        str(v)
+        for key, items in (event.get("multiValueHeaders") or {}).items()
+        if key.lower() == name
+        for v in (items if isinstance(items, list) else [items])
+    ]
+    if values:
+        return values
+    single = header(event, name)
+    return [single] if single is not None else []
+
+
+def replace_header(event: dict[str, Any], name: str, value: str | None) -> None:
+    """Put ``value`` (None: nothing) in place of every spelling of header ``name`` (lower case) in both maps."""
+    for key in ("headers", "multiValueHeaders"):
+        kept = {k: v for k, v in (event.get(key) or {}).items() if k.lower() != name}
+        if value is not None:
+            kept[name] = value if key == "headers" else [value]
+        event[key] = kept
+
+
 def bind_request(event: dict[str, Any], *, behind_kong: bool) -> RequestMeta:
     """Read the request's ids from the event and make them current for this invocation.
 
