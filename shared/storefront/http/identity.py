@@ -78,9 +78,8 @@ def authenticate(
     """
     try:
         if gateway.gateway_mode == "apigw":
-            if (
-                len(header_values(event, "authorization")) > 1
-            ):  # the authorizer saw one of them; which is not ours to know
+            # Two Authorization headers: the authorizer saw one of them, and which is not ours to know.
+            if len(header_values(event, "authorization")) > 1:
                 raise Unauthenticated() from RefusalReason("more than one Authorization header")
             return _from_authorizer((event.get("requestContext") or {}).get("authorizer") or {})
         return _from_kong(event, gateway, verifier)

@@ -65,9 +65,12 @@ SERVER_OWNED = frozenset({"id", "created_at", "updated_at", "created_by", "updat
 NULLABLE = frozenset({"category"})
 
 
+# A decimal number in ASCII digits: Python's Decimal (and \d) read any script's digits ("٣" is 3).
+DECIMAL_TEXT = r"-?[0-9]+(\.[0-9]+)?"
+
+
 def _ascii_decimal(value: object) -> object:
-    # Python's Decimal reads any script's digits ("٣" is 3); the contract's numbers are ASCII.
-    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value.strip()):
+    if isinstance(value, str) and not re.fullmatch(DECIMAL_TEXT, value.strip()):
         raise ValueError("must be a decimal number such as 12.50")
     return value
 
@@ -82,7 +85,7 @@ def _iso_currency(code: str) -> str:
     return code
 
 
-Amount = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$", max_length=24)]
+Amount = Annotated[str, StringConstraints(pattern=f"^{DECIMAL_TEXT}$", max_length=24)]
 Currency = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Z]{3}$"),
