@@ -159,7 +159,7 @@ def _title(name: str) -> str:
 
 def run_lists_benchmark() -> str:
     """The 10k / 100k / 1M lists table (benchmarks/lists.py also writes it to lists.md)."""
-    return lists.table(lists.main(runs=5 if QUICK else 15), lists.SIZES)
+    return lists.table(lists.main(runs=5 if QUICK else 31), lists.SIZES)
 
 
 def main() -> None:

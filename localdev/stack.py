@@ -80,6 +80,8 @@ def seed_demo_data() -> int:
             )
             uow.products.add(replace(Product.create(DEMO_TENANT, details, "seed", now), id=product_id))
         uow.commit()
+    # Written past the use cases, so forget the tenant's remembered list totals as a product write does.
+    ports.totals.forget(products.totals_scope(DEMO_TENANT))
     return len(DEMO_PRODUCTS)
 
 

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from storefront.application.ports import CatalogPorts
+from storefront.application.ports import CatalogPorts, RecalledTotal
 from storefront.application.queries import TOTAL_CAP, Keyset, ProductQuery, Window
 from storefront.domain.errors import Conflict
 from storefront.domain.products import Product
@@ -32,7 +32,9 @@ class FakeProductRepository:
             return None
         return product
 
-    def search(self, tenant_id: UUID, query: ProductQuery, after: Keyset | None = None) -> Window[Product]:
+    def search(
+        self, tenant_id: UUID, query: ProductQuery, after: Keyset | None = None, *, known_matches: int | None = None
+    ) -> Window[Product]:
         found = [p for p in self.rows.values() if p.tenant_id == tenant_id and p.deleted_at is None]
         found = [p for p in found if _matches(p, query)]
         descending = query.order == "desc"
@@ -46,7 +48,8 @@ class FakeProductRepository:
             rows = [p for p in ordered if (position(p) < mark if descending else position(p) > mark)]
         else:
             rows = ordered[query.offset :]
-        return Window(rows[: query.limit + 1], min(len(found), TOTAL_CAP + 1))
+        counted = min(len(found), TOTAL_CAP + 1)
+        return Window(rows[: query.limit + 1], counted if known_matches is None else known_matches)
 
     def update(self, product: Product, expected_version: int) -> bool:
         current = self.get(product.tenant_id, product.id)
@@ -108,6 +111,34 @@ class FakeCache:
             self.entries.pop(key, None)
 
 
+class FakeListTotals:
+    """List totals in a dict of scopes, with the generation rule of the Redis adapter: a count recalled
+    before a ``forget`` is not kept after it. ``down`` makes it remember nothing, like an unreachable Redis."""
+
+    def __init__(self) -> None:
+        self.generations: dict[str, str] = {}
+        self.counts: dict[tuple[str, str, str], int] = {}
+        self.down = False
+        self._next = 0
+
+    def recall(self, scope: str, listing: str) -> RecalledTotal:
+        if self.down:
+            return RecalledTotal(None, None)
+        if scope not in self.generations:
+            self._next += 1
+            self.generations[scope] = f"g{self._next}"
+        generation = self.generations[scope]
+        return RecalledTotal(self.counts.get((scope, generation, listing)), generation)
+
+    def remember(self, scope: str, listing: str, generation: str, matches: int) -> None:
+        if not self.down and self.generations.get(scope) == generation:
+            self.counts[(scope, generation, listing)] = matches
+
+    def forget(self, scope: str) -> None:
+        if not self.down:
+            self.generations.pop(scope, None)
+
+
 @dataclass
 class FixedClock:
     moment: datetime = field(default_factory=lambda: datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
@@ -125,6 +156,7 @@ class FakeCatalog:
 
     repository: FakeProductRepository = field(default_factory=FakeProductRepository)
     cache: FakeCache = field(default_factory=FakeCache)
+    totals: FakeListTotals = field(default_factory=FakeListTotals)
     clock: FixedClock = field(default_factory=FixedClock)
     units: list[FakeUnitOfWork] = field(default_factory=list)
 
@@ -135,4 +167,4 @@ class FakeCatalog:
 
     @property
     def ports(self) -> CatalogPorts:
-        return CatalogPorts(unit_of_work=self.unit_of_work, cache=self.cache, clock=self.clock)
+        return CatalogPorts(unit_of_work=self.unit_of_work, cache=self.cache, totals=self.totals, clock=self.clock)

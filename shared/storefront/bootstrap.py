@@ -13,10 +13,11 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from storefront.application.ports import Cache, CatalogPorts, SecretStore, TokenVerifier, UnitOfWork
+from storefront.application.ports import Cache, CatalogPorts, ListTotals, SecretStore, TokenVerifier, UnitOfWork
 from storefront.config import CacheSettings, DatabaseSettings, TokenSettings, load
 
 if TYPE_CHECKING:
+    from redis import Redis
     from sqlalchemy import Engine
     from sqlalchemy.engine import URL
 
@@ -73,36 +74,69 @@ def cache_store() -> Cache:
 
 @cache
 def _cache_store() -> Cache:
-    settings = load(CacheSettings)
-    if settings.redis_url is None:
+    client = _redis_client()
+    if client is None:
         from storefront.adapters.cache.no_cache import NoCache
 
         return NoCache()
-    from redis import Redis
-    from redis.maint_notifications import MaintNotificationsConfig
-
     from storefront.adapters.cache.redis_cache import RedisCache
+
+    return RedisCache(client)
+
+
+def list_totals() -> ListTotals:
+    """The list totals memo of this container: Redis when REDIS_URL is set, else one that remembers nothing."""
+    provided: ListTotals | None = _provided.get("totals")
+    return provided if provided is not None else _list_totals()
+
+
+@cache
+def _list_totals() -> ListTotals:
+    client = _redis_client()
+    if client is None:
+        from storefront.adapters.cache.no_cache import NoListTotals
+
+        return NoListTotals()
+    from storefront.adapters.cache.redis_totals import RedisListTotals
+
+    return RedisListTotals(client, ttl_seconds=load(CacheSettings).cache_ttl_seconds)
+
+
+@cache
+def _redis_client() -> Redis | None:
+    """One Redis client per container (one connection pool for the cache and the totals), or None."""
+    settings = load(CacheSettings)
+    if settings.redis_url is None:
+        return None
+    from redis import Redis
+    from redis.backoff import NoBackoff
+    from redis.maint_notifications import MaintNotificationsConfig
+    from redis.retry import Retry
 
     # A new connection costs its TCP (and TLS) handshake and nothing more: RESP2 needs no HELLO, and no
     # CLIENT SETINFO or CLIENT MAINT_NOTIFICATIONS is sent (redis-py 8 would send all three, and a PING
     # before commands on an idle connection with a health-check interval). A connection that died while
-    # the container was frozen fails its command, which redis-py retries on a new connection.
-    client = Redis.from_url(
+    # the container was frozen fails its command, which is retried once, at once, on a new connection;
+    # redis-py's default (10 retries with backoff up to 1 s) would hold a request for seconds while Redis
+    # is unreachable, where the adapters should fall back to the database after one timeout.
+    return Redis.from_url(
         settings.redis_url.get_secret_value(),
         socket_timeout=settings.redis_timeout_seconds,
         socket_connect_timeout=settings.redis_timeout_seconds,
+        retry=Retry(NoBackoff(), REDIS_RETRIES),
         protocol=2,
         driver_info=None,
         maint_notifications_config=MaintNotificationsConfig(enabled=False),
     )
-    return RedisCache(client)
 
 
+REDIS_RETRIES = 1  # one immediate retry of a command whose connection failed
 _provided: dict[str, Any] = {}
 
 
 def provide(**adapters: Any) -> None:
-    """Use these adapters instead of building them: ``catalog``, ``cache``, ``secret_store``, ``token_verifier``."""
+    """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
+    ``token_verifier``."""
     reset()
     _provided.update(adapters)
 
@@ -120,6 +154,7 @@ def _catalog() -> CatalogPorts:
     return CatalogPorts(
         unit_of_work=unit_of_work,
         cache=cache_store(),
+        totals=list_totals(),
         clock=SystemClock(),
         cache_ttl_seconds=load(CacheSettings).cache_ttl_seconds,
     )
@@ -152,5 +187,5 @@ def _token_verifier() -> TokenVerifier:
 def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
-    for builder in (engine, _cache_store, _catalog, _secret_store, _token_verifier, load):
+    for builder in (engine, _redis_client, _cache_store, _list_totals, _catalog, _secret_store, _token_verifier, load):
         builder.cache_clear()

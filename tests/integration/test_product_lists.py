@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import Engine, event, insert
 
-from storefront.adapters.cache.no_cache import NoCache
+from storefront.adapters.cache.no_cache import NoCache, NoListTotals
 from storefront.adapters.db.products import to_row
 from storefront.adapters.db.tables import PRODUCTS
 from storefront.adapters.db.unit_of_work import SqlUnitOfWork
@@ -29,7 +29,9 @@ _numbers = itertools.count()
 
 
 def ports(engine: Engine) -> CatalogPorts:
-    return CatalogPorts(unit_of_work=lambda: SqlUnitOfWork(engine), cache=NoCache(), clock=FixedClock(T0))
+    return CatalogPorts(
+        unit_of_work=lambda: SqlUnitOfWork(engine), cache=NoCache(), totals=NoListTotals(), clock=FixedClock(T0)
+    )
 
 
 def add(engine: Engine, tenant: UUID) -> Product:
@@ -224,3 +226,96 @@ def test_round_trips_a_list_and_the_writes_cost(engine):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert [p.id for p in listed(engine, tenant, text="teapot red").items] == [created.id]
+
+
+WORDS = ("blue", "red", "teapot", "mug", "iron")
+
+
+def named(engine: Engine, tenant: UUID, n: int) -> Product:
+    """Product ``n``: a name of two or three words of WORDS, a CREATED_AT shared with others (ties)."""
+    name = " ".join(dict.fromkeys([WORDS[n % 5], WORDS[(n // 5) % 5], WORDS[(n * 7) % 5] if n % 3 else ""]))
+    made = Product.create(
+        tenant,
+        details(
+            sku=f"W-{n:04d}",
+            name=name.strip(),
+            status=ProductStatus.ACTIVE if n % 4 else ProductStatus.INACTIVE,
+            category="Kitchen" if n % 2 else None,
+        ),
+        "tester",
+        T0 + timedelta(seconds=n % 7),
+    )
+    with SqlUnitOfWork(engine) as uow:
+        uow.products.add(made)
+        uow.commit()
+    return made
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"text": "teapot"},
+        {"text": "blue teapot"},
+        {"text": "teapot blue red"},
+        {"text": "iron", "status": ProductStatus.ACTIVE},
+        {"text": "mug red", "category": "Kitchen", "max_price": Decimal("100")},
+        {"text": "blue nothing"},
+    ],
+)
+def test_a_search_in_the_default_order_walks_the_terms_to_the_same_pages(engine, order, query):
+    """The default order's search page is read from PRODUCT_SEARCH_TERMS' own (term, created_at, id) index:
+    by cursor and by offset it gives exactly the brute-force order, ties on CREATED_AT broken by the id."""
+    from storefront.adapters.db.products import page_statement
+    from storefront.domain.search import matches
+
+    tenant = uuid4()
+    made = [named(engine, tenant, n) for n in range(60)]
+    for gone in made[::9]:
+        remove(engine, gone)
+    live = [p for p in made if p not in made[::9]]
+    asked = ProductQuery(order=order, **query)
+    assert "LEAD_TERMS" in str(page_statement(tenant, asked))
+    wanted = [
+        p
+        for p in live
+        if matches(asked.words, p.details.name)
+        and (asked.status is None or p.details.status == asked.status)
+        and (asked.category is None or p.details.category == asked.category)
+    ]
+    expected = [p.id for p in sorted(wanted, key=lambda p: (p.created_at, p.id), reverse=order == "desc")]
+    got: list[UUID] = []
+    cursor = None
+    while True:
+        page = listed(engine, tenant, order=order, limit=4, cursor=cursor, **query)
+        assert (page.total, page.total_exact) == (len(expected), True)
+        got.extend(p.id for p in page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert got == expected
+    assert [p.id for p in listed(engine, tenant, order=order, limit=4, offset=4, **query).items] == expected[4:8]
+
+
+def test_a_search_of_words_that_never_meet_counts_them_and_reads_no_page(engine):
+    tenant = uuid4()
+    for n in range(10):
+        named(engine, tenant, n)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        nothing = listed(engine, tenant, text="teapot nowhere")
+        assert (nothing.items, nothing.total, len(statements)) == ([], 0, 1)
+        assert "LEAD_TERMS" not in statements[0]
+        statements.clear()
+        found = listed(engine, tenant, text="blue teapot")
+        assert found.total > 0
+        assert len(statements) == 2, "the count, then the page alone"
+        assert "LEAD_TERMS" in statements[1]
+        assert "MATCHES" not in statements[1]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

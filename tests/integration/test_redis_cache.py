@@ -10,10 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import create_engine
 
 from localdev.stack import free_port
 from storefront.adapters.cache.redis_cache import RedisCache
+from storefront.adapters.cache.redis_totals import RedisListTotals
 from storefront.adapters.clock import SystemClock
 from storefront.adapters.db.unit_of_work import SqlUnitOfWork
 from storefront.application import products
@@ -76,15 +79,17 @@ def redis_server() -> Iterator[RedisServer]:
 
 def test_nothing_is_lost_and_reads_fall_back_when_redis_stops(redis_server, sqlite_url):
     engine = create_engine(sqlite_url)
-    cache = RedisCache(
-        Redis(port=redis_server.port, socket_timeout=0.2, socket_connect_timeout=0.2), retry_after_seconds=0.5
-    )
-    ports = CatalogPorts(unit_of_work=lambda: SqlUnitOfWork(engine), cache=cache, clock=SystemClock())
+    client = Redis(port=redis_server.port, socket_timeout=0.2, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 1))
+    cache = RedisCache(client, retry_after_seconds=0.5)
+    totals = RedisListTotals(client, ttl_seconds=60, retry_after_seconds=0.5)
+    ports = CatalogPorts(unit_of_work=lambda: SqlUnitOfWork(engine), cache=cache, totals=totals, clock=SystemClock())
     admin = Principal("admin", "admin", Role.ADMIN, uuid.uuid4())
+    every = ProductQuery(sort="sku", order="asc")
 
     first = products.create_product(ports, admin, details(sku="A"))
     assert products.get_product(ports, admin.tenant_id, first.id).cache_hit is False
     assert products.get_product(ports, admin.tenant_id, first.id).cache_hit is True
+    assert products.list_products(ports, admin.tenant_id, every).total == 1  # counted, then remembered
 
     redis_server.kill()
 
@@ -95,12 +100,31 @@ def test_nothing_is_lost_and_reads_fall_back_when_redis_stops(redis_server, sqli
     assert not cache.available
     found = products.get_product(ports, admin.tenant_id, first.id)
     assert (found.cache_hit, found.product.details.stock) == (False, 42)
+    assert products.list_products(ports, admin.tenant_id, every).total == 2  # counted in the database
 
     redis_server.start()
     time.sleep(0.6)  # the cache is retried after retry_after_seconds
     assert products.get_product(ports, admin.tenant_id, first.id).product == updated
     assert products.get_product(ports, admin.tenant_id, first.id).cache_hit is True
 
-    page = products.list_products(ports, admin.tenant_id, ProductQuery(sort="sku", order="asc"))
-    assert [p.id for p in page.items] == [first.id, second.id]
+    page = products.list_products(ports, admin.tenant_id, every)
+    assert ([p.id for p in page.items], page.total) == ([first.id, second.id], 2)
+    # The count remembered before Redis stopped (1) died with it; the one remembered now is the new one.
+    assert products.list_products(ports, admin.tenant_id, every).total == 2
     engine.dispose()
+
+
+def test_the_container_client_gives_up_on_an_unreachable_redis_at_once(monkeypatch):
+    """redis-py's default retries (10, with backoff up to 1 s) would hold each request for seconds while
+    Redis is down; the container's client retries once, so the adapters fall back to the database at once."""
+    from storefront import bootstrap
+
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    bootstrap.reset()
+    try:
+        started = time.monotonic()
+        assert bootstrap.cache_store().get("storefront:test:unreachable") is None
+        assert bootstrap.list_totals().recall("products:unreachable", "listing").matches is None
+        assert time.monotonic() - started < 1.0
+    finally:
+        bootstrap.reset()

@@ -110,7 +110,7 @@ def test_a_create_is_begin_insert_of_the_row_and_its_search_terms_commit(wire):
     # psycopg sends BEGIN on its own before the first statement of a transaction; the terms go in one batch.
     assert db.flights == 4
     assert verbs(wire.statements) == ["INSERT", "INSERT"]
-    assert redis.flights == 0
+    assert redis.flights == 1  # DEL of the tenant's remembered list totals
 
 
 # SELECT (autocommit), then BEGIN, UPDATE ... WHERE VERSION = :expected, COMMIT; a new name (or a delete)
@@ -137,7 +137,7 @@ def test_a_write_reads_the_row_then_updates_it_in_one_transaction(wire, name, ne
     assert answered == status, body
     assert verbs(wire.statements) == statements
     assert db.flights == len(statements) + 2  # + BEGIN and COMMIT
-    assert redis.flights == 1  # DEL of the cached product
+    assert redis.flights == 2  # DEL of the cached product, DEL of the tenant's remembered list totals
 
 
 def test_a_stale_version_costs_the_read_only(wire):
@@ -151,13 +151,46 @@ def test_a_stale_version_costs_the_read_only(wire):
     assert verbs(wire.statements) == ["SELECT"]
 
 
-def test_a_list_is_one_query_page_and_capped_total_together(wire):
+def list_products(**query: str) -> dict[str, Any]:
+    evt = request("list_products")
+    evt["queryStringParameters"] = query or None
+    evt["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} or None
+    status, _, body = call("products.list_products.handler", evt)
+    assert status == 200, body
+    return dict(body["meta"]["pagination"])
+
+
+def test_a_list_counts_its_matches_once_per_catalogue_change(wire):
+    list_products()  # the container loads the totals scripts into Redis (SCRIPT LOAD) on first use
     create("list")
     wire.statements.clear()
-    with wire.db.counting() as db:
-        status, _, _ = call("products.list_products.handler", request("list_products"))
-    assert status == 200
-    assert db.flights == len(wire.statements) == 1
+
+    # Counted: the page and the capped count in one statement; the count is remembered.
+    with wire.db.counting() as db, wire.redis.counting() as redis:
+        first = list_products()
+    assert (db.flights, len(wire.statements), redis.flights) == (1, 1, 2)  # Redis: recall, remember
+    assert "count(*)" in wire.statements[0]
+
+    # Remembered: the page alone; the next page by cursor too.
+    wire.statements.clear()
+    with wire.db.counting() as db, wire.redis.counting() as redis:
+        again = list_products()
+        list_products(limit="1", cursor=list_products(limit="1")["next_cursor"])
+    assert again == first
+    assert (db.flights, redis.flights) == (3, 3)
+    assert not any("count(*)" in statement for statement in wire.statements)
+
+    # A list remembered to match nothing reads no rows at all.
+    list_products(q="nothing-is-called-this")
+    with wire.db.counting() as db, wire.redis.counting() as redis:
+        assert list_products(q="nothing-is-called-this")["total"] == 0
+    assert (db.flights, redis.flights) == (0, 1)
+
+    # A write makes the tenant's lists count again.
+    create("list-2")
+    wire.statements.clear()
+    assert list_products()["total"] == first["total"] + 1
+    assert "count(*)" in wire.statements[0]
 
 
 def test_a_connection_killed_by_the_server_is_replaced_and_the_read_succeeds(wire, postgresql_url):

@@ -111,6 +111,10 @@ def repository_workout(engine: Engine) -> None:
                 text="a%_ Tea",
             ),
         )
+        for text in ("teapot", "blue teapot"):  # the default order's search page walks the terms
+            query = ProductQuery(text=text, status=ProductStatus.ACTIVE, limit=5)
+            uow.products.search(tenant, query)
+            uow.products.search(tenant, query, query.keyset_of(product), known_matches=1)
         renamed = product.revise(
             details(name="Renamed teapot", price=Money.of("2.00", "EUR")), "tester", details_time()
         )
@@ -136,8 +140,9 @@ def test_every_repository_statement_compiles_for_oracle(sqlite_url):
     repository_workout(engine)
     engine.dispose()
     assert len(captured) >= 10
-    for statement in captured:
-        sql = str(statement.compile(dialect=ORACLE_DIALECT, compile_kwargs={"render_postcompile": True}))
+    compiled = [str(s.compile(dialect=ORACLE_DIALECT, compile_kwargs={"render_postcompile": True})) for s in captured]
+    for sql in compiled:
         assert '"PRODUCTS"' in sql or '"PRODUCT_SEARCH_TERMS"' in sql
         sqlglot.parse_one(sql, read="oracle")
         assert "LIMIT" not in sql.upper().split(), "Oracle pages with OFFSET/FETCH"
+    assert any('"LEAD_TERMS"' in sql and "EXISTS" in sql for sql in compiled), "the walk of a search's terms"

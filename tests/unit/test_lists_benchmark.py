@@ -33,9 +33,13 @@ def test_the_event_carries_the_parameters_and_the_benchmark_tenant():
 def test_the_table_leads_with_the_handler_ratio_and_has_one_cell_per_column():
     sizes = (10_000, 1_000_000)
     measured = Measured(
-        {10_000: 2.0, 1_000_000: 3.0}, {10_000: 1.0, 1_000_000: 1.0}, {10_000: 0.5, 1_000_000: 1.0}, set()
+        {10_000: 2.0, 1_000_000: 3.0},
+        {10_000: 1.0, 1_000_000: 4.0},
+        {10_000: 0.5, 1_000_000: 1.0},
+        {10_000: 0.75, 1_000_000: 9.0},
+        set(),
     )
     lines = table({"q=teapot": measured}, sizes).splitlines()
-    assert lines[0].startswith("| case | 10k ms | 1M ms | 1M/10k | use case 10k ms")
+    assert lines[0].startswith("| case | 10k ms | 1M ms | 1M/10k | counting 10k ms")
     assert {line.count("|") for line in lines} == {lines[0].count("|")}
-    assert "| q=teapot | 2.00 | 3.00 | 1.50x | 1.00 | 1.00 | 1.00x | 0.500 | 1.000 | 2.00x | none |" in lines
+    assert "| q=teapot | 2.00 | 3.00 | 1.50x | 1.00 | 4.00 | 4.00x | 0.500 | 1.000 | 2.00x | 9.000 | none |" in lines

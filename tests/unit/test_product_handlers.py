@@ -262,7 +262,9 @@ def test_a_failure_inside_answers_500_without_detail(fake):
     def broken_unit_of_work():
         raise RuntimeError("ORA-00942: table or view does not exist SELECT secret FROM x")
 
-    bootstrap.provide(catalog=CatalogPorts(unit_of_work=broken_unit_of_work, cache=fake.cache, clock=fake.clock))
+    bootstrap.provide(
+        catalog=CatalogPorts(unit_of_work=broken_unit_of_work, cache=fake.cache, totals=fake.totals, clock=fake.clock)
+    )
     status, _, body = call(LIST, event("products/list_products.json"))
     assert (status, body["error"]["code"], body["error"]["message"]) == (500, "SYS_001", "Internal error")
     assert "ORA" not in json.dumps(body)

@@ -124,3 +124,60 @@ def test_reads_work_when_the_cache_is_down(catalog, admin):
     created = products.create_product(catalog.ports, admin, details())
     catalog.cache.down = True
     assert products.get_product(catalog.ports, admin.tenant_id, created.id).product == created
+
+
+def _list(catalog, admin, **query):
+    return products.list_products(catalog.ports, admin.tenant_id, ProductQuery(**query))
+
+
+def test_a_list_counts_once_then_reads_only_its_page_until_a_write(catalog, admin):
+    products.create_product(catalog.ports, admin, details(sku="A", name="Blue teapot"))
+    assert _list(catalog, admin).total == 1
+    remembered = {count for (_, _, _), count in catalog.totals.counts.items()}
+    assert remembered == {1}
+    # Another order or page of the same filters shares the count; other filters have their own.
+    catalog.repository.rows.clear()  # a count read now would say 0: the remembered one is used
+    assert _list(catalog, admin, sort="name", order="asc").total == 1
+    assert _list(catalog, admin, text="teapot").total == 0
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda ports, admin, p: products.create_product(ports, admin, details(sku="NEW")),
+        lambda ports, admin, p: products.update_product(ports, admin, p.id, {"stock": 1}, None),
+        lambda ports, admin, p: products.replace_product(ports, admin, p.id, details(sku="A", name="Other"), None),
+        lambda ports, admin, p: products.delete_product(ports, admin, p.id, None),
+    ],
+    ids=["create", "update", "replace", "delete"],
+)
+def test_every_write_makes_the_tenant_s_lists_count_again(catalog, admin, write):
+    created = products.create_product(catalog.ports, admin, details(sku="A"))
+    assert _list(catalog, admin).total == 1
+    write(catalog.ports, admin, created)
+    assert products.totals_scope(admin.tenant_id) not in catalog.totals.generations
+    expected = len([p for p in catalog.repository.rows.values() if p.deleted_at is None])
+    assert _list(catalog, admin).total == expected
+
+
+def test_a_list_remembered_to_match_nothing_opens_no_unit_of_work(catalog, admin):
+    assert _list(catalog, admin, text="nothing").total == 0
+    units = len(catalog.units)
+    page = _list(catalog, admin, text="nothing")
+    assert (page.items, page.total, page.has_next, len(catalog.units)) == ([], 0, False, units)
+
+
+def test_a_count_read_before_a_write_is_not_kept_after_it(catalog, admin):
+    scope = products.totals_scope(admin.tenant_id)
+    recalled = catalog.totals.recall(scope, "listing")
+    catalog.totals.forget(scope)  # a write committed while the count was being read
+    catalog.totals.remember(scope, "listing", recalled.generation, 5)
+    assert catalog.totals.recall(scope, "listing").matches is None
+
+
+def test_lists_count_every_time_while_the_totals_are_unavailable(catalog, admin):
+    catalog.totals.down = True
+    products.create_product(catalog.ports, admin, details(sku="A"))
+    assert _list(catalog, admin).total == 1
+    products.create_product(catalog.ports, admin, details(sku="B"))
+    assert _list(catalog, admin).total == 2

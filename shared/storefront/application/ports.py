@@ -20,10 +20,12 @@ class ProductRepository(Protocol):
     def get(self, tenant_id: UUID, product_id: UUID) -> Product | None:
         """The live (not deleted) product of the tenant, or None."""
 
-    def search(self, tenant_id: UUID, query: ProductQuery, after: Keyset | None = None) -> Window[Product]:
+    def search(
+        self, tenant_id: UUID, query: ProductQuery, after: Keyset | None = None, *, known_matches: int | None = None
+    ) -> Window[Product]:
         """Up to ``query.limit + 1`` of the tenant's live products matching the query, in the query's order
         with the id breaking ties in the same direction, starting after ``after`` (else at ``query.offset``),
-        and how many match, counted up to TOTAL_CAP + 1."""
+        and how many match, counted up to TOTAL_CAP + 1 (not counted again when ``known_matches`` says it)."""
 
     def update(self, product: Product, expected_version: int) -> bool:
         """Store ``product`` if the stored row is live and still at ``expected_version``; False otherwise."""
@@ -57,6 +59,29 @@ class Cache(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class RecalledTotal:
+    """What the totals memo holds for one list: its capped match count (None when unknown) and the
+    generation of the scope it was read in (None when nothing may be remembered, e.g. the memo is down)."""
+
+    matches: int | None
+    generation: str | None
+
+
+class ListTotals(Protocol):
+    """Remembers how many rows each list of a scope (one tenant's catalogue) matches, until a write to the
+    scope makes it forget them all: a list page then counts its matches once per change, not per request."""
+
+    def recall(self, scope: str, listing: str) -> RecalledTotal:
+        """The remembered count of ``listing`` in ``scope`` and the scope's current generation."""
+
+    def remember(self, scope: str, listing: str, generation: str, matches: int) -> None:
+        """Keep ``matches`` for ``listing`` unless the scope changed since ``generation`` was recalled."""
+
+    def forget(self, scope: str) -> None:
+        """Drop every count of ``scope`` (after a committed write to it)."""
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
@@ -68,6 +93,7 @@ class CatalogPorts:
 
     unit_of_work: Callable[[], UnitOfWork]
     cache: Cache
+    totals: ListTotals
     clock: Clock
     cache_ttl_seconds: int = 60
 

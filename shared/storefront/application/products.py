@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from storefront.application.ports import CatalogPorts, UnitOfWork
-from storefront.application.queries import Page, ProductQuery
+from storefront.application.queries import Page, ProductQuery, Window
 from storefront.domain.errors import Conflict, NotFound
 from storefront.domain.identity import Principal
 from storefront.domain.money import Money
@@ -33,13 +33,29 @@ def cache_key(tenant_id: UUID, product_id: UUID) -> str:
 
 
 def list_products(ports: CatalogPorts, tenant_id: UUID, query: ProductQuery) -> Page[Product]:
-    """One page of the tenant's live products, by offset or after a cursor (VAL_002 for a foreign cursor)."""
+    """One page of the tenant's live products, by offset or after a cursor (VAL_002 for a foreign cursor).
+
+    The capped match count is remembered per filter set until the tenant's catalogue changes, so repeated
+    and further pages read only their rows; a list remembered to match nothing reads no rows at all.
+    """
     query.validate()
     listing = query.listing(tenant_id)
     after = listing.after(query.cursor)
-    with ports.unit_of_work() as uow:
-        window = uow.products.search(tenant_id, query, after)
+    scope = totals_scope(tenant_id)
+    recalled = ports.totals.recall(scope, listing.matching)
+    if recalled.matches == 0:
+        window: Window[Product] = Window([], 0)
+    else:
+        with ports.unit_of_work() as uow:
+            window = uow.products.search(tenant_id, query, after, known_matches=recalled.matches)
+        if recalled.matches is None and recalled.generation is not None:
+            ports.totals.remember(scope, listing.matching, recalled.generation, window.matches)
     return listing.page(window, query.limit, query.offset, after, query.keyset_of)
+
+
+def totals_scope(tenant_id: UUID) -> str:
+    """The totals memo's scope of a tenant's products: every product write makes it forget."""
+    return f"products:{tenant_id}"
 
 
 def get_product(ports: CatalogPorts, tenant_id: UUID, product_id: UUID) -> Lookup:
@@ -61,6 +77,7 @@ def create_product(ports: CatalogPorts, principal: Principal, details: ProductDe
     with ports.unit_of_work() as uow:
         uow.products.add(product)
         uow.commit()
+    ports.totals.forget(totals_scope(principal.tenant_id))
     return product
 
 
@@ -111,6 +128,7 @@ def _write(
             raise _stale(None)
         uow.commit()
     ports.cache.delete(cache_key(principal.tenant_id, product_id))
+    ports.totals.forget(totals_scope(principal.tenant_id))
     return changed
 
 

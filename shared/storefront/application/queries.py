@@ -86,11 +86,20 @@ class Page(Generic[T]):
 
 def fingerprint(tenant_id: UUID, sort: str, order: SortOrder, filters: Mapping[str, Any]) -> str:
     """A short digest of everything that defines a list; a cursor carries it so a foreign cursor is refused."""
-    canonical = json.dumps(
-        [str(tenant_id), sort, order, {k: _plain(v) for k, v in sorted(filters.items()) if v is not None}],
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+    return _digest([str(tenant_id), sort, order, _plain_filters(filters)])
+
+
+def matching_digest(tenant_id: UUID, filters: Mapping[str, Any]) -> str:
+    """A short digest of what a list matches, whatever its order: lists with the same one have one total."""
+    return _digest([str(tenant_id), _plain_filters(filters)])
+
+
+def _digest(parts: list[Any]) -> str:
+    return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()[:24]
+
+
+def _plain_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in sorted(filters.items()) if v is not None}
 
 
 def _plain(value: Any) -> Any:
@@ -103,10 +112,12 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """One list query as paging sees it: its fingerprint and the kind of its sort key."""
+    """One list query as paging sees it: its fingerprint, the kind of its sort key, and the digest of what
+    it matches (the same for every order of the same filters)."""
 
     fingerprint: str
     kind: SortKind
+    matching: str = ""
 
     def cursor(self, keyset: Keyset) -> str:
         """The opaque cursor of the page after ``keyset``."""
@@ -264,7 +275,12 @@ class ProductQuery:
 
     def listing(self, tenant_id: UUID) -> Listing:
         """The paging view of this query for one tenant."""
-        return Listing(fingerprint(tenant_id, self.sort, self.order, self.filters()), PRODUCT_SORTS[self.sort])
+        filters = self.filters()
+        return Listing(
+            fingerprint(tenant_id, self.sort, self.order, filters),
+            PRODUCT_SORTS[self.sort],
+            matching_digest(tenant_id, filters),
+        )
 
     def keyset_of(self, product: Product) -> Keyset:
         """Where ``product`` stands in this query's order."""

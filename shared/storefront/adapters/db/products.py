@@ -6,7 +6,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, CursorResult, Executable, Select, and_, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Executable,
+    Select,
+    and_,
+    delete,
+    exists,
+    insert,
+    select,
+    update,
+)
 
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.keyset import capped_count, window
@@ -16,6 +27,7 @@ from storefront.domain.money import Money
 from storefront.domain.products import Product, ProductDetails, ProductStatus
 from storefront.domain.search import search_words
 
+WALKED_SORT = "created_at"  # the list order a search page is read in from PRODUCT_SEARCH_TERMS' own index
 SORT_COLUMNS = {
     "created_at": PRODUCTS.c.CREATED_AT,
     "updated_at": PRODUCTS.c.UPDATED_AT,
@@ -51,7 +63,15 @@ def products_with_words(tenant_id: UUID, words: tuple[str, ...]) -> Select[Any]:
 
 def filters(tenant_id: UUID, query: ProductQuery) -> list[ColumnElement[bool]]:
     """The WHERE terms of a product query (tenant and liveness always among them)."""
-    terms = [_live(tenant_id)]
+    terms = [_live(tenant_id), *_column_filters(query)]
+    if query.words:
+        terms.append(PRODUCTS.c.ID.in_(products_with_words(tenant_id, query.words)))
+    return terms
+
+
+def _column_filters(query: ProductQuery) -> list[ColumnElement[bool]]:
+    """The WHERE terms of the query's filters on PRODUCTS' own columns (status, category, price)."""
+    terms: list[ColumnElement[bool]] = []
     if query.status is not None:
         terms.append(PRODUCTS.c.STATUS == query.status.value)
     if query.category is not None:
@@ -60,8 +80,6 @@ def filters(tenant_id: UUID, query: ProductQuery) -> list[ColumnElement[bool]]:
         terms.append(PRODUCTS.c.PRICE_AMOUNT >= query.min_price)
     if query.max_price is not None:
         terms.append(PRODUCTS.c.PRICE_AMOUNT <= query.max_price)
-    if query.words:
-        terms.append(PRODUCTS.c.ID.in_(products_with_words(tenant_id, query.words)))
     return terms
 
 
@@ -81,12 +99,44 @@ def count_statement(tenant_id: UUID, query: ProductQuery) -> Select[Any]:
     return capped_count(select(PRODUCTS.c.ID).where(*filters(tenant_id, query)))
 
 
-def page_statement(tenant_id: UUID, query: ProductQuery, after: Keyset | None = None) -> Select[Any]:
-    """SELECT one page of products plus one, and (in the same round trip) the capped count as MATCHES."""
-    matches = count_statement(tenant_id, query).scalar_subquery().label("MATCHES")
+def page_statement(
+    tenant_id: UUID, query: ProductQuery, after: Keyset | None = None, *, counted: bool = True
+) -> Select[Any]:
+    """SELECT one page of products plus one and, when ``counted``, the capped count as MATCHES in the same
+    round trip (a caller that already knows the count leaves it out)."""
+    columns: list[Any] = list(PRODUCTS.c)
+    if counted:
+        columns.append(count_statement(tenant_id, query).scalar_subquery().label("MATCHES"))
+    if query.words and query.sort == WALKED_SORT:
+        return _walk_of_words(tenant_id, query, after, columns)
     where = filters(tenant_id, query)
     key = SORT_COLUMNS[query.sort]
-    return window([*PRODUCTS.c, matches], where, key, PRODUCTS.c.ID, query.order, query.limit, query.offset, after)
+    return window(columns, where, key, PRODUCTS.c.ID, query.order, query.limit, query.offset, after)
+
+
+def _walk_of_words(tenant_id: UUID, query: ProductQuery, after: Keyset | None, columns: list[Any]) -> Select[Any]:
+    """A search's page in CREATED_AT order, read from one word's terms in that order.
+
+    The longest word leads (longer words tend to be rarer): its entries are read newest first from
+    (TENANT_ID, TERM, PRODUCT_CREATED_AT, PRODUCT_ID), each other word is one primary-key probe, and the
+    product row is fetched by id for the other filters and the page's columns. The walk stops after a
+    page of matches, so its cost follows how often the words meet, not how many products there are
+    (``search`` counts several words first, so words that never meet are not walked at all).
+    """
+    lead = max(query.words, key=len)
+    walked = TERMS.alias("LEAD_TERMS")
+    where: list[ColumnElement[bool]] = [walked.c.TENANT_ID == tenant_id, walked.c.TERM == lead]
+    for n, word in enumerate(w for w in query.words if w != lead):
+        other = TERMS.alias(f"OTHER_TERMS_{n}")
+        where.append(
+            exists().where(
+                other.c.TENANT_ID == tenant_id, other.c.TERM == word, other.c.PRODUCT_ID == walked.c.PRODUCT_ID
+            )
+        )
+    where += [_live(tenant_id), *_column_filters(query)]
+    key, tiebreak = walked.c.PRODUCT_CREATED_AT, walked.c.PRODUCT_ID
+    statement = window(columns, where, key, tiebreak, query.order, query.limit, query.offset, after)
+    return statement.select_from(walked.join(PRODUCTS, PRODUCTS.c.ID == walked.c.PRODUCT_ID))
 
 
 def terms_of(product: Product) -> tuple[str, ...]:
@@ -172,8 +222,19 @@ class SqlProductRepository:
         self._known_terms[product.id] = terms_of(product)
         return product
 
-    def search(self, tenant_id: UUID, query: ProductQuery, after: Keyset | None = None) -> Window[Product]:
+    def search(
+        self, tenant_id: UUID, query: ProductQuery, after: Keyset | None = None, *, known_matches: int | None = None
+    ) -> Window[Product]:
         with translated_errors():
+            if known_matches is None and len(query.words) > 1:
+                # Words that each match many products may never meet; counting them first (two ordered
+                # index ranges merged) is cheaper than a walk that finds nothing, and spares that walk.
+                known_matches = int(self._statements.read(count_statement(tenant_id, query)).scalar_one())
+                if known_matches == 0:
+                    return Window([], 0)
+            if known_matches is not None:
+                rows = self._statements.read(page_statement(tenant_id, query, after, counted=False)).all()
+                return Window([from_row(r) for r in rows], known_matches)
             rows = self._statements.read(page_statement(tenant_id, query, after)).all()
             if rows:
                 matches = int(rows[0].MATCHES)
@@ -207,6 +268,14 @@ class SqlProductRepository:
                 delete(TERMS).where(TERMS.c.TENANT_ID == product.tenant_id, TERMS.c.PRODUCT_ID == product.id)
             )
         if terms:
-            rows = [{"TENANT_ID": product.tenant_id, "TERM": t, "PRODUCT_ID": product.id} for t in terms]
+            rows = [
+                {
+                    "TENANT_ID": product.tenant_id,
+                    "TERM": t,
+                    "PRODUCT_ID": product.id,
+                    "PRODUCT_CREATED_AT": product.created_at,
+                }
+                for t in terms
+            ]
             self._statements.write(insert(TERMS), rows)
         self._known_terms[product.id] = terms

@@ -128,12 +128,18 @@ PRODUCT_LIST_INDEXES = (
 # The words of each live product's name (storefront.domain.search), kept by the product repository.
 # Terms compare byte for byte, in code point order: PostgreSQL gets the "C" collation, SQLite's and Oracle's
 # (NLS_COMP BINARY) default already is; so `TERM = :word` is exact on every backend and one index range.
+# PRODUCT_CREATED_AT copies the product's (immutable) CREATED_AT, so one word's products can be read in the
+# default list order straight from an index: the first page of a search walks a few entries, at any size.
 PRODUCT_SEARCH_TERMS = Table(
     "PRODUCT_SEARCH_TERMS",
     metadata,
     Column("TENANT_ID", Uuid(), nullable=False),
     Column("TERM", String(TERM_MAX).with_variant(String(TERM_MAX, collation="C"), "postgresql"), nullable=False),
     Column("PRODUCT_ID", Uuid(), ForeignKey(PRODUCTS.c.ID, ondelete="CASCADE"), nullable=False),
+    Column("PRODUCT_CREATED_AT", UtcTimestamp(), nullable=False),
     PrimaryKeyConstraint("TENANT_ID", "TERM", "PRODUCT_ID"),
     Index(None, "PRODUCT_ID", "TERM"),
+    Index(
+        "IX_PRODUCT_SEARCH_TERMS_CREATED_AT", "TENANT_ID", "TERM", "PRODUCT_CREATED_AT", "PRODUCT_ID", oracle_compress=2
+    ),
 )
