@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import fakeredis
 import pytest
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from storefront.adapters.cache.redis_totals import RedisListTotals
 
@@ -62,7 +64,7 @@ def test_scopes_are_apart(client, scope):
 def test_an_unreachable_redis_remembers_nothing_and_forgets_without_failing(scope):
     from localdev.stack import free_port
 
-    dead = Redis(port=free_port(), socket_connect_timeout=0.2, retry=None)
+    dead = Redis(port=free_port(), socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
     totals = RedisListTotals(dead, ttl_seconds=30)
     recalled = totals.recall(scope, "all")
     assert (recalled.matches, recalled.generation) == (None, None)
