@@ -2,14 +2,16 @@
 
     python -m benchmarks.lists            (or main() from benchmarks/run.py)
 
-Loads one tenant's products with INSERT ... SELECT generate_series into a database of its own
-(``STOREFRONT_BENCH_POSTGRES_URL``, default ``storefront_lists_bench`` on 127.0.0.1, dropped and created
-afresh), runs VACUUM ANALYZE after each load, then times the list use case (``list_products`` through the
-real repository: connection, statement, rows to products) for the first page of every sort x order and
-every filter, a page by cursor near the end and the deepest offset page. Each figure is the median of
-several runs, for the warm list handler (an API Gateway event, the headline ratio), the use case and
-the SQL alone. Every case's plan is checked with EXPLAIN: no sequential scan of PRODUCTS or of the search
-terms. The markdown table goes to stdout and to benchmarks/results/lists.md.
+Loads three tenants' products (10k, 100k and 1M, side by side as tenants share tables in production)
+with INSERT ... SELECT generate_series into a database of its own (``STOREFRONT_BENCH_POSTGRES_URL``,
+default ``storefront_lists_bench`` on 127.0.0.1, dropped and created afresh), runs VACUUM ANALYZE, then
+times the warm list handler (an API Gateway event: the headline ratio) for the first page of every sort x
+order and every filter, a page by cursor near the end and the deepest offset page: with the list's total
+remembered, and counting it (as the first request after a write). The sizes take turns call by call, so
+the machine's slow spells fall on every size alike; each figure is a median. The SQL server's execution
+time of the page alone and with its count comes from EXPLAIN ANALYZE, and every plan is checked: no
+sequential scan of PRODUCTS or of the search terms. The markdown table goes to stdout and to
+benchmarks/results/lists.md.
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ BENCH_URL = os.environ.get(
 )
 TENANT = UUID("0b0b0b0b-0000-4000-8000-00000000beef")
 SIZES = (10_000, 100_000, 1_000_000)
+
+
+def tenant_of(size: int) -> UUID:
+    """The tenant holding ``size`` products: one tenant per size, side by side in one database."""
+    return UUID(int=TENANT.int + size)
+
+
 RESULTS = ROOT / "benchmarks" / "results" / "lists.md"
 RANDOM_PAGE_COST = 1.1
 
@@ -203,25 +212,22 @@ def statement_for(
     return page_statement(tenant, case.query, after, counted=counted), after
 
 
-def _with_cursor(case: Case, after: Keyset | None) -> Case:
+def _with_cursor(case: Case, tenant: UUID, after: Keyset | None) -> Case:
     """The case with the cursor of ``after`` among its parameters (unchanged when there is none)."""
     if after is None:
         return case
-    return Case(case.label, {**case.params, "cursor": case.query.listing(TENANT).cursor(after)}, case.near_end)
+    return Case(case.label, {**case.params, "cursor": case.query.listing(tenant).cursor(after)}, case.near_end)
 
 
-def _median_ms(call: Any, runs: int, before: Any = None) -> tuple[float, Any]:
-    """Median milliseconds of ``call()`` over ``runs`` runs after two warm-up runs, and its last answer;
-    ``before()``, when given, runs untimed before each call. The garbage collector is paused while the
-    calls run, as ``timeit`` does: a collection lands on whichever call happens to cross its threshold."""
+def _median_ms(call: Any, runs: int) -> tuple[float, Any]:
+    """Median milliseconds of ``call()`` over ``runs`` runs after two warm-up runs, and its last answer.
+    The garbage collector is paused while the calls run, as ``timeit`` does."""
     timings = []
     answer = None
     gc.collect()
     gc.disable()
     try:
         for run in range(runs + 2):
-            if before is not None:
-                before()
             start = time.perf_counter()
             answer = call()
             elapsed = time.perf_counter() - start
@@ -232,43 +238,57 @@ def _median_ms(call: Any, runs: int, before: Any = None) -> tuple[float, Any]:
     return statistics.median(timings) * 1000, answer
 
 
-def list_event(params: dict[str, str]) -> dict[str, Any]:
-    """An API Gateway GET /products event of the benchmark's tenant with ``params`` as its query string."""
+def list_event(params: dict[str, str], tenant: UUID = TENANT) -> dict[str, Any]:
+    """An API Gateway GET /products event of ``tenant`` with ``params`` as its query string."""
     from benchmarks.events import event
 
     evt = event("list_products")
     evt["queryStringParameters"] = dict(params) or None
     evt["multiValueQueryStringParameters"] = {k: [v] for k, v in params.items()} or None
-    evt["requestContext"]["authorizer"]["tenant_id"] = str(TENANT)
+    evt["requestContext"]["authorizer"]["tenant_id"] = str(tenant)
     return evt
 
 
-def forget_totals() -> None:
+def forget_totals(tenant: UUID) -> None:
     """What a write does to the tenant's remembered list totals (and what a bulk load must do)."""
     from storefront import bootstrap
     from storefront.application.products import totals_scope
 
-    bootstrap.list_totals().forget(totals_scope(TENANT))
+    bootstrap.list_totals().forget(totals_scope(tenant))
 
 
-def time_handler(case: Case, runs: int, *, counting: bool) -> float:
-    """Median milliseconds of the warm ``products.list_products.handler`` for ``case``'s event: what a
-    client waits for behind the gateway (validation, use case, envelope, JSON, logs and metrics).
+def time_handler(events: dict[int, dict[str, Any]], runs: int, *, counting: bool) -> dict[int, float]:
+    """Median milliseconds per size of the warm ``products.list_products.handler`` for each size's event:
+    what a client waits for behind the gateway (validation, use case, envelope, JSON, logs and metrics).
 
-    ``counting``: the tenant's remembered totals are forgotten before each call, as after a write, so
-    every call counts its matches (the first request after a change); otherwise the count is remembered.
+    The sizes take turns, call by call (in a rotating order), so a slow spell of the machine lands on
+    every size alike instead of on whichever size was being measured then. ``counting``: the tenant's
+    remembered totals are forgotten (untimed) before each call, as after a write, so every call counts
+    its matches (the first request after a change); otherwise the count is remembered.
     """
     from localdev.runtime import LambdaContext, load_handler
 
     handler = load_handler("products.list_products.handler")
-    evt = list_event(case.params)
-    before = forget_totals if counting else None
-    ms, answer = _median_ms(lambda: handler(evt, LambdaContext("bench-lists")), runs, before)
-    if answer["statusCode"] != 200:
-        raise RuntimeError(f"{case.label}: {answer['statusCode']} {answer.get('body')}")
-    items = json.loads(answer["body"])["data"]
-    assert items or case.label.startswith("q=zzz"), case.label
-    return float(ms)
+    sizes = list(events)
+    timings: dict[int, list[float]] = {size: [] for size in sizes}
+    gc.collect()
+    gc.disable()  # as timeit does: a collection would land on whichever call crosses its threshold
+    try:
+        for run in range(runs + 2):
+            for size in sizes[run % len(sizes) :] + sizes[: run % len(sizes)]:
+                evt = events[size]
+                if counting:
+                    forget_totals(UUID(evt["requestContext"]["authorizer"]["tenant_id"]))
+                start = time.perf_counter()
+                answer = handler(evt, LambdaContext("bench-lists"))
+                elapsed = time.perf_counter() - start
+                if answer["statusCode"] != 200:
+                    raise RuntimeError(f"{answer['statusCode']} {answer.get('body')}")
+                if run >= 2:  # the first two warm the pool and the caches
+                    timings[size].append(elapsed)
+    finally:
+        gc.enable()
+    return {size: statistics.median(values) * 1000 for size, values in timings.items()}
 
 
 @dataclass
@@ -287,20 +307,23 @@ def _execution_ms(connection: Connection, statement: Any) -> float:
     return float(statistics.median(plan_of(connection, statement, analyze_it=True)["Execution Time"] for _ in range(5)))
 
 
-def measure(engine: Engine, size: int, results: dict[str, Measured], runs: int) -> None:
-    """Time every case at ``size`` rows and check its plans."""
-    for case in cases():
-        entry = results.setdefault(case.label, Measured({}, {}, {}, {}, set()))
+def measure(engine: Engine, case: Case, sizes: tuple[int, ...], runs: int) -> Measured:
+    """Time one case at every size (each size its own tenant) and check its plans."""
+    entry = Measured({}, {}, {}, {}, set())
+    events: dict[int, dict[str, Any]] = {}
+    for size in sizes:
+        tenant = tenant_of(size)
         with engine.connect() as connection:
-            page, after = statement_for(connection, TENANT, case, counted=False)
-            counted, _ = statement_for(connection, TENANT, case)
+            page, after = statement_for(connection, tenant, case, counted=False)
+            counted, _ = statement_for(connection, tenant, case)
             for statement in (page, counted):
                 entry.seq_scans.update(sequential_scans(plan_of(connection, statement)))
             entry.page_sql_ms[size] = _execution_ms(connection, page)
             entry.counted_sql_ms[size] = _execution_ms(connection, counted)
-        paged = _with_cursor(case, after)
-        entry.counting_ms[size] = time_handler(paged, runs, counting=True)
-        entry.handler_ms[size] = time_handler(paged, runs, counting=False)
+        events[size] = list_event(_with_cursor(case, tenant, after).params, tenant)
+    entry.counting_ms = time_handler(events, runs, counting=True)
+    entry.handler_ms = time_handler(events, runs, counting=False)
+    return entry
 
 
 def _ratio(values: dict[int, float], small: int, large: int) -> str:
@@ -360,18 +383,18 @@ def main(sizes: tuple[int, ...] = SIZES, runs: int = 31) -> dict[str, Measured]:
     os.environ.update(handler_environment())
     bootstrap.reset()
     results: dict[str, Measured] = {}
-    loaded = 0
     try:
         for size in sizes:
             started = time.perf_counter()
             with engine.begin() as connection:
-                load_products(connection, TENANT, loaded, size)
-            analyze(engine)
-            forget_totals()  # rows loaded behind the application's back: its remembered totals are stale
-            loaded = size
+                load_products(connection, tenant_of(size), 0, size)
             print(f"loaded {size} products in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-            with contextlib.redirect_stdout(io.StringIO()):  # the handler's log and metric lines
-                measure(engine, size, results, runs)
+        analyze(engine)
+        for size in sizes:
+            forget_totals(tenant_of(size))  # rows loaded behind the application's back
+        with contextlib.redirect_stdout(io.StringIO()):  # the handler's log and metric lines
+            for case in cases():
+                results[case.label] = measure(engine, case, sizes, runs)
     finally:
         engine.dispose()
         bootstrap.engine().dispose()
@@ -381,7 +404,10 @@ def main(sizes: tuple[int, ...] = SIZES, runs: int = 31) -> dict[str, Measured]:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         "# Product lists: one tenant's products on PostgreSQL\n\n"
-        "`python -m benchmarks.lists`: medians in ms per size. The first columns and the ratio are the warm "
+        "`python -m benchmarks.lists`: medians in ms per size; each size is one tenant's products (10k, 100k "
+        "and 1M tenants side by side in one database, as tenants share tables in production), measured call "
+        "by call in turn so that a slow spell of the machine cannot favour one size. The first columns and "
+        "the ratio are the warm "
         "`products.list_products.handler` called with an API Gateway event (what a client waits for behind the "
         "gateway), with the list's capped total remembered in Redis (every request but the first after a "
         "write to the tenant's catalogue); 'counting' is the same handler when it counts the matches (the "
