@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
-    CursorResult,
-    Executable,
     Select,
     and_,
     delete,
@@ -21,6 +18,7 @@ from sqlalchemy import (
 
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.keyset import capped_count, window
+from storefront.adapters.db.statements import Statements
 from storefront.adapters.db.tables import PRODUCT_SEARCH_TERMS, PRODUCTS
 from storefront.application.queries import Keyset, ProductQuery, Window
 from storefront.domain.money import Money
@@ -188,14 +186,6 @@ def from_row(row: Any) -> Product:
         updated_by=row.UPDATED_BY,
         deleted_at=row.DELETED_AT,
     )
-
-
-class Statements(Protocol):
-    """Runs statements for a repository: reads outside a transaction, writes inside the unit's transaction."""
-
-    def read(self, statement: Executable) -> CursorResult[Any]: ...
-
-    def write(self, statement: Executable, rows: Sequence[Mapping[str, Any]] | None = None) -> CursorResult[Any]: ...
 
 
 class SqlProductRepository:

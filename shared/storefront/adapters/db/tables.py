@@ -23,13 +23,16 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     Uuid,
 )
 
+from storefront.domain.identity import Role
 from storefront.domain.products import CATEGORY_MAX, DESCRIPTION_MAX, NAME_MAX, SKU_MAX, ProductStatus
 from storefront.domain.search import TERM_MAX
+from storefront.domain.users import EMAIL_MAX, FULL_NAME_MAX, USERNAME_MAX, UserStatus
 
 NAMING_CONVENTION = {
     "pk": "PK_%(table_name)s",
@@ -142,4 +145,97 @@ PRODUCT_SEARCH_TERMS = Table(
     Index(
         "IX_PRODUCT_SEARCH_TERMS_CREATED_AT", "TENANT_ID", "TERM", "PRODUCT_CREATED_AT", "PRODUCT_ID", oracle_compress=2
     ),
+)
+
+
+# Users. EMAIL_KEY and USERNAME_KEY hold the case-folded forms (domain.users.login_key): uniqueness per tenant
+# and login lookups are case-insensitive on every backend without function-based indexes. A deleted user's
+# email and username stay reserved, as a SKU does. PROFILE_DATA and SETTINGS_DATA are JSON documents the
+# repository writes and reads whole (CLOB on Oracle); nothing filters on them.
+USERS = Table(
+    "USERS",
+    metadata,
+    *base_columns(),
+    Column("EMAIL", String(EMAIL_MAX), nullable=False),
+    Column("EMAIL_KEY", String(EMAIL_MAX), nullable=False),
+    Column("USERNAME", String(USERNAME_MAX), nullable=False),
+    Column("USERNAME_KEY", String(USERNAME_MAX), nullable=False),
+    Column("FULL_NAME", String(FULL_NAME_MAX), nullable=False),
+    Column("ROLE", String(20), nullable=False),
+    Column("STATUS", String(20), nullable=False),
+    Column("EMAIL_VERIFIED", Integer(), nullable=False),  # 0/1: Oracle before 23ai has no BOOLEAN column
+    Column("LAST_LOGIN_AT", UtcTimestamp(), nullable=True),
+    Column("PASSWORD_HASH", String(255), nullable=False),
+    Column("PROFILE_DATA", Text(), nullable=True),
+    Column("SETTINGS_DATA", Text(), nullable=True),
+    UniqueConstraint("TENANT_ID", "EMAIL_KEY"),
+    UniqueConstraint("TENANT_ID", "USERNAME_KEY"),
+)
+USERS.append_constraint(CheckConstraint(USERS.c.ROLE.in_([r.value for r in Role]), name="ROLE"))
+USERS.append_constraint(CheckConstraint(USERS.c.STATUS.in_([s.value for s in UserStatus]), name="STATUS"))
+USERS.append_constraint(CheckConstraint(USERS.c.EMAIL_VERIFIED.in_([0, 1]), name="EMAIL_VERIFIED"))
+
+USER_LIST_INDEXES = (
+    list_index("IX_USERS_LIST_CREATED_AT", USERS, sort="CREATED_AT"),
+    list_index("IX_USERS_LIST_UPDATED_AT", USERS, sort="UPDATED_AT"),
+    list_index("IX_USERS_LIST_EMAIL", USERS, sort="EMAIL_KEY"),
+    list_index("IX_USERS_LIST_USERNAME", USERS, sort="USERNAME_KEY"),
+    list_index("IX_USERS_LIST_LAST_LOGIN_AT", USERS, sort="LAST_LOGIN_AT"),
+    list_index("IX_USERS_LIST_STATUS", USERS, "STATUS", sort="CREATED_AT"),
+    list_index("IX_USERS_LIST_ROLE", USERS, "ROLE", sort="CREATED_AT"),
+)
+
+TOKEN_HASH_MAX = 64  # SHA-256, hex
+
+# Refresh tokens: opaque to clients, stored as SHA-256 digests. A login starts a family; each refresh
+# rotates the token within it (USED_AT on the old one); presenting a used token revokes the whole family.
+REFRESH_TOKENS = Table(
+    "REFRESH_TOKENS",
+    metadata,
+    Column("ID", Uuid(), primary_key=True),
+    Column("TENANT_ID", Uuid(), nullable=False),
+    Column("USER_ID", Uuid(), ForeignKey(USERS.c.ID), nullable=False),
+    Column("FAMILY_ID", Uuid(), nullable=False),
+    Column("TOKEN_HASH", String(TOKEN_HASH_MAX), nullable=False),
+    Column("CREATED_AT", UtcTimestamp(), nullable=False),
+    Column("EXPIRES_AT", UtcTimestamp(), nullable=False),
+    Column("USED_AT", UtcTimestamp(), nullable=True),
+    Column("REVOKED_AT", UtcTimestamp(), nullable=True),
+    UniqueConstraint("TOKEN_HASH"),
+    Index(None, "USER_ID", "REVOKED_AT"),
+    Index(None, "FAMILY_ID"),
+)
+
+# Password reset tokens: single use, stored as SHA-256 digests, short-lived.
+PASSWORD_RESETS = Table(
+    "PASSWORD_RESETS",
+    metadata,
+    Column("ID", Uuid(), primary_key=True),
+    Column("TENANT_ID", Uuid(), nullable=False),
+    Column("USER_ID", Uuid(), ForeignKey(USERS.c.ID), nullable=False),
+    Column("TOKEN_HASH", String(TOKEN_HASH_MAX), nullable=False),
+    Column("CREATED_AT", UtcTimestamp(), nullable=False),
+    Column("EXPIRES_AT", UtcTimestamp(), nullable=False),
+    Column("USED_AT", UtcTimestamp(), nullable=True),
+    UniqueConstraint("TOKEN_HASH"),
+    Index(None, "USER_ID"),
+)
+
+AUTH_EVENT_KIND_MAX = 40
+CLIENT_IP_MAX = 45  # an IPv6 address in text
+
+# The audit trail of identity: registrations, logins (and failures), refreshes, reuse, logouts, resets,
+# bans. Append-only; USER_ID is null when the login named no known account.
+AUTH_EVENTS = Table(
+    "AUTH_EVENTS",
+    metadata,
+    Column("ID", Uuid(), primary_key=True),
+    Column("TENANT_ID", Uuid(), nullable=False),
+    Column("USER_ID", Uuid(), nullable=True),
+    Column("KIND", String(AUTH_EVENT_KIND_MAX), nullable=False),
+    Column("CLIENT_IP", String(CLIENT_IP_MAX), nullable=True),
+    Column("OCCURRED_AT", UtcTimestamp(), nullable=False),
+    Column("DETAIL", String(400), nullable=True),
+    Index(None, "TENANT_ID", "OCCURRED_AT"),
+    Index(None, "USER_ID", "OCCURRED_AT"),
 )

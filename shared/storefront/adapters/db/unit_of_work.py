@@ -16,8 +16,9 @@ none it does not need:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Connection, CursorResult, Engine, Executable
 from sqlalchemy import exc as sa_exc
@@ -25,6 +26,10 @@ from sqlalchemy import exc as sa_exc
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.products import SqlProductRepository
 from storefront.observability import logger
+
+if TYPE_CHECKING:
+    from storefront.adapters.db.sessions import SqlAuthEvents, SqlPasswordResets, SqlRefreshSessions
+    from storefront.adapters.db.users import SqlUserRepository
 
 AUTOCOMMIT = "AUTOCOMMIT"
 
@@ -44,6 +49,35 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         self.products = SqlProductRepository(self)
         return self
+
+    # The identity repositories are built on first use: a product function never imports them.
+    @cached_property
+    def users(self) -> SqlUserRepository:
+        """The users of this unit of work."""
+        from storefront.adapters.db.users import SqlUserRepository
+
+        return SqlUserRepository(self)
+
+    @cached_property
+    def refresh_sessions(self) -> SqlRefreshSessions:
+        """The refresh-token families of this unit of work."""
+        from storefront.adapters.db.sessions import SqlRefreshSessions
+
+        return SqlRefreshSessions(self)
+
+    @cached_property
+    def password_resets(self) -> SqlPasswordResets:
+        """The password resets of this unit of work."""
+        from storefront.adapters.db.sessions import SqlPasswordResets
+
+        return SqlPasswordResets(self)
+
+    @cached_property
+    def auth_events(self) -> SqlAuthEvents:
+        """The identity audit trail of this unit of work."""
+        from storefront.adapters.db.sessions import SqlAuthEvents
+
+        return SqlAuthEvents(self)
 
     def __exit__(
         self,

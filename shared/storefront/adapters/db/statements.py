@@ -1,0 +1,16 @@
+"""What a repository runs its statements through (the unit of work implements it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import CursorResult, Executable
+
+
+class Statements(Protocol):
+    """Runs statements for a repository: reads outside a transaction, writes inside the unit's transaction."""
+
+    def read(self, statement: Executable) -> CursorResult[Any]: ...
+
+    def write(self, statement: Executable, rows: Sequence[Mapping[str, Any]] | None = None) -> CursorResult[Any]: ...

@@ -1,0 +1,192 @@
+"""The user repository on SQLAlchemy Core: USERS, with the profile and settings as JSON documents."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_, insert, or_, select, update
+
+from storefront.adapters.db.errors import translated_errors
+from storefront.adapters.db.statements import Statements
+from storefront.adapters.db.tables import USERS
+from storefront.domain.identity import Role
+from storefront.domain.users import (
+    Address,
+    Identity,
+    Notifications,
+    Profile,
+    Settings,
+    User,
+    UserStatus,
+    login_key,
+)
+
+
+def _live(tenant_id: UUID) -> ColumnElement[bool]:
+    return and_(USERS.c.TENANT_ID == tenant_id, USERS.c.DELETED_AT.is_(None))
+
+
+def profile_document(profile: Profile) -> str | None:
+    """The JSON stored for a profile (None for an empty one)."""
+    if profile == Profile():
+        return None
+    data: dict[str, Any] = {
+        "display_name": profile.display_name,
+        "phone": profile.phone,
+        "bio": profile.bio,
+        "avatar_url": profile.avatar_url,
+    }
+    if profile.address is not None:
+        a = profile.address
+        data["address"] = {
+            "line1": a.line1,
+            "line2": a.line2,
+            "city": a.city,
+            "postal_code": a.postal_code,
+            "country": a.country,
+        }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def profile_of(document: str | None) -> Profile:
+    """The profile a stored JSON document holds."""
+    if not document:
+        return Profile()
+    data = json.loads(document)
+    address = data.get("address")
+    return Profile(
+        display_name=data.get("display_name"),
+        phone=data.get("phone"),
+        bio=data.get("bio"),
+        avatar_url=data.get("avatar_url"),
+        address=Address(**address) if address else None,
+    )
+
+
+def settings_document(settings: Settings) -> str | None:
+    """The JSON stored for settings (None for the defaults)."""
+    if settings == Settings():
+        return None
+    n = settings.notifications
+    data = {
+        "locale": settings.locale,
+        "timezone": settings.timezone,
+        "notifications": {"email": n.email, "sms": n.sms, "marketing": n.marketing},
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def settings_of(document: str | None) -> Settings:
+    """The settings a stored JSON document holds."""
+    if not document:
+        return Settings()
+    data = json.loads(document)
+    return Settings(
+        locale=data["locale"], timezone=data["timezone"], notifications=Notifications(**data["notifications"])
+    )
+
+
+def to_row(user: User) -> dict[str, Any]:
+    """The column values of a user."""
+    i = user.identity
+    return {
+        "ID": user.id,
+        "TENANT_ID": user.tenant_id,
+        "CREATED_AT": user.created_at,
+        "UPDATED_AT": user.updated_at,
+        "CREATED_BY": user.created_by,
+        "UPDATED_BY": user.updated_by,
+        "DELETED_AT": user.deleted_at,
+        "VERSION": user.version,
+        "EMAIL": i.email,
+        "EMAIL_KEY": login_key(i.email),
+        "USERNAME": i.username,
+        "USERNAME_KEY": login_key(i.username),
+        "FULL_NAME": i.full_name,
+        "ROLE": user.role.value,
+        "STATUS": user.status.value,
+        "EMAIL_VERIFIED": int(user.email_verified),
+        "LAST_LOGIN_AT": user.last_login_at,
+        "PASSWORD_HASH": user.password_hash,
+        "PROFILE_DATA": profile_document(user.profile),
+        "SETTINGS_DATA": settings_document(user.settings),
+    }
+
+
+def from_row(row: Any) -> User:
+    """The user stored in a row."""
+    return User(
+        id=row.ID,
+        tenant_id=row.TENANT_ID,
+        identity=Identity(email=row.EMAIL, username=row.USERNAME, full_name=row.FULL_NAME),
+        role=Role(row.ROLE),
+        status=UserStatus(row.STATUS),
+        email_verified=bool(row.EMAIL_VERIFIED),
+        last_login_at=row.LAST_LOGIN_AT,
+        password_hash=row.PASSWORD_HASH,
+        profile=profile_of(row.PROFILE_DATA),
+        settings=settings_of(row.SETTINGS_DATA),
+        version=int(row.VERSION),
+        created_at=row.CREATED_AT,
+        updated_at=row.UPDATED_AT,
+        created_by=row.CREATED_BY,
+        updated_by=row.UPDATED_BY,
+        deleted_at=row.DELETED_AT,
+    )
+
+
+class SqlUserRepository:
+    """Users in the USERS table; every statement is scoped to one tenant."""
+
+    def __init__(self, statements: Statements) -> None:
+        self._statements = statements
+
+    def add(self, user: User) -> None:
+        """Store a new user (Conflict when its email or username is taken in the tenant)."""
+        with translated_errors():
+            self._statements.write(insert(USERS).values(**to_row(user)))
+
+    def get(self, tenant_id: UUID, user_id: UUID) -> User | None:
+        """The live user of the tenant, or None."""
+        return self._one(select(USERS).where(USERS.c.ID == user_id, _live(tenant_id)))
+
+    def find_by_login(self, tenant_id: UUID, login: str) -> User | None:
+        """The live user whose email or username is ``login`` (case-insensitively), or None."""
+        key = login_key(login)
+        return self._one(
+            select(USERS).where(_live(tenant_id), or_(USERS.c.EMAIL_KEY == key, USERS.c.USERNAME_KEY == key))
+        )
+
+    def find_by_email(self, tenant_id: UUID, email: str) -> User | None:
+        """The live user with this email (case-insensitively), or None."""
+        return self._one(select(USERS).where(_live(tenant_id), USERS.c.EMAIL_KEY == login_key(email)))
+
+    def update(self, user: User, expected_version: int) -> bool:
+        """Store ``user`` if the stored row is live and still at ``expected_version``; False otherwise."""
+        values = to_row(user)
+        for key in ("ID", "TENANT_ID", "CREATED_AT", "CREATED_BY"):
+            del values[key]
+        statement = (
+            update(USERS)
+            .where(USERS.c.ID == user.id, USERS.c.VERSION == expected_version, _live(user.tenant_id))
+            .values(**values)
+        )
+        with translated_errors():
+            return bool(self._statements.write(statement).rowcount == 1)
+
+    def record_login(self, user: User) -> None:
+        """Store the login time (and a rehashed password) without moving the version."""
+        statement = (
+            update(USERS)
+            .where(USERS.c.ID == user.id, _live(user.tenant_id))
+            .values(LAST_LOGIN_AT=user.last_login_at, PASSWORD_HASH=user.password_hash)
+        )
+        with translated_errors():
+            self._statements.write(statement)
+
+    def _one(self, statement: Any) -> User | None:
+        with translated_errors():
+            row = self._statements.read(statement).first()
+        return from_row(row) if row is not None else None

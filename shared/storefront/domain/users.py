@@ -1,0 +1,269 @@
+"""The user entity, its profile and settings, and the rules every user obeys."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID, uuid4
+
+from storefront.domain.common_passwords import COMMON_PASSWORDS
+from storefront.domain.countries import COUNTRIES
+from storefront.domain.errors import ErrorCode, FieldError, ValidationFailed
+from storefront.domain.identity import Role
+
+EMAIL_MAX = 254
+USERNAME_MIN, USERNAME_MAX = 3, 50
+FULL_NAME_MAX = 200
+PASSWORD_MIN, PASSWORD_MAX = 12, 128
+DISPLAY_NAME_MAX = 100
+PHONE_MAX = 32
+BIO_MAX = 2000
+URL_MAX = 2048
+ADDRESS_LINE_MAX = 200
+CITY_MAX = 100
+POSTAL_CODE_MAX = 20
+LOCALE_MAX = 35
+
+# local@domain with a dot in the domain, no spaces, no second @: what a mail server would route, not RFC 5322.
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+\Z")
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_PHONE = re.compile(r"\+?[0-9][0-9 ()./-]*\Z")
+_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
+_TIMEZONE = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*\Z")
+_HTTPS = re.compile(r"https://\S+\Z")
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    BANNED = "banned"
+
+
+def login_key(value: str) -> str:
+    """The form an email or username is unique and looked up in: case-insensitive, surrounding space ignored."""
+    return value.strip().casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A postal address; ``country`` is an ISO 3166-1 alpha-2 code."""
+
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What a user shows of themselves; every field optional."""
+
+    display_name: str | None = None
+    phone: str | None = None
+    bio: str | None = None
+    avatar_url: str | None = None
+    address: Address | None = None
+
+    def validated(self) -> Profile:
+        """Return self when every rule holds, else raise ValidationFailed listing every broken rule."""
+        _raise_if([e for e in _profile_errors(self) if e is not None])
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Notifications:
+    """Which messages a user wants."""
+
+    email: bool = True
+    sms: bool = False
+    marketing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """A user's preferences: a BCP 47 language tag, an IANA time zone and notification choices."""
+
+    locale: str = "en"
+    timezone: str = "UTC"
+    notifications: Notifications = field(default_factory=Notifications)
+
+    def validated(self) -> Settings:
+        """Return self when every rule holds, else raise ValidationFailed listing every broken rule."""
+        errors = [
+            _length("settings.locale", self.locale, 2, LOCALE_MAX)
+            or _matching("settings.locale", self.locale, _LOCALE, "a language tag such as en or pt-BR"),
+            None
+            if _known_timezone(self.timezone)
+            else _format("settings.timezone", "an IANA time zone such as Europe/Paris"),
+        ]
+        _raise_if([e for e in errors if e is not None])
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What identifies an account and who it belongs to: what registration and admins set."""
+
+    email: str
+    username: str
+    full_name: str
+
+    def validated(self) -> Identity:
+        """Return self (trimmed) when every rule holds, else raise ValidationFailed listing every broken rule."""
+        trimmed = Identity(self.email.strip(), self.username.strip(), self.full_name.strip())
+        _raise_if([e for e in _identity_errors(trimmed) if e is not None])
+        return trimmed
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """An account of one tenant, with its audit trail and optimistic-lock version.
+
+    ``password_hash`` is the password verifier's encoded hash: it never leaves the application layer.
+    """
+
+    id: UUID
+    tenant_id: UUID
+    identity: Identity
+    role: Role
+    status: UserStatus
+    email_verified: bool
+    last_login_at: datetime | None
+    password_hash: str
+    profile: Profile
+    settings: Settings
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    updated_by: str
+    deleted_at: datetime | None = None
+
+    @classmethod
+    def create(
+        cls,
+        tenant_id: UUID,
+        identity: Identity,
+        password_hash: str,
+        actor: str | None,
+        now: datetime,
+        *,
+        role: Role = Role.USER,
+        user_id: UUID | None = None,
+    ) -> User:
+        """A new active user at version 1 (``actor`` None: the user registered themselves)."""
+        new_id = user_id or uuid4()
+        by = actor or str(new_id)
+        return cls(
+            id=new_id,
+            tenant_id=tenant_id,
+            identity=identity.validated(),
+            role=role,
+            status=UserStatus.ACTIVE,
+            email_verified=False,
+            last_login_at=None,
+            password_hash=password_hash,
+            profile=Profile(),
+            settings=Settings(),
+            version=1,
+            created_at=now,
+            updated_at=now,
+            created_by=by,
+            updated_by=by,
+        )
+
+    @property
+    def active(self) -> bool:
+        """Whether the account may sign in and use its tokens."""
+        return self.status == UserStatus.ACTIVE and self.deleted_at is None
+
+    def changed(self, actor: str, now: datetime, **changes: object) -> User:
+        """This user with ``changes`` applied, the next version, and the audit fields moved on."""
+        return replace(self, **changes, version=self.version + 1, updated_at=now, updated_by=actor)  # type: ignore[arg-type]
+
+    def logged_in(self, now: datetime, password_hash: str | None = None) -> User:
+        """This user after a successful login (a rehashed password replaces the stored hash); the version and
+        audit fields stay: a login is not an edit a client could conflict with."""
+        return replace(self, last_login_at=now, password_hash=password_hash or self.password_hash)
+
+
+def check_password(password: str, identity: Identity, field_name: str = "password") -> None:
+    """Raise ValidationFailed when ``password`` breaks the policy: 12..128 characters, not the account's
+    email or username, not a common password (all compared case-insensitively)."""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise ValidationFailed.single(
+            field_name, ErrorCode.OUT_OF_RANGE, f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long"
+        )
+    folded = password.casefold()
+    if folded in (login_key(identity.email), login_key(identity.username)):
+        raise ValidationFailed.single(field_name, ErrorCode.INVALID_FORMAT, "must not be the email or the username")
+    if folded in COMMON_PASSWORDS:
+        raise ValidationFailed.single(field_name, ErrorCode.INVALID_FORMAT, "is too common; choose another")
+
+
+def _raise_if(errors: list[FieldError]) -> None:
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _format(field_name: str, expected: str) -> FieldError:
+    return FieldError(field_name, ErrorCode.INVALID_FORMAT, f"must be {expected}")
+
+
+def _matching(field_name: str, value: str | None, pattern: re.Pattern[str], expected: str) -> FieldError | None:
+    if value is not None and not pattern.match(value):
+        return _format(field_name, expected)
+    return None
+
+
+def _length(field_name: str, value: str | None, low: int, high: int) -> FieldError | None:
+    if value is not None and not low <= len(value) <= high:
+        return FieldError(field_name, ErrorCode.OUT_OF_RANGE, f"must be {low} to {high} characters long")
+    return None
+
+
+def _identity_errors(i: Identity) -> list[FieldError | None]:
+    username_rule = "letters, digits, '.', '_' or '-', starting with a letter or digit"
+    return [
+        _length("email", i.email, 3, EMAIL_MAX)
+        or _matching("email", i.email, _EMAIL, "an email address such as ada@example.com"),
+        _length("username", i.username, USERNAME_MIN, USERNAME_MAX)
+        or _matching("username", i.username, _USERNAME, username_rule),
+        _length("full_name", i.full_name, 1, FULL_NAME_MAX),
+    ]
+
+
+def _profile_errors(p: Profile) -> list[FieldError | None]:
+    errors: list[FieldError | None] = [
+        _length("display_name", p.display_name, 1, DISPLAY_NAME_MAX),
+        _length("phone", p.phone, 3, PHONE_MAX)
+        or _matching("phone", p.phone, _PHONE, "digits, spaces and + ( ) . / -"),
+        _length("bio", p.bio, 0, BIO_MAX),
+        _length("avatar_url", p.avatar_url, 1, URL_MAX)
+        or _matching("avatar_url", p.avatar_url, _HTTPS, "an https:// URL"),
+    ]
+    if p.address is not None:
+        a = p.address
+        errors += [
+            _length("address.line1", a.line1, 1, ADDRESS_LINE_MAX),
+            _length("address.line2", a.line2, 0, ADDRESS_LINE_MAX),
+            _length("address.city", a.city, 1, CITY_MAX),
+            _length("address.postal_code", a.postal_code, 1, POSTAL_CODE_MAX),
+            None if a.country in COUNTRIES else _format("address.country", "an ISO 3166-1 alpha-2 code such as FR"),
+        ]
+    return errors
+
+
+def _known_timezone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone the runtime knows (zoneinfo reads its database)."""
+    if not _TIMEZONE.match(name) or ".." in name:
+        return False
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
