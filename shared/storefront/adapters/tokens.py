@@ -12,12 +12,16 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
+from storefront.application.ports import AccessToken
 from storefront.domain.errors import TokenExpired, Unauthenticated
 from storefront.domain.token_time import has_expired, is_json_number, whole_seconds_now
+
+if TYPE_CHECKING:
+    from storefront.domain.users import User
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("iss", "sub", "iat", "exp")
@@ -98,3 +102,24 @@ def _check_times(claims: Mapping[str, Any], now: int, max_lifetime: int) -> None
     # Kong's maximum_expiration (exp - now), and the lifetime the issuer gave the token (exp - iat).
     if expires - now > max_lifetime or expires - issued > max_lifetime:
         raise TokenRefused("token lifetime exceeds the allowed maximum")
+
+
+class JwtAccessTokens:
+    """The AccessTokenIssuer port: tokens signed with the secret of one Kong consumer key (``iss``)."""
+
+    def __init__(self, tokens: JwtTokens, issuer: str, lifetime_seconds: int) -> None:
+        self._tokens = tokens
+        self._issuer = issuer
+        self._lifetime = lifetime_seconds
+
+    def issue(self, user: User, now: int) -> AccessToken:
+        jti = uuid.uuid4().hex
+        claims = {
+            "jti": jti,
+            "sub": str(user.id),
+            "username": user.identity.username,
+            "role": user.role.value,
+            "tenant_id": str(user.tenant_id),
+        }
+        token = self._tokens.issue(self._issuer, claims, lifetime_seconds=self._lifetime, now=now)
+        return AccessToken(token=token, jti=jti, expires_at=now + self._lifetime, lifetime_seconds=self._lifetime)

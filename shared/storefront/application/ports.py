@@ -6,11 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 from uuid import UUID
 
 from storefront.application.queries import Keyset, ProductQuery, Window
 from storefront.domain.products import Product
+
+if TYPE_CHECKING:  # identity types only annotate here: a product function does not load them
+    from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
+    from storefront.domain.users import User
 
 
 class ProductRepository(Protocol):
@@ -106,3 +110,149 @@ class SecretStore(Protocol):
 class TokenVerifier(Protocol):
     def verify(self, token: str) -> dict[str, Any]:
         """The claims of a valid access token; raises Unauthenticated, or TokenExpired when it has expired."""
+
+
+# Identity -------------------------------------------------------------------------------------------------
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None:
+        """Store a new user (Conflict when its email or username is taken in the tenant)."""
+
+    def get(self, tenant_id: UUID, user_id: UUID) -> User | None:
+        """The live user of the tenant, or None."""
+
+    def find_by_login(self, tenant_id: UUID, login: str) -> User | None:
+        """The live user whose email or username is ``login`` (case-insensitively), or None."""
+
+    def find_by_email(self, tenant_id: UUID, email: str) -> User | None:
+        """The live user with this email (case-insensitively), or None."""
+
+    def update(self, user: User, expected_version: int) -> bool:
+        """Store ``user`` if the stored row is live and still at ``expected_version``; False otherwise."""
+
+    def record_login(self, user: User) -> None:
+        """Store the login time (and a rehashed password) without moving the version."""
+
+
+class RefreshSessions(Protocol):
+    def add(self, session: RefreshSession) -> None:
+        """Store a new refresh token of a family."""
+
+    def find(self, token_hash: str) -> RefreshSession | None:
+        """The refresh token with this digest, whatever its state, or None."""
+
+    def mark_used(self, session_id: UUID, at: datetime) -> bool:
+        """Rotate: mark the token used if it is still unused and unrevoked; False when someone was first."""
+
+    def revoke_family(self, family_id: UUID, at: datetime) -> int:
+        """Revoke every token of a family that is not revoked yet; how many were."""
+
+    def revoke_user(self, tenant_id: UUID, user_id: UUID, at: datetime) -> int:
+        """Revoke every token of every family of a user; how many were."""
+
+
+class PasswordResets(Protocol):
+    def add(self, reset: PasswordReset) -> None:
+        """Store a new reset."""
+
+    def find(self, token_hash: str) -> PasswordReset | None:
+        """The reset with this digest, whatever its state, or None."""
+
+    def mark_used(self, reset_id: UUID, at: datetime) -> bool:
+        """Consume the reset if nobody has; False when it was already used."""
+
+
+class AuthEvents(Protocol):
+    def record(self, event: AuthEvent) -> None:
+        """Append one event to the audit trail (it commits with the unit of work)."""
+
+
+class IdentityUnitOfWork(Protocol):
+    """A transaction over the identity tables: rolls back on exit unless ``commit`` was called."""
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def refresh_sessions(self) -> RefreshSessions: ...
+
+    @property
+    def password_resets(self) -> PasswordResets: ...
+
+    @property
+    def auth_events(self) -> AuthEvents: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str:
+        """The encoded hash of ``password`` (algorithm, parameters and salt included)."""
+
+    def verify(self, encoded: str, password: str) -> bool:
+        """Whether ``password`` matches ``encoded``."""
+
+    def needs_rehash(self, encoded: str) -> bool:
+        """Whether ``encoded`` was made with other parameters than the current ones."""
+
+    def verify_nothing(self, password: str) -> None:
+        """Spend what a verify costs, for an account that does not exist (no timing difference)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    """A signed access token, its id and when it expires (epoch seconds)."""
+
+    token: str
+    jti: str
+    expires_at: int
+    lifetime_seconds: int
+
+
+class AccessTokenIssuer(Protocol):
+    def issue(self, user: User, now: int) -> AccessToken:
+        """A signed access token for ``user`` (the contract's claims), issued at ``now``."""
+
+
+class Revocations(Protocol):
+    def revoke_token(self, jti: str, until_epoch: int) -> None:
+        """Refuse the access token ``jti`` until it would have expired anyway."""
+
+    def revoke_sessions(self, tenant_id: UUID, user_id: UUID, at_epoch: int) -> None:
+        """Refuse every access token of the user issued at or before ``at_epoch``."""
+
+
+class LoginThrottle(Protocol):
+    def retry_after(self, keys: tuple[str, ...]) -> int | None:
+        """Seconds until the first of ``keys`` (an account, a client IP) is unlocked; None when none is locked."""
+
+    def failed(self, keys: tuple[str, ...]) -> int | None:
+        """Count a failure against every key; seconds of the lock it caused, or None."""
+
+    def succeeded(self, key: str) -> None:
+        """Forget the failures of ``key`` (an account that signed in)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Email:
+    """A message to one recipient, in plain text and HTML."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+class Notifier(Protocol):
+    def send(self, email: Email) -> None:
+        """Deliver ``email`` (raises ExternalUnavailable/ExternalError when the provider fails)."""

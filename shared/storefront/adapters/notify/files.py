@@ -1,0 +1,32 @@
+"""The Notifier port for the local run: each message becomes a file a person can open."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from uuid import uuid4
+
+from storefront.application.ports import Email
+
+
+class FileNotifier:
+    """Writes each email as an ``.eml`` file (plain text and HTML parts) into ``directory``."""
+
+    def __init__(self, directory: Path, sender: str) -> None:
+        self._directory = directory
+        self._sender = sender
+
+    def send(self, email: Email) -> None:
+        message = EmailMessage()
+        message["From"] = self._sender
+        message["To"] = email.to
+        message["Subject"] = email.subject
+        message.set_content(email.text)
+        message.add_alternative(email.html, subtype="html")
+        self._directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        recipient = re.sub(r"[^A-Za-z0-9.@_-]", "_", email.to)[:80]
+        path = self._directory / f"{stamp}-{recipient}-{uuid4().hex[:8]}.eml"
+        path.write_bytes(bytes(message))
