@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from storefront.application.ports import CatalogPorts, RecalledTotal
+from storefront.application.auth import AuthPorts
+from storefront.application.ports import AccessToken, CatalogPorts, Email, RecalledTotal
 from storefront.application.queries import TOTAL_CAP, Keyset, ProductQuery, Window
-from storefront.domain.errors import Conflict
+from storefront.domain.errors import AppError, Conflict
 from storefront.domain.products import Product
 from storefront.domain.search import matches
+from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
+from storefront.domain.users import User, login_key
 
 
 class FakeProductRepository:
@@ -168,3 +172,255 @@ class FakeCatalog:
     @property
     def ports(self) -> CatalogPorts:
         return CatalogPorts(unit_of_work=self.unit_of_work, cache=self.cache, totals=self.totals, clock=self.clock)
+
+
+# Identity ---------------------------------------------------------------------------------------------------
+
+
+class FakeUserRepository:
+    """Users in a dict, unique per tenant on the case-folded email and username, like USERS."""
+
+    def __init__(self, rows: dict[UUID, User]) -> None:
+        self.rows = rows
+
+    def add(self, user: User) -> None:
+        keys = {login_key(user.identity.email), login_key(user.identity.username)}
+        for other in self.rows.values():
+            taken = {login_key(other.identity.email), login_key(other.identity.username)}
+            if other.tenant_id == user.tenant_id and keys & taken:
+                raise Conflict("The resource already exists")
+        self.rows[user.id] = user
+
+    def get(self, tenant_id: UUID, user_id: UUID) -> User | None:
+        user = self.rows.get(user_id)
+        return user if user is not None and user.tenant_id == tenant_id and user.deleted_at is None else None
+
+    def find_by_login(self, tenant_id: UUID, login: str) -> User | None:
+        key = login_key(login)
+        return next(
+            (
+                u
+                for u in self.rows.values()
+                if u.tenant_id == tenant_id
+                and u.deleted_at is None
+                and key in (login_key(u.identity.email), login_key(u.identity.username))
+            ),
+            None,
+        )
+
+    def find_by_email(self, tenant_id: UUID, email: str) -> User | None:
+        user = self.find_by_login(tenant_id, email)
+        return user if user is not None and login_key(user.identity.email) == login_key(email) else None
+
+    def update(self, user: User, expected_version: int) -> bool:
+        current = self.get(user.tenant_id, user.id)
+        if current is None or current.version != expected_version:
+            return False
+        self.rows[user.id] = user
+        return True
+
+    def record_login(self, user: User) -> None:
+        current = self.get(user.tenant_id, user.id)
+        if current is not None:
+            self.rows[user.id] = replace(current, last_login_at=user.last_login_at, password_hash=user.password_hash)
+
+
+class FakeRefreshSessions:
+    def __init__(self, rows: dict[UUID, RefreshSession]) -> None:
+        self.rows = rows
+
+    def add(self, session: RefreshSession) -> None:
+        self.rows[session.id] = session
+
+    def find(self, token_hash: str) -> RefreshSession | None:
+        return next((s for s in self.rows.values() if s.token_hash == token_hash), None)
+
+    def mark_used(self, session_id: UUID, at: datetime) -> bool:
+        session = self.rows[session_id]
+        if session.used_at is not None or session.revoked_at is not None:
+            return False
+        self.rows[session_id] = replace(session, used_at=at)
+        return True
+
+    def revoke_family(self, family_id: UUID, at: datetime) -> int:
+        return self._revoke(lambda s: s.family_id == family_id, at)
+
+    def revoke_user(self, tenant_id: UUID, user_id: UUID, at: datetime) -> int:
+        return self._revoke(lambda s: s.user_id == user_id and s.tenant_id == tenant_id, at)
+
+    def _revoke(self, which: Callable[[RefreshSession], bool], at: datetime) -> int:
+        chosen = [s for s in self.rows.values() if which(s) and s.revoked_at is None]
+        for s in chosen:
+            self.rows[s.id] = replace(s, revoked_at=at)
+        return len(chosen)
+
+
+class FakePasswordResets:
+    def __init__(self, rows: dict[UUID, PasswordReset]) -> None:
+        self.rows = rows
+
+    def add(self, reset: PasswordReset) -> None:
+        self.rows[reset.id] = reset
+
+    def find(self, token_hash: str) -> PasswordReset | None:
+        return next((r for r in self.rows.values() if r.token_hash == token_hash), None)
+
+    def mark_used(self, reset_id: UUID, at: datetime) -> bool:
+        reset = self.rows[reset_id]
+        if reset.used_at is not None:
+            return False
+        self.rows[reset_id] = replace(reset, used_at=at)
+        return True
+
+
+class FakeAuthEvents:
+    def __init__(self, rows: list[AuthEvent]) -> None:
+        self.rows = rows
+
+    def record(self, event: AuthEvent) -> None:
+        self.rows.append(event)
+
+
+@dataclass
+class IdentityState:
+    """The committed identity tables."""
+
+    users: dict[UUID, User] = field(default_factory=dict)
+    sessions: dict[UUID, RefreshSession] = field(default_factory=dict)
+    resets: dict[UUID, PasswordReset] = field(default_factory=dict)
+    events: list[AuthEvent] = field(default_factory=list)
+
+
+class FakeIdentityUnitOfWork:
+    """Works on copies of the committed state; ``commit`` publishes them, like a transaction."""
+
+    def __init__(self, state: IdentityState) -> None:
+        self._state = state
+
+    def __enter__(self) -> Self:
+        s = self._state
+        self.users = FakeUserRepository(dict(s.users))
+        self.refresh_sessions = FakeRefreshSessions(dict(s.sessions))
+        self.password_resets = FakePasswordResets(dict(s.resets))
+        self.auth_events = FakeAuthEvents(list(s.events))
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        s = self._state
+        s.users, s.sessions = dict(self.users.rows), dict(self.refresh_sessions.rows)
+        s.resets, s.events = dict(self.password_resets.rows), list(self.auth_events.rows)
+
+
+class FakeHasher:
+    """A reversible stand-in for argon2 (``v<version>$<password>``): fast, and tells which calls were made."""
+
+    def __init__(self, version: int = 2) -> None:
+        self.version = version
+        self.dummy_verifications = 0
+
+    def hash(self, password: str) -> str:
+        return f"v{self.version}${password}"
+
+    def verify(self, encoded: str, password: str) -> bool:
+        return encoded.split("$", 1)[1] == password
+
+    def needs_rehash(self, encoded: str) -> bool:
+        return not encoded.startswith(f"v{self.version}$")
+
+    def verify_nothing(self, password: str) -> None:
+        self.dummy_verifications += 1
+
+
+class FakeTokenIssuer:
+    """Access tokens as readable strings: ``access:<user id>:<jti>``."""
+
+    def __init__(self, lifetime_seconds: int = 900) -> None:
+        self.lifetime = lifetime_seconds
+        self._count = 0
+
+    def issue(self, user: User, now: int) -> AccessToken:
+        self._count += 1
+        jti = f"jti-{self._count}"
+        return AccessToken(f"access:{user.id}:{jti}", jti, now + self.lifetime, self.lifetime)
+
+
+class FakeRevocations:
+    def __init__(self) -> None:
+        self.tokens: dict[str, int] = {}
+        self.sessions: dict[tuple[UUID, UUID], int] = {}
+
+    def revoke_token(self, jti: str, until_epoch: int) -> None:
+        self.tokens[jti] = until_epoch
+
+    def revoke_sessions(self, tenant_id: UUID, user_id: UUID, at_epoch: int) -> None:
+        self.sessions[(tenant_id, user_id)] = at_epoch
+
+
+class FakeLoginThrottle:
+    """Counts failures per key and locks a key at its kind's threshold, like the Redis throttle (no expiry)."""
+
+    def __init__(self, thresholds: dict[str, int] | None = None, lock_seconds: int = 900) -> None:
+        self.thresholds = thresholds or {"account": 3, "ip": 10, "forgot": 3, "forgot-ip": 10, "reset-ip": 3}
+        self.lock_seconds = lock_seconds
+        self.failures: dict[str, int] = {}
+        self.locked: set[str] = set()
+
+    def retry_after(self, keys: tuple[str, ...]) -> int | None:
+        return self.lock_seconds if any(k in self.locked for k in keys) else None
+
+    def failed(self, keys: tuple[str, ...]) -> int | None:
+        locked = None
+        for key in keys:
+            self.failures[key] = self.failures.get(key, 0) + 1
+            if self.failures[key] >= self.thresholds[key.split(":", 1)[0]]:
+                self.locked.add(key)
+                self.failures[key] = 0
+                locked = self.lock_seconds
+        return locked
+
+    def succeeded(self, key: str) -> None:
+        self.failures.pop(key, None)
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.sent: list[Email] = []
+        self.down = False
+
+    def send(self, email: Email) -> None:
+        if self.down:
+            raise AppError("email provider down")
+        self.sent.append(email)
+
+
+@dataclass
+class FakeIdentity:
+    """AuthPorts wired to fakes, with handles on each fake."""
+
+    state: IdentityState = field(default_factory=IdentityState)
+    hasher: FakeHasher = field(default_factory=FakeHasher)
+    tokens: FakeTokenIssuer = field(default_factory=FakeTokenIssuer)
+    revocations: FakeRevocations = field(default_factory=FakeRevocations)
+    throttle: FakeLoginThrottle = field(default_factory=FakeLoginThrottle)
+    notifier: FakeNotifier = field(default_factory=FakeNotifier)
+    clock: FixedClock = field(default_factory=FixedClock)
+
+    def unit_of_work(self) -> FakeIdentityUnitOfWork:
+        return FakeIdentityUnitOfWork(self.state)
+
+    @property
+    def ports(self) -> AuthPorts:
+        return AuthPorts(
+            unit_of_work=self.unit_of_work,
+            hasher=self.hasher,
+            tokens=self.tokens,
+            revocations=self.revocations,
+            throttle=self.throttle,
+            notifier=self.notifier,
+            clock=self.clock,
+        )

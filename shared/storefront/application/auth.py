@@ -183,7 +183,7 @@ def logout(
 def forgot_password(ports: AuthPorts, tenant_id: UUID, email: str, client_ip: str | None) -> None:
     """Mail a single-use reset link when ``email`` names an active account; say nothing either way."""
     now = ports.clock.now()
-    keys = _throttle_keys(tenant_id, email, client_ip)
+    keys = _throttle_keys(tenant_id, email, client_ip, ("forgot", "forgot-ip"))
     if ports.throttle.retry_after(keys) is not None:
         return  # answered like any other request: a locked-out caller learns nothing either
     ports.throttle.failed(keys)  # every request counts: resets are limited like failed logins
@@ -276,9 +276,13 @@ def _revoke_reused_family(
     uow.commit()
 
 
-def _throttle_keys(tenant_id: UUID, login_name: str, client_ip: str | None) -> tuple[str, ...]:
-    account = f"account:{tenant_id}:{hashlib.sha256(login_key(login_name).encode()).hexdigest()[:32]}"
-    return (account, f"ip:{client_ip}") if client_ip else (account,)
+def _throttle_keys(
+    tenant_id: UUID, login_name: str, client_ip: str | None, kinds: tuple[str, str] = ("account", "ip")
+) -> tuple[str, ...]:
+    """The throttle's keys of a request: the account named (hashed: keys are not secret stores) and the
+    client address. Logins and reset requests count under different kinds, so neither locks the other."""
+    account = f"{kinds[0]}:{tenant_id}:{hashlib.sha256(login_key(login_name).encode()).hexdigest()[:32]}"
+    return (account, f"{kinds[1]}:{client_ip}") if client_ip else (account,)
 
 
 def _session(user: User, family_id: UUID, token: str, now: datetime, policy: AuthPolicy) -> RefreshSession:

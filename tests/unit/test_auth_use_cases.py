@@ -1,0 +1,312 @@
+"""The authentication use cases against the fakes: accounts, passwords, lockout, token families, resets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from storefront.application import auth
+from storefront.domain.errors import Conflict, ErrorCode, Unauthenticated, ValidationFailed
+from storefront.domain.identity import Principal, Role
+from storefront.domain.sessions import AuthEventKind
+from storefront.domain.users import Identity, UserStatus
+from tests.fakes import FakeIdentity
+
+TENANT = UUID("00000000-0000-4000-8000-000000000001")
+PASSWORD = "correct horse battery"
+IP = "203.0.113.7"
+
+
+@pytest.fixture
+def identity() -> FakeIdentity:
+    return FakeIdentity()
+
+
+def ada(**changes: str) -> Identity:
+    fields = {"email": "Ada@Example.com", "username": "ada", "full_name": "Ada Lovelace", **changes}
+    return Identity(**fields)
+
+
+def registered(identity: FakeIdentity, password: str = PASSWORD, **changes: str):
+    return auth.register(identity.ports, TENANT, ada(**changes), password, IP)
+
+
+def kinds(identity: FakeIdentity) -> list[AuthEventKind]:
+    return [e.kind for e in identity.state.events]
+
+
+def test_register_stores_a_hash_and_an_audit_event(identity):
+    user = registered(identity)
+    stored = identity.state.users[user.id]
+    assert stored.password_hash == f"v2${PASSWORD}"
+    assert (stored.role, stored.status, stored.version, stored.created_by) == (
+        Role.USER,
+        UserStatus.ACTIVE,
+        1,
+        str(user.id),
+    )
+    assert kinds(identity) == [AuthEventKind.REGISTERED]
+
+
+@pytest.mark.parametrize(
+    "other", [{"email": "ada@example.COM", "username": "ada2"}, {"email": "x@example.com", "username": "ADA"}]
+)
+def test_emails_and_usernames_are_unique_per_tenant_whatever_their_case(identity, other):
+    registered(identity)
+    with pytest.raises(Conflict):
+        registered(identity, **other)
+    auth.register(identity.ports, uuid4(), ada(**other), PASSWORD, IP)  # another tenant may
+
+
+@pytest.mark.parametrize(
+    ("password", "code", "reason"),
+    [
+        ("short", ErrorCode.OUT_OF_RANGE, "12 to 128"),
+        ("x" * 129, ErrorCode.OUT_OF_RANGE, "12 to 128"),
+        ("ADA@example.com", ErrorCode.INVALID_FORMAT, "email or the username"),
+        ("Password1234", ErrorCode.INVALID_FORMAT, "too common"),
+        ("QWERTYUIOP12", ErrorCode.INVALID_FORMAT, "too common"),
+    ],
+)
+def test_the_password_policy(identity, password, code, reason):
+    with pytest.raises(ValidationFailed) as raised:
+        registered(identity, password=password)
+    assert (raised.value.code, raised.value.details["field"]) == (code, "password")  # type: ignore[index]
+    assert reason in raised.value.details["reason"]  # type: ignore[index]
+    assert identity.state.users == {}
+
+
+def test_a_password_equal_to_the_username_is_refused(identity):
+    with pytest.raises(ValidationFailed):
+        registered(identity, username="longusername1", password="LongUserName1")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "a@b"}, "email"),
+        ({"email": "a b@example.com"}, "email"),
+        ({"username": "ab"}, "username"),
+        ({"username": "-ada"}, "username"),
+        ({"username": "ada lovelace"}, "username"),
+        ({"full_name": "  "}, "full_name"),
+    ],
+)
+def test_identity_rules(identity, changes, field):
+    with pytest.raises(ValidationFailed) as raised:
+        registered(identity, **changes)
+    assert raised.value.details["field"] == field  # type: ignore[index]
+
+
+@pytest.mark.parametrize("login_name", ["ada", "ADA", "ada@example.com", " Ada@Example.com "])
+def test_login_by_email_or_username_gives_a_token_pair(identity, login_name):
+    user = registered(identity)
+    pair = auth.login(identity.ports, TENANT, login_name, PASSWORD, IP)
+    assert pair.access_token.startswith(f"access:{user.id}:")
+    assert pair.expires_in == 900
+    stored = identity.state.users[user.id]
+    assert (stored.last_login_at, stored.version) == (identity.clock.now(), 1)
+    assert len(identity.state.sessions) == 1
+    assert kinds(identity)[-1] == AuthEventKind.LOGIN_SUCCEEDED
+
+
+@pytest.mark.parametrize("who", ["wrong password", "unknown login", "banned"])
+def test_every_login_failure_is_the_same_auth_001(identity, who):
+    user = registered(identity)
+    login_name, password = "ada", PASSWORD
+    if who == "wrong password":
+        password = "not the password"
+    elif who == "unknown login":
+        login_name = "nobody"
+    else:
+        identity.state.users[user.id] = identity.state.users[user.id].changed(
+            "admin", identity.clock.now(), status=UserStatus.BANNED
+        )
+    with pytest.raises(Unauthenticated) as raised:
+        auth.login(identity.ports, TENANT, login_name, password, IP)
+    assert type(raised.value) is Unauthenticated
+    assert raised.value.message == Unauthenticated().message
+    assert kinds(identity)[-1] == AuthEventKind.LOGIN_FAILED
+    assert identity.hasher.dummy_verifications == (1 if who == "unknown login" else 0)
+    assert identity.state.sessions == {}
+
+
+def test_an_account_locks_after_its_threshold_and_refuses_even_the_right_password(identity):
+    registered(identity)
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            auth.login(identity.ports, TENANT, "ada", "wrong password!", IP)
+    with pytest.raises(auth.LockedOut) as third:
+        auth.login(identity.ports, TENANT, "ada", "wrong password!", IP)
+    assert third.value.retry_after == 900
+    with pytest.raises(auth.LockedOut) as right:
+        auth.login(identity.ports, TENANT, "ADA", PASSWORD, "198.51.100.1")  # same account, another address
+    assert right.value.message == Unauthenticated().message
+    assert kinds(identity)[-1] == AuthEventKind.LOGIN_LOCKED
+
+
+def test_a_success_forgets_the_account_s_failures(identity):
+    registered(identity)
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            auth.login(identity.ports, TENANT, "ada", "wrong password!", IP)
+    auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
+    with pytest.raises(Unauthenticated) as raised:
+        auth.login(identity.ports, TENANT, "ada", "wrong password!", IP)
+    assert type(raised.value) is Unauthenticated  # counting starts again: not locked
+
+
+def test_a_hash_made_with_old_parameters_is_replaced_at_login(identity):
+    user = registered(identity)
+    identity.hasher.version = 3
+    auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
+    assert identity.state.users[user.id].password_hash == f"v3${PASSWORD}"
+
+
+def test_refresh_rotates_and_a_replayed_token_revokes_its_family(identity):
+    registered(identity)
+    first = auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
+    second = auth.refresh(identity.ports, TENANT, first.refresh_token, IP)
+    assert second.refresh_token != first.refresh_token
+    with pytest.raises(Unauthenticated):
+        auth.refresh(identity.ports, TENANT, first.refresh_token, IP)  # replay of a used token
+    assert AuthEventKind.REFRESH_REUSED in kinds(identity)
+    with pytest.raises(Unauthenticated):
+        auth.refresh(identity.ports, TENANT, second.refresh_token, IP)  # the family died with it
+    assert all(s.revoked_at is not None for s in identity.state.sessions.values())
+
+
+def test_families_are_apart(identity):
+    registered(identity)
+    phone = auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
+    laptop = auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
+    auth.refresh(identity.ports, TENANT, phone.refresh_token, IP)
+    with pytest.raises(Unauthenticated):
+        auth.refresh(identity.ports, TENANT, phone.refresh_token, IP)
+    assert auth.refresh(identity.ports, TENANT, laptop.refresh_token, IP).access_token
+
+
+@pytest.mark.parametrize("case", ["unknown", "other tenant", "expired", "banned"])
+def test_a_refresh_token_that_cannot_be_used_is_auth_001(identity, case):
+    user = registered(identity)
+    pair = auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
+    token, tenant = pair.refresh_token, TENANT
+    if case == "unknown":
+        token = auth.new_token()
+    elif case == "other tenant":
+        tenant = uuid4()
+    elif case == "expired":
+        identity.clock.advance(int(timedelta(days=15).total_seconds()))
+    else:
+        identity.state.users[user.id] = identity.state.users[user.id].changed(
+            "admin", identity.clock.now(), status=UserStatus.BANNED
+        )
+    with pytest.raises(Unauthenticated):
+        auth.refresh(identity.ports, tenant, token, IP)
+
+
+def test_logout_revokes_the_family_and_the_access_token(identity):
+    user = registered(identity)
+    pair = auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
+    me = Principal(str(user.id), "ada", Role.USER, TENANT)
+    auth.logout(identity.ports, me, "jti-1", 1_900_000_000, pair.refresh_token, IP)
+    assert identity.revocations.tokens == {"jti-1": 1_900_000_000}
+    with pytest.raises(Unauthenticated):
+        auth.refresh(identity.ports, TENANT, pair.refresh_token, IP)
+    assert kinds(identity)[-1] == AuthEventKind.LOGGED_OUT
+
+
+def test_logout_with_someone_else_s_refresh_token_leaves_it_alone(identity):
+    registered(identity)
+    other = registered(identity, email="bob@example.com", username="bob")
+    bobs = auth.login(identity.ports, TENANT, "bob", PASSWORD, IP)
+    mallory = Principal(str(uuid4()), "mallory", Role.USER, TENANT)
+    auth.logout(identity.ports, mallory, "jti-9", 1_900_000_000, bobs.refresh_token, IP)
+    assert auth.refresh(identity.ports, TENANT, bobs.refresh_token, IP).access_token.startswith(f"access:{other.id}")
+
+
+def test_forgot_password_mails_a_single_use_link_only_to_an_existing_account(identity):
+    registered(identity)
+    auth.forgot_password(identity.ports, TENANT, "nobody@example.com", IP)
+    assert identity.notifier.sent == []
+    auth.forgot_password(identity.ports, TENANT, "ADA@example.com", IP)
+    (email,) = identity.notifier.sent
+    assert email.to == "Ada@Example.com"
+    token = email.text.split("token=")[1].split()[0]
+    (reset,) = identity.state.resets.values()
+    assert reset.token_hash == auth.digest(token)
+    assert reset.expires_at - reset.created_at == timedelta(minutes=30)
+    assert kinds(identity)[-2:] == [AuthEventKind.RESET_REQUESTED, AuthEventKind.RESET_REQUESTED]
+
+
+def test_forgot_password_says_nothing_when_the_email_cannot_be_sent(identity):
+    registered(identity)
+    identity.notifier.down = True
+    auth.forgot_password(identity.ports, TENANT, "ada@example.com", IP)  # no error reaches the caller
+
+
+def test_forgot_password_is_throttled_per_address(identity):
+    registered(identity)
+    for _ in range(5):
+        auth.forgot_password(identity.ports, TENANT, "ada@example.com", IP)
+    assert len(identity.notifier.sent) == 3  # the third request locks the address for the next ones
+    auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)  # resets are counted apart from logins
+
+
+def reset_token(identity: FakeIdentity) -> str:
+    auth.forgot_password(identity.ports, TENANT, "ada@example.com", IP)
+    return identity.notifier.sent[-1].text.split("token=")[1].split()[0]
+
+
+def test_reset_password_sets_the_password_once_and_ends_every_session(identity):
+    user = registered(identity)
+    pair = auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
+    token = reset_token(identity)
+    auth.reset_password(identity.ports, TENANT, token, "a brand new passphrase", IP)
+    assert identity.state.users[user.id].password_hash == "v2$a brand new passphrase"
+    assert identity.state.users[user.id].version == 2
+    assert identity.revocations.sessions == {(TENANT, user.id): int(identity.clock.now().timestamp())}
+    with pytest.raises(Unauthenticated):
+        auth.refresh(identity.ports, TENANT, pair.refresh_token, IP)
+    with pytest.raises(ValidationFailed):
+        auth.reset_password(identity.ports, TENANT, token, "another new passphrase", IP)
+    auth.login(identity.ports, TENANT, "ada", "a brand new passphrase", IP)
+    assert AuthEventKind.PASSWORD_RESET in kinds(identity)
+
+
+@pytest.mark.parametrize("case", ["unknown", "expired", "other tenant"])
+def test_a_reset_token_that_cannot_be_used_is_val_002(identity, case):
+    registered(identity)
+    token, tenant = reset_token(identity), TENANT
+    if case == "unknown":
+        token = auth.new_token()
+    elif case == "expired":
+        identity.clock.advance(31 * 60)
+    else:
+        tenant = uuid4()
+    with pytest.raises(ValidationFailed) as raised:
+        auth.reset_password(identity.ports, tenant, token, "a brand new passphrase", IP)
+    assert raised.value.details["field"] == "token"  # type: ignore[index]
+
+
+def test_a_new_password_must_follow_the_policy_and_the_token_survives_a_refusal(identity):
+    registered(identity)
+    token = reset_token(identity)
+    with pytest.raises(ValidationFailed) as raised:
+        auth.reset_password(identity.ports, TENANT, token, "ada", IP)
+    assert raised.value.details["field"] == "new_password"  # type: ignore[index]
+    auth.reset_password(identity.ports, TENANT, token, "a brand new passphrase", IP)
+
+
+def test_guessing_reset_tokens_locks_the_address(identity):
+    registered(identity)
+    token = reset_token(identity)
+    for _ in range(3):
+        with pytest.raises(ValidationFailed):
+            auth.reset_password(identity.ports, TENANT, auth.new_token(), "a brand new passphrase", IP)
+    with pytest.raises(ValidationFailed):
+        auth.reset_password(identity.ports, TENANT, token, "a brand new passphrase", IP)  # locked, even the real one
+    auth.reset_password(identity.ports, TENANT, token, "a brand new passphrase", "198.51.100.2")
