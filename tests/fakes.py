@@ -352,12 +352,12 @@ class FakeTokenIssuer:
 class FakeRevocations:
     def __init__(self) -> None:
         self.tokens: dict[str, int] = {}
-        self.sessions: dict[tuple[UUID, UUID], int] = {}
+        self.sessions: dict[tuple[UUID, str], int] = {}
 
     def revoke_token(self, jti: str, until_epoch: int) -> None:
         self.tokens[jti] = until_epoch
 
-    def revoke_sessions(self, tenant_id: UUID, user_id: UUID, at_epoch: int) -> None:
+    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
         self.sessions[(tenant_id, user_id)] = at_epoch
 
 

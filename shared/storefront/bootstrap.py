@@ -13,13 +13,32 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from storefront.application.ports import Cache, CatalogPorts, ListTotals, SecretStore, TokenVerifier, UnitOfWork
-from storefront.config import CacheSettings, DatabaseSettings, TokenSettings, load
+from storefront.application.ports import (
+    Cache,
+    CatalogPorts,
+    IdentityUnitOfWork,
+    ListTotals,
+    Notifier,
+    SecretStore,
+    TokenVerifier,
+    UnitOfWork,
+)
+from storefront.config import (
+    AuthSettings,
+    CacheSettings,
+    ConfigurationError,
+    DatabaseSettings,
+    MailSettings,
+    TokenSettings,
+    load,
+)
 
 if TYPE_CHECKING:
     from redis import Redis
     from sqlalchemy import Engine
     from sqlalchemy.engine import URL
+
+    from storefront.application.auth import AuthPorts
 
 
 @cache
@@ -136,7 +155,7 @@ _provided: dict[str, Any] = {}
 
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
-    ``token_verifier``."""
+    ``token_verifier``, ``identity``, ``notifier``."""
     reset()
     _provided.update(adapters)
 
@@ -167,6 +186,13 @@ def unit_of_work() -> UnitOfWork:
     return SqlUnitOfWork(engine())
 
 
+def identity_unit_of_work() -> IdentityUnitOfWork:
+    """A new unit of work over the identity tables (the same transaction rules as ``unit_of_work``)."""
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+
+    return SqlUnitOfWork(engine())
+
+
 def token_verifier() -> TokenVerifier:
     """The access-token verifier of this container."""
     provided: TokenVerifier | None = _provided.get("token_verifier")
@@ -184,8 +210,94 @@ def _token_verifier() -> TokenVerifier:
     )
 
 
+def identity() -> AuthPorts:
+    """The ports of the authentication use cases."""
+    provided: AuthPorts | None = _provided.get("identity")
+    return provided if provided is not None else _identity()
+
+
+@cache
+def _identity() -> AuthPorts:
+    from datetime import timedelta
+
+    from storefront.adapters.cache.login_throttle import RedisLoginThrottle
+    from storefront.adapters.cache.revocations import RedisRevocations
+    from storefront.adapters.clock import SystemClock
+    from storefront.adapters.passwords import Argon2Hasher
+    from storefront.adapters.tokens import JwtAccessTokens, JwtTokens
+    from storefront.application.auth import AuthPolicy, AuthPorts
+
+    settings = load(AuthSettings)
+    tokens = load(TokenSettings)
+    client = _redis_client()
+    if client is None:
+        raise ConfigurationError("RedisRequiredSettings is invalid: REDIS_URL: required by the auth functions")
+    signer = JwtTokens(
+        {key: secret.get_secret_value() for key, secret in tokens.jwt_secrets.items()},
+        max_lifetime_seconds=tokens.jwt_max_lifetime_seconds,
+    )
+    if settings.jwt_issuer not in tokens.jwt_secrets:
+        raise ConfigurationError("AuthSettings is invalid: JWT_ISSUER: names no key of JWT_SECRETS")
+    return AuthPorts(
+        unit_of_work=identity_unit_of_work,
+        hasher=Argon2Hasher(),
+        tokens=JwtAccessTokens(signer, settings.jwt_issuer, settings.access_token_seconds),
+        revocations=RedisRevocations(client),
+        throttle=RedisLoginThrottle(
+            client,
+            thresholds={
+                "account": settings.login_failures_per_account,
+                "ip": settings.login_failures_per_ip,
+                "forgot": settings.login_failures_per_account,
+                "forgot-ip": settings.login_failures_per_ip,
+                "reset-ip": settings.login_failures_per_account,
+            },
+            window_seconds=settings.login_failure_window_seconds,
+            lock_seconds=settings.login_lock_seconds,
+        ),
+        notifier=notifier(),
+        clock=SystemClock(),
+        policy=AuthPolicy(
+            refresh_lifetime=timedelta(days=settings.refresh_token_days),
+            reset_lifetime=timedelta(minutes=settings.reset_token_minutes),
+            reset_link=settings.reset_link,
+        ),
+    )
+
+
+def notifier() -> Notifier:
+    """Where emails go: files in the local run, Amazon SES in AWS (boto3 loads on the first send)."""
+    provided: Notifier | None = _provided.get("notifier")
+    return provided if provided is not None else _notifier()
+
+
+@cache
+def _notifier() -> Notifier:
+    settings = load(MailSettings)
+    if settings.mail_transport == "files":
+        from pathlib import Path
+
+        from storefront.adapters.notify.files import FileNotifier
+
+        return FileNotifier(Path(settings.mail_directory), settings.mail_sender)
+    from storefront.adapters.notify.ses import SesNotifier
+
+    return SesNotifier(settings.mail_sender, configuration_set=settings.ses_configuration_set)
+
+
 def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
-    for builder in (engine, _redis_client, _cache_store, _list_totals, _catalog, _secret_store, _token_verifier, load):
+    for builder in (
+        engine,
+        _redis_client,
+        _cache_store,
+        _list_totals,
+        _catalog,
+        _secret_store,
+        _token_verifier,
+        _identity,
+        _notifier,
+        load,
+    ):
         builder.cache_clear()

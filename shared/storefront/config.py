@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from typing import Literal, TypeVar
+from uuid import UUID
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
@@ -106,6 +107,36 @@ class CacheSettings(_Settings):
     redis_url: SecretStr | None = None
     cache_ttl_seconds: int = Field(default=60, gt=0)
     redis_timeout_seconds: float = Field(default=0.25, gt=0)
+
+
+class RedisRequiredSettings(CacheSettings):
+    """Redis for a function that cannot work without it (the login throttle and revocations of auth)."""
+
+    redis_url: SecretStr
+
+
+class AuthSettings(_Settings):
+    """Accounts and sessions: which consumer key signs access tokens, lifetimes, lockout, reset links."""
+
+    default_tenant_id: UUID  # the tenant of public auth requests without X-Tenant-ID
+    jwt_issuer: str = Field(min_length=1)  # the Kong consumer key whose JWT_SECRETS entry signs tokens
+    access_token_seconds: int = Field(default=900, gt=0, le=3600)
+    refresh_token_days: int = Field(default=14, gt=0, le=90)
+    reset_token_minutes: int = Field(default=30, gt=0, le=24 * 60)
+    reset_link: str = Field(default="http://127.0.0.1:3000/reset-password?token={token}", pattern=r"\{token\}")
+    login_failures_per_account: int = Field(default=5, gt=0)
+    login_failures_per_ip: int = Field(default=50, gt=0)
+    login_failure_window_seconds: int = Field(default=900, gt=0)
+    login_lock_seconds: int = Field(default=900, gt=0)
+
+
+class MailSettings(_Settings):
+    """How emails leave: Amazon SES in AWS, files on disk in the local run."""
+
+    mail_transport: Literal["ses", "files"] = "ses"
+    mail_sender: str = Field(default="Storefront <no-reply@storefront.test>", min_length=3)
+    mail_directory: str = ".local/mail"
+    ses_configuration_set: str | None = None
 
 
 S = TypeVar("S", bound=_Settings)

@@ -211,9 +211,9 @@ def test_a_refresh_token_that_cannot_be_used_is_auth_001(identity, case):
 def test_logout_revokes_the_family_and_the_access_token(identity):
     user = registered(identity)
     pair = auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
-    me = Principal(str(user.id), "ada", Role.USER, TENANT)
-    auth.logout(identity.ports, me, "jti-1", 1_900_000_000, pair.refresh_token, IP)
-    assert identity.revocations.tokens == {"jti-1": 1_900_000_000}
+    me = Principal(str(user.id), "ada", Role.USER, TENANT, token_id="jti-1", issued_at=1_700_000_000)
+    auth.logout(identity.ports, me, pair.refresh_token, IP)
+    assert identity.revocations.tokens == {"jti-1": int(identity.clock.now().timestamp()) + 3600}
     with pytest.raises(Unauthenticated):
         auth.refresh(identity.ports, TENANT, pair.refresh_token, IP)
     assert kinds(identity)[-1] == AuthEventKind.LOGGED_OUT
@@ -223,8 +223,8 @@ def test_logout_with_someone_else_s_refresh_token_leaves_it_alone(identity):
     registered(identity)
     other = registered(identity, email="bob@example.com", username="bob")
     bobs = auth.login(identity.ports, TENANT, "bob", PASSWORD, IP)
-    mallory = Principal(str(uuid4()), "mallory", Role.USER, TENANT)
-    auth.logout(identity.ports, mallory, "jti-9", 1_900_000_000, bobs.refresh_token, IP)
+    mallory = Principal(str(uuid4()), "mallory", Role.USER, TENANT, token_id="jti-9")
+    auth.logout(identity.ports, mallory, bobs.refresh_token, IP)
     assert auth.refresh(identity.ports, TENANT, bobs.refresh_token, IP).access_token.startswith(f"access:{other.id}")
 
 
@@ -268,7 +268,7 @@ def test_reset_password_sets_the_password_once_and_ends_every_session(identity):
     auth.reset_password(identity.ports, TENANT, token, "a brand new passphrase", IP)
     assert identity.state.users[user.id].password_hash == "v2$a brand new passphrase"
     assert identity.state.users[user.id].version == 2
-    assert identity.revocations.sessions == {(TENANT, user.id): int(identity.clock.now().timestamp())}
+    assert identity.revocations.sessions == {(TENANT, str(user.id)): int(identity.clock.now().timestamp())}
     with pytest.raises(Unauthenticated):
         auth.refresh(identity.ports, TENANT, pair.refresh_token, IP)
     with pytest.raises(ValidationFailed):

@@ -42,6 +42,7 @@ class AuthPolicy:
     """How long sessions and resets live, and where a reset link points (``{token}`` is replaced)."""
 
     refresh_lifetime: timedelta = timedelta(days=14)
+    access_lifetime_max: int = 3600  # seconds: no access token lives longer (the contract's bound)
     reset_lifetime: timedelta = timedelta(minutes=30)
     reset_link: str = "http://127.0.0.1:3000/reset-password?token={token}"
 
@@ -75,7 +76,7 @@ class LockedOut(Unauthenticated):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__()
-        self.retry_after = retry_after
+        self.retry_after: int | None = retry_after
 
 
 def digest(token: str) -> str:
@@ -158,11 +159,9 @@ def refresh(ports: AuthPorts, tenant_id: UUID, refresh_token: str, client_ip: st
     return _pair(ports, user, rotated, now)
 
 
-def logout(
-    ports: AuthPorts, principal: Principal, jti: str | None, expires_at: int, refresh_token: str, client_ip: str | None
-) -> None:
+def logout(ports: AuthPorts, principal: Principal, refresh_token: str, client_ip: str | None) -> None:
     """End a session: the refresh token's family is revoked (when it is the caller's) and the access token
-    presented with the request is refused until it expires."""
+    presented with the request is refused for as long as any access token can live."""
     now = ports.clock.now()
     with ports.unit_of_work() as uow:
         session = uow.refresh_sessions.find(digest(refresh_token))
@@ -176,8 +175,8 @@ def logout(
             _event(principal.tenant_id, _uuid(principal.user_id), AuthEventKind.LOGGED_OUT, now, client_ip)
         )
         uow.commit()
-    if jti is not None:
-        ports.revocations.revoke_token(jti, expires_at)
+    if principal.token_id is not None:
+        ports.revocations.revoke_token(principal.token_id, int(now.timestamp()) + ports.policy.access_lifetime_max)
 
 
 def forgot_password(ports: AuthPorts, tenant_id: UUID, email: str, client_ip: str | None) -> None:
@@ -226,7 +225,7 @@ def reset_password(ports: AuthPorts, tenant_id: UUID, token: str, new_password: 
         uow.refresh_sessions.revoke_user(tenant_id, user.id, now)
         uow.auth_events.record(_event(tenant_id, user.id, AuthEventKind.PASSWORD_RESET, now, client_ip))
         uow.commit()
-    ports.revocations.revoke_sessions(tenant_id, user.id, int(now.timestamp()))
+    ports.revocations.revoke_sessions(tenant_id, str(user.id), int(now.timestamp()))
 
 
 def _refuse_login(

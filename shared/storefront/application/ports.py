@@ -228,7 +228,7 @@ class Revocations(Protocol):
     def revoke_token(self, jti: str, until_epoch: int) -> None:
         """Refuse the access token ``jti`` until it would have expired anyway."""
 
-    def revoke_sessions(self, tenant_id: UUID, user_id: UUID, at_epoch: int) -> None:
+    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
         """Refuse every access token of the user issued at or before ``at_epoch``."""
 
 

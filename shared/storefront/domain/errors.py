@@ -35,6 +35,7 @@ class AppError(Exception):
 
     code: ErrorCode = ErrorCode.INTERNAL
     default_message = "Internal error"
+    retry_after: int | None = None  # seconds the client should wait (answered as Retry-After)
 
     def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None) -> None:
         self.message = message or self.default_message

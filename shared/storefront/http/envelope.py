@@ -77,4 +77,6 @@ def _error_body(error: AppError, status: int) -> dict[str, Any]:
 def failure(error: AppError, headers: dict[str, str] | None = None) -> Response[str]:
     """An error envelope for ``error`` with its contract status."""
     status = status_for(error)
+    if error.retry_after is not None:
+        headers = {**(headers or {}), "Retry-After": str(error.retry_after)}
     return Response(status, JSON, json.dumps(_error_body(error, status), separators=(",", ":")), headers=headers)

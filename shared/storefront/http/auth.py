@@ -1,0 +1,108 @@
+"""The public auth routes over HTTP: request bodies, the token pair, the tenant and client of a request."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storefront.application.auth import TokenPair
+from storefront.domain.errors import ErrorCode, ValidationFailed
+from storefront.domain.users import EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN
+from storefront.http.openapi import envelope, header
+
+AUTH_TAG = "auth"
+TOKEN_MAX = 128  # an opaque refresh or reset token is 43 characters; anything far longer is not one of ours
+# Answers of the auth routes carry credentials: never stored by a browser or a proxy.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+TENANT_HEADER_HELP = "The tenant to sign in to (a UUID); without it, the deployment's default tenant."
+RETRY_AFTER_LOCKED = {"Retry-After": header("Seconds until a locked account or address may try again.", required=False)}
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterIn(_Body):
+    """A new account; the password is 12 to 128 characters, not the email or username, not a common one."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ada@example.com",
+                    "username": "ada",
+                    "password": "correct horse battery staple",
+                    "full_name": "Ada Lovelace",
+                }
+            ]
+        }
+    )
+
+    email: str = Field(max_length=EMAIL_MAX)
+    username: str = Field(min_length=USERNAME_MIN, max_length=USERNAME_MAX)
+    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    full_name: str = Field(min_length=1, max_length=FULL_NAME_MAX)
+
+
+class LoginIn(_Body):
+    """An email or username and its password."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"login": "demo-user", "password": "storefront-demo-user"}]}
+    )
+
+    login: str = Field(min_length=1, max_length=EMAIL_MAX)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class RefreshIn(_Body):
+    """The refresh token of the last pair."""
+
+    refresh_token: str = Field(min_length=1, max_length=TOKEN_MAX)
+
+
+class ForgotPasswordIn(_Body):
+    """The account's email."""
+
+    email: str = Field(min_length=1, max_length=EMAIL_MAX)
+
+
+class ResetPasswordIn(_Body):
+    """The token from the reset email and the new password."""
+
+    token: str = Field(min_length=1, max_length=TOKEN_MAX)
+    new_password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+
+class TokenPairOut(BaseModel):
+    """An access token (Bearer, HS256) and the opaque refresh token that renews it."""
+
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(description="Seconds until the access token expires.")
+
+
+TokenPairEnvelope = envelope("TokenPairEnvelope", TokenPairOut)
+
+
+def present_pair(pair: TokenPair) -> dict[str, Any]:
+    """The contract's token answer."""
+    return {
+        "access_token": pair.access_token,
+        "refresh_token": pair.refresh_token,
+        "token_type": "Bearer",
+        "expires_in": pair.expires_in,
+    }
+
+
+def tenant_of(tenant_header: str | None, default: UUID) -> UUID:
+    """The tenant of a public auth request: X-Tenant-ID when sent (VAL_002 unless a UUID), else ``default``."""
+    if tenant_header is None:
+        return default
+    try:
+        return UUID(tenant_header.strip())
+    except ValueError:
+        raise ValidationFailed.single("X-Tenant-ID", ErrorCode.INVALID_FORMAT, "must be a UUID") from None
