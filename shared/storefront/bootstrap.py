@@ -14,6 +14,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from storefront.application.ports import (
+    AccessToken,
+    AccessTokenIssuer,
     Cache,
     CatalogPorts,
     IdentityUnitOfWork,
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from storefront.application.auth import AuthPorts
+    from storefront.domain.users import User
 
 
 @cache
@@ -224,24 +227,16 @@ def _identity() -> AuthPorts:
     from storefront.adapters.cache.revocations import RedisRevocations
     from storefront.adapters.clock import SystemClock
     from storefront.adapters.passwords import Argon2Hasher
-    from storefront.adapters.tokens import JwtAccessTokens, JwtTokens
     from storefront.application.auth import AuthPolicy, AuthPorts
 
     settings = load(AuthSettings)
-    tokens = load(TokenSettings)
     client = _redis_client()
     if client is None:
         raise ConfigurationError("RedisRequiredSettings is invalid: REDIS_URL: required by the auth functions")
-    signer = JwtTokens(
-        {key: secret.get_secret_value() for key, secret in tokens.jwt_secrets.items()},
-        max_lifetime_seconds=tokens.jwt_max_lifetime_seconds,
-    )
-    if settings.jwt_issuer not in tokens.jwt_secrets:
-        raise ConfigurationError("AuthSettings is invalid: JWT_ISSUER: names no key of JWT_SECRETS")
     return AuthPorts(
         unit_of_work=identity_unit_of_work,
         hasher=Argon2Hasher(),
-        tokens=JwtAccessTokens(signer, settings.jwt_issuer, settings.access_token_seconds),
+        tokens=_SignerOnFirstUse(settings),
         revocations=RedisRevocations(client),
         throttle=RedisLoginThrottle(
             client,
@@ -263,6 +258,29 @@ def _identity() -> AuthPorts:
             reset_link=settings.reset_link,
         ),
     )
+
+
+class _SignerOnFirstUse:
+    """The access-token issuer, built when a token is first issued: only login and refresh sign, so only
+    they need JWT_SECRETS (register, logout and the reset functions never read it)."""
+
+    def __init__(self, settings: AuthSettings) -> None:
+        self._settings = settings
+        self._issuer: AccessTokenIssuer | None = None
+
+    def issue(self, user: User, now: int) -> AccessToken:
+        if self._issuer is None:
+            from storefront.adapters.tokens import JwtAccessTokens, JwtTokens
+
+            tokens = load(TokenSettings)
+            if self._settings.jwt_issuer not in tokens.jwt_secrets:
+                raise ConfigurationError("AuthSettings is invalid: JWT_ISSUER: names no key of JWT_SECRETS")
+            signer = JwtTokens(
+                {key: secret.get_secret_value() for key, secret in tokens.jwt_secrets.items()},
+                max_lifetime_seconds=tokens.jwt_max_lifetime_seconds,
+            )
+            self._issuer = JwtAccessTokens(signer, self._settings.jwt_issuer, self._settings.access_token_seconds)
+        return self._issuer.issue(user, now)
 
 
 def notifier() -> Notifier:

@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import Any, Literal
 from uuid import UUID
 
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ConfigDict, Field
 
 from storefront.application.auth import TokenPair
 from storefront.domain.errors import ErrorCode, ValidationFailed
 from storefront.domain.users import EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN
-from storefront.http.openapi import envelope, header
+from storefront.http.openapi import envelope
 
 AUTH_TAG = "auth"
 TOKEN_MAX = 128  # an opaque refresh or reset token is 43 characters; anything far longer is not one of ours
 # Answers of the auth routes carry credentials: never stored by a browser or a proxy.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 TENANT_HEADER_HELP = "The tenant to sign in to (a UUID); without it, the deployment's default tenant."
-RETRY_AFTER_LOCKED = {"Retry-After": header("Seconds until a locked account or address may try again.", required=False)}
 
 
 class _Body(BaseModel):
@@ -96,6 +96,22 @@ def present_pair(pair: TokenPair) -> dict[str, Any]:
         "token_type": "Bearer",
         "expires_in": pair.expires_in,
     }
+
+
+class AcceptedOut(BaseModel):
+    """What an always-accepted request answers."""
+
+    message: str
+
+
+AcceptedEnvelope = envelope("AcceptedEnvelope", AcceptedOut)
+ACCEPTED = {"message": "If the email names an account, a reset link is on its way to it."}
+
+
+def client_ip(event: APIGatewayProxyEvent) -> str | None:
+    """The client's address as the gateway saw it (API Gateway's and Kong's ``requestContext.identity``)."""
+    address = event.request_context.identity.source_ip
+    return str(address) if address else None
 
 
 def tenant_of(tenant_header: str | None, default: UUID) -> UUID:

@@ -204,7 +204,7 @@ def error(status: int) -> dict[int, Any]:
     """The error envelope answered with ``status``, and the codes that mean it."""
     # API Gateway's own refusals (gateway responses) have no X-Request-ID: required only on success.
     headers = {"X-Request-ID": header("The request id (absent from API Gateway's own refusals).", required=False)}
-    if status == 429:
+    if status in (401, 429):  # a 401 of a locked login says when to try again
         headers.update(RETRY_AFTER)
     return {
         status: {

@@ -1,0 +1,48 @@
+"""POST /public/auth/forgot-password: mail a reset link if the email names an account (public, always 202)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+
+from storefront import bootstrap
+from storefront.application import auth
+from storefront.config import AuthSettings, DatabaseSettings, MailSettings, RedisRequiredSettings, load
+from storefront.http.auth import (
+    ACCEPTED,
+    AUTH_TAG,
+    NO_STORE,
+    TENANT_HEADER_HELP,
+    AcceptedEnvelope,
+    ForgotPasswordIn,
+    client_ip,
+    tenant_of,
+)
+from storefront.http.entry import lambda_entry
+from storefront.http.envelope import ok
+from storefront.http.openapi import WITH_BODY, responses, success
+from storefront.http.resolver import PREFIX, api_resolver
+
+app = api_resolver()
+
+
+@app.post(
+    f"{PREFIX}/public/auth/forgot-password",
+    summary="Ask for a password reset",
+    description="Always 202, whether the email names an account or not. When it names an active one, a "
+    "single-use reset link valid for 30 minutes is mailed to it. Requests are limited per email and address. "
+    "Public.",
+    tags=[AUTH_TAG],
+    operation_id="forgotPassword",
+    responses=responses(success("Accepted", AcceptedEnvelope, 202), errors=WITH_BODY),
+)
+def forgot_password(
+    body: Annotated[ForgotPasswordIn, Body()],
+    x_tenant_id: Annotated[str | None, Header(alias="x-tenant-id", description=TENANT_HEADER_HELP)] = None,
+) -> Response[str]:
+    tenant = tenant_of(x_tenant_id, load(AuthSettings).default_tenant_id)
+    auth.forgot_password(bootstrap.identity(), tenant, body.email, client_ip(app.current_event))
+    return ok(ACCEPTED, 202, headers=NO_STORE)
+
+
+handler = lambda_entry(app, allow=None, requires=(AuthSettings, MailSettings, DatabaseSettings, RedisRequiredSettings))

@@ -1,0 +1,39 @@
+"""POST /public/auth/reset-password: set a new password with a reset token (public)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+
+from storefront import bootstrap
+from storefront.application import auth
+from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings, load
+from storefront.http.auth import AUTH_TAG, NO_STORE, TENANT_HEADER_HELP, ResetPasswordIn, client_ip, tenant_of
+from storefront.http.entry import lambda_entry
+from storefront.http.envelope import no_content
+from storefront.http.openapi import WITH_BODY, empty, responses
+from storefront.http.resolver import PREFIX, api_resolver
+
+app = api_resolver()
+
+
+@app.post(
+    f"{PREFIX}/public/auth/reset-password",
+    summary="Reset the password",
+    description="Sets a new password with the token of a reset email (single use, 30 minutes) and ends every "
+    "session of the account: its refresh tokens and access tokens are refused from now on. A used, expired "
+    "or unknown token is 422 VAL_002. Public.",
+    tags=[AUTH_TAG],
+    operation_id="resetPassword",
+    responses=responses(empty("Password changed", 204), errors=WITH_BODY),
+)
+def reset_password(
+    body: Annotated[ResetPasswordIn, Body()],
+    x_tenant_id: Annotated[str | None, Header(alias="x-tenant-id", description=TENANT_HEADER_HELP)] = None,
+) -> Response[str]:
+    tenant = tenant_of(x_tenant_id, load(AuthSettings).default_tenant_id)
+    auth.reset_password(bootstrap.identity(), tenant, body.token, body.new_password, client_ip(app.current_event))
+    return no_content(NO_STORE)
+
+
+handler = lambda_entry(app, allow=None, requires=(AuthSettings, DatabaseSettings, RedisRequiredSettings))
