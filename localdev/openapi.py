@@ -33,9 +33,20 @@ CORS: `OPTIONS` on any path answers a browser's preflight with 204 and no authen
 an allowed origin carry `Access-Control-Allow-Origin` and expose ETag, Location, X-Request-ID, X-Cache,
 Retry-After and X-RateLimit-*.
 """
-TAGS = [{"name": "products", "description": "The product catalogue of the caller's tenant."}]
+TAGS = [
+    {"name": "auth", "description": "Accounts and sessions: register, log in, refresh, log out, reset a password."},
+    {"name": "products", "description": "The product catalogue of the caller's tenant."},
+]
 # Settings the function modules check when they are imported; nothing connects while the spec is built.
-IMPORT_ENVIRONMENT = {"GATEWAY_MODE": "apigw", "DATABASE_URL": "sqlite://", "POWERTOOLS_METRICS_DISABLED": "true"}
+IMPORT_ENVIRONMENT = {
+    "GATEWAY_MODE": "apigw",
+    "DATABASE_URL": "sqlite://",
+    "REDIS_URL": "redis://127.0.0.1:1/0",
+    "DEFAULT_TENANT_ID": "00000000-0000-4000-8000-000000000001",
+    "JWT_ISSUER": "openapi",
+    "JWT_SECRETS": '{"openapi": "only-for-building-the-document-32-bytes"}',
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
 
 
 def http_functions() -> list[Function]:

@@ -20,6 +20,25 @@ from localdev.redis_stand_in import shared_stand_in
 LOCAL_CORS_ORIGINS = "http://localhost:*,http://127.0.0.1:*"
 DEMO_TENANT = UUID("00000000-0000-4000-8000-000000000001")
 # Fixed ids, so the sample events in events/ can name a product that exists.
+LOCAL_CONSUMER = "storefront-web"  # the Kong consumer whose key signs the tokens login issues locally
+MAIL_DIRECTORY = STATE / "mail"  # where the local run's emails land, one .eml file each
+# The contract's demo accounts: (id, email, username, password, role). Local passwords, never deployed.
+DEMO_ACCOUNTS = [
+    (
+        UUID("9f0c2a51-3f55-4e57-bb8e-2a3f1c9a0001"),
+        "admin@demo.storefront.test",
+        "demo-admin",
+        "storefront-demo-admin",
+        "admin",
+    ),
+    (
+        UUID("9f0c2a51-3f55-4e57-bb8e-2a3f1c9a0002"),
+        "user@demo.storefront.test",
+        "demo-user",
+        "storefront-demo-user",
+        "user",
+    ),
+]
 DEMO_PRODUCTS = [
     (UUID("5a1d2c4e-0001-4000-8000-000000000001"), "MUG-001", "Enamel camping mug", "Kitchen", "12.50", 120),
     (UUID("5a1d2c4e-0002-4000-8000-000000000002"), "TEE-002", "Organic cotton t-shirt", "Apparel", "24.00", 80),
@@ -43,6 +62,12 @@ def local_environment(mode: str, database_url: str, redis_url: str | None, kong:
     }
     if redis_url:
         env["REDIS_URL"] = redis_url
+    env.update(
+        DEFAULT_TENANT_ID=str(DEMO_TENANT),
+        JWT_ISSUER=next(k for k, c in kong.credentials.items() if c.consumer.username == LOCAL_CONSUMER),
+        MAIL_TRANSPORT="files",
+        MAIL_DIRECTORY=str(MAIL_DIRECTORY),
+    )
     return env
 
 
@@ -56,6 +81,31 @@ def migrate(database_url: str) -> None:
     config.attributes["url"] = database_url
     config.attributes["skip_logging"] = True
     command.upgrade(config, "head")
+
+
+def seed_demo_accounts() -> int:
+    """Add the contract's demo accounts to the demo tenant when they are missing; returns how many were added."""
+    use_lambda_paths()
+    from storefront import bootstrap
+    from storefront.adapters.passwords import Argon2Hasher
+    from storefront.domain.identity import Role
+    from storefront.domain.users import Identity, User
+
+    hasher = Argon2Hasher()
+    added = 0
+    now = bootstrap.catalog().clock.now()
+    for user_id, email, username, password, role in DEMO_ACCOUNTS:
+        with bootstrap.identity_unit_of_work() as uow:
+            if uow.users.find_by_login(DEMO_TENANT, username) is not None:
+                continue
+            identity = Identity(email, username, username.replace("-", " ").title())
+            user = User.create(
+                DEMO_TENANT, identity, hasher.hash(password), "seed", now, role=Role(role), user_id=user_id
+            )
+            uow.users.add(user)
+            uow.commit()
+            added += 1
+    return added
 
 
 def seed_demo_data() -> int:
@@ -96,6 +146,7 @@ def local_stack(mode: str, database_url: str | None = None, redis_url: str | Non
         os.environ.update(env)
         migrate(database_url)
         seed_demo_data()
+        seed_demo_accounts()
         yield env
 
 

@@ -7,7 +7,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 
 from storefront import bootstrap
 from storefront.application import auth
-from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings, TokenSettings, load
+from storefront.config import (
+    AuthSettings,
+    DatabaseSettings,
+    IssuerSettings,
+    RedisRequiredSettings,
+    TokenSettings,
+    load,
+)
 from storefront.http.auth import (
     AUTH_TAG,
     NO_STORE,
@@ -45,4 +52,6 @@ def login(
     return ok(present_pair(pair), headers=NO_STORE)
 
 
-handler = lambda_entry(app, allow=None, requires=(AuthSettings, TokenSettings, DatabaseSettings, RedisRequiredSettings))
+handler = lambda_entry(
+    app, allow=None, requires=(AuthSettings, IssuerSettings, TokenSettings, DatabaseSettings, RedisRequiredSettings)
+)

@@ -30,6 +30,7 @@ from storefront.config import (
     CacheSettings,
     ConfigurationError,
     DatabaseSettings,
+    IssuerSettings,
     MailSettings,
     TokenSettings,
     load,
@@ -236,7 +237,7 @@ def _identity() -> AuthPorts:
     return AuthPorts(
         unit_of_work=identity_unit_of_work,
         hasher=Argon2Hasher(),
-        tokens=_SignerOnFirstUse(settings),
+        tokens=_SignerOnFirstUse(),
         revocations=RedisRevocations(client),
         throttle=RedisLoginThrottle(
             client,
@@ -264,22 +265,21 @@ class _SignerOnFirstUse:
     """The access-token issuer, built when a token is first issued: only login and refresh sign, so only
     they need JWT_SECRETS (register, logout and the reset functions never read it)."""
 
-    def __init__(self, settings: AuthSettings) -> None:
-        self._settings = settings
+    def __init__(self) -> None:
         self._issuer: AccessTokenIssuer | None = None
 
     def issue(self, user: User, now: int) -> AccessToken:
         if self._issuer is None:
             from storefront.adapters.tokens import JwtAccessTokens, JwtTokens
 
-            tokens = load(TokenSettings)
-            if self._settings.jwt_issuer not in tokens.jwt_secrets:
-                raise ConfigurationError("AuthSettings is invalid: JWT_ISSUER: names no key of JWT_SECRETS")
+            issuer, tokens = load(IssuerSettings), load(TokenSettings)
+            if issuer.jwt_issuer not in tokens.jwt_secrets:
+                raise ConfigurationError("IssuerSettings is invalid: JWT_ISSUER: names no key of JWT_SECRETS")
             signer = JwtTokens(
                 {key: secret.get_secret_value() for key, secret in tokens.jwt_secrets.items()},
                 max_lifetime_seconds=tokens.jwt_max_lifetime_seconds,
             )
-            self._issuer = JwtAccessTokens(signer, self._settings.jwt_issuer, self._settings.access_token_seconds)
+            self._issuer = JwtAccessTokens(signer, issuer.jwt_issuer, issuer.access_token_seconds)
         return self._issuer.issue(user, now)
 
 

@@ -119,8 +119,6 @@ class AuthSettings(_Settings):
     """Accounts and sessions: which consumer key signs access tokens, lifetimes, lockout, reset links."""
 
     default_tenant_id: UUID  # the tenant of public auth requests without X-Tenant-ID
-    jwt_issuer: str = Field(min_length=1)  # the Kong consumer key whose JWT_SECRETS entry signs tokens
-    access_token_seconds: int = Field(default=900, gt=0, le=3600)
     refresh_token_days: int = Field(default=14, gt=0, le=90)
     reset_token_minutes: int = Field(default=30, gt=0, le=24 * 60)
     reset_link: str = Field(default="http://127.0.0.1:3000/reset-password?token={token}", pattern=r"\{token\}")
@@ -128,6 +126,13 @@ class AuthSettings(_Settings):
     login_failures_per_ip: int = Field(default=50, gt=0)
     login_failure_window_seconds: int = Field(default=900, gt=0)
     login_lock_seconds: int = Field(default=900, gt=0)
+
+
+class IssuerSettings(_Settings):
+    """Who signs the access tokens that login and refresh issue, and for how long they live."""
+
+    jwt_issuer: str = Field(min_length=1)  # the Kong consumer key whose JWT_SECRETS entry signs tokens
+    access_token_seconds: int = Field(default=900, gt=0, le=3600)
 
 
 class MailSettings(_Settings):

@@ -151,6 +151,8 @@ def test_globals_carry_runtime_tracing_and_layers():
 
 
 SECRETS_REFERENCE = "{{resolve:secretsmanager:${JwtSecretsArn}:SecretString}}"
+# Public functions that sign the access tokens they issue.
+SIGNERS = frozenset({"LoginFunction", "RefreshTokensFunction"})
 
 
 def _is_secrets_reference(value: object) -> bool:
@@ -158,8 +160,8 @@ def _is_secrets_reference(value: object) -> bool:
 
 
 def test_only_the_functions_that_verify_tokens_receive_the_signing_secrets():
-    """The authorizer always; a protected function only in Kong mode (behind API Gateway only the authorizer
-    verifies); a public function never; and no function through Globals."""
+    """The authorizer and the functions that sign tokens always; a protected function only in Kong mode (behind
+    API Gateway only the authorizer verifies); any other public function never; no function through Globals."""
     template = load_template()
     assert "JWT_SECRETS" not in template["Globals"]["Function"]["Environment"]["Variables"]
     kong_mode = template["Conditions"]["KongMode"]
@@ -170,7 +172,7 @@ def test_only_the_functions_that_verify_tokens_receive_the_signing_secrets():
     for logical_id, function in API.functions.items():
         variables = resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
         secrets = variables.get("JWT_SECRETS")
-        if logical_id == API.authorizer.function:
+        if logical_id == API.authorizer.function or logical_id in SIGNERS:
             assert _is_secrets_reference(secrets), logical_id
         elif function.public:
             assert secrets is None, logical_id

@@ -6,4 +6,10 @@ Functions cannot read template.yaml at run time; the CORS preflight answers from
 ROUTES: dict[str, tuple[str, ...]] = {
     "/KONGAPI/api/v1/products": ("GET", "POST"),
     "/KONGAPI/api/v1/products/{product_id}": ("DELETE", "GET", "PATCH", "PUT"),
+    "/KONGAPI/api/v1/public/auth/forgot-password": ("POST",),
+    "/KONGAPI/api/v1/public/auth/login": ("POST",),
+    "/KONGAPI/api/v1/public/auth/logout": ("POST",),
+    "/KONGAPI/api/v1/public/auth/refresh": ("POST",),
+    "/KONGAPI/api/v1/public/auth/register": ("POST",),
+    "/KONGAPI/api/v1/public/auth/reset-password": ("POST",),
 }
