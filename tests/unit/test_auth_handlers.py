@@ -15,7 +15,8 @@ REFRESH = "auth.refresh.handler"
 LOGOUT = "auth.logout.handler"
 FORGOT = "auth.forgot_password.handler"
 RESET = "auth.reset_password.handler"
-ADA = {"email": "ada@example.com", "username": "ada", "password": "correct horse battery", "full_name": "Ada L"}
+PASSWORD = "correct horse battery"
+ADA = {"email": "ada@example.com", "username": "ada", "password": PASSWORD, "full_name": "Ada L"}
 SECRET_WORDS = ("password", "hash", "argon2", "$v2$")
 
 
@@ -34,7 +35,7 @@ def register(body: dict | None = None) -> tuple[int, dict, dict]:
     return call(REGISTER, event("auth/register.json", body=body or ADA))
 
 
-def login(login_name: str = "ada", password: str = "correct horse battery") -> tuple[int, dict, dict]:
+def login(login_name: str = "ada", password: str = PASSWORD) -> tuple[int, dict, dict]:
     return call(LOGIN, event("auth/login.json", body={"login": login_name, "password": password}))
 
 

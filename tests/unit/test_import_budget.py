@@ -151,3 +151,35 @@ def test_a_cache_hit_on_a_fresh_container_loads_no_database_library():
     result = loaded("products.get_product", "products/get_product.json", CACHE_HIT, PRODUCTION)
     assert (result["status"], result["x_cache"]) == (200, ["HIT"])
     assert heavy(result["modules"], (*FORBIDDEN, "sqlalchemy")) == []
+
+
+AUTH_FUNCTIONS = [
+    ("auth.register", "auth/register.json"),
+    ("auth.login", "auth/login.json"),
+    ("auth.refresh", "auth/refresh.json"),
+    ("auth.logout", "auth/logout.json"),
+    ("auth.forgot_password", "auth/forgot_password.json"),
+    ("auth.reset_password", "auth/reset_password.json"),
+]
+AUTH = {
+    "DEFAULT_TENANT_ID": "00000000-0000-4000-8000-000000000001",
+    "REDIS_URL": "redis://127.0.0.1:9/0",  # discard: nothing answers (the throttle fails open)
+    "JWT_ISSUER": "storefront-web",
+    "MAIL_TRANSPORT": "ses",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+}
+
+
+@pytest.mark.parametrize(("module", "event"), AUTH_FUNCTIONS)
+def test_auth_functions_load_neither_the_aws_sdk_nor_argon2_to_start(module, event):
+    """Settings and secrets never need boto3; argon2 loads on the first password it hashes or checks."""
+    result = loaded(module, event, IMPORT_ONLY, {**PRODUCTION, **AUTH})
+    forbidden = ("boto3", "botocore.session", "botocore.client", "argon2", "sqlalchemy", "oracledb")
+    assert heavy(result["modules"], forbidden) == []
+
+
+def test_only_a_reset_email_that_is_sent_loads_boto3():
+    """A forgot-password request for an unknown email sends nothing, so SES's client is never imported."""
+    result = loaded("auth.forgot_password", "auth/forgot_password.json", environment={**SQLITE, **AUTH})
+    assert result["status"] == 202
+    assert heavy(result["modules"], ("boto3", "botocore.session", "botocore.client")) == []
