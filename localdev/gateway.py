@@ -15,6 +15,7 @@ import json
 import os
 import re
 import signal
+import socket
 import threading
 import traceback
 import uuid
@@ -221,7 +222,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         """The request body (chunked or by Content-Length); None once a refusal has been sent."""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+        codings = self.headers.get_all("Transfer-Encoding") or []
+        if codings:
+            # nginx (in front of Kong and API Gateway alike) takes exactly "chunked" and nothing else.
+            if len(codings) > 1 or codings[0].strip().lower() != "chunked":
+                self._refuse(501, b"Not Implemented: unknown Transfer-Encoding")
+                return None
             return self._read_chunked()
         lengths = {v.strip() for v in self.headers.get_all("Content-Length") or []}
         if len(lengths) > 1 or any(not v.isdigit() for v in lengths):  # nginx: 400 before routing
@@ -253,9 +259,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline(1024)
 
     def _refuse(self, status: int, text: bytes) -> None:
+        """The front proxy's own refusal, before any route: JSON ``{"message": ...}`` as Kong's error handler
+        and API Gateway answer theirs, and the connection closed."""
         self.close_connection = True
-        self._send(HttpResponse(status, [("Content-Type", "text/plain")], text))
-        return
+        message = json.dumps({"message": text.decode()}).encode()
+        self._send(HttpResponse(status, [("Content-Type", "application/json")], message))
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a bad request line, an over-long URI or header, HTTP/2): the same JSON
+        as ``_refuse`` instead of its HTML page. On a bad request line http.server still thinks it speaks
+        HTTP/0.9 and would send no status line at all, so the answer is HTTP/1.1."""
+        self.request_version = "HTTP/1.1"
+        reason = message or self.responses.get(code, ("Error",))[0]
+        self._refuse(code, reason.encode())
 
     def _send(self, response: HttpResponse) -> None:
         # The gateway's headers only: no http.server Server header (Kong names itself; API Gateway sends none).
@@ -311,6 +327,18 @@ def _port(value: str) -> int:
     return int(value)
 
 
+def next_free_port(host: str, start: int, tries: int = 50) -> int | None:
+    """The first port from ``start`` on that ``host`` lets a server bind now (None if none of ``tries``)."""
+    for port in range(start, min(start + tries, 65536)):
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve every API route of template.yaml locally.")
     parser.add_argument("--mode", choices=["kong", "apigw"], default=os.environ.get("GATEWAY_MODE", "kong"))
@@ -326,9 +354,9 @@ def main(argv: list[str] | None = None) -> None:
         try:
             server = serve(Gateway(api, load_kong(), args.mode), args.host, args.port)
         except OSError as error:
-            message = (
-                f"cannot serve on {args.host}:{args.port}: {error.strerror} (choose another: PORT={args.port + 1})"
-            )
+            free = next_free_port(args.host, args.port + 1)
+            hint = f" (choose another: PORT={free})" if free is not None else ""
+            message = f"cannot serve on {args.host}:{args.port}: {error.strerror}{hint}"
             raise SystemExit(message) from None
         routes = sum(len(f.routes) for f in api.functions.values())
         base = f"http://{args.host}:{args.port}/KONGAPI/api/v1"

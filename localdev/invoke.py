@@ -30,11 +30,11 @@ from localdev.template import read_api
 
 def fill_placeholders(text: str) -> str:
     """Replace each ``{{token:ROLE}}`` with a signed local token of that role in the demo tenant."""
-    from localdev.issue_token import make_token
+    from localdev.issue_token import local_subject, make_token
 
     def token(found: re.Match[str]) -> str:
         role = found.group(1)
-        return make_token(role, str(DEMO_TENANT), f"local-{role}", f"local-{role}", 3600)
+        return make_token(role, str(DEMO_TENANT), local_subject(role), f"local-{role}", 3600)
 
     return re.sub(r"\{\{token:(\w+)\}\}", token, text)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -67,7 +68,7 @@ class Client:
 
 
 def token(role: str = "admin", tenant: str = str(DEMO_TENANT), ttl: int = 3600, sub: str | None = None) -> str:
-    return make_token(role, tenant, sub or f"e2e-{role}", f"e2e-{role}", ttl)
+    return make_token(role, tenant, sub or str(uuid.uuid5(uuid.NAMESPACE_URL, f"e2e-{role}")), f"e2e-{role}", ttl)
 
 
 @pytest.fixture(scope="session", params=["kong", "apigw"])

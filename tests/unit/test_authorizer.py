@@ -47,7 +47,11 @@ def test_the_sample_event_is_allowed_with_its_claims(monkeypatch):
 def test_expired_and_invalid_tokens_are_denied_with_their_code(tokens):
     expired = tokens.issue(
         "storefront-web",
-        {"sub": "u", "role": "user", "tenant_id": "00000000-0000-4000-8000-000000000001"},
+        {
+            "sub": "9f0c2a51-3f55-4e57-bb8e-2a3f1c9a00aa",
+            "role": "user",
+            "tenant_id": "00000000-0000-4000-8000-000000000001",
+        },
         lifetime_seconds=-100,
     )
     assert authorize(f"Bearer {expired}")["context"]["error_code"] == "AUTH_002"
@@ -58,7 +62,7 @@ def test_expired_and_invalid_tokens_are_denied_with_their_code(tokens):
 
 
 def test_claims_without_a_tenant_are_denied(tokens):
-    token = tokens.issue("storefront-web", {"sub": "u", "role": "user"})
+    token = tokens.issue("storefront-web", {"sub": "9f0c2a51-3f55-4e57-bb8e-2a3f1c9a00aa", "role": "user"})
     assert authorize(f"Bearer {token}")["context"]["error_code"] == "AUTH_001"
 
 
@@ -66,7 +70,7 @@ def signed(secret=TEST_SECRETS["storefront-web"], **claims):
     now = int(time.time())
     payload = {
         "iss": "storefront-web",
-        "sub": "u",
+        "sub": "9f0c2a51-3f55-4e57-bb8e-2a3f1c9a00aa",
         "role": "user",
         "tenant_id": "00000000-0000-4000-8000-000000000001",
         "iat": now,

@@ -42,6 +42,9 @@ class AppError(Exception):
         super().__init__(self.message)
 
 
+ERRORS_LISTED = 50  # the most field errors one answer lists; the rest are counted in errors_omitted
+
+
 class ValidationFailed(AppError):
     """One or more input fields are wrong; ``errors`` lists each as field, code and reason."""
 
@@ -54,14 +57,14 @@ class ValidationFailed(AppError):
         self.errors = errors
         self.code = errors[0].code
         first = errors[0]
-        super().__init__(
-            message,
-            details={
-                "field": first.field,
-                "reason": first.reason,
-                "errors": [e.as_dict() for e in errors],
-            },
-        )
+        details: dict[str, Any] = {
+            "field": first.field,
+            "reason": first.reason,
+            "errors": [e.as_dict() for e in errors[:ERRORS_LISTED]],
+        }
+        if len(errors) > ERRORS_LISTED:  # a body of 100,000 unknown keys must not answer 100,000 errors
+            details["errors_omitted"] = len(errors) - ERRORS_LISTED
+        super().__init__(message, details=details)
 
     @classmethod
     def single(cls, field: str, code: ErrorCode, reason: str) -> ValidationFailed:

@@ -51,7 +51,7 @@ def principal_from_claims(claims: Mapping[str, Any], consumer: str = "") -> Prin
     """The principal named by token claims; Unauthenticated when a claim is missing or malformed."""
     try:
         return Principal(
-            user_id=_required(claims, "sub"),
+            user_id=str(UUID(_required(claims, "sub"))),  # ids are UUIDs: nothing else reaches the audit fields
             username=str(claims.get("username") or claims["sub"]),
             role=Role(_required(claims, "role")),
             tenant_id=UUID(_required(claims, "tenant_id")),

@@ -97,6 +97,9 @@ class ErrorDetails(BaseModel):
     field: str | SkipJsonSchema[None] = absent()
     reason: str | SkipJsonSchema[None] = absent()
     errors: list[FieldProblem] | SkipJsonSchema[None] = absent()
+    errors_omitted: int | SkipJsonSchema[None] = Field(
+        default=None, ge=1, json_schema_extra=_drop_default, description="Field errors beyond the 50 listed."
+    )
     current_version: int | SkipJsonSchema[None] = absent()
 
 
