@@ -61,6 +61,7 @@ TOKENS: list[tuple[str, Callable[[], str] | None, tuple[int, str | None, str | N
     ("alg-hs512", signed(algorithm="HS512"), INVALID),
     ("missing-tenant", signed(tenant_id=None), INVALID),
     ("sub-not-a-uuid", signed(sub="x"), INVALID),
+    ("missing-jti", signed(jti=None), INVALID),
     ("sub-lone-surrogate", signed(sub="\ud800"), INVALID),
     ("garbage", lambda: "not-a-token", INVALID),
     ("no-token", None, INVALID),

@@ -71,6 +71,7 @@ def signed(secret=TEST_SECRETS["storefront-web"], **claims):
     payload = {
         "iss": "storefront-web",
         "sub": "9f0c2a51-3f55-4e57-bb8e-2a3f1c9a00aa",
+        "jti": "j-1",
         "role": "user",
         "tenant_id": "00000000-0000-4000-8000-000000000001",
         "iat": now,

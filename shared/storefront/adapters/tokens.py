@@ -20,7 +20,7 @@ from storefront.domain.errors import TokenExpired, Unauthenticated
 from storefront.domain.token_time import has_expired, is_json_number, whole_seconds_now
 
 ALGORITHM = "HS256"
-REQUIRED_CLAIMS = ("iss", "sub", "iat", "exp")
+REQUIRED_CLAIMS = ("iss", "sub", "iat", "exp", "jti")  # jti: a token can be revoked by its id
 NUMERIC_CLAIMS = ("exp", "iat", "nbf")
 
 
