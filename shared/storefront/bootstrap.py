@@ -13,6 +13,7 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from storefront import config
 from storefront.application.ports import (
     Cache,
     CatalogPorts,
@@ -234,5 +235,6 @@ def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
     builders = (engine, _redis_client, _cache_store, _list_totals, _rate_limiter, _revocations, _catalog)
-    for builder in (*builders, _secret_store, _token_verifier, load):
+    for builder in (*builders, _secret_store, _token_verifier):
         builder.cache_clear()
+    config.forget()

@@ -7,6 +7,7 @@ its first request.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -146,6 +147,26 @@ class RateLimitSettings(_Settings):
         return parse_windows(self.rate_limits)
 
 
+def rate_limit_settings() -> RateLimitSettings:
+    """The rate-limit settings as the environment holds them, read once per distinct value.
+
+    In Lambda they never change in a container; locally every function shares one process, and the local
+    runtime sets a function's own RATE_LIMITS (template.yaml) while it runs, so each keeps its own limits.
+    """
+    return _rate_limit_settings(os.environ.get("RATE_LIMITS"), os.environ.get("RATE_LIMIT_FAIL_CLOSED"))
+
+
+@cache
+def _rate_limit_settings(rate_limits: str | None, fail_closed: str | None) -> RateLimitSettings:
+    return read(RateLimitSettings)
+
+
+def forget() -> None:
+    """Forget every setting read so far (tests and local tools change the environment)."""
+    load.cache_clear()
+    _rate_limit_settings.cache_clear()
+
+
 class CacheSettings(_Settings):
     """Redis for cache-aside reads; without REDIS_URL the function reads straight from the database."""
 
@@ -160,6 +181,11 @@ S = TypeVar("S", bound=_Settings)
 @cache
 def load(settings_class: type[S]) -> S:
     """The settings of this container, read once; ConfigurationError names every bad variable."""
+    return read(settings_class)
+
+
+def read(settings_class: type[S]) -> S:
+    """The settings as the environment holds them now (``load`` reads them once and keeps them)."""
     try:
         return settings_class()
     except ValidationError as error:

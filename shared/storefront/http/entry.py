@@ -13,7 +13,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storefront import bootstrap
 from storefront.application.ports import RateDecision
-from storefront.config import CacheSettings, CorsSettings, GatewaySettings, RateLimitSettings, TokenSettings, load
+from storefront.config import (
+    CacheSettings,
+    CorsSettings,
+    GatewaySettings,
+    RateLimitSettings,
+    TokenSettings,
+    load,
+    rate_limit_settings,
+    read,
+)
 from storefront.domain.errors import AppError
 from storefront.domain.identity import Principal, Role
 from storefront.http.body import accept_body
@@ -71,7 +80,7 @@ def lambda_entry(
                 principal = authenticate(event, gateway, bootstrap.token_verifier)
                 logger.append_keys(tenant_id=str(principal.tenant_id), user_id=principal.user_id)
             if rate_limited:
-                limits = load(RateLimitSettings)
+                limits = rate_limit_settings()  # the function's own (template.yaml may set RATE_LIMITS)
                 decision = check_rate(event, principal, limits, gateway, bootstrap.rate_limiter)
                 enforce(decision, limits, admins_only=admins_only)
             if allow is not None and principal is not None:
@@ -89,9 +98,11 @@ def lambda_entry(
 def _check_settings(allow: tuple[Role, ...] | None, requires: tuple[type, ...], rate_limited: bool) -> None:
     gateway = load(GatewaySettings)
     verifies_tokens = allow is not None and gateway.gateway_mode == "kong" and gateway.kong_verify_token
-    limits = (RateLimitSettings, CacheSettings) if rate_limited else ()
-    for settings_class in (CorsSettings, *requires, *limits, *((TokenSettings,) if verifies_tokens else ())):
+    redis = (CacheSettings,) if rate_limited else ()
+    for settings_class in (CorsSettings, *requires, *redis, *((TokenSettings,) if verifies_tokens else ())):
         load(settings_class)
+    if rate_limited:
+        read(RateLimitSettings)  # the function's own, checked at its import (load would keep the first one read)
 
 
 def _error_response(error: AppError) -> dict[str, Any]:
