@@ -29,6 +29,7 @@ from localdev.events import HttpRequest, HttpResponse, rest_event
 from localdev.generate_kong import KONG_REDIS_HOST
 from localdev.kong import KongConfig, KongProxy, load_kong
 from localdev.kong.aws_lambda_plugin import UnknownFunction
+from localdev.kong.declarative import declarative_config
 from localdev.runtime import invoke
 from localdev.template import Api, Function, read_api
 
@@ -333,7 +334,7 @@ def main(argv: list[str] | None = None) -> None:
     with local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")) as env:
         api = read_api()
         try:
-            server = serve(Gateway(api, load_kong(), args.mode), args.host, args.port)
+            server = serve(Gateway(api, load_kong(declarative_config()), args.mode), args.host, args.port)
         except OSError as error:
             message = (
                 f"cannot serve on {args.host}:{args.port}: {error.strerror} (choose another: PORT={args.port + 1})"

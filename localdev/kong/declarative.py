@@ -5,6 +5,7 @@ are filled in, and an unknown or malformed field stops the load, as Kong refuses
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -317,6 +318,12 @@ def _route(data: dict[str, Any], service: str) -> KongRoute:
         plugins=_plugins(data.get("plugins"), where),
         service=service,
     )
+
+
+def declarative_config() -> Path:
+    """kong/kong.yml, or the file KONG_DECLARATIVE_CONFIG names (Kong's own setting for a DB-less config)."""
+    named = os.environ.get("KONG_DECLARATIVE_CONFIG")
+    return Path(named) if named else KONG_CONFIG
 
 
 def load_kong(path: Path = KONG_CONFIG) -> KongConfig:

@@ -204,3 +204,39 @@ def test_a_redis_that_comes_back_is_used_again(redis_server):
     redis_server.start()  # empty: the script cache too
     time.sleep(0.4)
     assert limiter.check("c", windows).remaining == 4
+
+
+# A fresh container under production settings with REDIS_URL: the product is in Redis, the limiter asks Redis.
+CACHE_HIT_WITH_REDIS = r"""
+from tests.fakes import FakeCatalog
+from tests.conftest import details
+from storefront.application import products
+from storefront.domain.products import Product
+from uuid import UUID
+from redis import Redis
+tenant = UUID(event["requestContext"]["authorizer"]["tenant_id"])
+event["requestContext"]["authorizer"]["sub"] = "budget-" + os.urandom(8).hex()
+warm = FakeCatalog()
+product = Product.create(tenant, details(), "budget", warm.clock.now())
+warm.repository.add(product)
+products.get_product(warm.ports, tenant, product.id)
+store = Redis.from_url(os.environ["REDIS_URL"])
+for key, value in warm.cache.entries.items():
+    store.set(key, value, ex=60)
+event["path"] = event["path"].rsplit("/", 1)[0] + "/" + str(product.id)
+event["pathParameters"] = {"product_id": str(product.id)}
+module = importlib.import_module(MODULE)
+result = module.handler(event, LambdaContext("budget"))
+headers = result["multiValueHeaders"]
+print(json.dumps({"status": result["statusCode"], "x_cache": headers.get("X-Cache"),
+                  "limit": headers.get("X-RateLimit-Limit"), "modules": sorted(sys.modules)}))
+"""
+
+
+def test_a_limited_cache_hit_on_a_fresh_container_still_loads_no_database_library():
+    from tests.unit.test_import_budget import FORBIDDEN, PRODUCTION, heavy, loaded
+
+    environment = {**PRODUCTION, "REDIS_URL": REDIS_URL}
+    result = loaded("products.get_product", "products/get_product.json", CACHE_HIT_WITH_REDIS, environment)
+    assert (result["status"], result["x_cache"], result["limit"]) == (200, ["HIT"], ["100"])
+    assert heavy(result["modules"], (*FORBIDDEN, "sqlalchemy")) == []
