@@ -27,8 +27,10 @@ from urllib.parse import urlsplit
 
 from localdev import docs
 from localdev.events import HttpRequest, HttpResponse, rest_event
+from localdev.generate_kong import KONG_REDIS_HOST
 from localdev.kong import KongConfig, KongProxy, load_kong
 from localdev.kong.aws_lambda_plugin import UnknownFunction
+from localdev.kong.declarative import declarative_config
 from localdev.runtime import invoke
 from localdev.template import Api, Function, read_api
 
@@ -70,6 +72,14 @@ def _documentation(request: HttpRequest) -> HttpResponse | None:
     return HttpResponse(200, headers, found.body)
 
 
+def kong_hosts(redis_url: str | None) -> dict[str, tuple[str, int]]:
+    """What the host names in kong.yml resolve to here: its rate-limiting plugin's Redis is the local one."""
+    if not redis_url:
+        return {}
+    url = urlsplit(redis_url)
+    return {KONG_REDIS_HOST: (url.hostname or "127.0.0.1", url.port or 6379)}
+
+
 class Gateway:
     """Turns HTTP requests into Lambda invocations the way the configured gateway does."""
 
@@ -77,7 +87,7 @@ class Gateway:
         self.api = api
         self.kong = kong
         self.mode = mode
-        self.kong_proxy = KongProxy(kong, self._call_function)
+        self.kong_proxy = KongProxy(kong, self._call_function, hosts=kong_hosts(os.environ.get("REDIS_URL")))
         self._lock = threading.Lock()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
@@ -101,7 +111,7 @@ class Gateway:
             function = self.api.by_name(function_name)
         except KeyError:
             raise UnknownFunction(function_name) from None
-        return invoke(function.handler, function.function_name, event)
+        return invoke(function.handler, function.function_name, event, function.environment)
 
     # --- API Gateway ------------------------------------------------------------------------------
     def _through_api_gateway(self, request: HttpRequest) -> HttpResponse:
@@ -169,7 +179,7 @@ class Gateway:
             "methodArn": f"arn:aws:execute-api:eu-west-1:123456789012:local/dev/{request.method}{resource}",
         }
         try:
-            result = invoke(function.handler, function.function_name, event)
+            result = invoke(function.handler, function.function_name, event, function.environment)
         except Exception:  # an authorizer that fails is AUTHORIZER_FAILURE, as in API Gateway
             return "AUTHORIZER_FAILURE"
         statement = result["policyDocument"]["Statement"][0]
@@ -200,7 +210,7 @@ class Gateway:
     def _invoke(self, function: Function, event: dict[str, Any], on_error: Callable[[], HttpResponse]) -> HttpResponse:
         """The handler's answer; a handler that raises is the gateway's 5xx, as in AWS (the trace is printed)."""
         try:
-            return from_lambda(invoke(function.handler, function.function_name, event))
+            return from_lambda(invoke(function.handler, function.function_name, event, function.environment))
         except Exception:
             traceback.print_exc()
             return on_error()
@@ -352,7 +362,7 @@ def main(argv: list[str] | None = None) -> None:
     with local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")) as env:
         api = read_api()
         try:
-            server = serve(Gateway(api, load_kong(), args.mode), args.host, args.port)
+            server = serve(Gateway(api, load_kong(declarative_config()), args.mode), args.host, args.port)
         except OSError as error:
             free = next_free_port(args.host, args.port + 1)
             hint = f" (choose another: PORT={free})" if free is not None else ""

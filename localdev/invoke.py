@@ -43,7 +43,7 @@ def run(function_id: str, event_path: Path) -> dict[str, Any]:
     """The handler's answer to the event in ``event_path``."""
     function = read_api().functions[function_id]
     event = json.loads(fill_placeholders(event_path.read_text()))
-    return invoke(function.handler, function.function_name, event)
+    return invoke(function.handler, function.function_name, event, function.environment)
 
 
 def valid_names() -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from uuid import UUID
 
 from localdev.kong import KongConfig, load_kong
+from localdev.kong.declarative import declarative_config
 from localdev.paths import ROOT, STATE, use_lambda_paths
 from localdev.redis_stand_in import free_port as free_port  # the tests' free loopback ports
 from localdev.redis_stand_in import shared_stand_in
@@ -93,7 +94,7 @@ def seed_demo_data() -> int:
 @contextmanager
 def local_stack(mode: str, database_url: str | None = None, redis_url: str | None = None) -> Iterator[dict[str, str]]:
     """Prepare everything the functions need and put their settings in os.environ; yields those settings."""
-    kong = load_kong()
+    kong = load_kong(declarative_config())
     STATE.mkdir(exist_ok=True)
     database_url = database_url or f"sqlite:///{Path(STATE, 'storefront.db')}"
     with _redis(redis_url, database_url) as redis:

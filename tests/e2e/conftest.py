@@ -36,8 +36,9 @@ class Reply:
 
 
 class Client:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, database_url: str = "") -> None:
         self.port = port
+        self.database_url = database_url  # the gateway's database (its Redis stand-in is recorded under it)
 
     def call(
         self,
@@ -76,5 +77,6 @@ def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     """A running gateway in each mode, on a fresh SQLite database and the in-process Redis stand-in."""
     mode = request.param
     folder = tmp_path_factory.mktemp(f"gateway-{mode}")
-    with running_gateway(mode, f"sqlite:///{folder / 'e2e.db'}", folder / "gateway.log") as port:
-        yield mode, Client(port)
+    database_url = f"sqlite:///{folder / 'e2e.db'}"
+    with running_gateway(mode, database_url, folder / "gateway.log") as port:
+        yield mode, Client(port, database_url)

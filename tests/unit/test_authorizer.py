@@ -106,3 +106,25 @@ def test_a_fractional_exp_is_passed_on_rounded_up():
     exp = time.time() + 600.25
     context = authorize(f"Bearer {signed(exp=exp)}")["context"]
     assert context["exp"] == math.ceil(exp)
+
+
+@pytest.mark.parametrize(
+    ("claims", "jti", "iat_after"),
+    [
+        ({"jti": "abc123", "iat": -60}, "abc123", -60),
+        ({"jti": "abc123", "iat": -60.25}, "abc123", -60),  # rounded up: iat <= t holds exactly when it did
+    ],
+)
+def test_the_token_id_and_issue_time_reach_the_function_for_the_revocation_checks(claims, jti, iat_after):
+    now = int(time.time())
+    context = authorize(f"Bearer {signed(**{**claims, 'iat': now + claims['iat'], 'exp': now + 600})}")["context"]
+    assert context.get("jti") == jti
+    assert context["iat"] == now + iat_after
+
+
+@pytest.mark.parametrize("jti", [None, "", "x" * 129, 42])
+def test_a_token_whose_id_cannot_be_revoked_is_denied(jti):
+    """A token without a usable ``jti`` could not be refused after logout: AUTH_001, as behind Kong."""
+    now = int(time.time())
+    context = authorize(f"Bearer {signed(jti=jti, iat=now, exp=now + 600)}")["context"]
+    assert context["error_code"] == "AUTH_001"

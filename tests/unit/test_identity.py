@@ -22,7 +22,7 @@ APIGW = GatewaySettings(gateway_mode="apigw")
 
 
 def claims(**overrides):
-    values = {"sub": USER_ID, "username": "ada", "role": "admin", "tenant_id": TENANT}
+    values = {"sub": USER_ID, "username": "ada", "role": "admin", "tenant_id": TENANT, "jti": "token-1"}
     values.update(overrides)
     return values
 
@@ -224,3 +224,10 @@ def test_a_subject_that_is_not_a_uuid_is_auth_001(sub):
 
 def test_a_subject_uuid_is_read_in_its_canonical_form():
     assert principal_from_claims(claims(sub=USER_ID.upper())).user_id == USER_ID
+
+
+@pytest.mark.parametrize("jti", [None, "", "x" * 129, 7])
+def test_claims_without_a_usable_token_id_are_auth_001(jti):
+    """Without a usable jti the token could not be revoked after logout: refused in both modes."""
+    with pytest.raises(Unauthenticated):
+        principal_from_claims(claims(jti=jti))

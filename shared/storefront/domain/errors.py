@@ -127,6 +127,17 @@ class LimitExceeded(AppError):
     default_message = "Business limit exceeded"
 
 
+class RateLimited(AppError):
+    """The caller's rate limit is spent for now; ``retry_after_seconds`` says for how long."""
+
+    code = ErrorCode.RATE_LIMITED
+    default_message = "Rate limit exceeded"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(details={"retry_after_seconds": retry_after_seconds})
+        self.retry_after_seconds = retry_after_seconds
+
+
 class Timeout(AppError):
     code = ErrorCode.TIMEOUT
     default_message = "The operation timed out"

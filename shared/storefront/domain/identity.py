@@ -22,3 +22,7 @@ class Principal:
     role: Role
     tenant_id: UUID
     consumer: str = ""
+    # The access token's own id (``jti``) and issue time (``iat``, whole seconds rounded up), which the
+    # revocation checks need; None when the token carries none.
+    token_id: str | None = None
+    issued_at: int | None = None
