@@ -13,6 +13,7 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from storefront import config
 from storefront.application.ports import (
     AccessToken,
     AccessTokenIssuer,
@@ -21,6 +22,8 @@ from storefront.application.ports import (
     IdentityUnitOfWork,
     ListTotals,
     Notifier,
+    RateLimiter,
+    Revocations,
     SecretStore,
     TokenVerifier,
     UnitOfWork,
@@ -125,9 +128,46 @@ def _list_totals() -> ListTotals:
     return RedisListTotals(client, ttl_seconds=load(CacheSettings).cache_ttl_seconds)
 
 
+def rate_limiter() -> RateLimiter:
+    """The rate limiter of this container: Redis when REDIS_URL is set, else one that limits nothing."""
+    provided: RateLimiter | None = _provided.get("rate_limiter")
+    return provided if provided is not None else _rate_limiter()
+
+
+@cache
+def _rate_limiter() -> RateLimiter:
+    client = _redis_client()
+    if client is None:
+        from storefront.adapters.cache.no_cache import NoRateLimiter
+
+        return NoRateLimiter()
+    from storefront.adapters.cache.rate_limiter import RedisRateLimiter
+
+    return RedisRateLimiter(client)
+
+
+def revocations() -> Revocations:
+    """Where logout, ban and password reset record revocations: Redis (without REDIS_URL they fail, 503)."""
+    provided: Revocations | None = _provided.get("revocations")
+    return provided if provided is not None else _revocations()
+
+
+@cache
+def _revocations() -> Revocations:
+    client = _redis_client()
+    if client is None:
+        from storefront.adapters.cache.no_cache import NoRevocations
+
+        return NoRevocations()
+    from storefront.adapters.cache.rate_limiter import RedisRevocations
+
+    return RedisRevocations(client)
+
+
 @cache
 def _redis_client() -> Redis | None:
-    """One Redis client per container (one connection pool for the cache and the totals), or None."""
+    """One Redis client per container (one connection pool for the cache, the totals and the rate limiter),
+    or None."""
     settings = load(CacheSettings)
     if settings.redis_url is None:
         return None
@@ -159,7 +199,7 @@ _provided: dict[str, Any] = {}
 
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
-    ``token_verifier``, ``identity``, ``notifier``."""
+    ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``notifier``."""
     reset()
     _provided.update(adapters)
 
@@ -225,7 +265,6 @@ def _identity() -> AuthPorts:
     from datetime import timedelta
 
     from storefront.adapters.cache.login_throttle import RedisLoginThrottle
-    from storefront.adapters.cache.revocations import RedisRevocations
     from storefront.adapters.clock import SystemClock
     from storefront.adapters.passwords import Argon2Hasher
     from storefront.application.auth import AuthPolicy, AuthPorts
@@ -238,7 +277,7 @@ def _identity() -> AuthPorts:
         unit_of_work=identity_unit_of_work,
         hasher=Argon2Hasher(),
         tokens=_SignerOnFirstUse(),
-        revocations=RedisRevocations(client),
+        revocations=revocations(),
         throttle=RedisLoginThrottle(
             client,
             thresholds={
@@ -306,16 +345,7 @@ def _notifier() -> Notifier:
 def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
-    for builder in (
-        engine,
-        _redis_client,
-        _cache_store,
-        _list_totals,
-        _catalog,
-        _secret_store,
-        _token_verifier,
-        _identity,
-        _notifier,
-        load,
-    ):
+    builders = (engine, _redis_client, _cache_store, _list_totals, _rate_limiter, _revocations, _catalog)
+    for builder in (*builders, _secret_store, _token_verifier, _identity, _notifier):
         builder.cache_clear()
+    config.forget()
