@@ -50,3 +50,12 @@ def test_the_fuzzer_runs_behind_a_kong_whose_guard_it_cannot_reach(tmp_path, mon
     assert guards
     assert all((g["minute"], g["hour"], g["day"]) == tuple(FUZZ_GUARD.values()) for g in guards)
     assert all(g["limit_by"] == "ip" and g["policy"] == "redis" for g in guards)
+
+
+def test_operations_that_end_the_session_are_fuzzed_apart_from_the_rest(tmp_path):
+    """Fuzzing logout with the shared admin token revoked it: every operation after it met only 401."""
+    from localdev.fuzz import SESSION_ENDERS
+
+    assert "logout" in SESSION_ENDERS
+    command = schemathesis_command("http://x", "T", 1, 1, tmp_path, ["--exclude-operation-id", "logout"])
+    assert command[-2:] == ["--exclude-operation-id", "logout"]
