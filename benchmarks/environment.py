@@ -45,6 +45,11 @@ BASE_ENV = {
     # The rate limiter runs as in production (three windows, one Redis round trip per request), with limits
     # no benchmark reaches: every sample event is the same user, and a 429 would end the run.
     "RATE_LIMITS": "10000/minute,100000/hour,1000000/day",
+    # The auth functions: the sample events' tenant, tokens signed as the local Kong consumer, mail to files.
+    "DEFAULT_TENANT_ID": TENANT,
+    "JWT_ISSUER": "storefront-web",
+    "MAIL_TRANSPORT": "files",
+    "MAIL_DIRECTORY": str(ROOT / ".local" / "bench-mail"),
 }
 
 
@@ -71,8 +76,8 @@ class Environment:
         }
 
     def postgresql(self) -> dict[str, str]:
-        """The same, on PostgreSQL (for requests that reach the database)."""
-        return {**BASE_ENV, "DATABASE_URL": POSTGRES_URL, "REDIS_URL": REDIS_URL}
+        """The same, on PostgreSQL (for requests that reach the database), with the local signing secrets."""
+        return {**BASE_ENV, "DATABASE_URL": POSTGRES_URL, "REDIS_URL": REDIS_URL, "JWT_SECRETS": _local_secrets()}
 
     def peers(self) -> dict[str, str]:
         """The peers' settings: the secret through the Secrets Manager API (moto), Redis."""
@@ -84,6 +89,12 @@ class Environment:
             "AWS_SECRET_ACCESS_KEY": "bench",
             "REDIS_URL": REDIS_URL,
         }
+
+
+def _local_secrets() -> str:
+    from localdev.kong import load_kong
+
+    return json.dumps(load_kong().jwt_secrets())
 
 
 def ensure_database() -> None:

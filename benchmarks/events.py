@@ -21,10 +21,21 @@ FUNCTIONS = {
 }
 
 
+LOGIN = "auth.login"
+# The demo user of the local run, also seeded into the benchmark's database.
+LOGIN_BODY = {"login": "demo-user", "password": "storefront-demo-user"}
+
+
 @cache
 def _sample(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((ROOT / "events" / "products" / f"{name}.json").read_text())
+    folder = "auth" if name == "login" else "products"
+    loaded: dict[str, Any] = json.loads((ROOT / "events" / folder / f"{name}.json").read_text())
     return loaded
+
+
+def login_event() -> dict[str, Any]:
+    """A login of the demo user."""
+    return event("login", body=LOGIN_BODY)
 
 
 def event(name: str, product_id: str | None = None, body: dict[str, Any] | None = None) -> dict[str, Any]:

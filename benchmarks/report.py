@@ -34,7 +34,13 @@ def machine() -> str:
 
 
 def write(
-    scenarios: list[Scenario], routes: list[RouteResult], *, quick: bool, lists_table: str, redis_url: str
+    scenarios: list[Scenario],
+    routes: list[RouteResult],
+    *,
+    quick: bool,
+    lists_table: str,
+    redis_url: str,
+    passwords: dict[str, float] | None = None,
 ) -> Path:
     """Write the report and plots; the report's path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -77,6 +83,18 @@ def write(
         statements = ", ".join(r.statements) or "none"
         trips = f"{r.db_round_trips} | {r.redis_round_trips} | {r.rate_limit_round_trips}"
         lines.append(f"| {r.route} | {statements} | {trips} | {r.p50_ms:.2f} | {r.p99_ms:.2f} |")
+    if passwords:
+        lines += [
+            "",
+            "## Passwords (argon2id, m = 19 MiB, t = 2, p = 1)",
+            "",
+            "What a login costs: the hash a registration or a reset makes, the verify every login (and every"
+            " login naming no account) makes, and a whole warm login.",
+            "",
+            "| step | median ms |",
+            "| --- | ---: |",
+            *(f"| {name} | {ms:.1f} |" for name, ms in passwords.items()),
+        ]
     lines += ["", "## Lists (10k / 100k / 1M products)", ""]
     lines.append(
         "Latency of the warm ListProducts handler (ms) per tenant size, with the list's total remembered and"

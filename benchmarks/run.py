@@ -19,12 +19,14 @@ import contextlib
 import io
 import json
 import os
+import statistics
+import time
 from typing import Any
 from uuid import UUID
 
 from benchmarks import cold, lists, report, warm
 from benchmarks.environment import REDIS_URL, TENANT, Environment, environment
-from benchmarks.events import FUNCTIONS, event, event_for, new_product_body
+from benchmarks.events import FUNCTIONS, LOGIN, event, event_for, login_event, new_product_body
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 COLD_RUNS = 3 if QUICK else 9
@@ -35,6 +37,7 @@ HIT_TTL_SECONDS = 3600
 def seed(env: Environment) -> None:
     """A product in PostgreSQL and, under Storefront's and the peers' keys, in Redis."""
     from localdev.runtime import LambdaContext, load_handler
+    from localdev.stack import seed_demo_accounts
     from storefront import bootstrap
     from storefront.application.products import cache_key
 
@@ -53,6 +56,7 @@ def seed(env: Environment) -> None:
     env.extra["storefront_key"], env.extra["storefront_value"] = key, cached
     peer_value = {k: data[k] for k in ("id", "sku", "name", "price", "stock", "version")}
     env.extra["peer_key"], env.extra["peer_value"] = f"peer:products:{data['id']}", json.dumps(peer_value)
+    seed_demo_accounts()  # the demo user the login scenarios sign in as (argon2id hashes, made once)
     bootstrap.engine().dispose()
     bootstrap.reset()
 
@@ -129,7 +133,49 @@ def scenarios(env: Environment) -> list[cold.Scenario]:
                 before=uncache_product,
             )
         )
+    found.append(
+        cold.Scenario(
+            "Login, first request on PostgreSQL (argon2id verify)",
+            python,
+            cold.function_script(LOGIN),
+            env.postgresql(),
+            login_event,
+            200,
+            "storefront-postgresql",
+        )
+    )
     return found
+
+
+def password_costs(env: Environment, runs: int) -> dict[str, float]:
+    """Median milliseconds of one argon2id hash and one verify at the parameters login uses (OWASP's
+    minimum: m = 19 MiB, t = 2, p = 1), and of a whole warm login on PostgreSQL (the verify included)."""
+    from localdev.runtime import LambdaContext, load_handler
+    from storefront import bootstrap
+    from storefront.adapters.passwords import Argon2Hasher
+
+    os.environ.update(env.postgresql())
+    bootstrap.reset()
+    hasher = Argon2Hasher()
+    encoded = hasher.hash("storefront-demo-user")
+
+    def median_ms(call: Any) -> float:
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            call()
+            timings.append(time.perf_counter() - started)
+        return statistics.median(timings) * 1000
+
+    handler = load_handler(f"{LOGIN}.handler")
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert handler(login_event(), LambdaContext("bench"))["statusCode"] == 200
+        login_ms = median_ms(lambda: handler(login_event(), LambdaContext("bench")))
+    return {
+        "argon2id hash": median_ms(lambda: hasher.hash("storefront-demo-user")),
+        "argon2id verify": median_ms(lambda: hasher.verify(encoded, "storefront-demo-user")),
+        "warm login on PostgreSQL (verify, refresh session, audit row, token)": login_ms,
+    }
 
 
 def _first_request_target(env: Environment, name: str) -> Any:
@@ -171,8 +217,12 @@ def main() -> None:
         print("bench: cold starts measured", flush=True)
         routes = warm.warm_routes(env, WARM_REQUESTS)
         print("bench: warm routes measured", flush=True)
+        passwords = password_costs(env, 5 if QUICK else 21)
+        print("bench: password costs measured", flush=True)
     lists_table = run_lists_benchmark()
-    written = report.write(measured, routes, quick=QUICK, lists_table=lists_table, redis_url=REDIS_URL)
+    written = report.write(
+        measured, routes, quick=QUICK, lists_table=lists_table, redis_url=REDIS_URL, passwords=passwords
+    )
     print(written.read_text())
 
 
