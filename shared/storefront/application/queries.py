@@ -53,9 +53,10 @@ class SortKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Keyset:
-    """A position in a sorted list: the sort value and id of the last row already seen."""
+    """A position in a sorted list: the sort value and id of the last row already seen (the value is None for
+    a row without one, on a sort whose key may be missing)."""
 
-    value: SortValue
+    value: SortValue | None
     id: UUID
 
 
@@ -112,16 +113,18 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """One list query as paging sees it: its fingerprint, the kind of its sort key, and the digest of what
-    it matches (the same for every order of the same filters)."""
+    """One list query as paging sees it: its fingerprint, the kind of its sort key (and whether rows may have
+    none), and the digest of what it matches (the same for every order of the same filters)."""
 
     fingerprint: str
     kind: SortKind
     matching: str = ""
+    nullable: bool = False
 
     def cursor(self, keyset: Keyset) -> str:
         """The opaque cursor of the page after ``keyset``."""
-        payload = [_CURSOR_VERSION, self.fingerprint, _encode_value(self.kind, keyset.value), keyset.id.hex]
+        value = None if keyset.value is None else _encode_value(self.kind, keyset.value)
+        payload = [_CURSOR_VERSION, self.fingerprint, value, keyset.id.hex]
         raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
@@ -137,6 +140,8 @@ class Listing:
         if version != _CURSOR_VERSION or owner != self.fingerprint:
             raise _bad_cursor("belongs to another list (tenant, sort, order or filters differ); start without it")
         try:
+            if value is None and self.nullable:
+                return Keyset(None, UUID(hex=row_id))
             return Keyset(_decode_value(self.kind, value), UUID(hex=row_id))
         except (ValueError, TypeError, AttributeError, InvalidOperation, OverflowError):
             raise _bad_cursor("is not a cursor of this API") from None

@@ -12,6 +12,7 @@ from storefront.domain.common_passwords import COMMON_PASSWORDS
 from storefront.domain.countries import COUNTRIES
 from storefront.domain.errors import ErrorCode, FieldError, ValidationFailed
 from storefront.domain.identity import Role
+from storefront.domain.search import search_words
 
 EMAIL_MAX = 254
 USERNAME_MIN, USERNAME_MAX = 3, 50
@@ -187,6 +188,12 @@ class User:
         """This user after a successful login (a rehashed password replaces the stored hash); the version and
         audit fields stay: a login is not an edit a client could conflict with."""
         return replace(self, last_login_at=now, password_hash=password_hash or self.password_hash)
+
+
+def search_terms(identity: Identity) -> tuple[str, ...]:
+    """The words a user is found by in a whole-word search (``q``): those of the username, email and full name
+    (``ada.lovelace@example.com`` is found by ada, lovelace, example and com)."""
+    return search_words(f"{identity.username} {identity.email} {identity.full_name}")
 
 
 def check_password(password: str, identity: Identity, field_name: str = "password") -> None:
