@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from storefront.application.ports import (
     AccessToken,
@@ -21,9 +22,11 @@ from storefront.application.ports import (
     IdentityUnitOfWork,
     ListTotals,
     Notifier,
+    Revocations,
     SecretStore,
     TokenVerifier,
     UnitOfWork,
+    UserPorts,
 )
 from storefront.config import (
     AuthSettings,
@@ -159,7 +162,7 @@ _provided: dict[str, Any] = {}
 
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
-    ``token_verifier``, ``identity``, ``notifier``."""
+    ``token_verifier``, ``identity``, ``users``, ``notifier``."""
     reset()
     _provided.update(adapters)
 
@@ -253,6 +256,7 @@ def _identity() -> AuthPorts:
         ),
         notifier=notifier(),
         clock=SystemClock(),
+        totals=list_totals(),
         policy=AuthPolicy(
             refresh_lifetime=timedelta(days=settings.refresh_token_days),
             reset_lifetime=timedelta(minutes=settings.reset_token_minutes),
@@ -281,6 +285,48 @@ class _SignerOnFirstUse:
             )
             self._issuer = JwtAccessTokens(signer, issuer.jwt_issuer, issuer.access_token_seconds)
         return self._issuer.issue(user, now)
+
+
+def users() -> UserPorts:
+    """The ports of the users, profile and admin use cases (no password hashing, so no argon2)."""
+    provided: UserPorts | None = _provided.get("users")
+    return provided if provided is not None else _users()
+
+
+@cache
+def _users() -> UserPorts:
+    from storefront.adapters.clock import SystemClock
+
+    return UserPorts(
+        unit_of_work=identity_unit_of_work,
+        totals=list_totals(),
+        revocations=_RevocationsOnFirstUse(),
+        clock=SystemClock(),
+    )
+
+
+class _RevocationsOnFirstUse:
+    """The Revocations port on Redis, built when a session is first ended: most users functions never end one,
+    and those that may need REDIS_URL (RedisRequiredSettings), which their cold start checks."""
+
+    def __init__(self) -> None:
+        self._revocations: Revocations | None = None
+
+    def revoke_token(self, jti: str, until_epoch: int) -> None:
+        self._built().revoke_token(jti, until_epoch)
+
+    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
+        self._built().revoke_sessions(tenant_id, user_id, at_epoch)
+
+    def _built(self) -> Revocations:
+        if self._revocations is None:
+            client = _redis_client()
+            if client is None:
+                raise ConfigurationError("RedisRequiredSettings is invalid: REDIS_URL: required to end sessions")
+            from storefront.adapters.cache.revocations import RedisRevocations
+
+            self._revocations = RedisRevocations(client)
+        return self._revocations
 
 
 def notifier() -> Notifier:
@@ -315,6 +361,7 @@ def reset() -> None:
         _secret_store,
         _token_verifier,
         _identity,
+        _users,
         _notifier,
         load,
     ):

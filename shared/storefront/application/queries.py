@@ -213,6 +213,20 @@ def validate_paging(limit: int, offset: int, cursor: str | None) -> None:
         raise ValidationFailed.single("offset", ErrorCode.INVALID_FORMAT, "cannot be combined with cursor")
 
 
+def validate_search(text: str | None) -> None:
+    """The rules of a whole-word search (``q``) every list shares: at least one word (letters or digits), at most
+    SEARCH_WORDS_MAX words, none longer than TERM_MAX (nothing stored is)."""
+    if text is None:
+        return
+    words = search_words(text)
+    if text.strip() and not words:
+        raise ValidationFailed.single("q", ErrorCode.INVALID_FORMAT, "has no word (letters or digits) to search for")
+    if len(words) > SEARCH_WORDS_MAX:
+        raise ValidationFailed.single("q", ErrorCode.OUT_OF_RANGE, f"may have at most {SEARCH_WORDS_MAX} words")
+    if any(len(word) > TERM_MAX for word in search_words(text, cut=False)):
+        raise ValidationFailed.single("q", ErrorCode.OUT_OF_RANGE, f"words have at most {TERM_MAX} characters")
+
+
 PRODUCT_SORTS: dict[str, SortKind] = {
     "created_at": SortKind.TIMESTAMP,
     "updated_at": SortKind.TIMESTAMP,
@@ -259,14 +273,7 @@ class ProductQuery:
     def validate(self) -> None:
         """VAL_003/VAL_002 for paging out of bounds, a cursor with an offset, or a search of too many words."""
         validate_paging(self.limit, self.offset, self.cursor)
-        if self.text is not None and self.text.strip() and not self.words:
-            raise ValidationFailed.single(
-                "q", ErrorCode.INVALID_FORMAT, "has no word (letters or digits) to search for"
-            )
-        if len(self.words) > SEARCH_WORDS_MAX:
-            raise ValidationFailed.single("q", ErrorCode.OUT_OF_RANGE, f"may have at most {SEARCH_WORDS_MAX} words")
-        if any(len(word) > TERM_MAX for word in search_words(self.text or "", cut=False)):
-            raise ValidationFailed.single("q", ErrorCode.OUT_OF_RANGE, f"words have at most {TERM_MAX} characters")
+        validate_search(self.text)
 
     def filters(self) -> dict[str, Any]:
         """The filters that define which products match, in canonical form."""
