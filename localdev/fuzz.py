@@ -23,7 +23,7 @@ from localdev.gateway_process import running_gateway
 from localdev.issue_token import make_token
 from localdev.openapi import SPEC
 from localdev.paths import STATE
-from localdev.stack import DEMO_TENANT
+from localdev.stack import DEMO_ACCOUNTS, DEMO_TENANT
 
 CHECKS = (
     "not_a_server_error",
@@ -73,7 +73,8 @@ def fuzz_mode(mode: str, examples: int, seed: int, reports: Path) -> int:
     with tempfile.TemporaryDirectory(prefix=f"fuzz-{mode}-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'fuzz.db'}"
         with running_gateway(mode, database_url, report_dir / "gateway.log") as port:
-            subject = str(uuid.uuid5(uuid.NAMESPACE_URL, "storefront-fuzz-admin"))
+            # The demo admin's account, so the caller's own routes (profile, settings) reach their logic too.
+            subject = str(DEMO_ACCOUNTS[0][0])
             token = make_token("admin", str(DEMO_TENANT), subject, "fuzz-admin", 3600)
             print(f"fuzz: {mode} mode, {examples} examples per operation, seed {seed}", flush=True)
             command = schemathesis_command(f"http://127.0.0.1:{port}", token, examples, seed, report_dir)
