@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 from localdev.gateway_process import running_gateway
