@@ -121,14 +121,16 @@ def nullable_window(
         empty.append(tiebreak > last_id if order == "asc" else tiebreak < last_id)
     elif after is not None:
         valued.append(After(key, tiebreak, after, order))
-    # (where, ordered by key) in list order; the part wholly before the cursor is not read.
-    parts = [(empty, False), (valued, True)] if order == "asc" else [(valued, True), (empty, False)]
+    # The parts in list order; the part wholly before the cursor is not read.
+    parts = [empty, valued] if order == "asc" else [valued, empty]
     if after is not None and (after.value is None) == (order == "desc"):
-        parts = [part for part in parts if part[1] is (order == "asc")]
+        parts = [valued] if order == "asc" else [empty]
     selects = []
-    for rank, (part_where, by_key) in enumerate(parts):
-        by = ordering(key, tiebreak, order) if by_key else ordering(tiebreak, tiebreak, order)[:1]
+    for rank, part_where in enumerate(parts):
+        # Both parts are ordered by (key, tiebreak): among rows without a value that is the tiebreak's order,
+        # and a planner that does not take IS NULL for a constant still sees that the index gives it.
         ranked = select(*columns, literal_column(str(rank)).label("LIST_PART")).where(*part_where)
+        by = ordering(key, tiebreak, order)
         selects.append(select(ranked.order_by(*by).limit(take).subquery(f"PART_{rank}")))
     joined = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("PARTS")
     outer_key, outer_tiebreak = joined.c[key.name], joined.c[tiebreak.name]
