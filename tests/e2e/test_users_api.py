@@ -225,3 +225,21 @@ def test_no_users_route_answers_a_password_hash_or_token_material(gateway):
         assert not any(word in text for word in SECRET_WORDS), (method, path, text)
     deleted = client.call("DELETE", f"/users/{USER_ID}", token=admin, headers={"If-Match": '"v999"'})
     assert (deleted.status, deleted.code) == (409, "BIZ_002")  # the 18th route, refused before it deletes
+
+
+def test_refusals_on_a_users_route_answer_alike_in_both_modes(gateway):
+    _, client = gateway
+    path = f"/users/{USER_ID}"
+    other_tenant = token("admin", tenant=str(uuid.uuid4()))
+    reply = client.call("GET", path, token=other_tenant)
+    assert (reply.status, reply.code) == (404, "BIZ_001")
+    expired = client.call("GET", path, token=token("user", sub=USER_ID, ttl=-60))
+    assert (expired.status, expired.code) == (401, "AUTH_002")
+    forged = client.call(
+        "GET",
+        path,
+        headers={"X-Consumer-ID": "c", "X-Consumer-Username": "storefront-web", "X-Credential-Identifier": "x"},
+    )
+    assert (forged.status, forged.code) == (401, "AUTH_001")
+    anonymous = client.call("PATCH", path, body={"role": "admin"})
+    assert (anonymous.status, anonymous.code) == (401, "AUTH_001")
