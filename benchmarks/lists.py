@@ -99,8 +99,10 @@ def load_products(connection: Connection, tenant: UUID, start: int, stop: int) -
 
 # Users are "<first>.<last><n>@<domain>", username "<first><n>", full name "<First> <Last>": 20 first names
 # (5% each), 25 last names, so a first and a last name meet in 0.2%; the domain word "example" is in 25%.
-# 2% are soft-deleted, 5% banned, 1% admins, 25% never signed in (no last_login_at); the first 20 of any load
-# are also "Founder" (20 at every size). No password (the marker of an account without one).
+# 2% are soft-deleted, 5% banned, 1% admins, 25% never signed in (no last_login_at), each drawn from other
+# digits of the row number so they meet as independent draws would (a banned "ada" is 0.25%, no admin is
+# deleted); the first 20 of any load are also "Founder" (20 at every size). No password (the marker of an
+# account without one).
 FIRST_NAMES = ("ada", "grace", "alan", "linus", "barbara", "edsger", "donald", "margaret", "ken", "dennis", "frances",
                "john", "radia", "tim", "katherine", "vint", "hedy", "niklaus", "sophie", "guido")  # fmt: skip
 LAST_NAMES = ("lovelace", "hopper", "turing", "torvalds", "liskov", "dijkstra", "knuth", "hamilton", "thompson",
@@ -125,8 +127,8 @@ WITH generated AS (
          1, first || '.' || last || i || '@' || domain, first || '.' || last || i || '@' || domain,
          first || i, first || i,
          initcap(first) || ' ' || initcap(last) || CASE WHEN i < :founders THEN ' Founder' ELSE '' END,
-         CASE WHEN i % 100 = 0 THEN 'admin' ELSE 'user' END,
-         CASE WHEN i % 20 = 7 THEN 'banned' ELSE 'active' END,
+         CASE WHEN (i / 3) % 100 = 1 THEN 'admin' ELSE 'user' END,
+         CASE WHEN (i / 7) % 20 = 3 THEN 'banned' ELSE 'active' END,
          CASE WHEN i % 3 = 0 THEN 0 ELSE 1 END,
          CASE WHEN i % 4 <> 0
               THEN TIMESTAMPTZ '2024-01-01 00:00:00+00' + ((i * 104729) % 31536000) * INTERVAL '1 second' END,

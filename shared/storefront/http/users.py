@@ -22,7 +22,7 @@ from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
 from storefront.application.user_queries import USER_SORT_FIELDS
-from storefront.domain.errors import ErrorCode, FieldError, ValidationFailed
+from storefront.domain.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
 from storefront.domain.identity import Principal, Role
 from storefront.domain.users import (
     ADDRESS_LINE_MAX,
@@ -554,8 +554,6 @@ class SettingsIn(_Body, SettingsFields):
 
 
 def _refuse_account_fields(body: BaseModel) -> None:
-    from storefront.domain.errors import Forbidden
-
     for name in ("role", "status", "email_verified"):
         if name in body.model_fields_set:
             raise Forbidden(
