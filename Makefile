@@ -71,15 +71,15 @@ oracle-sql: local-env
 	$(BIN)/python -m localdev.oracle_sql > migrations/oracle/upgrade.sql
 
 ## kong: regenerate kong/kong.yml and shared/storefront/http/routes.py from template.yaml.
-kong: $(VENV)/.local-installed
+kong: local-env
 	$(BIN)/python -m localdev.generate_kong
 
 ## openapi: regenerate docs/openapi.json from the handlers' routes (a test fails while it is stale).
-openapi: $(VENV)/.local-installed
+openapi: local-env
 	$(BIN)/python -m localdev.openapi
 
 ## fuzz: schemathesis on every operation against the local gateway in both modes (FUZZ_EXAMPLES per operation).
-fuzz: $(VENV)/.dev-installed
+fuzz: dev-env
 	$(BIN)/python -m localdev.fuzz --examples $(FUZZ_EXAMPLES)
 
 ## clean: remove the virtualenvs, the local database and every cache (stop `make run` first).

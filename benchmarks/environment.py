@@ -42,6 +42,9 @@ BASE_ENV = {
     "AWS_DEFAULT_REGION": "eu-west-1",
     "AWS_REGION": "eu-west-1",
     "AWS_LAMBDA_FUNCTION_NAME": "bench",
+    # The rate limiter runs as in production (three windows, one Redis round trip per request), with limits
+    # no benchmark reaches: every sample event is the same user, and a 429 would end the run.
+    "RATE_LIMITS": "10000/minute,100000/hour,1000000/day",
 }
 
 

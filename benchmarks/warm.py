@@ -1,7 +1,9 @@
 """Warm requests per route on PostgreSQL + Redis: statements, round trips (counted at the wire), p50/p99.
 
 The real handlers run in this process, as in a warm Lambda container; PostgreSQL and Redis are reached
-through counting proxies (localdev.wire), so every number of round trips is exact.
+through counting proxies (localdev.wire), so every number of round trips is exact. The rate limiter gets
+a Redis client of its own behind a proxy of its own, so its round trips are counted apart from the
+cache's and the totals'.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from redis import Redis
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import make_url
 
@@ -33,7 +36,8 @@ class RouteResult:
     route: str
     statements: list[str]
     db_round_trips: int
-    redis_round_trips: int
+    redis_round_trips: int  # all of them, the rate limiter's included
+    rate_limit_round_trips: int  # the rate limiter's check (limits and revocations) alone
     p50_ms: float
     p99_ms: float
     requests: int
@@ -51,14 +55,17 @@ def warm_routes(env: Environment, requests: int) -> list[RouteResult]:
     with (
         CountingProxy(postgres.host or "127.0.0.1", postgres.port or 5432) as db,
         CountingProxy(redis.host or "127.0.0.1", redis.port or 6379) as cache,
+        CountingProxy(redis.host or "127.0.0.1", redis.port or 6379) as limiter,
         contextlib.redirect_stdout(io.StringIO()),  # the handlers' metric and log lines
     ):
         os.environ.update(env.postgresql())
         os.environ["DATABASE_URL"] = postgres.set(port=db.port).render_as_string(hide_password=False)
         os.environ["REDIS_URL"] = f"redis://127.0.0.1:{cache.port}/{redis.database or 0}"
         from storefront import bootstrap
+        from storefront.adapters.cache.rate_limiter import RedisRateLimiter
 
-        bootstrap.reset()
+        limiter_client = Redis(port=limiter.port, db=int(redis.database or 0), protocol=2)
+        bootstrap.provide(rate_limiter=RedisRateLimiter(limiter_client))
         statements: list[str] = []
         routes = _routes(env)
         sa_event.listen(bootstrap.engine(), "before_cursor_execute", lambda *a: statements.append(a[2]))
@@ -68,23 +75,25 @@ def warm_routes(env: Environment, requests: int) -> list[RouteResult]:
             _call(handler, prepare(), status)  # warm-up: connections open, code paths loaded
             timings: list[float] = []
             counted_statements: list[str] = []
-            db_trips = redis_trips = 0
+            db_trips = redis_trips = limiter_trips = 0
             for index in range(requests):
                 evt = prepare()
                 statements.clear()
-                with db.counting() as db_count, cache.counting() as cache_count:
+                with db.counting() as db_count, cache.counting() as cache_count, limiter.counting() as checks:
                     start = time.perf_counter()
                     _call(handler, evt, status)
                     timings.append(time.perf_counter() - start)
                 if index == 0:
                     counted_statements = [s.split()[0].upper() for s in statements]
-                    db_trips, redis_trips = db_count.flights, cache_count.flights
+                    db_trips, limiter_trips = db_count.flights, checks.flights
+                    redis_trips = cache_count.flights + checks.flights
             results.append(
                 RouteResult(
                     route,
                     counted_statements,
                     db_trips,
                     redis_trips,
+                    limiter_trips,
                     percentile(timings, 0.50) * 1000,
                     percentile(timings, 0.99) * 1000,
                     requests,

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import signal
+import socket
 import threading
 import traceback
 import uuid
@@ -26,8 +27,10 @@ from urllib.parse import urlsplit
 
 from localdev import docs
 from localdev.events import HttpRequest, HttpResponse, rest_event
+from localdev.generate_kong import KONG_REDIS_HOST
 from localdev.kong import KongConfig, KongProxy, load_kong
 from localdev.kong.aws_lambda_plugin import UnknownFunction
+from localdev.kong.declarative import declarative_config
 from localdev.runtime import invoke
 from localdev.template import Api, Function, read_api
 
@@ -69,6 +72,14 @@ def _documentation(request: HttpRequest) -> HttpResponse | None:
     return HttpResponse(200, headers, found.body)
 
 
+def kong_hosts(redis_url: str | None) -> dict[str, tuple[str, int]]:
+    """What the host names in kong.yml resolve to here: its rate-limiting plugin's Redis is the local one."""
+    if not redis_url:
+        return {}
+    url = urlsplit(redis_url)
+    return {KONG_REDIS_HOST: (url.hostname or "127.0.0.1", url.port or 6379)}
+
+
 class Gateway:
     """Turns HTTP requests into Lambda invocations the way the configured gateway does."""
 
@@ -76,7 +87,7 @@ class Gateway:
         self.api = api
         self.kong = kong
         self.mode = mode
-        self.kong_proxy = KongProxy(kong, self._call_function)
+        self.kong_proxy = KongProxy(kong, self._call_function, hosts=kong_hosts(os.environ.get("REDIS_URL")))
         self._lock = threading.Lock()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
@@ -100,7 +111,7 @@ class Gateway:
             function = self.api.by_name(function_name)
         except KeyError:
             raise UnknownFunction(function_name) from None
-        return invoke(function.handler, function.function_name, event)
+        return invoke(function.handler, function.function_name, event, function.environment)
 
     # --- API Gateway ------------------------------------------------------------------------------
     def _through_api_gateway(self, request: HttpRequest) -> HttpResponse:
@@ -168,7 +179,7 @@ class Gateway:
             "methodArn": f"arn:aws:execute-api:eu-west-1:123456789012:local/dev/{request.method}{resource}",
         }
         try:
-            result = invoke(function.handler, function.function_name, event)
+            result = invoke(function.handler, function.function_name, event, function.environment)
         except Exception:  # an authorizer that fails is AUTHORIZER_FAILURE, as in API Gateway
             return "AUTHORIZER_FAILURE"
         statement = result["policyDocument"]["Statement"][0]
@@ -199,7 +210,7 @@ class Gateway:
     def _invoke(self, function: Function, event: dict[str, Any], on_error: Callable[[], HttpResponse]) -> HttpResponse:
         """The handler's answer; a handler that raises is the gateway's 5xx, as in AWS (the trace is printed)."""
         try:
-            return from_lambda(invoke(function.handler, function.function_name, event))
+            return from_lambda(invoke(function.handler, function.function_name, event, function.environment))
         except Exception:
             traceback.print_exc()
             return on_error()
@@ -221,7 +232,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         """The request body (chunked or by Content-Length); None once a refusal has been sent."""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+        codings = self.headers.get_all("Transfer-Encoding") or []
+        if codings:
+            # nginx (in front of Kong and API Gateway alike) takes exactly "chunked" and nothing else.
+            if len(codings) > 1 or codings[0].strip().lower() != "chunked":
+                self._refuse(501, b"Not Implemented: unknown Transfer-Encoding")
+                return None
             return self._read_chunked()
         lengths = {v.strip() for v in self.headers.get_all("Content-Length") or []}
         if len(lengths) > 1 or any(not v.isdigit() for v in lengths):  # nginx: 400 before routing
@@ -253,9 +269,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline(1024)
 
     def _refuse(self, status: int, text: bytes) -> None:
+        """The front proxy's own refusal, before any route: JSON ``{"message": ...}`` as Kong's error handler
+        and API Gateway answer theirs, and the connection closed."""
         self.close_connection = True
-        self._send(HttpResponse(status, [("Content-Type", "text/plain")], text))
-        return
+        message = json.dumps({"message": text.decode()}).encode()
+        self._send(HttpResponse(status, [("Content-Type", "application/json")], message))
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a bad request line, an over-long URI or header, HTTP/2): the same JSON
+        as ``_refuse`` instead of its HTML page. On a bad request line http.server still thinks it speaks
+        HTTP/0.9 and would send no status line at all, so the answer is HTTP/1.1."""
+        self.request_version = "HTTP/1.1"
+        reason = message or self.responses.get(code, ("Error",))[0]
+        self._refuse(code, reason.encode())
 
     def _send(self, response: HttpResponse) -> None:
         # The gateway's headers only: no http.server Server header (Kong names itself; API Gateway sends none).
@@ -311,6 +337,18 @@ def _port(value: str) -> int:
     return int(value)
 
 
+def next_free_port(host: str, start: int, tries: int = 50) -> int | None:
+    """The first port from ``start`` on that ``host`` lets a server bind now (None if none of ``tries``)."""
+    for port in range(start, min(start + tries, 65536)):
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve every API route of template.yaml locally.")
     parser.add_argument("--mode", choices=["kong", "apigw"], default=os.environ.get("GATEWAY_MODE", "kong"))
@@ -324,11 +362,11 @@ def main(argv: list[str] | None = None) -> None:
     with local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")) as env:
         api = read_api()
         try:
-            server = serve(Gateway(api, load_kong(), args.mode), args.host, args.port)
+            server = serve(Gateway(api, load_kong(declarative_config()), args.mode), args.host, args.port)
         except OSError as error:
-            message = (
-                f"cannot serve on {args.host}:{args.port}: {error.strerror} (choose another: PORT={args.port + 1})"
-            )
+            free = next_free_port(args.host, args.port + 1)
+            hint = f" (choose another: PORT={free})" if free is not None else ""
+            message = f"cannot serve on {args.host}:{args.port}: {error.strerror}{hint}"
             raise SystemExit(message) from None
         routes = sum(len(f.routes) for f in api.functions.values())
         base = f"http://{args.host}:{args.port}/KONGAPI/api/v1"

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,14 +34,17 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
 
 
 @contextmanager
-def running_gateway(mode: str, database_url: str, log: Path) -> Iterator[int]:
+def running_gateway(
+    mode: str, database_url: str, log: Path, environment: Mapping[str, str] | None = None
+) -> Iterator[int]:
     """`python -m localdev.gateway --mode MODE` on a free port and ``database_url``; yields the port.
 
-    Its output goes to ``log``; it is stopped (SIGTERM, as Ctrl-C would) when the block ends.
+    ``environment`` adds variables (they apply to every function). Its output goes to ``log``; it is
+    stopped (SIGTERM, as Ctrl-C would) when the block ends.
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env.update(DATABASE_URL=database_url, PORT=str(port), GATEWAY_ACCESS_LOG="0")
+    env.update(DATABASE_URL=database_url, PORT=str(port), GATEWAY_ACCESS_LOG="0", **(environment or {}))
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "localdev.gateway", "--mode", mode],

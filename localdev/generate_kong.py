@@ -5,7 +5,8 @@
 One Kong route per Api event of a function: named after the function, the template path as an anchored
 regex with one named capture per path parameter (Kong passes them as pathParameters), the event's method.
 Each route calls its function with the aws-lambda plugin as a Lambda proxy integration; protected routes
-(no ``Auth: {Authorizer: NONE}``) also carry the jwt plugin. Global plugin: cors.
+(no ``Auth: {Authorizer: NONE}``) also carry the jwt plugin; every route carries Kong's rate-limiting plugin
+as a coarse guard above its function's own limits. Global plugin: cors.
 ``--check`` only reports whether the committed files are current (exit status 1 when stale).
 """
 
@@ -48,8 +49,23 @@ HEADER = """\
 #   the request id and the same headers as every answer), not a static body.
 # - No correlation-id plugin: the event's requestContext.requestId is Kong's own request id, the one Kong
 #   returns as X-Kong-Request-Id, so the function's request id (X-Request-ID, meta.request_id) matches it.
+# - rate-limiting on every route: Kong's own coarse guard, per client address (limit_by ip), at ten times
+#   the route's function's limits (its RATE_LIMITS), counted in Redis (redis policy, one counter per route,
+#   calendar windows, every request counted), so a client that heeds the function's 429 RATE_001 never meets
+#   Kong's; one that ignores it is stopped here before the function is invoked. Not limit_by consumer: the
+#   Kong consumer is the client application (one key signs every user's tokens), and with the jwt plugin's
+#   anonymous consumer every unauthenticated request of every client would share one counter. Its client
+#   headers are hidden: RateLimit-* / X-RateLimit-*-Minute would contradict the function's X-RateLimit-*.
+#   Redis unreachable: fault_tolerant lets requests through (the functions still limit, or fail open).
+#   Deployed Kong: point redis.host at the functions' Redis (ElastiCache: ssl true), and set trusted_ips
+#   (and the functions' TRUSTED_PROXIES) when a load balancer stands in front of Kong.
 # The jwt secret below is a LOCAL DEVELOPMENT SECRET ONLY. Deployed Kong gets consumers from a secret store.
 """
+# The Redis of Kong's rate-limiting plugin (the local gateway resolves this name to its own Redis).
+KONG_REDIS_HOST = "storefront-redis"
+KONG_REDIS = {"host": KONG_REDIS_HOST, "port": 6379, "database": 0, "timeout": 250, "ssl": False}
+# Kong's guard allows this many times what the route's function allows.
+GUARD_FACTOR = 10
 
 
 def no_route_function(api: Api) -> Function:
@@ -123,6 +139,27 @@ JWT = {
 }
 
 
+def rate_limiting(function: Function) -> dict[str, Any]:
+    """Kong's rate-limiting plugin for a route of ``function``: GUARD_FACTOR times its windows, per client
+    address, in Redis; Kong's own client headers hidden."""
+    from storefront.config import DEFAULT_RATE_LIMITS
+    from storefront.domain.rate_limits import parse_windows
+
+    windows = parse_windows(function.environment.get("RATE_LIMITS") or DEFAULT_RATE_LIMITS)
+    return {
+        "name": "rate-limiting",
+        "config": {
+            **{window.period: window.limit * GUARD_FACTOR for window in windows},
+            "limit_by": "ip",
+            "policy": "redis",
+            "redis": dict(KONG_REDIS),
+            "fault_tolerant": True,
+            "hide_client_headers": True,
+            "sync_rate": -1,
+        },
+    }
+
+
 def kong_config(api: Api, origins: str = LOCAL_ORIGINS) -> dict[str, Any]:
     """The declarative configuration for every Api event of the template."""
     from storefront.http.cors import ALLOW_HEADERS, MAX_AGE_SECONDS
@@ -133,7 +170,7 @@ def kong_config(api: Api, origins: str = LOCAL_ORIGINS) -> dict[str, Any]:
         if function is fallback:
             continue
         for index, route in enumerate(function.routes):
-            plugins = [_lambda(function.function_name)] + ([] if function.public else [JWT])
+            plugins = [_lambda(function.function_name), *([] if function.public else [JWT]), rate_limiting(function)]
             routes.append(
                 {
                     "name": route_name(function.logical_id) + (f"-{index + 1}" if index else ""),
@@ -150,7 +187,7 @@ def kong_config(api: Api, origins: str = LOCAL_ORIGINS) -> dict[str, Any]:
             "paths": ["/"],
             "strip_path": False,
             # Kong's own 404 would be a bare body: the template's catch-all function answers in the envelope.
-            "plugins": [_lambda(fallback.function_name)],
+            "plugins": [_lambda(fallback.function_name), rate_limiting(fallback)],
         }
     )
     cors = {

@@ -30,11 +30,11 @@ from localdev.template import read_api
 
 def fill_placeholders(text: str) -> str:
     """Replace each ``{{token:ROLE}}`` with a signed local token of that role in the demo tenant."""
-    from localdev.issue_token import make_token
+    from localdev.issue_token import local_subject, make_token
 
     def token(found: re.Match[str]) -> str:
         role = found.group(1)
-        return make_token(role, str(DEMO_TENANT), f"local-{role}", f"local-{role}", 3600)
+        return make_token(role, str(DEMO_TENANT), local_subject(role), f"local-{role}", 3600)
 
     return re.sub(r"\{\{token:(\w+)\}\}", token, text)
 
@@ -43,7 +43,7 @@ def run(function_id: str, event_path: Path) -> dict[str, Any]:
     """The handler's answer to the event in ``event_path``."""
     function = read_api().functions[function_id]
     event = json.loads(fill_placeholders(event_path.read_text()))
-    return invoke(function.handler, function.function_name, event)
+    return invoke(function.handler, function.function_name, event, function.environment)
 
 
 def valid_names() -> str:

@@ -22,6 +22,11 @@ def make_token(role: str, tenant: str, subject: str, username: str, ttl: int, co
     return JwtTokens(kong.jwt_secrets(), max_lifetime_seconds=3600).issue(key, claims, lifetime_seconds=ttl)
 
 
+def local_subject(role: str) -> str:
+    """The fixed user id of local tokens of ``role`` (ids are UUIDs, as the contract's ``sub``)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"storefront-local-{role}"))
+
+
 def _tenant(value: str) -> str:
     """A tenant id for argparse: its error names the value instead of a lambda."""
     try:
@@ -39,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.ttl > 3600:
         parser.error("--ttl: access tokens live at most 3600 seconds (the contract's limit)")
-    subject = args.sub or str(uuid.uuid5(uuid.NAMESPACE_URL, f"storefront-local-{args.role}"))
+    subject = args.sub or local_subject(args.role)
     print(make_token(args.role, args.tenant, subject, f"local-{args.role}", args.ttl))
 
 

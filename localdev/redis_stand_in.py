@@ -94,6 +94,12 @@ def shared_stand_in(database_url: str, state: Path = STATE) -> Iterator[str]:
             server.server_close()
 
 
+def stand_in_url(database_url: str, state: Path = STATE) -> str | None:
+    """The URL of the stand-in recorded for ``database_url`` (None when there is none)."""
+    record = _read(record_path(database_url, state))
+    return record.url if record is not None else None
+
+
 def _start() -> tuple[Any, StandInRecord]:
     from fakeredis import TcpFakeServer
     from redis import Redis

@@ -12,6 +12,7 @@ from pathlib import Path
 from uuid import UUID
 
 from localdev.kong import KongConfig, load_kong
+from localdev.kong.declarative import declarative_config
 from localdev.paths import ROOT, STATE, use_lambda_paths
 from localdev.redis_stand_in import free_port as free_port  # the tests' free loopback ports
 from localdev.redis_stand_in import shared_stand_in
@@ -118,19 +119,24 @@ def seed_demo_accounts() -> int:
 
 
 def seed_demo_data() -> int:
-    """Add the demo catalogue to the demo tenant when it has no products yet; returns how many were added."""
+    """Add the demo catalogue to the demo tenant once: when no demo product was ever stored there (a deleted
+    one keeps its SKU, so it is not added again); returns how many were added."""
     use_lambda_paths()
     from dataclasses import replace
 
+    from sqlalchemy import select
+
     from storefront import bootstrap
+    from storefront.adapters.db.tables import PRODUCTS
     from storefront.application import products
-    from storefront.application.queries import ProductQuery
     from storefront.domain.money import Money
     from storefront.domain.products import Product, ProductDetails
 
     ports = bootstrap.catalog()
-    if products.list_products(ports, DEMO_TENANT, ProductQuery(limit=1)).total:
-        return 0
+    ids = [product_id for product_id, *_ in DEMO_PRODUCTS]
+    with bootstrap.engine().connect() as connection:  # deleted rows count: their SKUs stay taken
+        if connection.execute(select(PRODUCTS.c.ID).where(PRODUCTS.c.ID.in_(ids)).limit(1)).first() is not None:
+            return 0
     now = ports.clock.now()
     with ports.unit_of_work() as uow:
         for product_id, sku, name, category, amount, stock in DEMO_PRODUCTS:
@@ -147,7 +153,7 @@ def seed_demo_data() -> int:
 @contextmanager
 def local_stack(mode: str, database_url: str | None = None, redis_url: str | None = None) -> Iterator[dict[str, str]]:
     """Prepare everything the functions need and put their settings in os.environ; yields those settings."""
-    kong = load_kong()
+    kong = load_kong(declarative_config())
     STATE.mkdir(exist_ok=True)
     database_url = database_url or f"sqlite:///{Path(STATE, 'storefront.db')}"
     with _redis(redis_url, database_url) as redis:

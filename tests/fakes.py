@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -10,9 +10,19 @@ from typing import Any, Self
 from uuid import UUID
 
 from storefront.application.auth import AuthPorts
-from storefront.application.ports import AccessToken, CatalogPorts, Email, RecalledTotal, UserPorts
+from storefront.application.ports import (
+    UNANSWERED,
+    AccessToken,
+    CatalogPorts,
+    Email,
+    IssuedToken,
+    RateDecision,
+    RecalledTotal,
+    UserPorts,
+)
 from storefront.application.queries import TOTAL_CAP, Keyset, ProductQuery, Window
 from storefront.application.user_queries import UserQuery
+from storefront.domain import rate_limits
 from storefront.domain.errors import AppError, Conflict, ServiceUnavailable
 from storefront.domain.products import Product
 from storefront.domain.search import matches
@@ -153,6 +163,60 @@ class FixedClock:
 
     def advance(self, seconds: int) -> None:
         self.moment += timedelta(seconds=seconds)
+
+
+class FakeRateLimits:
+    """The RateLimiter and Revocations ports in memory, with the Redis adapter's rules: GCRA over every window
+    (``storefront.domain.rate_limits.decide``) on ``clock``, which the test moves; a token refused when its id
+    was revoked or its user's sessions were revoked at or after it was issued. ``down`` behaves like an
+    unreachable Redis: checks go unanswered and revocations fail. ``checks`` records every call."""
+
+    def __init__(self, clock: FixedClock | None = None) -> None:
+        self.clock = clock or FixedClock()
+        self.arrivals: dict[str, int] = {}
+        self.revoked_tokens: dict[str, int] = {}
+        self.revoked_sessions: dict[tuple[UUID, str], int] = {}
+        self.checks: list[tuple[str, tuple[rate_limits.Window, ...], IssuedToken | None]] = []
+        self.down = False
+
+    def _now_us(self) -> int:
+        return int(self.clock.now().timestamp()) * rate_limits.MICROSECONDS
+
+    def check(
+        self, caller: str, windows: Sequence[rate_limits.Window], token: IssuedToken | None = None
+    ) -> RateDecision:
+        self.checks.append((caller, tuple(windows), token))
+        if self.down:
+            return UNANSWERED
+        now_seconds = int(self.clock.now().timestamp())
+        if token is not None:
+            revoked_at = self.revoked_sessions.get((token.tenant_id, token.user_id))
+            if revoked_at is not None and token.issued_at <= revoked_at:
+                return RateDecision(admitted=False, revoked=True)
+            if token.token_id is not None and self.revoked_tokens.get(token.token_id, 0) > now_seconds:
+                return RateDecision(admitted=False, revoked=True)
+        keys = [f"{caller}:{w.limit}/{w.period_seconds}" for w in windows]
+        verdict = rate_limits.decide(windows, [self.arrivals.get(k) for k in keys], self._now_us())
+        if verdict.arrivals is not None:
+            self.arrivals.update(zip(keys, verdict.arrivals, strict=True))
+        return RateDecision(
+            admitted=verdict.admitted,
+            limit=verdict.window.limit,
+            remaining=verdict.remaining,
+            reset_seconds=verdict.reset_seconds,
+            retry_after_seconds=verdict.retry_after_seconds,
+        )
+
+    def revoke_token(self, token_id: str, until_epoch: int) -> None:
+        if self.down:
+            raise ServiceUnavailable()
+        self.revoked_tokens[token_id] = until_epoch
+
+    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
+        if self.down:
+            raise ServiceUnavailable()
+        key = (tenant_id, user_id)
+        self.revoked_sessions[key] = max(at_epoch, self.revoked_sessions.get(key, at_epoch))
 
 
 @dataclass
@@ -383,27 +447,6 @@ class FakeTokenIssuer:
         return AccessToken(f"access:{user.id}:{jti}", jti, now + self.lifetime, self.lifetime)
 
 
-class FakeRevocations:
-    """Revocations in dicts; ``down`` refuses them as the Redis adapter does when Redis is unreachable."""
-
-    def __init__(self) -> None:
-        self.tokens: dict[str, int] = {}
-        self.sessions: dict[tuple[UUID, str], int] = {}
-        self.down = False
-
-    def revoke_token(self, jti: str, until_epoch: int) -> None:
-        self._check()
-        self.tokens[jti] = until_epoch
-
-    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
-        self._check()
-        self.sessions[(tenant_id, user_id)] = at_epoch
-
-    def _check(self) -> None:
-        if self.down:
-            raise ServiceUnavailable("Sessions cannot be ended right now; try again")
-
-
 class FakeLoginThrottle:
     """Counts failures per key and locks a key at its kind's threshold, like the Redis throttle (no expiry)."""
 
@@ -448,7 +491,7 @@ class FakeIdentity:
     state: IdentityState = field(default_factory=IdentityState)
     hasher: FakeHasher = field(default_factory=FakeHasher)
     tokens: FakeTokenIssuer = field(default_factory=FakeTokenIssuer)
-    revocations: FakeRevocations = field(default_factory=FakeRevocations)
+    revocations: FakeRateLimits = field(default_factory=FakeRateLimits)
     throttle: FakeLoginThrottle = field(default_factory=FakeLoginThrottle)
     notifier: FakeNotifier = field(default_factory=FakeNotifier)
     clock: FixedClock = field(default_factory=FixedClock)
@@ -477,7 +520,7 @@ class FakeUsers:
 
     state: IdentityState = field(default_factory=IdentityState)
     totals: FakeListTotals = field(default_factory=FakeListTotals)
-    revocations: FakeRevocations = field(default_factory=FakeRevocations)
+    revocations: FakeRateLimits = field(default_factory=FakeRateLimits)
     clock: FixedClock = field(default_factory=FixedClock)
     units: int = 0
 

@@ -9,5 +9,6 @@ from storefront.http.resolver import api_resolver
 
 app = api_resolver()  # no routes: every request is the resolver's "Route not found"
 
-# The path decides the answer: a body or parameters the 404 never reads are not checked first.
-handler = lambda_entry(app, allow=None, reads_request=False)
+# The path decides the answer: a body or parameters the 404 never reads are not checked first. It reads no
+# data and runs outside the VPC (no Redis): the gateways' own limits guard it (ARCHITECTURE.md, Rate limits).
+handler = lambda_entry(app, allow=None, reads_request=False, rate_limited=False)

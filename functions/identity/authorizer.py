@@ -60,5 +60,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "tenant_id": str(principal.tenant_id),
             "iss": principal.consumer,
             "exp": context_expiry(claims["exp"]),
+            # The function checks the token's revocation with these (a context value cannot be null).
+            **({"jti": principal.token_id} if principal.token_id else {}),
+            **({"iat": principal.issued_at} if principal.issued_at is not None else {}),
         },
     )

@@ -51,8 +51,8 @@ def list_products(
     order: Literal["asc", "desc"] = "desc",
     status: ProductStatus | None = None,
     category: Annotated[str | None, Query(max_length=CATEGORY_MAX)] = None,
-    min_price: Annotated[PriceQuery | None, Query(ge=0, max_digits=12)] = None,
-    max_price: Annotated[PriceQuery | None, Query(ge=0, max_digits=12)] = None,
+    min_price: PriceQuery | None = None,
+    max_price: PriceQuery | None = None,
     q: Annotated[str | None, Query(max_length=200, description=SEARCH_HELP)] = None,
     fields: str | None = None,
 ) -> Response[str]:

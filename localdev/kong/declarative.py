@@ -5,6 +5,7 @@ are filled in, and an unknown or malformed field stops the load, as Kong refuses
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -20,7 +21,15 @@ KONG_VERSION: str = SCHEMA["kong_version"]
 # Keys of the declarative format itself, and the entities this file may nest (kong/db/declarative).
 TOP_LEVEL_KEYS = {"_format_version", "_transform", "_comment", "services", "routes", "consumers", "plugins"}
 NESTED = {"services": {"routes", "plugins"}, "routes": {"plugins"}, "consumers": {"jwt_secrets", "plugins"}}
-PRIORITY = {"correlation-id": 100001, "cors": 2000, "jwt": 1450, "aws-lambda": 750, "request-termination": 2}
+PRIORITY = {
+    "correlation-id": 100001,
+    "cors": 2000,
+    "jwt": 1450,
+    "rate-limiting": 910,
+    "aws-lambda": 750,
+    "request-termination": 2,
+}
+RATE_LIMIT_PERIODS = ("second", "minute", "hour", "day", "month", "year")
 _TYPES: dict[str, tuple[type, ...]] = {
     "boolean": (bool,),
     "string": (str,),
@@ -29,6 +38,11 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "array": (list,),
     "set": (list,),
 }
+
+
+def _entity_id(kind: str, name: str) -> str:
+    """A stable id for an entity kong.yml names without one (Kong generates its own)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kong-{kind}:{name}"))
 
 
 class KongConfigError(ValueError):
@@ -44,6 +58,13 @@ def _check_value(where: str, spec: dict[str, Any], value: Any) -> None:
         raise KongConfigError(f"{where}: expected one of {', '.join(map(str, spec['one_of']))}, got {value!r}")
     if "between" in spec and not spec["between"][0] <= value <= spec["between"][1]:
         raise KongConfigError(f"{where}: value should be between {spec['between'][0]} and {spec['between'][1]}")
+    if "gt" in spec and not value > spec["gt"]:
+        raise KongConfigError(f"{where}: value must be greater than {spec['gt']}")
+    if kind == "record":
+        if not isinstance(value, dict):
+            raise KongConfigError(f"{where}: expected a record, got {value!r}")
+        if "fields" in spec:  # a plugin entity's config is checked against the plugin's own schema
+            check_fields(where, spec["fields"], value, set())
     if kind in ("array", "set") and "elements" in spec:
         for index, element in enumerate(value):
             _check_value(f"{where}[{index + 1}]", spec["elements"], element)
@@ -67,13 +88,41 @@ def plugin_config(name: str, config: dict[str, Any] | None, where: str) -> dict[
     fields: dict[str, dict[str, Any]] = SCHEMA["plugins"][name]
     config = dict(config or {})
     check_fields(f"{where} plugin '{name}' config", fields, config, set())
-    for field_name, spec in fields.items():
-        if config.get(field_name) is None and "default" in spec:
-            config[field_name] = spec["default"]
-        elif field_name not in config:
-            config[field_name] = None
+    config = _fill_defaults(fields, _expand_shorthands(name, fields, config, where))
     _entity_checks(name, config, where)
     return config
+
+
+def _expand_shorthands(
+    name: str, fields: dict[str, dict[str, Any]], config: dict[str, Any], where: str
+) -> dict[str, Any]:
+    """Deprecated spellings Kong still accepts, rewritten as its schema's ``func`` does (``redis_host: h`` is
+    ``redis: {host: h}``); an explicit ``redis.host`` wins, as Kong merges the shorthand first."""
+    for field_name in [f for f in config if fields.get(f, {}).get("shorthand")]:
+        value = config.pop(field_name)
+        target = field_name.removeprefix("redis_")
+        if target == field_name or "redis" not in fields:
+            raise KongConfigError(f"{where} plugin '{name}': shorthand '{field_name}' is not emulated")
+        if value is not None:
+            config["redis"] = {target: value, **(config.get("redis") or {})}
+    return config
+
+
+def _fill_defaults(fields: dict[str, dict[str, Any]], data: dict[str, Any]) -> dict[str, Any]:
+    """Kong's defaults for every missing field (``process_auto_fields``): a record that is given gets its own
+    fields' defaults; one that is not (and not required) stays null."""
+    filled = dict(data)
+    for field_name, spec in fields.items():
+        if spec.get("shorthand"):
+            continue
+        value = filled.get(field_name)
+        if value is None and "default" in spec:
+            filled[field_name] = spec["default"]
+        elif spec.get("type") == "record" and isinstance(value, dict):
+            filled[field_name] = _fill_defaults(spec.get("fields") or {}, value)
+        elif field_name not in filled:
+            filled[field_name] = None
+    return filled
 
 
 def _entity_checks(name: str, config: dict[str, Any], where: str) -> None:
@@ -90,8 +139,41 @@ def _entity_checks(name: str, config: dict[str, Any], where: str) -> None:
             problem = "echo cannot be used with content_type and body"
     if name == "aws-lambda" and bool(config["aws_key"]) != bool(config["aws_secret"]):
         problem = "aws_key and aws_secret are mutually required"
+    if name == "rate-limiting":
+        problem = _rate_limiting_problem(config)
+        if problem is None and (config["policy"] != "redis" or config["sync_rate"] != -1):
+            problem = f"policy {config['policy']} with sync_rate {config['sync_rate']} is not emulated (redis, -1 is)"
     if problem:
         raise KongConfigError(f"{where} plugin '{name}': {problem}")
+
+
+def _rate_limiting_problem(config: dict[str, Any]) -> str | None:
+    """rate-limiting's entity_checks and validate_periods_order (kong/plugins/rate-limiting/schema.lua)."""
+    limits = [(period, config[period]) for period in RATE_LIMIT_PERIODS if config[period] is not None]
+    if not limits:
+        return "at least one of these fields must be non-empty: " + ", ".join(
+            f"'config.{p}'" for p in RATE_LIMIT_PERIODS
+        )
+    for index, (shorter, lower) in enumerate(limits):
+        for longer, upper in limits[index + 1 :]:
+            if upper < lower:
+                return f"The limit for {longer}({upper:.1f}) cannot be lower than the limit for {shorter}({lower:.1f})"
+    realtime = config["sync_rate"] == -1
+    if config["policy"] != "redis" and not realtime:
+        return "sync_rate can only be used with the redis policy"
+    if config["policy"] == "redis":
+        if not realtime and config["sync_rate"] < 0.02:
+            return "sync_rate must be greater than 0.02, or -1 to disable"
+        redis = config["redis"] or {}
+        missing = next((f for f in ("host", "port", "timeout") if redis.get(f) is None), None)
+        if missing:
+            return f"config.policy is redis: 'config.redis.{missing}' is required"
+    for limit_by, required in (("header", "header_name"), ("path", "path")):
+        if config["limit_by"] == limit_by and not config[required]:
+            return (
+                f"failed conditional validation given value of field 'config.limit_by': 'config.{required}' is required"
+            )
+    return None
 
 
 @dataclass(frozen=True)
@@ -108,6 +190,10 @@ class JwtCredential:
     algorithm: str
     rsa_public_key: str | None
     consumer: Consumer
+
+    @property
+    def id(self) -> str:
+        return _entity_id("jwt-secret", self.key)
 
 
 @dataclass(frozen=True)
@@ -126,6 +212,15 @@ class KongRoute:
     regex_priority: int
     strip_path: bool
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    service: str = ""
+
+    @property
+    def id(self) -> str:
+        return _entity_id("route", self.name)
+
+    @property
+    def service_id(self) -> str:
+        return _entity_id("service", self.service)
 
     def priority(self) -> tuple[int, int, int, int]:
         """The traditional_compatible router's order (kong/router/transform.lua get_priority), highest first."""
@@ -202,7 +297,7 @@ def _consumer(data: dict[str, Any]) -> tuple[Consumer, list[dict[str, Any]]]:
     if not data.get("username") and not data.get("custom_id"):
         raise KongConfigError("consumer: at least one of username or custom_id is required")
     name = data.get("username") or data["custom_id"]
-    consumer_id = data.get("id") or str(uuid.uuid5(uuid.NAMESPACE_URL, "kong-consumer:" + name))
+    consumer_id = data.get("id") or _entity_id("consumer", name)
     if data.get("plugins"):
         raise KongConfigError(f"consumer {name}: consumer plugins are not emulated")
     return Consumer(consumer_id, data.get("username"), data.get("custom_id")), data.get("jwt_secrets") or []
@@ -221,7 +316,14 @@ def _route(data: dict[str, Any], service: str) -> KongRoute:
         regex_priority=int(data.get("regex_priority") or 0),
         strip_path=data.get("strip_path", True),  # Kong's default is true
         plugins=_plugins(data.get("plugins"), where),
+        service=service,
     )
+
+
+def declarative_config() -> Path:
+    """kong/kong.yml, or the file KONG_DECLARATIVE_CONFIG names (Kong's own setting for a DB-less config)."""
+    named = os.environ.get("KONG_DECLARATIVE_CONFIG")
+    return Path(named) if named else KONG_CONFIG
 
 
 def load_kong(path: Path = KONG_CONFIG) -> KongConfig:

@@ -182,6 +182,9 @@ def _set_consumer(request: KongRequest, consumer: Consumer | None, credential: J
         request.clear_header(ANONYMOUS)
     else:
         request.set_header(ANONYMOUS, "true")
+    # kong.client.authenticate: what kong.client.get_consumer() / get_credential() answer later plugins.
+    request.ctx["authenticated_consumer"] = consumer
+    request.ctx["authenticated_credential"] = credential
 
 
 def access(request: KongRequest, config: dict[str, Any], kong: KongConfig) -> KongResponse | None:

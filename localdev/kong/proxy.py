@@ -1,21 +1,28 @@
 """Kong 3.x serving one request from kong/kong.yml: the router, then each plugin's access phase in
-priority order (correlation-id, cors, jwt, aws-lambda, request-termination) until one answers, then the
-header filters and the headers Kong's runloop adds to every response it makes itself."""
+priority order (correlation-id, cors, jwt, rate-limiting, aws-lambda, request-termination) until one
+answers, then the header filters and the headers Kong's runloop adds to every response it makes itself."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import os
+import sys
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
 from localdev.events import HttpRequest, HttpResponse
-from localdev.kong import aws_lambda_plugin, cors_plugin, jwt_plugin
+from localdev.kong import aws_lambda_plugin, cors_plugin, jwt_plugin, rate_limiting_plugin
 from localdev.kong.aws_lambda_plugin import TRADITIONAL_COMPATIBLE, FunctionCaller
 from localdev.kong.declarative import KONG_VERSION, KongConfig, RouteMatch
 from localdev.kong.http import KongRequest, KongResponse
+from localdev.kong.rate_limiting_plugin import RedisConnector
 
 JSON_UTF8 = "application/json; charset=utf-8"
 # request-termination's DEFAULT_RESPONSE
@@ -83,12 +90,49 @@ def request_termination(request: KongRequest, config: dict[str, Any], matched: R
 
 
 class KongProxy:
-    """Serves requests as Kong would with kong.yml loaded; ``call`` runs a function by its name."""
+    """Serves requests as Kong would with kong.yml loaded; ``call`` runs a function by its name.
 
-    def __init__(self, kong: KongConfig, call: FunctionCaller, router_flavor: str | None = None) -> None:
+    ``hosts`` is the local stand-in for DNS: where a host name in kong.yml (the rate-limiting plugin's Redis)
+    is reached, as ``(address, port)``; any other host is connected to as written. ``connect`` replaces the
+    Redis connections altogether (tests pass an in-memory Redis).
+    """
+
+    def __init__(
+        self,
+        kong: KongConfig,
+        call: FunctionCaller,
+        router_flavor: str | None = None,
+        hosts: Mapping[str, tuple[str, int]] | None = None,
+        connect: RedisConnector | None = None,
+    ) -> None:
         self.kong = kong
         self.call = call
         self.router_flavor = router_flavor or os.environ.get("KONG_ROUTER_FLAVOR", TRADITIONAL_COMPATIBLE)
+        self.hosts = dict(hosts or {})
+        self.connect: RedisConnector = connect or self.redis
+        self._redis: dict[tuple[Any, ...], Redis] = {}
+
+    def redis(self, config: dict[str, Any]) -> Redis:
+        """A connection as the rate-limiting plugin's redis policy opens one (AUTH and SELECT on connect,
+        ``timeout`` ms for connect, send and read, no retry), reused like its keepalive pool."""
+        host, port = self.hosts.get(config["host"], (config["host"], config["port"]))
+        key = (host, port, config["database"], config["username"], config["password"], config["ssl"])
+        if key not in self._redis:
+            timeout = config["timeout"] / 1000
+            self._redis[key] = Redis(
+                host=host,
+                port=port,
+                db=config["database"],
+                username=config["username"],
+                password=config["password"],
+                ssl=config["ssl"],
+                ssl_cert_reqs="required" if config["ssl_verify"] else "none",
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                retry=Retry(NoBackoff(), 0),
+                protocol=2,
+            )
+        return self._redis[key]
 
     def handle(self, http: HttpRequest) -> HttpResponse:
         """Kong's answer to ``http``."""
@@ -100,6 +144,7 @@ class KongProxy:
             return self._runloop_headers(request, response, started).to_http()
         plugins = self.kong.plugins_for(matched.route)
         response = self._access(request, matched, plugins)
+        rate_limiting_plugin.apply_headers(request, response)
         if "cors" in plugins:
             cors_plugin.header_filter(request, plugins["cors"], response)
         correlation = plugins.get("correlation-id")
@@ -116,6 +161,8 @@ class KongProxy:
                 answer = cors_plugin.access(request, config)
             elif name == "jwt":
                 answer = jwt_plugin.access(request, config, self.kong)
+            elif name == "rate-limiting":
+                answer = self._rate_limiting(request, matched, config)
             elif name == "aws-lambda":
                 answer = aws_lambda_plugin.access(request, matched, config, self.call, self.router_flavor)
             elif name == "request-termination":
@@ -124,6 +171,16 @@ class KongProxy:
                 return answer
         # No plugin answered: Kong would proxy to the service, which kong.yml never means to happen.
         return _exit(502, {"message": "An invalid response was received from the upstream server"})
+
+    def _rate_limiting(self, request: KongRequest, matched: RouteMatch, config: dict[str, Any]) -> KongResponse | None:
+        # A plugin set on the route counts per route; a global one for all routes together.
+        on_route = "rate-limiting" in matched.route.plugins
+        scope = (matched.route.id if on_route else None, None)
+        try:
+            return rate_limiting_plugin.access(request, config, scope, matched.route.service_id, self.connect)
+        except Exception as error:  # a plugin that raises: Kong logs it and answers 500
+            print(f"[rate-limiting] {error}", file=sys.stderr)
+            return _exit(500, {"message": "An unexpected error occurred"})
 
     @staticmethod
     def _runloop_headers(request: KongRequest, response: KongResponse, started: float) -> KongResponse:

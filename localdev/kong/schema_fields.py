@@ -12,6 +12,7 @@ code keeps no default here.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import subprocess
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PLUGINS = ("aws-lambda", "jwt", "cors", "correlation-id", "request-termination")
+PLUGINS = ("aws-lambda", "jwt", "cors", "correlation-id", "request-termination", "rate-limiting")
 # entity -> (file, the Lua variable holding its schema table, or "return")
 ENTITIES = {
     "services": ("kong/db/schema/entities/services.lua", "return"),
@@ -159,6 +160,21 @@ class _Parser:
                     return self._after(Call(name, argument), start)
                 parts.append(f"{name}{{...}}")
                 continue
+            if (
+                depth == 0
+                and (kind, text) == ("op", "(")
+                and parts
+                and self.peek(-1)[0] == "name"
+                and self.peek(1) == ("op", "{")
+            ):  # NAME({ ... }), as in typedefs.port({ default = 6379 })
+                name = parts.pop()
+                self.i += 1
+                argument = self.table()
+                if self.peek() == ("op", ")") and not parts:
+                    self.i += 1
+                    return self._after(Call(name, argument), start)
+                self.i = start
+                return Expr("call")
             if (kind, text) == ("name", "function"):
                 self._skip_block()
                 parts.append("function")
@@ -215,16 +231,52 @@ def _schema_table(tokens: list[tuple[str, str]], where: str) -> LuaTable:
 
 
 def _locals(tokens: list[tuple[str, str]]) -> dict[str, LuaTable]:
-    """``local NAME = { ... }`` tables of a file (for defaults such as ``default = METHODS``)."""
-    tables = {}
+    """``local NAME = { ... }`` tables of a file (for defaults such as ``default = METHODS``), and for a
+    ``local NAME`` declared without a value, the first table assigned to it (``NAME = { ... }``): Kong's
+    rate-limiting schema picks its ``policy`` field in an if/else whose first branch is the DB-less one."""
+    tables: dict[str, LuaTable] = {}
+    declared: set[str] = set()
     for index, token in enumerate(tokens[:-3]):
-        if token == ("name", "local") and tokens[index + 2] == ("op", "=") and tokens[index + 3] == ("op", "{"):
-            parser = _Parser(tokens)
-            parser.i = index + 3
-            try:
-                tables[tokens[index + 1][1]] = parser.table()
-            except (AssertionError, IndexError, ValueError):
-                continue
+        following = tokens[index + 1 : index + 4]
+        if token == ("name", "local") and following[0][0] == "name":
+            if following[1:] == [("op", "="), ("op", "{")]:
+                _parse_table(tables, following[0][1], tokens, index + 3)
+            elif following[1] != ("op", "="):
+                declared.add(following[0][1])
+        elif token[1] in declared and token[1] not in tables and following[:2] == [("op", "="), ("op", "{")]:
+            _parse_table(tables, token[1], tokens, index + 2)
+    return tables
+
+
+def _parse_table(tables: dict[str, LuaTable], name: str, tokens: list[tuple[str, str]], start: int) -> None:
+    parser = _Parser(tokens)
+    parser.i = start
+    with contextlib.suppress(AssertionError, IndexError, ValueError):
+        tables[name] = parser.table()
+
+
+_REQUIRE = re.compile(r"""local\s+(\w+)\s*=\s*require\s*\(?\s*["']([\w.]+)["']""")
+
+
+def _module_tables(source: str, read: Any) -> dict[str, LuaTable]:
+    """``ALIAS.KEY`` -> the table KEY of a module the file requires (``local ALIAS = require "a.b"``) and that
+    returns a table of them, as ``kong.tools.redis.schema`` returns ``{ config_schema = { ... } }``."""
+    tables: dict[str, LuaTable] = {}
+    for alias, module in _REQUIRE.findall(source):
+        if module == "kong.db.schema.typedefs" or not module.startswith("kong."):
+            continue
+        try:
+            tokens = tokenize(read(module.replace(".", "/") + ".lua"))
+        except (OSError, ValueError, subprocess.CalledProcessError):
+            continue
+        tokens = _inline_constants(tokens)
+        for index, token in enumerate(tokens[:-1]):
+            if token == ("name", "return") and tokens[index + 1] == ("op", "{"):
+                parser = _Parser(tokens)
+                parser.i = index + 1
+                returned = parser.table()
+                tables.update({f"{alias}.{key}": v for key, v in returned.keyed.items() if isinstance(v, LuaTable)})
+                break
     return tables
 
 
@@ -249,7 +301,7 @@ def _plain(
 ) -> dict[str, Any]:
     """The JSON-able parts of a field definition."""
     result: dict[str, Any] = {}
-    for key in ("type", "required", "default", "one_of", "between"):
+    for key in ("type", "required", "default", "one_of", "between", "gt"):
         if key not in table.keyed:
             continue
         value = table.keyed[key]
@@ -267,6 +319,10 @@ def _plain(
         result["elements"] = _plain(elements, local_tables, typedefs)
     if table.keyed.get("type") == "record" and isinstance(table.keyed.get("fields"), LuaTable):
         result["fields"] = _fields(table.keyed["fields"], local_tables, typedefs or {})
+        shorthands = table.keyed.get("shorthand_fields")
+        if isinstance(shorthands, LuaTable):  # deprecated spellings Kong still accepts (redis_host -> redis.host)
+            for name, spec in _fields(shorthands, local_tables, typedefs or {}).items():
+                result["fields"][name] = {**spec, "shorthand": True}
     return result
 
 
@@ -274,6 +330,8 @@ def _field(spec: Any, local_tables: dict[str, LuaTable], typedefs: dict[str, dic
     if isinstance(spec, LuaTable):
         return _plain(spec, local_tables, typedefs)
     name = spec.name if isinstance(spec, Ref | Call) else ""
+    if isinstance(spec, Ref) and name in local_tables:  # a local or a required module's table
+        return _plain(local_tables[name], local_tables, typedefs)
     typedef = name.removeprefix("typedefs.")
     result = {**typedefs.get(typedef, {}), "typedef": typedef} if name.startswith("typedefs.") else {}
     if isinstance(spec, Call):
@@ -292,11 +350,27 @@ def _fields(
     return result
 
 
-def plugin_fields(source: str, typedefs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The ``config`` fields of a plugin's schema.lua."""
+def _inline_constants(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Every use of a ``local NAME = <number or string>`` replaced by its value (``default = DEFAULT_TIMEOUT``)."""
+    constants: dict[str, tuple[str, str]] = {}
+    for index in range(len(tokens) - 3):
+        local, name, equals, value = tokens[index : index + 4]
+        following = tokens[index + 4] if index + 4 < len(tokens) else ("eof", "")
+        plain = value[0] in ("number", "string") and following[0] != "op"  # a literal, not an expression
+        if local == ("name", "local") and name[0] == "name" and equals == ("op", "=") and plain:
+            constants[name[1]] = value
+    return [
+        constants.get(token[1], token) if token[0] == "name" and tokens[index - 1] != ("name", "local") else token
+        for index, token in enumerate(tokens)
+    ]
+
+
+def plugin_fields(source: str, typedefs: dict[str, dict[str, Any]], read: Any = None) -> dict[str, dict[str, Any]]:
+    """The ``config`` fields of a plugin's schema.lua (``read(path)`` reads the modules it requires)."""
     tokens = tokenize(source)
     schema = _schema_table(tokens, "return")
-    top = _fields(schema.keyed["fields"], _locals(tokens), typedefs)
+    local_tables = {**(_module_tables(source, read) if read else {}), **_locals(tokens)}
+    top = _fields(schema.keyed["fields"], local_tables, typedefs)
     return top["config"]["fields"]  # type: ignore[no-any-return]
 
 
@@ -326,7 +400,7 @@ def extract(read: Any, version: str, commit: str) -> dict[str, Any]:
             "python -m localdev.kong.schema_fields --kong-repo <clone of Kong/kong> --ref "
             f"{version} > localdev/kong/schema_fields.json"
         ),
-        "plugins": {name: plugin_fields(read(f"kong/plugins/{name}/schema.lua"), typedefs) for name in PLUGINS},
+        "plugins": {name: plugin_fields(read(f"kong/plugins/{name}/schema.lua"), typedefs, read) for name in PLUGINS},
         "entities": {
             name: entity_fields(read(path), where, name, typedefs) for name, (path, where) in ENTITIES.items()
         },

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
+from storefront import config
 from storefront.application.ports import (
     AccessToken,
     AccessTokenIssuer,
@@ -22,6 +22,7 @@ from storefront.application.ports import (
     IdentityUnitOfWork,
     ListTotals,
     Notifier,
+    RateLimiter,
     Revocations,
     SecretStore,
     TokenVerifier,
@@ -128,9 +129,46 @@ def _list_totals() -> ListTotals:
     return RedisListTotals(client, ttl_seconds=load(CacheSettings).cache_ttl_seconds)
 
 
+def rate_limiter() -> RateLimiter:
+    """The rate limiter of this container: Redis when REDIS_URL is set, else one that limits nothing."""
+    provided: RateLimiter | None = _provided.get("rate_limiter")
+    return provided if provided is not None else _rate_limiter()
+
+
+@cache
+def _rate_limiter() -> RateLimiter:
+    client = _redis_client()
+    if client is None:
+        from storefront.adapters.cache.no_cache import NoRateLimiter
+
+        return NoRateLimiter()
+    from storefront.adapters.cache.rate_limiter import RedisRateLimiter
+
+    return RedisRateLimiter(client)
+
+
+def revocations() -> Revocations:
+    """Where logout, ban and password reset record revocations: Redis (without REDIS_URL they fail, 503)."""
+    provided: Revocations | None = _provided.get("revocations")
+    return provided if provided is not None else _revocations()
+
+
+@cache
+def _revocations() -> Revocations:
+    client = _redis_client()
+    if client is None:
+        from storefront.adapters.cache.no_cache import NoRevocations
+
+        return NoRevocations()
+    from storefront.adapters.cache.rate_limiter import RedisRevocations
+
+    return RedisRevocations(client)
+
+
 @cache
 def _redis_client() -> Redis | None:
-    """One Redis client per container (one connection pool for the cache and the totals), or None."""
+    """One Redis client per container (one connection pool for the cache, the totals and the rate limiter),
+    or None."""
     settings = load(CacheSettings)
     if settings.redis_url is None:
         return None
@@ -162,7 +200,7 @@ _provided: dict[str, Any] = {}
 
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
-    ``token_verifier``, ``identity``, ``users``, ``notifier``."""
+    ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``."""
     reset()
     _provided.update(adapters)
 
@@ -228,7 +266,6 @@ def _identity() -> AuthPorts:
     from datetime import timedelta
 
     from storefront.adapters.cache.login_throttle import RedisLoginThrottle
-    from storefront.adapters.cache.revocations import RedisRevocations
     from storefront.adapters.clock import SystemClock
     from storefront.adapters.passwords import Argon2Hasher
     from storefront.application.auth import AuthPolicy, AuthPorts
@@ -241,7 +278,7 @@ def _identity() -> AuthPorts:
         unit_of_work=identity_unit_of_work,
         hasher=Argon2Hasher(),
         tokens=_SignerOnFirstUse(),
-        revocations=RedisRevocations(client),
+        revocations=revocations(),
         throttle=RedisLoginThrottle(
             client,
             thresholds={
@@ -300,33 +337,9 @@ def _users() -> UserPorts:
     return UserPorts(
         unit_of_work=identity_unit_of_work,
         totals=list_totals(),
-        revocations=_RevocationsOnFirstUse(),
+        revocations=revocations(),
         clock=SystemClock(),
     )
-
-
-class _RevocationsOnFirstUse:
-    """The Revocations port on Redis, built when a session is first ended: most users functions never end one,
-    and those that may need REDIS_URL (RedisRequiredSettings), which their cold start checks."""
-
-    def __init__(self) -> None:
-        self._revocations: Revocations | None = None
-
-    def revoke_token(self, jti: str, until_epoch: int) -> None:
-        self._built().revoke_token(jti, until_epoch)
-
-    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
-        self._built().revoke_sessions(tenant_id, user_id, at_epoch)
-
-    def _built(self) -> Revocations:
-        if self._revocations is None:
-            client = _redis_client()
-            if client is None:
-                raise ConfigurationError("RedisRequiredSettings is invalid: REDIS_URL: required to end sessions")
-            from storefront.adapters.cache.revocations import RedisRevocations
-
-            self._revocations = RedisRevocations(client)
-        return self._revocations
 
 
 def notifier() -> Notifier:
@@ -352,17 +365,7 @@ def _notifier() -> Notifier:
 def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
-    for builder in (
-        engine,
-        _redis_client,
-        _cache_store,
-        _list_totals,
-        _catalog,
-        _secret_store,
-        _token_verifier,
-        _identity,
-        _users,
-        _notifier,
-        load,
-    ):
+    builders = (engine, _redis_client, _cache_store, _list_totals, _rate_limiter, _revocations, _catalog)
+    for builder in (*builders, _secret_store, _token_verifier, _identity, _users, _notifier):
         builder.cache_clear()
+    config.forget()

@@ -7,13 +7,17 @@ its first request.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+if TYPE_CHECKING:
+    from storefront.domain.rate_limits import Window
 
 
 class ConfigurationError(RuntimeError):
@@ -34,6 +38,18 @@ class GatewaySettings(_Settings):
     gzip_min_bytes: int = Field(default=1024, gt=0)
     # Behind an API Gateway custom domain with a base path mapping (``/shop``), paths arrive with that prefix.
     api_base_path: str = Field(default="", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
+    # Proxies in front of the gateway (addresses or CIDRs, comma-separated) whose X-Forwarded-For entries are
+    # believed when finding a public caller's address (storefront.http.client_address); empty: none.
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        if value.strip():
+            from storefront.http.client_address import networks
+
+            networks(value)  # raises ValueError naming an entry that is not an address or network
+        return value
 
 
 class CorsSettings(_Settings):
@@ -101,6 +117,57 @@ class DatabaseSettings(_Settings):
         return self
 
 
+DEFAULT_RATE_LIMITS = "100/minute,1000/hour,10000/day"
+# What the public/auth/* functions set in template.yaml (per client address): stricter than the default.
+AUTH_RATE_LIMITS = "10/minute,100/hour,1000/day"
+
+
+class RateLimitSettings(_Settings):
+    """The function's rate limits (per consumer when authenticated, per client address when public) and what
+    happens when Redis cannot answer. The limits need REDIS_URL; without it nothing is limited."""
+
+    # Windows as <count>/<second|minute|hour|day>, comma-separated; a function sets its own in template.yaml.
+    rate_limits: str = DEFAULT_RATE_LIMITS
+    # Redis unreachable: admit the request (the default, logged with a metric) or refuse it (503 SYS_003).
+    # Routes open only to admins always refuse: their token's revocation could not be checked.
+    rate_limit_fail_closed: bool = False
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _windows(cls, value: str) -> str:
+        from storefront.domain.rate_limits import parse_windows
+
+        parse_windows(value)  # raises ValueError saying what is wrong
+        return value
+
+    @property
+    def windows(self) -> tuple[Window, ...]:
+        """The windows of ``rate_limits``, shortest period first."""
+        from storefront.domain.rate_limits import parse_windows
+
+        return parse_windows(self.rate_limits)
+
+
+def rate_limit_settings() -> RateLimitSettings:
+    """The rate-limit settings as the environment holds them, read once per distinct value.
+
+    In Lambda they never change in a container; locally every function shares one process, and the local
+    runtime sets a function's own RATE_LIMITS (template.yaml) while it runs, so each keeps its own limits.
+    """
+    return _rate_limit_settings(os.environ.get("RATE_LIMITS"), os.environ.get("RATE_LIMIT_FAIL_CLOSED"))
+
+
+@cache
+def _rate_limit_settings(rate_limits: str | None, fail_closed: str | None) -> RateLimitSettings:
+    return read(RateLimitSettings)
+
+
+def forget() -> None:
+    """Forget every setting read so far (tests and local tools change the environment)."""
+    load.cache_clear()
+    _rate_limit_settings.cache_clear()
+
+
 class CacheSettings(_Settings):
     """Redis for cache-aside reads; without REDIS_URL the function reads straight from the database."""
 
@@ -150,6 +217,11 @@ S = TypeVar("S", bound=_Settings)
 @cache
 def load(settings_class: type[S]) -> S:
     """The settings of this container, read once; ConfigurationError names every bad variable."""
+    return read(settings_class)
+
+
+def read(settings_class: type[S]) -> S:
+    """The settings as the environment holds them now (``load`` reads them once and keeps them)."""
     try:
         return settings_class()
     except ValidationError as error:

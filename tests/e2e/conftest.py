@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,8 +36,9 @@ class Reply:
 
 
 class Client:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, database_url: str = "") -> None:
         self.port = port
+        self.database_url = database_url  # the gateway's database (its Redis stand-in is recorded under it)
 
     def call(
         self,
@@ -67,7 +69,7 @@ class Client:
 
 
 def token(role: str = "admin", tenant: str = str(DEMO_TENANT), ttl: int = 3600, sub: str | None = None) -> str:
-    return make_token(role, tenant, sub or f"e2e-{role}", f"e2e-{role}", ttl)
+    return make_token(role, tenant, sub or str(uuid.uuid5(uuid.NAMESPACE_URL, f"e2e-{role}")), f"e2e-{role}", ttl)
 
 
 @pytest.fixture(scope="session", params=["kong", "apigw"])
@@ -75,5 +77,6 @@ def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     """A running gateway in each mode, on a fresh SQLite database and the in-process Redis stand-in."""
     mode = request.param
     folder = tmp_path_factory.mktemp(f"gateway-{mode}")
-    with running_gateway(mode, f"sqlite:///{folder / 'e2e.db'}", folder / "gateway.log") as port:
-        yield mode, Client(port)
+    database_url = f"sqlite:///{folder / 'e2e.db'}"
+    with running_gateway(mode, database_url, folder / "gateway.log") as port:
+        yield mode, Client(port, database_url)

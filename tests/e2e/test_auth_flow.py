@@ -5,12 +5,30 @@ the access token refused from then on."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
+import pytest
+
+from localdev.gateway_process import running_gateway
 from localdev.stack import DEMO_TENANT
+from tests.e2e.conftest import Client
+
+# Every request here comes from 127.0.0.1, and public/auth/* allows 10 a minute per address: these tests
+# run on gateways of their own with that raised (the limit itself is tested against the usual gateway below).
+RAISED = {"RATE_LIMITS": "1000/minute,10000/hour,100000/day"}
 
 
-def test_register_login_refresh_replay_logout(gateway):
-    _, client = gateway
+@pytest.fixture(scope="module", params=["kong", "apigw"])
+def auth_gateway(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Client]]:
+    folder = tmp_path_factory.mktemp(f"auth-{request.param}")
+    with running_gateway(request.param, f"sqlite:///{folder / 'auth.db'}", folder / "gateway.log", RAISED) as port:
+        yield request.param, Client(port)
+
+
+def test_register_login_refresh_replay_logout(auth_gateway):
+    _, client = auth_gateway
     name = f"e2e{uuid.uuid4().hex[:10]}"
     password = "a long e2e passphrase"
     registered = client.call(
@@ -47,8 +65,8 @@ def test_register_login_refresh_replay_logout(gateway):
     assert (gone.status, gone.code) == (401, "AUTH_001")
 
 
-def test_the_demo_accounts_log_in(gateway):
-    _, client = gateway
+def test_the_demo_accounts_log_in(auth_gateway):
+    _, client = auth_gateway
     for login, password, role in (
         ("demo-admin", "storefront-demo-admin", "admin"),
         ("user@demo.storefront.test", "storefront-demo-user", "user"),
@@ -70,8 +88,8 @@ def test_the_demo_accounts_log_in(gateway):
         assert created.status == (201 if role == "admin" else 403)
 
 
-def test_a_wrong_password_and_an_unknown_login_answer_alike(gateway):
-    _, client = gateway
+def test_a_wrong_password_and_an_unknown_login_answer_alike(auth_gateway):
+    _, client = auth_gateway
     wrong = client.call("POST", "/public/auth/login", body={"login": "demo-user", "password": "not the password!"})
     unknown = client.call("POST", "/public/auth/login", body={"login": "nobody-here", "password": "not the password!"})
     assert (wrong.status, wrong.code, wrong.json["error"]["message"]) == (
@@ -80,3 +98,26 @@ def test_a_wrong_password_and_an_unknown_login_answer_alike(gateway):
         unknown.json["error"]["message"],
     )
     assert str(DEMO_TENANT)  # the demo tenant is the default tenant of public auth routes
+
+
+@pytest.fixture(params=["kong", "apigw"])
+def limited_gateway(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Client]]:
+    """A gateway with the usual limits, of this test alone: the burst uses up 127.0.0.1's public/auth budget
+    for a while, which would refuse the next module's logins on the shared gateway."""
+    folder = tmp_path_factory.mktemp(f"limited-{request.param}")
+    with running_gateway(request.param, f"sqlite:///{folder / 'limited.db'}", folder / "gateway.log") as port:
+        yield request.param, Client(port)
+
+
+def test_public_auth_routes_allow_ten_requests_a_minute_per_address(limited_gateway):
+    """The template's stricter limit on public/auth/*: the eleventh request in a minute is 429 RATE_001."""
+    _, client = limited_gateway
+    answers = [
+        client.call("POST", "/public/auth/forgot-password", body={"email": f"n{n}@example.com"}) for n in range(11)
+    ]
+    assert [a.status for a in answers[:10]] == [202] * 10
+    assert answers[0].headers["x-ratelimit-limit"] == "10"
+    assert (answers[10].status, answers[10].code) == (429, "RATE_001")
+    assert int(answers[10].headers["retry-after"]) > 0

@@ -317,6 +317,34 @@ def test_a_chunked_body_is_read(gateway):
     assert answered == 201
 
 
+@pytest.mark.parametrize("coding", ["xchunked", "gzip, chunked", "chunked, chunked"])
+def test_a_transfer_encoding_nginx_does_not_take_is_501(gateway, coding):
+    """Outside pass: the local gateway took any Transfer-Encoding containing "chunked"; nginx takes exactly
+    "chunked" and answers 501 to anything else."""
+    _, client = gateway
+    lines = ["POST /KONGAPI/api/v1/products HTTP/1.1", "Host: x", f"Transfer-Encoding: {coding}", "Connection: close"]
+    answered, head = raw_request(client, lines, b"0\r\n\r\n")
+    assert answered == 501
+    assert b"application/json" in head.lower()
+
+
+@pytest.mark.parametrize(
+    ("request_line", "status"),
+    [("GET /KONGAPI/api/v1/products HTTP/2.0", 505), ("GARBAGE", 400), ("GET /" + "a" * 70000 + " HTTP/1.1", 414)],
+)
+def test_the_local_server_s_own_refusals_are_json_with_a_status_line(gateway, request_line, status):
+    """Outside pass: http.server answered these with its HTML page, and HTTP/2.0 with no status line at all."""
+    _, client = gateway
+    with socket.create_connection(("127.0.0.1", client.port), timeout=30) as connection:
+        connection.sendall(request_line.encode("latin-1") + b"\r\nHost: x\r\n\r\n")
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 %d" % status), head
+    assert json.loads(body)["message"]
+
+
 def test_trailing_whitespace_in_a_header_is_not_part_of_its_value(gateway):
     _, client = gateway
     reply = client.call("GET", "/products?limit=1", headers={"Authorization": f"Bearer {token('user')} "})

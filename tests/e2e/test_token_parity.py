@@ -25,7 +25,7 @@ def signed(secret: str = SECRET, algorithm: str = "HS256", **changes: object) ->
         now = int(time.time())
         claims: dict[str, object] = {
             "iss": "storefront-web",
-            "sub": "parity-admin",
+            "sub": "5f5b2c1a-7d3e-4c2b-9a8f-0e1d2c3b4a59",
             "username": "parity-admin",
             "role": "admin",
             "tenant_id": str(DEMO_TENANT),
@@ -60,6 +60,9 @@ TOKENS: list[tuple[str, Callable[[], str] | None, tuple[int, str | None, str | N
     ("alg-none", signed(algorithm="none"), INVALID),
     ("alg-hs512", signed(algorithm="HS512"), INVALID),
     ("missing-tenant", signed(tenant_id=None), INVALID),
+    ("sub-not-a-uuid", signed(sub="x"), INVALID),
+    ("missing-jti", signed(jti=None), INVALID),
+    ("sub-lone-surrogate", signed(sub="\ud800"), INVALID),
     ("garbage", lambda: "not-a-token", INVALID),
     ("no-token", None, INVALID),
 ]

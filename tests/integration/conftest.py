@@ -4,6 +4,9 @@ Oracle joins the same repository suite when ORACLE_DSN names one (a SQLAlchemy U
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +16,7 @@ from redis import Redis
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from localdev.stack import migrate
+from localdev.stack import free_port, migrate
 from storefront.adapters.db.engine import build_engine
 from storefront.config import DatabaseSettings
 
@@ -81,3 +84,43 @@ def redis_client() -> Redis:
     except Exception as error:
         pytest.fail(f"Redis is required for the integration tests at {REDIS_URL}: {error}")
     return client
+
+
+class RedisServer:
+    """A redis-server of this test's own, so it can be killed and restarted."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is required (apt-get install redis-server)")
+        self.binary = binary
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        client = Redis(port=self.port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except Exception:
+                time.sleep(0.05)
+        pytest.fail("redis-server did not start")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    yield server
+    if server.process is not None and server.process.poll() is None:
+        server.kill()

@@ -15,7 +15,7 @@ def test_demo_data_is_seeded_once_as_the_readme_says(tmp_path):
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert "at every start" not in re.sub(r"migrates it at every start", "", readme)
     assert "seeds five demo products" in readme
-    assert "once, when that tenant has no products" in readme
+    assert "once, when that tenant has never had them" in readme
 
     saved = dict(os.environ)
     try:
@@ -50,6 +50,31 @@ def test_a_demo_account_deleted_through_the_api_stays_deleted_and_the_next_start
         with local_stack("kong", database, redis):
             bootstrap.reset()
             assert seed_demo_accounts() == 0
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        bootstrap.reset()
+
+
+def test_a_start_after_every_demo_product_was_deleted_adds_nothing_and_starts(tmp_path):
+    """Outside pass: after the demo products were deleted, the next start seeded their SKUs again and
+    `make run` died on the unique constraint."""
+    from storefront.application import products
+    from storefront.application.queries import ProductQuery
+    from storefront.domain.identity import Principal, Role
+
+    saved = dict(os.environ)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    try:
+        with local_stack("kong", url, "redis://127.0.0.1:1/0"):
+            bootstrap.reset()
+            admin = Principal("9f0c2a51-3f55-4e57-bb8e-2a3f1c9a0001", "admin", Role.ADMIN, DEMO_TENANT)
+            for product_id, *_ in DEMO_PRODUCTS:
+                products.delete_product(bootstrap.catalog(), admin, product_id, None)
+        with local_stack("kong", url, "redis://127.0.0.1:1/0"):
+            bootstrap.reset()
+            assert seed_demo_data() == 0
+            assert products.list_products(bootstrap.catalog(), DEMO_TENANT, ProductQuery()).total == 0
     finally:
         os.environ.clear()
         os.environ.update(saved)

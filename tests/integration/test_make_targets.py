@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import stat
 import subprocess
@@ -82,3 +83,30 @@ def test_make_token_names_a_tenant_that_is_not_a_uuid():
     assert result.returncode != 0
     assert "TENANT must be a UUID" in result.stderr
     assert "lambda" not in result.stderr
+
+
+def test_every_target_that_runs_the_venv_installs_it_under_the_lock():
+    """Outside pass: `make kong`, `make openapi` and `make fuzz` installed without the lock, so a `make token`
+    started meanwhile ran pip over the same .venv and failed."""
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("kong", "openapi", "fuzz", "token", "invoke", "oracle-sql", "run", "test"):
+        line = next(line for line in makefile.splitlines() if line.startswith(f"{target}:"))
+        prerequisites = line.split(":", 1)[1].split()
+        assert prerequisites[0] in ("local-env", "dev-env"), line
+
+
+def test_the_busy_port_hint_names_a_port_that_is_free():
+    import socket
+
+    from localdev.gateway import next_free_port
+
+    with socket.socket() as first, socket.socket() as second:
+        first.bind(("127.0.0.1", 0))
+        port = first.getsockname()[1]
+        with contextlib.suppress(OSError):  # already taken by someone else: busy either way
+            second.bind(("127.0.0.1", port + 1))
+        hint = next_free_port("127.0.0.1", port + 1)
+        assert hint is not None
+        assert hint >= port + 2
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", hint))

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 
-import pytest
 from redis import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -35,46 +31,6 @@ def test_get_set_delete_and_expiry(redis_client):
     assert 0 < redis_client.ttl(key) <= 30
     cache.delete(key)
     assert cache.get(key) is None
-
-
-class RedisServer:
-    """A redis-server of this test's own, so it can be killed and restarted."""
-
-    def __init__(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.fail("redis-server is required (apt-get install redis-server)")
-        self.binary = binary
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        client = Redis(port=self.port)
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except Exception:
-                time.sleep(0.05)
-        pytest.fail("redis-server did not start")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait()
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    yield server
-    if server.process is not None and server.process.poll() is None:
-        server.kill()
 
 
 def test_nothing_is_lost_and_reads_fall_back_when_redis_stops(redis_server, sqlite_url):

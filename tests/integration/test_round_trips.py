@@ -1,22 +1,27 @@
 """Round trips per request, counted exactly at the wire: PostgreSQL and Redis behind counting proxies.
 
 A warm container runs the real handlers; each test counts the client flights (round trips) that one
-request sends to PostgreSQL and to Redis, and the SQL statements it runs.
+request sends to PostgreSQL and to Redis, and the SQL statements it runs. Every request's first Redis
+round trip is the rate limiter's check (its limits and its token's revocation, in one script).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from redis import Redis
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from localdev.stack import DEMO_TENANT
 from localdev.wire import CountingProxy
 from storefront import bootstrap
+from storefront.adapters.cache.rate_limiter import RedisRevocations
 from tests.integration.conftest import REDIS_URL
 from tests.unit.handlers import call, set_header
 from tests.unit.handlers import event as sample_event
@@ -43,6 +48,9 @@ def wire(postgresql_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wire]
         monkeypatch.setenv("GATEWAY_MODE", "apigw")
         monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
         monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{cache.port}{redis.database and '/' + redis.database}")
+        # Three windows as in production, wide enough for every request of this module (the sample events
+        # share one user): the check costs what a default one costs, the same script over as many keys.
+        monkeypatch.setenv("RATE_LIMITS", "10000/minute,100000/hour,1000000/day")
         bootstrap.reset()
         statements: list[str] = []
         wired = Wire(db, cache, statements, application_name)
@@ -91,7 +99,7 @@ def test_a_cache_miss_is_one_database_round_trip_and_a_redis_get_and_set(wire):
         assert get(product["id"]) == (200, "MISS")
     assert (db.flights, db.connections) == (1, 0)
     assert verbs(wire.statements) == ["SELECT"]
-    assert redis.flights == 2  # GET, then SET
+    assert redis.flights == 3  # the rate limiter's check, GET, then SET
 
 
 def test_a_cache_hit_costs_no_database_round_trip(wire):
@@ -101,7 +109,7 @@ def test_a_cache_hit_costs_no_database_round_trip(wire):
     with wire.db.counting() as db, wire.redis.counting() as redis:
         assert get(product["id"]) == (200, "HIT")
     assert (db.flights, db.connections, wire.statements) == (0, 0, [])
-    assert redis.flights == 1
+    assert redis.flights == 2  # the check, GET
 
 
 def test_a_create_is_begin_insert_of_the_row_and_its_search_terms_commit(wire):
@@ -110,7 +118,7 @@ def test_a_create_is_begin_insert_of_the_row_and_its_search_terms_commit(wire):
     # psycopg sends BEGIN on its own before the first statement of a transaction; the terms go in one batch.
     assert db.flights == 4
     assert verbs(wire.statements) == ["INSERT", "INSERT"]
-    assert redis.flights == 1  # DEL of the tenant's remembered list totals
+    assert redis.flights == 2  # the check, DEL of the tenant's remembered list totals
 
 
 # SELECT (autocommit), then BEGIN, UPDATE ... WHERE VERSION = :expected, COMMIT; a new name (or a delete)
@@ -137,7 +145,7 @@ def test_a_write_reads_the_row_then_updates_it_in_one_transaction(wire, name, ne
     assert answered == status, body
     assert verbs(wire.statements) == statements
     assert db.flights == len(statements) + 2  # + BEGIN and COMMIT
-    assert redis.flights == 2  # DEL of the cached product, DEL of the tenant's remembered list totals
+    assert redis.flights == 3  # the check, DEL of the cached product, DEL of the tenant's remembered list totals
 
 
 def test_a_stale_version_costs_the_read_only(wire):
@@ -168,7 +176,7 @@ def test_a_list_counts_its_matches_once_per_catalogue_change(wire):
     # Counted: the page and the capped count in one statement; the count is remembered.
     with wire.db.counting() as db, wire.redis.counting() as redis:
         first = list_products()
-    assert (db.flights, len(wire.statements), redis.flights) == (1, 1, 2)  # Redis: recall, remember
+    assert (db.flights, len(wire.statements), redis.flights) == (1, 1, 3)  # Redis: check, recall, remember
     assert "count(*)" in wire.statements[0]
 
     # Remembered: the page alone; the next page by cursor too.
@@ -177,14 +185,14 @@ def test_a_list_counts_its_matches_once_per_catalogue_change(wire):
         again = list_products()
         list_products(limit="1", cursor=list_products(limit="1")["next_cursor"])
     assert again == first
-    assert (db.flights, redis.flights) == (3, 3)
+    assert (db.flights, redis.flights) == (3, 6)  # three lists: a check and a recall each
     assert not any("count(*)" in statement for statement in wire.statements)
 
     # A list remembered to match nothing reads no rows at all.
     list_products(q="nothing-is-called-this")
     with wire.db.counting() as db, wire.redis.counting() as redis:
         assert list_products(q="nothing-is-called-this")["total"] == 0
-    assert (db.flights, redis.flights) == (0, 1)
+    assert (db.flights, redis.flights) == (0, 2)
 
     # A write makes the tenant's lists count again.
     create("list-2")
@@ -212,3 +220,15 @@ def test_a_connection_killed_by_the_server_is_replaced_and_the_read_succeeds(wir
     with wire.db.counting() as db:
         status, _, body = call("products.get_product.handler", request("get_product", str(uuid.uuid4())))
     assert (status, body["error"]["code"], db.flights, db.connections) == (404, "BIZ_001", 1, 0)
+
+
+def test_the_check_alone_refuses_a_revoked_token_in_one_round_trip(wire):
+    evt = request("get_product", str(uuid.uuid4()))
+    evt["requestContext"]["authorizer"]["sub"] = user = str(uuid.uuid4())
+    assert call("products.get_product.handler", evt)[0] == 404
+    RedisRevocations(Redis.from_url(REDIS_URL)).revoke_sessions(DEMO_TENANT, user, int(time.time()))
+    with wire.db.counting() as db, wire.redis.counting() as redis:
+        status, headers, body = call("products.get_product.handler", evt)
+    assert (status, body["error"]["code"]) == (401, "AUTH_001")
+    assert (db.flights, redis.flights) == (0, 1)
+    assert "X-RateLimit-Limit" not in headers

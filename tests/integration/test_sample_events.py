@@ -70,10 +70,16 @@ def test_every_sample_event_succeeds_on_the_local_stack(stack):
 
 
 def _undelete_demo_user() -> None:
+    """The demo user back, and its sessions' revocation (by the ban and the delete) forgotten, so the sample
+    event's token, issued before them, is good again."""
+    from redis import Redis
     from sqlalchemy import update
 
-    from localdev.stack import DEMO_ACCOUNTS
+    from localdev.stack import DEMO_ACCOUNTS, DEMO_TENANT
+    from storefront.adapters.cache.rate_limiter import sessions_key
     from storefront.adapters.db.tables import USERS
 
+    user_id = DEMO_ACCOUNTS[1][0]
     with bootstrap.engine().begin() as connection:
-        connection.execute(update(USERS).where(USERS.c.ID == DEMO_ACCOUNTS[1][0]).values(DELETED_AT=None))
+        connection.execute(update(USERS).where(USERS.c.ID == user_id).values(DELETED_AT=None))
+    Redis.from_url(os.environ["REDIS_URL"]).delete(sessions_key(DEMO_TENANT, str(user_id)))

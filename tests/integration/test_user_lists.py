@@ -23,17 +23,17 @@ from storefront.domain.errors import Conflict, ValidationFailed
 from storefront.domain.identity import Principal, Role
 from storefront.domain.sessions import RefreshSession
 from storefront.domain.users import Identity, User, UserEdit, UserStatus
-from tests.fakes import FakeRevocations, FixedClock
+from tests.fakes import FakeRateLimits, FixedClock
 
 T0 = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 _numbers = itertools.count()
 
 
-def ports(engine: Engine, revocations: FakeRevocations | None = None) -> UserPorts:
+def ports(engine: Engine, revocations: FakeRateLimits | None = None) -> UserPorts:
     return UserPorts(
         unit_of_work=lambda: SqlUnitOfWork(engine),
         totals=NoListTotals(),
-        revocations=revocations or FakeRevocations(),
+        revocations=revocations or FakeRateLimits(),
         clock=FixedClock(T0),
     )
 
@@ -196,7 +196,7 @@ def test_a_ban_on_the_real_tables_revokes_the_refresh_tokens_and_records_the_eve
     with SqlUnitOfWork(engine) as uow:
         uow.refresh_sessions.add(session)
         uow.commit()
-    revocations = FakeRevocations()
+    revocations = FakeRateLimits()
     banned = users.ban_user(ports(engine, revocations), admin_of(tenant), ada.id, "abuse", "198.51.100.7")
     assert banned.status == UserStatus.BANNED
     with SqlUnitOfWork(engine) as uow:
@@ -207,4 +207,4 @@ def test_a_ban_on_the_real_tables_revokes_the_refresh_tokens_and_records_the_eve
         assert token is not None
         kinds = uow.read(select(AUTH_EVENTS.c.KIND).where(AUTH_EVENTS.c.USER_ID == ada.id)).scalars().all()
         assert kinds == ["banned"]
-    assert revocations.sessions == {(tenant, str(ada.id)): int(T0.timestamp())}
+    assert revocations.revoked_sessions == {(tenant, str(ada.id)): int(T0.timestamp())}

@@ -213,7 +213,7 @@ def test_logout_revokes_the_family_and_the_access_token(identity):
     pair = auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
     me = Principal(str(user.id), "ada", Role.USER, TENANT, token_id="jti-1", issued_at=1_700_000_000)
     auth.logout(identity.ports, me, pair.refresh_token, IP)
-    assert identity.revocations.tokens == {"jti-1": int(identity.clock.now().timestamp()) + 3600}
+    assert identity.revocations.revoked_tokens == {"jti-1": int(identity.clock.now().timestamp()) + 3600}
     with pytest.raises(Unauthenticated):
         auth.refresh(identity.ports, TENANT, pair.refresh_token, IP)
     assert kinds(identity)[-1] == AuthEventKind.LOGGED_OUT
@@ -268,7 +268,7 @@ def test_reset_password_sets_the_password_once_and_ends_every_session(identity):
     auth.reset_password(identity.ports, TENANT, token, "a brand new passphrase", IP)
     assert identity.state.users[user.id].password_hash == "v2$a brand new passphrase"
     assert identity.state.users[user.id].version == 2
-    assert identity.revocations.sessions == {(TENANT, str(user.id)): int(identity.clock.now().timestamp())}
+    assert identity.revocations.revoked_sessions == {(TENANT, str(user.id)): int(identity.clock.now().timestamp())}
     with pytest.raises(Unauthenticated):
         auth.refresh(identity.ports, TENANT, pair.refresh_token, IP)
     with pytest.raises(ValidationFailed):

@@ -47,7 +47,11 @@ def test_the_sample_event_is_allowed_with_its_claims(monkeypatch):
 def test_expired_and_invalid_tokens_are_denied_with_their_code(tokens):
     expired = tokens.issue(
         "storefront-web",
-        {"sub": "u", "role": "user", "tenant_id": "00000000-0000-4000-8000-000000000001"},
+        {
+            "sub": "9f0c2a51-3f55-4e57-bb8e-2a3f1c9a00aa",
+            "role": "user",
+            "tenant_id": "00000000-0000-4000-8000-000000000001",
+        },
         lifetime_seconds=-100,
     )
     assert authorize(f"Bearer {expired}")["context"]["error_code"] == "AUTH_002"
@@ -58,7 +62,7 @@ def test_expired_and_invalid_tokens_are_denied_with_their_code(tokens):
 
 
 def test_claims_without_a_tenant_are_denied(tokens):
-    token = tokens.issue("storefront-web", {"sub": "u", "role": "user"})
+    token = tokens.issue("storefront-web", {"sub": "9f0c2a51-3f55-4e57-bb8e-2a3f1c9a00aa", "role": "user"})
     assert authorize(f"Bearer {token}")["context"]["error_code"] == "AUTH_001"
 
 
@@ -66,7 +70,8 @@ def signed(secret=TEST_SECRETS["storefront-web"], **claims):
     now = int(time.time())
     payload = {
         "iss": "storefront-web",
-        "sub": "u",
+        "sub": "9f0c2a51-3f55-4e57-bb8e-2a3f1c9a00aa",
+        "jti": "j-1",
         "role": "user",
         "tenant_id": "00000000-0000-4000-8000-000000000001",
         "iat": now,
@@ -101,3 +106,25 @@ def test_a_fractional_exp_is_passed_on_rounded_up():
     exp = time.time() + 600.25
     context = authorize(f"Bearer {signed(exp=exp)}")["context"]
     assert context["exp"] == math.ceil(exp)
+
+
+@pytest.mark.parametrize(
+    ("claims", "jti", "iat_after"),
+    [
+        ({"jti": "abc123", "iat": -60}, "abc123", -60),
+        ({"jti": "abc123", "iat": -60.25}, "abc123", -60),  # rounded up: iat <= t holds exactly when it did
+    ],
+)
+def test_the_token_id_and_issue_time_reach_the_function_for_the_revocation_checks(claims, jti, iat_after):
+    now = int(time.time())
+    context = authorize(f"Bearer {signed(**{**claims, 'iat': now + claims['iat'], 'exp': now + 600})}")["context"]
+    assert context.get("jti") == jti
+    assert context["iat"] == now + iat_after
+
+
+@pytest.mark.parametrize("jti", [None, "", "x" * 129, 42])
+def test_a_token_whose_id_cannot_be_revoked_is_denied(jti):
+    """A token without a usable ``jti`` could not be refused after logout: AUTH_001, as behind Kong."""
+    now = int(time.time())
+    context = authorize(f"Bearer {signed(jti=jti, iat=now, exp=now + 600)}")["context"]
+    assert context["error_code"] == "AUTH_001"

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 
 from localdev.paths import ROOT
-from storefront.config import CacheSettings, CorsSettings, DatabaseSettings, GatewaySettings, TokenSettings
+from storefront.config import (
+    CacheSettings,
+    CorsSettings,
+    DatabaseSettings,
+    GatewaySettings,
+    RateLimitSettings,
+    TokenSettings,
+)
 
 
 def test_every_setting_is_documented_in_architecture():
@@ -18,7 +25,14 @@ def test_every_setting_is_documented_in_architecture():
     }
     read = {
         name.upper()
-        for settings in (GatewaySettings, CorsSettings, TokenSettings, DatabaseSettings, CacheSettings)
+        for settings in (
+            GatewaySettings,
+            CorsSettings,
+            TokenSettings,
+            DatabaseSettings,
+            CacheSettings,
+            RateLimitSettings,
+        )
         for name in settings.model_fields
     }
     assert documented == read

@@ -36,3 +36,17 @@ def test_waiting_stops_when_the_gateway_exits(tmp_path):
     process.wait(timeout=30)
     with pytest.raises(RuntimeError, match="boom"):
         wait_for_port(free_port(), process, log)
+
+
+def test_the_fuzzer_runs_behind_a_kong_whose_guard_it_cannot_reach(tmp_path, monkeypatch):
+    from localdev.fuzz import FUZZ_GUARD, fuzz_kong_config
+    from localdev.kong.declarative import declarative_config, load_kong
+
+    path = fuzz_kong_config(tmp_path)
+    monkeypatch.setenv("KONG_DECLARATIVE_CONFIG", str(path))
+    assert declarative_config() == path
+    kong = load_kong(declarative_config())  # still a config Kong accepts
+    guards = [route.plugins["rate-limiting"] for route in kong.routes]
+    assert guards
+    assert all((g["minute"], g["hour"], g["day"]) == tuple(FUZZ_GUARD.values()) for g in guards)
+    assert all(g["limit_by"] == "ip" and g["policy"] == "redis" for g in guards)

@@ -113,9 +113,13 @@ def test_if_none_match(header, current, hit):
         (None, None, None),
         (None, 4, 4),
         ('"v7"', None, 7),
-        ('"v7"', 4, 7),
-        ('W/"v2"', None, 2),
+        ('"v7"', 7, 7),
+        ('"v7"', 4, 0),  # If-Match and the body disagree: one of them is stale
+        ('W/"v2"', None, 0),  # If-Match compares strongly: a weak tag matches nothing
+        ('"v02"', None, 0),  # a well-formed tag we never write matches nothing
+        ('"v0"', None, 0),
         ("*", None, None),
+        ("*", 3, 3),
         ("", 3, 3),
     ],
 )

@@ -15,13 +15,14 @@ from storefront.domain.identity import Role
 from storefront.http.identity import ADMINS, authenticate, bearer_token, principal_from_claims, require_role, token_of
 
 TENANT = str(uuid4())
+USER_ID = "9f0c2a51-3f55-4e57-bb8e-2a3f1c9a00aa"
 KONG = GatewaySettings(gateway_mode="kong")
 KONG_TRUSTING = GatewaySettings(gateway_mode="kong", kong_verify_token=False)
 APIGW = GatewaySettings(gateway_mode="apigw")
 
 
 def claims(**overrides):
-    values = {"sub": "u-1", "username": "ada", "role": "admin", "tenant_id": TENANT}
+    values = {"sub": USER_ID, "username": "ada", "role": "admin", "tenant_id": TENANT, "jti": "token-1"}
     values.update(overrides)
     return values
 
@@ -39,7 +40,7 @@ def kong_event(token, consumer="c-1", anonymous=False, credential="storefront-we
 
 def test_kong_mode_reads_the_token_claims(tokens):
     principal = authenticate(kong_event(tokens.issue("storefront-web", claims())), KONG, lambda: tokens)
-    assert (principal.user_id, principal.role, str(principal.tenant_id)) == ("u-1", Role.ADMIN, TENANT)
+    assert (principal.user_id, principal.role, str(principal.tenant_id)) == (USER_ID, Role.ADMIN, TENANT)
     assert principal.consumer == "storefront-web"
 
 
@@ -78,7 +79,7 @@ def test_kong_mode_without_verification_trusts_kong_and_needs_no_secrets():
     def no_verifier():
         raise AssertionError("must not verify")
 
-    assert authenticate(kong_event(token), KONG_TRUSTING, no_verifier).user_id == "u-1"
+    assert authenticate(kong_event(token), KONG_TRUSTING, no_verifier).user_id == USER_ID
 
 
 def in_a_year():
@@ -121,7 +122,7 @@ def test_apigw_mode_refusals(tokens, authorizer, error):
 @pytest.mark.parametrize("exp", [in_a_year(), int(in_a_year())])
 def test_apigw_mode_accepts_a_whole_number_exp_as_text_or_number(tokens, exp):
     event = {"headers": {}, "requestContext": {"authorizer": claims(exp=exp)}}
-    assert authenticate(event, APIGW, lambda: tokens).user_id == "u-1"
+    assert authenticate(event, APIGW, lambda: tokens).user_id == USER_ID
 
 
 def unsigned(**payload):
@@ -209,3 +210,24 @@ def test_roles_are_checked():
     with pytest.raises(Forbidden):
         require_role(user, *ADMINS)
     assert require_role(principal_from_claims(claims()), *ADMINS).role == Role.ADMIN
+
+
+@pytest.mark.parametrize(
+    "sub", ["x", "\ud800", "a" * 20_000, "' OR 1=1 --", "u-1", "", "00000000-0000-4000-8000-00000000000\x00"]
+)
+def test_a_subject_that_is_not_a_uuid_is_auth_001(sub):
+    """Outside pass: a signed token whose ``sub`` held a lone surrogate answered 500 on a write (and any
+    string reached the audit fields)."""
+    with pytest.raises(Unauthenticated):
+        principal_from_claims(claims(sub=sub))
+
+
+def test_a_subject_uuid_is_read_in_its_canonical_form():
+    assert principal_from_claims(claims(sub=USER_ID.upper())).user_id == USER_ID
+
+
+@pytest.mark.parametrize("jti", [None, "", "x" * 129, 7])
+def test_claims_without_a_usable_token_id_are_auth_001(jti):
+    """Without a usable jti the token could not be revoked after logout: refused in both modes."""
+    with pytest.raises(Unauthenticated):
+        principal_from_claims(claims(jti=jti))

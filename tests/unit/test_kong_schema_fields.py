@@ -118,10 +118,75 @@ def test_extract_names_the_release_and_every_plugin_and_entity():
 
     result = extract(read, "3.9.3", "a" * 40)
     assert (result["kong_version"], result["kong_commit"]) == ("3.9.3", "a" * 40)
-    assert set(result["plugins"]) == {"aws-lambda", "jwt", "cors", "correlation-id", "request-termination"}
+    assert set(result["plugins"]) == {
+        "aws-lambda",
+        "jwt",
+        "cors",
+        "correlation-id",
+        "request-termination",
+        "rate-limiting",
+    }
     assert set(result["entities"]) == {"services", "routes", "consumers", "plugins", "jwt_secrets"}
 
 
 def test_unreadable_lua_is_reported():
     with pytest.raises(ValueError, match="cannot read Lua"):
         tokenize("local x = `backtick`")
+
+
+REDIS_MODULE = """
+local typedefs = require "kong.db.schema.typedefs"
+local DEFAULT_TIMEOUT = 2000
+return {
+  config_schema = {
+    type = "record",
+    fields = {
+      { host = typedefs.host },
+      { port = typedefs.port({ default = 6379 }), },
+      { timeout = typedefs.timeout { default = DEFAULT_TIMEOUT } },
+    },
+  },
+}
+"""
+
+RATE_LIMITING = """
+local typedefs = require "kong.db.schema.typedefs"
+local redis_schema = require "kong.tools.redis.schema"
+local policy
+if is_dbless() then
+  policy = { type = "string", default = "local", one_of = { "local", "redis" } }
+else
+  policy = { type = "string", default = "local", one_of = { "local", "cluster", "redis" } }
+end
+return {
+  name = "rate-limiting",
+  fields = {
+    { config = {
+        type = "record",
+        fields = {
+          { minute = { type = "number", gt = 0 }, },
+          { policy = policy },
+          { redis = redis_schema.config_schema },
+        },
+        shorthand_fields = {
+          { redis_host = { type = "string", func = function(value) return { redis = { host = value } } end } },
+        },
+    }, },
+  },
+}
+"""
+
+
+def test_plugin_fields_from_a_required_module_a_late_local_and_record_shorthands():
+    typedefs = read_typedefs(TYPEDEFS + '\ntypedefs.timeout = Schema.define { type = "integer" }\n')
+    modules = {"kong/tools/redis/schema.lua": REDIS_MODULE}
+    fields = plugin_fields(RATE_LIMITING, typedefs, modules.__getitem__)
+    assert fields["minute"] == {"type": "number", "gt": 0}
+    assert fields["policy"] == {"type": "string", "default": "local", "one_of": ["local", "redis"]}  # DB-less
+    assert fields["redis"]["fields"] == {
+        "host": {"type": "string", "typedef": "host"},
+        "port": {"type": "integer", "between": [0, 65535], "typedef": "port", "default": 6379},
+        "timeout": {"type": "integer", "typedef": "timeout", "default": 2000},
+    }
+    assert fields["redis_host"] == {"type": "string", "shorthand": True}
+    assert plugin_fields(RATE_LIMITING, typedefs)["redis"] == {}  # without the module: known, nothing invented

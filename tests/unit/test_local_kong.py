@@ -8,12 +8,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import fakeredis
 import jwt
 import pytest
 import yaml
 
 from localdev.events import HttpRequest
-from localdev.kong import KongConfigError, KongProxy, load_kong
+from localdev.kong import KongConfig, KongConfigError, KongProxy, load_kong
 from localdev.kong.aws_lambda_plugin import UnknownFunction, aws_serializer
 from localdev.kong.declarative import plugin_config
 from localdev.kong.http import KongRequest
@@ -35,6 +36,12 @@ def sign(claims: dict[str, Any] | None = None, secret: str = SECRET, algorithm: 
     payload = {"iss": "storefront-web", "iat": now, "exp": now + 600, **(claims or {})}
     payload = {k: v for k, v in payload.items() if v is not None}
     return jwt.encode(payload, secret, algorithm=algorithm, headers=header or None)
+
+
+def proxy(kong: KongConfig, call: Any, redis: Any = None) -> KongProxy:
+    """The emulated Kong with an in-memory Redis behind its rate-limiting plugin (no I/O)."""
+    store = redis if redis is not None else fakeredis.FakeRedis()
+    return KongProxy(kong, call, connect=lambda config: store)
 
 
 class Recorder:
@@ -132,7 +139,7 @@ def test_a_body_is_base64_encoded_and_left_alone_when_switched_off():
 
 def test_a_proxy_integration_answers_with_the_functions_status_headers_and_body():
     answer = {"statusCode": 201, "multiValueHeaders": {"Location": ["/x"]}, "body": "e30=", "isBase64Encoded": True}
-    response = KongProxy(KONG, Recorder(answer)).handle(request("GET", "/KONGAPI/api/v1/products"))
+    response = proxy(KONG, Recorder(answer)).handle(request("GET", "/KONGAPI/api/v1/products"))
     headers = dict(response.headers)
     assert (response.status, response.body, headers["Location"]) == (201, b"{}", "/x")
     assert "X-Amz-Log-Result" not in headers, "kong.yml sets log_type None: no function log reaches clients"
@@ -141,7 +148,7 @@ def test_a_proxy_integration_answers_with_the_functions_status_headers_and_body(
 def test_without_is_proxy_integration_kong_answers_200_with_the_raw_return_value(tmp_path):
     kong = with_config({"is_proxy_integration": False}, tmp_path)
     answer = {"statusCode": 404, "headers": {"X-Cache": "MISS"}, "body": '{"success":false}', "tags": []}
-    response = KongProxy(kong, Recorder(answer)).handle(request())
+    response = proxy(kong, Recorder(answer)).handle(request())
     assert response.status == 200
     assert json.loads(response.body) == {**answer, "tags": []}
     assert dict(response.headers)["Content-Type"] == "application/json"
@@ -149,7 +156,7 @@ def test_without_is_proxy_integration_kong_answers_200_with_the_raw_return_value
 
 def test_kongs_defaults_leak_the_log_tail_and_turn_empty_arrays_into_objects(tmp_path):
     kong = with_config({"is_proxy_integration": False, "log_type": None, "empty_arrays_mode": None}, tmp_path)
-    response = KongProxy(kong, Recorder({"data": []})).handle(request())
+    response = proxy(kong, Recorder({"data": []})).handle(request())
     assert json.loads(response.body) == {"data": {}}
     assert base64.b64decode(dict(response.headers)["X-Amz-Log-Result"]).startswith(b"START RequestId:")
 
@@ -166,7 +173,7 @@ def test_kongs_defaults_leak_the_log_tail_and_turn_empty_arrays_into_objects(tmp
     ],
 )
 def test_an_invalid_proxy_response_is_kongs_502(answer, reason):
-    response = KongProxy(KONG, Recorder(answer)).handle(request())
+    response = proxy(KONG, Recorder(answer)).handle(request())
     assert response.status == 502
     assert json.loads(response.body) == {
         "message": "Bad Gateway",
@@ -177,18 +184,18 @@ def test_an_invalid_proxy_response_is_kongs_502(answer, reason):
 def test_a_function_that_raises_is_a_502_and_an_unknown_function_a_500(tmp_path):
     raised = KongProxy(KONG, Recorder(error=RuntimeError("boom"))).handle(request())
     assert raised.status == 502
-    unknown = KongProxy(with_config({"function_name": "storefront-dev-Nope"}, tmp_path), Recorder()).handle(request())
+    unknown = proxy(with_config({"function_name": "storefront-dev-Nope"}, tmp_path), Recorder()).handle(request())
     assert (unknown.status, json.loads(unknown.body)) == (500, {"message": "An unexpected error occurred"})
 
 
 def test_the_function_gets_kongs_own_request_id_the_one_the_client_gets():
     recorder = Recorder()
-    response = KongProxy(KONG, recorder).handle(request(headers=[("Authorization", f"Bearer {sign()}")]))
+    response = proxy(KONG, recorder).handle(request(headers=[("Authorization", f"Bearer {sign()}")]))
     event = recorder.events[0]
     assert "x-kong-request-id" not in event["headers"]
     assert dict(response.headers)["X-Kong-Request-Id"] == event["requestContext"]["requestId"]
     kept = Recorder()
-    KongProxy(KONG, kept).handle(request(headers=[("X-Kong-Request-ID", "client-chosen")]))
+    proxy(KONG, kept).handle(request(headers=[("X-Kong-Request-ID", "client-chosen")]))
     assert kept.events[0]["headers"]["x-kong-request-id"] == "client-chosen"
 
 
@@ -310,7 +317,7 @@ def test_the_cors_plugin_matches_origins_as_kong_does(origins, origin, allowed):
 @pytest.mark.parametrize("path", ["/x", "/KONGAPI/api/v1/nowhere", "/KONGAPI/api/v1/products/a/b"])
 def test_unmatched_paths_reach_the_catch_all_function_with_cors_headers(path):
     recorder = Recorder({"statusCode": 404, "body": "{}", "headers": {"Content-Type": "application/json"}})
-    response = KongProxy(KONG, recorder).handle(request("GET", path, headers=[("Origin", "http://127.0.0.1:3000")]))
+    response = proxy(KONG, recorder).handle(request("GET", path, headers=[("Origin", "http://127.0.0.1:3000")]))
     assert response.status == 404
     assert [e["path"] for e in recorder.events] == [path]
     assert dict(response.headers)["Access-Control-Allow-Origin"] == "http://127.0.0.1:3000"
@@ -339,7 +346,7 @@ def test_a_field_kongs_schema_refuses_stops_the_load(tmp_path, change, message):
         ("jwt", {"leeway": 30}, "unknown field 'leeway'"),
         ("jwt", {"maximum_expiration": 60, "claims_to_verify": ["nbf"]}, "must contain 'exp'"),
         ("request-termination", {"message": "x", "body": "y"}, "message cannot be used"),
-        ("rate-limiting", {}, "not emulated"),
+        ("key-auth", {}, "not emulated"),
     ],
 )
 def test_plugin_configs_are_checked_like_kong_checks_them(name, config, message):
@@ -375,7 +382,7 @@ def test_request_termination_answers_as_configured(tmp_path, config, headers, st
     catch_all["plugins"] = [{"name": "request-termination", "config": config}]
     path = tmp_path / "kong.yml"
     path.write_text(yaml.safe_dump(data))
-    response = KongProxy(load_kong(path), Recorder()).handle(request(path="/x", headers=headers))
+    response = proxy(load_kong(path), Recorder()).handle(request(path="/x", headers=headers))
     assert response.status == status
     if body is not None:
         assert response.body == body
@@ -390,5 +397,5 @@ def test_correlation_id_generators(tmp_path, generator):
     path = tmp_path / "kong.yml"
     path.write_text(yaml.safe_dump(data))
     recorder = Recorder()
-    response = KongProxy(load_kong(path), recorder).handle(request(headers=[("Authorization", f"Bearer {sign()}")]))
+    response = proxy(load_kong(path), recorder).handle(request(headers=[("Authorization", f"Bearer {sign()}")]))
     assert dict(response.headers)["X-Correlation"] == recorder.events[0]["headers"]["x-correlation"]

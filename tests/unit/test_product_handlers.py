@@ -116,6 +116,37 @@ def test_patch_with_body_version(fake):
     assert (status, body["error"]["code"]) == (409, "BIZ_002")
 
 
+@pytest.mark.parametrize(
+    ("if_match", "body_version"),
+    [('"v01"', None), ('W/"v1"', None), ('"v1"', 2), ('"v2"', 1), ('"v0"', None)],
+    ids=["leading zero", "weak tag", "If-Match current, body stale", "If-Match stale, body current", "v0"],
+)
+def test_if_match_compares_strongly_and_must_agree_with_the_body(fake, if_match, body_version):
+    """Outside pass: a weak tag, a tag we never write and an If-Match the body's version contradicts each
+    wrote a change; each is now refused as stale and changes nothing."""
+    product, _ = created(fake)
+    body: dict = {"stock": 9} if body_version is None else {"stock": 9, "version": body_version}
+    evt = set_header(with_id("products/update_product.json", product["id"], body=body), "If-Match", if_match)
+    status, _, answer = call(PATCH, evt)
+    assert (status, answer["error"]["code"], answer["error"]["details"]["current_version"]) == (409, "BIZ_002", 1)
+    status, _, answer = call(GET, with_id("products/get_product.json", product["id"]))
+    assert (answer["data"]["version"], answer["data"]["stock"]) == (1, product["stock"])
+
+
+def test_a_body_of_many_unknown_fields_lists_fifty_errors_and_counts_the_rest(fake):
+    """Outside pass: 131,000 unknown keys answered 131,000 field errors (8.5 MB)."""
+    body = {"sku": "X-1", "name": "n", "price": {"amount": "1.00", "currency": "EUR"}, "stock": 1}
+    body.update({f"unknown_{n}": n for n in range(1000)})
+    status, _, answer = call(CREATE, event("products/create_product.json", body=body))
+    details = answer["error"]["details"]
+    assert (status, answer["error"]["code"], len(details["errors"]), details["errors_omitted"]) == (
+        422,
+        "VAL_002",
+        50,
+        950,
+    )
+
+
 def test_delete_answers_204_without_body_then_404(fake):
     product, _ = created(fake)
     status, _, body = call(DELETE, with_id("products/delete_product.json", product["id"]))
@@ -335,3 +366,30 @@ def test_q_searches_whole_name_words(fake):
     assert body["data"] == [{"name": "Cast-iron tea pot"}, {"name": "Tea tray"}]
     _, _, body = listing(q="tea pot", fields="name")
     assert body["data"] == [{"name": "Cast-iron tea pot"}]
+
+
+@pytest.mark.parametrize(
+    ("value", "status", "code"),
+    [
+        ("12.50", 200, None),
+        ("0", 200, None),
+        ("123456789012", 200, None),
+        ("-1", 422, "VAL_003"),
+        ("1234567890123", 422, "VAL_003"),
+        ("1e3", 422, "VAL_002"),
+        (" 5", 422, "VAL_002"),
+        ("٣", 422, "VAL_002"),
+    ],
+)
+def test_a_price_filter_follows_the_pattern_the_openapi_document_publishes(fake, value, status, code):
+    """Outside pass: the document carried Powertools' ``ge``/``max_digits``, which are not JSON Schema."""
+    import re
+
+    from storefront.http.products import PRICE_QUERY_PATTERN
+
+    assert (re.fullmatch(PRICE_QUERY_PATTERN, value) is not None) == (status == 200)
+    evt = event("products/list_products.json")
+    evt["queryStringParameters"] = {"min_price": value}
+    evt["multiValueQueryStringParameters"] = {"min_price": [value]}
+    answered, _, body = call(LIST, evt)
+    assert (answered, None if status == 200 else body["error"]["code"]) == (status, code)

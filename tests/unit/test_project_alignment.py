@@ -187,3 +187,20 @@ def test_only_the_functions_that_verify_tokens_receive_the_signing_secrets():
             assert condition == "KongMode", logical_id
             assert _is_secrets_reference(when_kong), logical_id
             assert (otherwise.tag, otherwise.value) == ("!Ref", "AWS::NoValue"), logical_id
+
+
+@pytest.mark.parametrize("function", list(API.functions.values()), ids=lambda f: f.logical_id)
+def test_a_functions_own_rate_limits_are_valid_and_every_data_function_is_limited(function):
+    """A RATE_LIMITS set in the template must parse (else the function's cold start fails); the functions
+    that stay unlimited are the static ones outside the VPC (they cannot reach Redis)."""
+    from storefront.domain.rate_limits import parse_windows
+
+    if "RATE_LIMITS" in function.environment:
+        parse_windows(function.environment["RATE_LIMITS"])
+    source = (ROOT / "functions" / (function.handler.rsplit(".", 1)[0].replace(".", "/") + ".py")).read_text()
+    unlimited = "rate_limited=False" in source
+    outside_vpc = (
+        load_template()["Resources"][function.logical_id]["Properties"].get("VpcConfig", {}).get("SubnetIds") == []
+    )
+    if "lambda_entry(" in source:
+        assert unlimited == outside_vpc, function.logical_id

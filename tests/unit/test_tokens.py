@@ -14,7 +14,7 @@ SECRET = TEST_SECRETS["storefront-web"]
 
 def sign(secret=SECRET, algorithm="HS256", **claims):
     """A token of storefront-web issued at NOW for 600 s, with ``claims`` replaced (None removes one)."""
-    payload = {**CLAIMS, "iss": "storefront-web", "iat": NOW, "exp": NOW + 600, **claims}
+    payload = {**CLAIMS, "iss": "storefront-web", "jti": "j-1", "iat": NOW, "exp": NOW + 600, **claims}
     return hand_signed({k: v for k, v in payload.items() if v is not None}, secret, algorithm)
 
 
@@ -37,6 +37,7 @@ def test_every_issued_token_has_its_own_jti(tokens):
         ({"exp": NOW}, TokenExpired),  # Kong: expired once exp <= now
         ({"exp": NOW - 10}, TokenExpired),  # no leeway: Kong has none
         ({"exp": NOW - 0.5}, TokenExpired),
+        ({"jti": None}, Unauthenticated),  # the contract's claims include jti: a token without one cannot be revoked
         ({"exp": str(NOW + 600)}, Unauthenticated),  # a numeric string is not a number
         ({"exp": str(NOW - 10)}, Unauthenticated),  # ... not even an expired one
         ({"exp": True}, Unauthenticated),

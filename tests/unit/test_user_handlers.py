@@ -45,7 +45,8 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeUsers:
     monkeypatch.setenv("GATEWAY_MODE", "apigw")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # the functions that end sessions need one
     users = FakeUsers()
-    bootstrap.provide(users=users.ports)
+    # One fake for the rate limits and the revocations: what a ban records, the next request's check reads.
+    bootstrap.provide(users=users.ports, rate_limiter=users.revocations, revocations=users.revocations)
     return users
 
 
@@ -150,7 +151,7 @@ def test_an_admin_sets_role_status_and_email_verified_and_a_ban_is_recorded(fake
     assert (body["data"]["role"], body["data"]["status"], body["data"]["email_verified"]) == ("admin", "banned", True)
     assert headers["ETag"] == ['"v2"']
     assert [e.kind for e in fake.state.events] == [AuthEventKind.BANNED]
-    assert (TENANT, str(user.id)) in fake.revocations.sessions
+    assert (TENANT, str(user.id)) in fake.revocations.revoked_sessions
     status, _, body = call(
         "admin.replace_user.handler",
         with_body("admin/replace_user.json", {"role": "x", "email": "a@b.co", "username": "abc", "full_name": "A"}),
@@ -271,9 +272,7 @@ def test_my_profile_and_settings(fake, demo):
         "me.replace_profile.handler", with_body("me/replace_profile.json", {"address": {"city": "Paris"}})
     )
     assert (status, body["error"]["code"], body["error"]["details"]["field"]) == (400, "VAL_001", "address.line1")
-    status, _, body = call(
-        "me.get_profile.handler", as_caller(event("me/get_profile.json"), "batch-service", "service")
-    )
+    status, _, body = call("me.get_profile.handler", as_caller(event("me/get_profile.json"), uuid4(), "service"))
     assert (status, body["error"]["code"]) == (404, "BIZ_001")
 
 
@@ -281,5 +280,16 @@ def test_a_deleted_account_is_gone_for_its_owner_too(fake, demo):
     _, _user = demo
     assert call("users.delete_user.handler", event("users/delete_user.json"))[0] == 204
     status, _, body = call("me.get_profile.handler", event("me/get_profile.json"))
+    assert (status, body["error"]["code"]) == (401, "AUTH_001")  # its sessions ended with it
+    later = event("me/get_profile.json")
+    later["requestContext"]["authorizer"]["iat"] = str(int(fake.clock.now().timestamp()) + 60)
+    status, _, body = call("me.get_profile.handler", later)  # a token issued afterwards names no account
     assert (status, body["error"]["code"]) == (404, "BIZ_001")
     assert [e.kind for e in fake.state.events] == [AuthEventKind.DELETED]
+
+
+def test_a_banned_users_token_is_refused_on_its_next_request(fake, demo):
+    assert call("me.get_profile.handler", event("me/get_profile.json"))[0] == 200
+    assert call("admin.ban_user.handler", event("admin/ban_user.json"))[0] == 200
+    status, _, body = call("me.get_profile.handler", event("me/get_profile.json"))  # the same token (iat before)
+    assert (status, body["error"]["code"]) == (401, "AUTH_001")

@@ -136,7 +136,7 @@ def test_a_ban_ends_every_session_at_once_and_is_recorded(fake):
     assert banned.status == UserStatus.BANNED
     assert all(s.revoked_at is not None for s in fake.state.sessions.values())
     at = int(fake.clock.now().timestamp())
-    assert fake.revocations.sessions == {(TENANT, str(ada.id)): at}
+    assert fake.revocations.revoked_sessions == {(TENANT, str(ada.id)): at}
     (event,) = fake.state.events
     assert (event.kind, event.user_id, event.client_ip, event.detail) == (
         AuthEventKind.BANNED,
@@ -149,12 +149,12 @@ def test_a_ban_ends_every_session_at_once_and_is_recorded(fake):
 def test_a_ban_is_idempotent_and_states_its_revocation_again(fake):
     admin, ada = member(fake, "root", Role.ADMIN), member(fake, "ada")
     banned = users.ban_user(fake.ports, principal_of(admin), ada.id)
-    fake.revocations.sessions.clear()
+    fake.revocations.revoked_sessions.clear()
     fake.clock.advance(5)
     again = users.ban_user(fake.ports, principal_of(admin), ada.id)
     assert again == banned
     assert len(fake.state.events) == 1
-    assert fake.revocations.sessions == {(TENANT, str(ada.id)): int(fake.clock.now().timestamp())}
+    assert fake.revocations.revoked_sessions == {(TENANT, str(ada.id)): int(fake.clock.now().timestamp())}
 
 
 def test_a_ban_whose_revocation_cannot_be_stored_changes_nothing(fake):
@@ -202,7 +202,7 @@ def test_an_admins_edit_to_status_banned_is_a_ban(fake):
     fake.state.sessions = {session.id: session}
     users.update_user(fake.ports, principal_of(admin), ada.id, UserEdit(status=UserStatus.BANNED), None)
     assert fake.state.sessions[session.id].revoked_at is not None
-    assert (TENANT, str(ada.id)) in fake.revocations.sessions
+    assert (TENANT, str(ada.id)) in fake.revocations.revoked_sessions
     assert [e.kind for e in fake.state.events] == [AuthEventKind.BANNED]
 
 
@@ -211,7 +211,7 @@ def test_a_role_change_refuses_the_access_tokens_but_keeps_the_refresh_tokens(fa
     session = session_of(ada)
     fake.state.sessions = {session.id: session}
     users.update_user(fake.ports, principal_of(admin), ada.id, UserEdit(role=Role.ADMIN), None)
-    assert (TENANT, str(ada.id)) in fake.revocations.sessions
+    assert (TENANT, str(ada.id)) in fake.revocations.revoked_sessions
     assert fake.state.sessions[session.id].revoked_at is None
     assert fake.state.events == []
 
@@ -219,7 +219,7 @@ def test_a_role_change_refuses_the_access_tokens_but_keeps_the_refresh_tokens(fa
 def test_an_edit_that_keeps_role_and_status_ends_no_session(fake):
     ada = member(fake)
     users.update_user(fake.ports, principal_of(ada), ada.id, UserEdit(full_name="Ada B"), None)
-    assert fake.revocations.sessions == {}
+    assert fake.revocations.revoked_sessions == {}
 
 
 def test_a_user_deletes_their_account_and_every_session_ends(fake):
@@ -229,7 +229,7 @@ def test_a_user_deletes_their_account_and_every_session_ends(fake):
     users.delete_user(fake.ports, principal_of(ada), ada.id, 1)
     assert fake.state.users[ada.id].deleted_at is not None
     assert fake.state.sessions[session.id].revoked_at is not None
-    assert (TENANT, str(ada.id)) in fake.revocations.sessions
+    assert (TENANT, str(ada.id)) in fake.revocations.revoked_sessions
     assert [e.kind for e in fake.state.events] == [AuthEventKind.DELETED]
     with pytest.raises(NotFound):
         users.get_user(fake.ports, principal_of(ada), ada.id)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from storefront.domain.users import User
 
 ALGORITHM = "HS256"
-REQUIRED_CLAIMS = ("iss", "sub", "iat", "exp")
+REQUIRED_CLAIMS = ("iss", "sub", "iat", "exp", "jti")  # jti: a token can be revoked by its id
 NUMERIC_CLAIMS = ("exp", "iat", "nbf")
 
 

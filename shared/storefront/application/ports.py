@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 from uuid import UUID
 
 from storefront.application.queries import Keyset, ProductQuery, Window
+from storefront.domain import rate_limits
 from storefront.domain.products import Product
 
 if TYPE_CHECKING:  # identity types only annotate here: a product function does not load them
@@ -85,6 +86,65 @@ class ListTotals(Protocol):
 
     def forget(self, scope: str) -> None:
         """Drop every count of ``scope`` (after a committed write to it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """The access token of an authenticated request, as the revocation checks know it: its id (``jti``, None
+    when it has none), its subject (tenant and user) and when it was issued (``iat``, whole seconds)."""
+
+    tenant_id: UUID
+    user_id: str
+    issued_at: int
+    token_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    """What the rate limiter answered for one request.
+
+    ``answered`` is False when the store could not be asked (Redis unreachable): then nothing was checked,
+    neither the limits nor the revocations, and ``admitted`` is False; the caller decides whether to fail
+    open. ``revoked``: the token or every session of its user was revoked (nothing is consumed). Otherwise
+    ``admitted`` says whether every window admitted the request; ``limit``, ``remaining`` and
+    ``reset_seconds`` describe the tightest window (the one that refused, when refused), and
+    ``retry_after_seconds`` is how long to wait when refused. ``limit`` is None when no limit applies
+    (no store is configured): then there is nothing to report.
+    """
+
+    admitted: bool
+    limit: int | None = None
+    remaining: int = 0
+    reset_seconds: int = 0
+    retry_after_seconds: int = 0
+    revoked: bool = False
+    answered: bool = True
+
+
+UNANSWERED = RateDecision(admitted=False, answered=False)
+
+
+class RateLimiter(Protocol):
+    """Decides, in one atomic step shared by every function instance, whether a caller may make a request:
+    its token is not revoked and every window of its limits still admits one more request."""
+
+    def check(
+        self, caller: str, windows: Sequence[rate_limits.Window], token: IssuedToken | None = None
+    ) -> RateDecision:
+        """Check ``token`` (when the caller is authenticated) against the revocations, then consume one
+        request of every window of ``caller``'s budget, or none when any window refuses it."""
+
+
+class Revocations(Protocol):
+    """Records revocations that the rate limiter's check answers (logout, ban, password reset)."""
+
+    def revoke_token(self, token_id: str, until_epoch: int) -> None:
+        """Refuse the access token ``token_id`` until ``until_epoch`` (its ``exp``: it is dead after that
+        anyway). ServiceUnavailable when it cannot be recorded."""
+
+    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
+        """Refuse every access token of the user issued at or before ``at_epoch`` (for as long as the
+        longest-lived of them could still be valid). ServiceUnavailable when it cannot be recorded."""
 
 
 class Clock(Protocol):
@@ -230,14 +290,6 @@ class AccessToken:
 class AccessTokenIssuer(Protocol):
     def issue(self, user: User, now: int) -> AccessToken:
         """A signed access token for ``user`` (the contract's claims), issued at ``now``."""
-
-
-class Revocations(Protocol):
-    def revoke_token(self, jti: str, until_epoch: int) -> None:
-        """Refuse the access token ``jti`` until it would have expired anyway."""
-
-    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
-        """Refuse every access token of the user issued at or before ``at_epoch``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,9 @@ class AppError(Exception):
         super().__init__(self.message)
 
 
+ERRORS_LISTED = 50  # the most field errors one answer lists; the rest are counted in errors_omitted
+
+
 class ValidationFailed(AppError):
     """One or more input fields are wrong; ``errors`` lists each as field, code and reason."""
 
@@ -55,14 +58,14 @@ class ValidationFailed(AppError):
         self.errors = errors
         self.code = errors[0].code
         first = errors[0]
-        super().__init__(
-            message,
-            details={
-                "field": first.field,
-                "reason": first.reason,
-                "errors": [e.as_dict() for e in errors],
-            },
-        )
+        details: dict[str, Any] = {
+            "field": first.field,
+            "reason": first.reason,
+            "errors": [e.as_dict() for e in errors[:ERRORS_LISTED]],
+        }
+        if len(errors) > ERRORS_LISTED:  # a body of 100,000 unknown keys must not answer 100,000 errors
+            details["errors_omitted"] = len(errors) - ERRORS_LISTED
+        super().__init__(message, details=details)
 
     @classmethod
     def single(cls, field: str, code: ErrorCode, reason: str) -> ValidationFailed:
@@ -123,6 +126,17 @@ class Conflict(AppError):
 class LimitExceeded(AppError):
     code = ErrorCode.LIMIT_EXCEEDED
     default_message = "Business limit exceeded"
+
+
+class RateLimited(AppError):
+    """The caller's rate limit is spent for now; ``retry_after_seconds`` says for how long."""
+
+    code = ErrorCode.RATE_LIMITED
+    default_message = "Rate limit exceeded"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(details={"retry_after_seconds": retry_after_seconds})
+        self.retry_after_seconds = retry_after_seconds
 
 
 class Timeout(AppError):

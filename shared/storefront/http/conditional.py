@@ -7,6 +7,8 @@ import re
 from storefront.domain.errors import ErrorCode, ValidationFailed
 
 _ETAG = re.compile(r'^(?:W/)?"v(\d{1,9})"$')
+_OURS = re.compile(r'^"v([1-9]\d{0,8})"$')  # exactly a tag ``etag`` writes: strong, no leading zero
+NEVER = 0  # a version no resource has: the write is then refused as stale
 
 
 def etag(version: int) -> str:
@@ -23,13 +25,19 @@ def matches_none(if_none_match: str | None, current: str) -> bool:
 
 
 def expected_version(if_match: str | None, body_version: int | None) -> int | None:
-    """The version a write expects to replace: If-Match first, else the body's ``version``; None means any."""
-    if if_match is None or if_match.strip() == "":
+    """The version a write expects to replace, from If-Match and the body's ``version``; None means any.
+
+    If-Match compares strongly (RFC 9110 13.1.1): a weak tag (``W/"v2"``) or a tag we never write
+    (``"v01"``) matches no version, so the write is refused as stale (409), as is an If-Match that
+    disagrees with the body's ``version``.
+    """
+    if if_match is None or if_match.strip() in ("", "*"):
         return body_version
     value = if_match.strip()
-    if value == "*":
-        return body_version
-    found = _ETAG.match(value)
-    if found is None:
+    if _ETAG.match(value) is None:
         raise ValidationFailed.single("If-Match", ErrorCode.INVALID_FORMAT, 'must be one ETag such as "v3" or *')
-    return int(found.group(1))
+    ours = _OURS.match(value)
+    version = int(ours.group(1)) if ours else NEVER
+    if body_version is not None and body_version != version:
+        return NEVER
+    return version

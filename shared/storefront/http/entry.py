@@ -12,15 +12,26 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from storefront import bootstrap
-from storefront.config import CorsSettings, GatewaySettings, TokenSettings, load
+from storefront.application.ports import RateDecision
+from storefront.config import (
+    CacheSettings,
+    CorsSettings,
+    GatewaySettings,
+    RateLimitSettings,
+    TokenSettings,
+    load,
+    rate_limit_settings,
+    read,
+)
 from storefront.domain.errors import AppError
-from storefront.domain.identity import Role
+from storefront.domain.identity import Principal, Role
 from storefront.http.body import accept_body
 from storefront.http.context import PRINCIPAL
 from storefront.http.cors import policy
 from storefront.http.envelope import failure
 from storefront.http.identity import authenticate, require_role
 from storefront.http.parameters import normalise_headers, normalise_parameters
+from storefront.http.rate_limit import check_rate, enforce, rate_headers
 from storefront.http.request_meta import RequestMeta, bind_request, header
 from storefront.observability import logger, metrics
 
@@ -40,16 +51,20 @@ def lambda_entry(
     allow: tuple[Role, ...] | None,
     requires: tuple[type, ...] = (),
     reads_request: bool = True,
+    rate_limited: bool = True,
 ) -> Handler:
     """The handler of an HTTP function open to the roles in ``allow`` (None: public).
 
-    The caller is authenticated and authorised here, before the request is validated, so an anonymous
-    or unauthorised caller learns nothing about the input rules. The function's settings (``requires``,
-    and the token secrets when it verifies tokens itself) are checked now, at cold start. Query and path
-    parameters and the body then pass the contract's byte-level rules, unless ``reads_request`` is false
-    (a function whose answer never depends on them, such as the 404 of an unknown path).
+    The caller is authenticated, then (unless ``rate_limited`` is false) held to its rate limits and its
+    token checked for revocation (``http/rate_limit.py``: one Redis round trip), then authorised, all before
+    the request is validated, so an anonymous or unauthorised caller learns nothing about the input rules.
+    The function's settings (``requires``, the rate limits, and the token secrets when it verifies tokens
+    itself) are checked now, at cold start. Query and path parameters and the body then pass the contract's
+    byte-level rules, unless ``reads_request`` is false (a function whose answer never depends on them, such
+    as the 404 of an unknown path). Every response carries the rate limit's headers once it was decided.
     """
-    _check_settings(allow, requires)
+    _check_settings(allow, requires, rate_limited)
+    admins_only = allow is not None and set(allow) == {Role.ADMIN}
 
     @metrics.log_metrics(capture_cold_start_metric=True)
     @logger.inject_lambda_context(clear_state=True)
@@ -58,26 +73,36 @@ def lambda_entry(
         normalise_headers(event)
         meta = bind_request(event, behind_kong=gateway.gateway_mode == "kong")
         logger.set_correlation_id(meta.request_id)
+        decision: RateDecision | None = None
         try:
+            principal: Principal | None = None
             if allow is not None:
-                principal = require_role(authenticate(event, gateway, bootstrap.token_verifier), *allow)
-                app.append_context(**{PRINCIPAL: principal})
+                principal = authenticate(event, gateway, bootstrap.token_verifier)
                 logger.append_keys(tenant_id=str(principal.tenant_id), user_id=principal.user_id)
+            if rate_limited:
+                limits = rate_limit_settings()  # the function's own (template.yaml may set RATE_LIMITS)
+                decision = check_rate(event, principal, limits, gateway, bootstrap.rate_limiter)
+                enforce(decision, limits, admins_only=admins_only)
+            if allow is not None and principal is not None:
+                app.append_context(**{PRINCIPAL: require_role(principal, *allow)})
             if reads_request:  # a function that answers without looking at parameters or body skips their rules
                 normalise_parameters(event)
                 accept_body(event, gateway.max_body_bytes)
         except AppError as refused:
-            return finish(_error_response(refused), event, meta, gateway)
-        return finish(app.resolve(event, context), event, meta, gateway)
+            return finish(_error_response(refused), event, meta, gateway, decision)
+        return finish(app.resolve(event, context), event, meta, gateway, decision)
 
     return handler
 
 
-def _check_settings(allow: tuple[Role, ...] | None, requires: tuple[type, ...]) -> None:
+def _check_settings(allow: tuple[Role, ...] | None, requires: tuple[type, ...], rate_limited: bool) -> None:
     gateway = load(GatewaySettings)
     verifies_tokens = allow is not None and gateway.gateway_mode == "kong" and gateway.kong_verify_token
-    for settings_class in (CorsSettings, *requires, *((TokenSettings,) if verifies_tokens else ())):
+    redis = (CacheSettings,) if rate_limited else ()
+    for settings_class in (CorsSettings, *requires, *redis, *((TokenSettings,) if verifies_tokens else ())):
         load(settings_class)
+    if rate_limited:
+        read(RateLimitSettings)  # the function's own, checked at its import (load would keep the first one read)
 
 
 def _error_response(error: AppError) -> dict[str, Any]:
@@ -92,15 +117,21 @@ def _error_response(error: AppError) -> dict[str, Any]:
 
 
 def finish(
-    response: dict[str, Any], event: dict[str, Any], meta: RequestMeta, gateway: GatewaySettings
+    response: dict[str, Any],
+    event: dict[str, Any],
+    meta: RequestMeta,
+    gateway: GatewaySettings,
+    decision: RateDecision | None = None,
 ) -> dict[str, Any]:
-    """Add the headers every response carries and gzip a large body the client accepts compressed."""
+    """Add the headers every response carries (the rate limit's when one was decided) and gzip a large body
+    the client accepts compressed."""
     headers: dict[str, list[str]] = {k: list(v) for k, v in (response.get("multiValueHeaders") or {}).items()}
     for name, value in (response.pop("headers", None) or {}).items():
         headers.setdefault(name, [str(value)])
     for name, value in SECURITY_HEADERS.items():
         headers.setdefault(name, [value])
     headers["X-Request-ID"] = [meta.request_id]
+    headers.update(rate_headers(decision))
     body = response.get("body") or ""
     if (
         accepts_gzip(header(event, "accept-encoding"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -51,14 +52,35 @@ def principal_from_claims(claims: Mapping[str, Any], consumer: str = "") -> Prin
     """The principal named by token claims; Unauthenticated when a claim is missing or malformed."""
     try:
         return Principal(
-            user_id=_required(claims, "sub"),
+            user_id=str(UUID(_required(claims, "sub"))),  # ids are UUIDs: nothing else reaches the audit fields
             username=str(claims.get("username") or claims["sub"]),
             role=Role(_required(claims, "role")),
             tenant_id=UUID(_required(claims, "tenant_id")),
             consumer=consumer or str(claims.get("iss") or ""),
+            token_id=_required_token_id(claims.get("jti")),
+            issued_at=issued_at(claims.get("iat")),
         )
     except (KeyError, ValueError) as error:
         raise Unauthenticated() from error
+
+
+MAX_TOKEN_ID = 128
+
+
+def _required_token_id(value: object) -> str:
+    """The ``jti`` claim, which must be a usable id (a non-empty string of at most 128 characters): a token
+    that could not be revoked by its id is not accepted (KeyError: Unauthenticated)."""
+    if isinstance(value, str) and 0 < len(value) <= MAX_TOKEN_ID:
+        return value
+    raise KeyError("jti")
+
+
+def issued_at(value: object) -> int | None:
+    """The ``iat`` claim as whole seconds rounded up (so ``iat <= t`` holds exactly when it did before, for a
+    whole-second ``t``); the authorizer context's string form is read back too. None when it is not a number."""
+    if is_json_number(value):
+        return math.ceil(value)
+    return parse_context_expiry(value)
 
 
 def _required(claims: Mapping[str, Any], name: str) -> str:

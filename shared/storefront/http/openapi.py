@@ -97,7 +97,13 @@ class ErrorDetails(BaseModel):
     field: str | SkipJsonSchema[None] = absent()
     reason: str | SkipJsonSchema[None] = absent()
     errors: list[FieldProblem] | SkipJsonSchema[None] = absent()
+    errors_omitted: int | SkipJsonSchema[None] = Field(
+        default=None, ge=1, json_schema_extra=_drop_default, description="Field errors beyond the 50 listed."
+    )
     current_version: int | SkipJsonSchema[None] = absent()
+    retry_after_seconds: int | SkipJsonSchema[None] = Field(
+        default=None, ge=1, description="RATE_001: the Retry-After header's value.", json_schema_extra=_drop_default
+    )
 
 
 class ErrorBody(BaseModel):
@@ -145,6 +151,17 @@ X_CACHE = {
 }
 LOCATION = {"Location": header("The path of the new resource.")}
 RETRY_AFTER = {"Retry-After": header("Seconds to wait before trying again.", required=False)}
+_SECONDS = {"type": "string", "pattern": "^[0-9]+$"}
+# Every answer of a rate-limited function once the limit was decided (not API Gateway's own refusals, nor an
+# answer given before the caller was known, nor one given while Redis could not be asked).
+RATE_LIMIT = {
+    name: header(description, required=False, schema=_SECONDS)
+    for name, description in (
+        ("X-RateLimit-Limit", "Requests the tightest window of the caller's limits allows."),
+        ("X-RateLimit-Remaining", "Requests that window still admits now."),
+        ("X-RateLimit-Reset", "Seconds until that window is full again."),
+    )
+}
 
 ERROR_MEANINGS: dict[int, str] = {
     400: "VAL_001: a required field is missing or null, or the body is not valid JSON.",
@@ -195,7 +212,7 @@ def empty(description: str, status: int, headers: Iterable[dict[str, Any]] = ())
 
 
 def _headers(groups: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    merged = dict(REQUEST_ID)
+    merged = {**REQUEST_ID, **RATE_LIMIT}
     for group in groups:
         merged.update(group)
     return merged
@@ -205,6 +222,7 @@ def error(status: int) -> dict[int, Any]:
     """The error envelope answered with ``status``, and the codes that mean it."""
     # API Gateway's own refusals (gateway responses) have no X-Request-ID: required only on success.
     headers = {"X-Request-ID": header("The request id (absent from API Gateway's own refusals).", required=False)}
+    headers.update(RATE_LIMIT)
     if status in (401, 429):  # a 401 of a locked login says when to try again
         headers.update(RETRY_AFTER)
     return {

@@ -17,9 +17,11 @@ from pydantic import (
     Field,
     StrictInt,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic.config import JsonDict
+from pydantic_core import PydanticCustomError
 
 from storefront.application.queries import PRODUCT_SORT_FIELDS
 from storefront.domain.errors import ErrorCode, ValidationFailed
@@ -76,8 +78,27 @@ def _ascii_decimal(value: object) -> object:
     return value
 
 
-# A price bound in a query (?min_price=12.50).
-PriceQuery = Annotated[Decimal, BeforeValidator(_ascii_decimal)]
+# A price bound in a query (?min_price=12.50): ASCII digits, at most 12 of them before the point or 13
+# characters with it, never negative. One pattern, checked here and published in the OpenAPI document as
+# it is (JSON Schema keywords only), so a client reads the same rule the API applies.
+PRICE_QUERY_PATTERN = r"^([0-9]{1,12}|(?=.{3,13}$)[0-9]+\.[0-9]+)$"
+
+
+def _price_text(value: object) -> object:
+    if not isinstance(value, str) or re.fullmatch(PRICE_QUERY_PATTERN, value):
+        return value
+    if re.fullmatch(r"-[0-9]+(\.[0-9]+)?", value):
+        raise PydanticCustomError("greater_than_equal", "must be at least 0")  # VAL_003, as the contract says
+    if re.fullmatch(DECIMAL_TEXT, value):
+        raise PydanticCustomError("decimal_max_digits", "must have at most 12 digits")
+    raise ValueError("must be a price such as 12.50")
+
+
+PriceQuery = Annotated[
+    Decimal,
+    BeforeValidator(_price_text),
+    WithJsonSchema({"type": "string", "pattern": PRICE_QUERY_PATTERN, "examples": ["12.50"]}),
+]
 
 
 def _iso_currency(code: str) -> str:

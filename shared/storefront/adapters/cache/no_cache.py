@@ -1,8 +1,14 @@
-"""The Cache and ListTotals ports when no Redis is configured (no Redis import)."""
+"""The Cache, ListTotals, RateLimiter and Revocations ports when no Redis is configured (no Redis import)."""
 
 from __future__ import annotations
 
-from storefront.application.ports import RecalledTotal
+from collections.abc import Sequence
+from uuid import UUID
+
+from storefront.application.ports import IssuedToken, RateDecision, RecalledTotal
+from storefront.domain.errors import ServiceUnavailable
+from storefront.domain.rate_limits import Window
+from storefront.observability import logger
 
 
 class NoCache:
@@ -29,3 +35,26 @@ class NoListTotals:
 
     def forget(self, scope: str) -> None:
         return None
+
+
+class NoRateLimiter:
+    """The RateLimiter port when no Redis is configured: nothing is limited, and no revocation can have been
+    recorded (they live in Redis), so every request is admitted without a limit to report."""
+
+    def check(self, caller: str, windows: Sequence[Window], token: IssuedToken | None = None) -> RateDecision:
+        return RateDecision(admitted=True)
+
+
+class NoRevocations:
+    """The Revocations port when no Redis is configured: a revocation cannot be recorded, and says so."""
+
+    def revoke_token(self, token_id: str, until_epoch: int) -> None:
+        self._refuse()
+
+    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
+        self._refuse()
+
+    @staticmethod
+    def _refuse() -> None:
+        logger.error("revocation not recorded: REDIS_URL is not set")
+        raise ServiceUnavailable()
