@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 import yaml
@@ -25,7 +24,7 @@ from localdev.gateway_process import running_gateway
 from localdev.issue_token import make_token
 from localdev.openapi import SPEC
 from localdev.paths import KONG_CONFIG, STATE
-from localdev.stack import DEMO_TENANT
+from localdev.stack import DEMO_ACCOUNTS, DEMO_TENANT
 
 CHECKS = (
     "not_a_server_error",
@@ -102,7 +101,8 @@ def fuzz_mode(mode: str, examples: int, seed: int, reports: Path) -> int:
         database_url = f"sqlite:///{Path(folder) / 'fuzz.db'}"
         environment = {"RATE_LIMITS": FUZZ_RATE_LIMITS, "KONG_DECLARATIVE_CONFIG": str(fuzz_kong_config(Path(folder)))}
         with running_gateway(mode, database_url, report_dir / "gateway.log", environment) as port:
-            subject = str(uuid.uuid5(uuid.NAMESPACE_URL, "storefront-fuzz-admin"))
+            # The demo admin's account, so the caller's own routes (profile, settings) reach their logic too.
+            subject = str(DEMO_ACCOUNTS[0][0])
             print(f"fuzz: {mode} mode, {examples} examples per operation, seed {seed}", flush=True)
             excluded = [arg for op in SESSION_ENDERS for arg in ("--exclude-operation-id", op)]
             included = [arg for op in SESSION_ENDERS for arg in ("--include-operation-id", op)]

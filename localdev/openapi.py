@@ -36,6 +36,12 @@ Retry-After and X-RateLimit-*.
 TAGS = [
     {"name": "auth", "description": "Accounts and sessions: register, log in, refresh, log out, reset a password."},
     {"name": "products", "description": "The product catalogue of the caller's tenant."},
+    {"name": "users", "description": "The tenant's accounts: each readable and editable by its owner or an admin."},
+    {
+        "name": "profile",
+        "description": "Profiles and settings: the caller's own, and any user's by its owner or an admin.",
+    },
+    {"name": "admin", "description": "The tenant's users as an admin manages them: lists, edits, deletes, bans."},
 ]
 # Settings the function modules check when they are imported; nothing connects while the spec is built.
 IMPORT_ENVIRONMENT = {

@@ -85,10 +85,17 @@ def migrate(database_url: str) -> None:
 
 
 def seed_demo_accounts() -> int:
-    """Add the contract's demo accounts to the demo tenant when they are missing; returns how many were added."""
+    """Add the contract's demo accounts to the demo tenant when they were never made; returns how many were
+    added. An account deleted through the API stays deleted (its email and username stay taken, as any
+    deleted account's do): `rm -rf .local` brings it back."""
     use_lambda_paths()
+    from sqlalchemy import select
+
     from storefront import bootstrap
+    from storefront.adapters.db.tables import USERS
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
     from storefront.adapters.passwords import Argon2Hasher
+    from storefront.application.user_queries import totals_scope
     from storefront.domain.identity import Role
     from storefront.domain.users import Identity, User
 
@@ -96,8 +103,8 @@ def seed_demo_accounts() -> int:
     added = 0
     now = bootstrap.catalog().clock.now()
     for user_id, email, username, password, role in DEMO_ACCOUNTS:
-        with bootstrap.identity_unit_of_work() as uow:
-            if uow.users.find_by_login(DEMO_TENANT, username) is not None:
+        with SqlUnitOfWork(bootstrap.engine()) as uow:
+            if uow.read(select(USERS.c.ID).where(USERS.c.ID == user_id)).first() is not None:
                 continue
             identity = Identity(email, username, username.replace("-", " ").title())
             user = User.create(
@@ -106,6 +113,8 @@ def seed_demo_accounts() -> int:
             uow.users.add(user)
             uow.commit()
             added += 1
+    if added:  # written past the use cases, so forget the tenant's remembered user list totals
+        bootstrap.list_totals().forget(totals_scope(DEMO_TENANT))
     return added
 
 

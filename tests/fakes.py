@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from uuid import UUID
 
 from storefront.application.auth import AuthPorts
@@ -18,14 +18,16 @@ from storefront.application.ports import (
     IssuedToken,
     RateDecision,
     RecalledTotal,
+    UserPorts,
 )
 from storefront.application.queries import TOTAL_CAP, Keyset, ProductQuery, Window
+from storefront.application.user_queries import UserQuery
 from storefront.domain import rate_limits
 from storefront.domain.errors import AppError, Conflict, ServiceUnavailable
 from storefront.domain.products import Product
 from storefront.domain.search import matches
 from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
-from storefront.domain.users import User, login_key
+from storefront.domain.users import User, login_key, search_terms
 
 
 class FakeProductRepository:
@@ -282,10 +284,43 @@ class FakeUserRepository:
         self.rows[user.id] = user
         return True
 
+    def search(
+        self, tenant_id: UUID, query: UserQuery, after: Keyset | None = None, *, known_matches: int | None = None
+    ) -> Window[User]:
+        found = [u for u in self.rows.values() if u.tenant_id == tenant_id and u.deleted_at is None]
+        found = [u for u in found if _user_matches(u, query)]
+        descending = query.order == "desc"
+
+        def position(user: User) -> tuple[Any, ...]:
+            return _nulls_lowest(query.keyset_of(user).value, user.id)
+
+        ordered = sorted(found, key=position, reverse=descending)
+        if after is not None:
+            mark = _nulls_lowest(after.value, after.id)
+            rows = [u for u in ordered if (position(u) < mark if descending else position(u) > mark)]
+        else:
+            rows = ordered[query.offset :]
+        counted = min(len(found), TOTAL_CAP + 1)
+        return Window(rows[: query.limit + 1], counted if known_matches is None else known_matches)
+
     def record_login(self, user: User) -> None:
         current = self.get(user.tenant_id, user.id)
         if current is not None:
             self.rows[user.id] = replace(current, last_login_at=user.last_login_at, password_hash=user.password_hash)
+
+
+def _nulls_lowest(value: object, row_id: UUID) -> tuple[Any, ...]:
+    """A sort position where a missing value comes before every value, as in the SQL lists."""
+    return (value is not None, value if value is not None else 0, row_id)
+
+
+def _user_matches(user: User, query: UserQuery) -> bool:
+    terms = set(search_terms(user.identity))
+    return (
+        (query.status is None or user.status == query.status)
+        and (query.role is None or user.role == query.role)
+        and all(w in terms for w in query.words)
+    )
 
 
 class FakeRefreshSessions:
@@ -460,6 +495,7 @@ class FakeIdentity:
     throttle: FakeLoginThrottle = field(default_factory=FakeLoginThrottle)
     notifier: FakeNotifier = field(default_factory=FakeNotifier)
     clock: FixedClock = field(default_factory=FixedClock)
+    totals: FakeListTotals = field(default_factory=FakeListTotals)
 
     def unit_of_work(self) -> FakeIdentityUnitOfWork:
         return FakeIdentityUnitOfWork(self.state)
@@ -474,4 +510,31 @@ class FakeIdentity:
             throttle=self.throttle,
             notifier=self.notifier,
             clock=self.clock,
+            totals=self.totals,
         )
+
+
+@dataclass
+class FakeUsers:
+    """UserPorts wired to fakes (the same identity tables as FakeIdentity when given its state)."""
+
+    state: IdentityState = field(default_factory=IdentityState)
+    totals: FakeListTotals = field(default_factory=FakeListTotals)
+    revocations: FakeRateLimits = field(default_factory=FakeRateLimits)
+    clock: FixedClock = field(default_factory=FixedClock)
+    units: int = 0
+
+    def unit_of_work(self) -> FakeIdentityUnitOfWork:
+        self.units += 1
+        return FakeIdentityUnitOfWork(self.state)
+
+    @property
+    def ports(self) -> UserPorts:
+        return UserPorts(
+            unit_of_work=self.unit_of_work, totals=self.totals, revocations=self.revocations, clock=self.clock
+        )
+
+    def add(self, user: User) -> User:
+        """Store ``user`` as committed."""
+        self.state.users[user.id] = user
+        return user

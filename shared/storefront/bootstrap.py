@@ -27,6 +27,7 @@ from storefront.application.ports import (
     SecretStore,
     TokenVerifier,
     UnitOfWork,
+    UserPorts,
 )
 from storefront.config import (
     AuthSettings,
@@ -199,7 +200,7 @@ _provided: dict[str, Any] = {}
 
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
-    ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``notifier``."""
+    ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``."""
     reset()
     _provided.update(adapters)
 
@@ -292,6 +293,7 @@ def _identity() -> AuthPorts:
         ),
         notifier=notifier(),
         clock=SystemClock(),
+        totals=list_totals(),
         policy=AuthPolicy(
             refresh_lifetime=timedelta(days=settings.refresh_token_days),
             reset_lifetime=timedelta(minutes=settings.reset_token_minutes),
@@ -322,6 +324,24 @@ class _SignerOnFirstUse:
         return self._issuer.issue(user, now)
 
 
+def users() -> UserPorts:
+    """The ports of the users, profile and admin use cases (no password hashing, so no argon2)."""
+    provided: UserPorts | None = _provided.get("users")
+    return provided if provided is not None else _users()
+
+
+@cache
+def _users() -> UserPorts:
+    from storefront.adapters.clock import SystemClock
+
+    return UserPorts(
+        unit_of_work=identity_unit_of_work,
+        totals=list_totals(),
+        revocations=revocations(),
+        clock=SystemClock(),
+    )
+
+
 def notifier() -> Notifier:
     """Where emails go: files in the local run, Amazon SES in AWS (boto3 loads on the first send)."""
     provided: Notifier | None = _provided.get("notifier")
@@ -346,6 +366,6 @@ def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
     builders = (engine, _redis_client, _cache_store, _list_totals, _rate_limiter, _revocations, _catalog)
-    for builder in (*builders, _secret_store, _token_verifier, _identity, _notifier):
+    for builder in (*builders, _secret_store, _token_verifier, _identity, _users, _notifier):
         builder.cache_clear()
     config.forget()

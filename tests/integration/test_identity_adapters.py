@@ -105,3 +105,22 @@ def test_ses_failures_are_ext_002_not_driver_text(monkeypatch):
     with pytest.raises(EmailUnavailable) as raised:  # the sender was never verified: SES refuses
         SesNotifier("unverified@storefront.test", region="eu-west-1").send(MESSAGE)
     assert raised.value.message == "The email service is unavailable"
+
+
+def test_an_account_without_a_password_refuses_every_password_in_a_real_checks_time():
+    import time
+
+    from storefront.domain.users import NO_PASSWORD
+
+    hasher = Argon2Hasher()
+    encoded = hasher.hash("correct horse battery")
+    hasher.verify_nothing("warm")  # the dummy hash is made once per container
+
+    def timed(stored: str) -> float:
+        start = time.perf_counter()
+        assert not hasher.verify(stored, "any password at all")
+        return time.perf_counter() - start
+
+    real = min(timed(encoded) for _ in range(3))
+    none = min(timed(NO_PASSWORD) for _ in range(3))
+    assert none > real / 3, (none, real)  # a verification, not an instant refusal

@@ -117,7 +117,11 @@ def test_two_processes_hammering_one_consumer_get_exactly_the_limit_of_each_wind
     assert (leftover.admitted, leftover.limit, leftover.remaining) == (False, 30, 0)
 
 
-def token(issued_at: int, token_id: str | None = None, user: str = "u-1") -> IssuedToken:
+# A user of this run only: a revocation of an earlier run (kept an hour in the shared Redis) cannot refuse it.
+RUN_USER = f"u-{uuid.uuid4().hex}"
+
+
+def token(issued_at: int, token_id: str | None = None, user: str = RUN_USER) -> IssuedToken:
     return IssuedToken(TENANT, user, issued_at=issued_at, token_id=token_id)
 
 
@@ -151,7 +155,7 @@ def test_revoking_every_session_refuses_tokens_issued_at_or_before_it(client):
 
 
 def test_anonymous_callers_are_never_checked_for_revocation(client):
-    RedisRevocations(client).revoke_sessions(TENANT, "u-1", at_epoch=int(time.time()))
+    RedisRevocations(client).revoke_sessions(TENANT, RUN_USER, at_epoch=int(time.time()))
     assert RedisRateLimiter(client).check(caller(), parse_windows("1/minute")).admitted
 
 

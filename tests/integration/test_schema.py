@@ -146,3 +146,59 @@ def test_every_repository_statement_compiles_for_oracle(sqlite_url):
         sqlglot.parse_one(sql, read="oracle")
         assert "LIMIT" not in sql.upper().split(), "Oracle pages with OFFSET/FETCH"
     assert any('"LEAD_TERMS"' in sql and "EXISTS" in sql for sql in compiled), "the walk of a search's terms"
+
+
+def users_workout(engine: Engine) -> None:
+    """Every kind of statement the user repository issues: adds with terms, reads, every sort and order by
+    offset and by cursor (last_login_at with and without a value), searches, edits, a delete."""
+    from datetime import UTC, datetime
+
+    from storefront.application.user_queries import USER_SORT_FIELDS, UserQuery
+    from storefront.domain.identity import Role
+    from storefront.domain.users import Identity, User, UserEdit, UserStatus
+
+    now = datetime.now(UTC)
+    tenant = uuid4()
+    user = User.create(tenant, Identity("ada@example.com", "ada", "Ada Lovelace"), "h", None, now)
+    signed_in = user.logged_in(now)
+    with SqlUnitOfWork(engine) as uow:
+        uow.users.add(user)
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        uow.users.get(tenant, user.id)
+        uow.users.find_by_login(tenant, "ADA")
+        for sort in USER_SORT_FIELDS:
+            for order in ("asc", "desc"):
+                query = UserQuery(sort=sort, order=order, limit=5)
+                uow.users.search(tenant, query, query.keyset_of(user))
+                uow.users.search(tenant, query, query.keyset_of(signed_in))
+                uow.users.search(tenant, UserQuery(sort=sort, order=order, limit=5, offset=5))
+        for text in ("ada", "ada lovelace"):
+            query = UserQuery(text=text, status=UserStatus.ACTIVE, role=Role.USER, limit=5)
+            uow.users.search(tenant, query)
+            uow.users.search(tenant, query, query.keyset_of(user), known_matches=1)
+            uow.users.search(tenant, UserQuery(text=text, sort="email"))
+        edited = user.edited(UserEdit(full_name="Ada King", role=Role.ADMIN), "tester", now)
+        uow.users.update(edited, 1)
+        uow.users.update(edited.deleted("tester", now), 2)
+        uow.commit()
+
+
+def test_every_user_repository_statement_compiles_for_oracle(sqlite_url):
+    engine = create_engine(sqlite_url)
+    captured: list[Any] = []
+
+    @event.listens_for(engine, "before_execute")
+    def _capture(conn: Any, clauseelement: Any, multiparams: Any, params: Any, execution_options: Any) -> None:
+        captured.append(clauseelement)
+
+    users_workout(engine)
+    engine.dispose()
+    compiled = [str(s.compile(dialect=ORACLE_DIALECT, compile_kwargs={"render_postcompile": True})) for s in captured]
+    assert len(compiled) >= 40
+    for sql in compiled:
+        assert '"USERS"' in sql or '"USER_SEARCH_TERMS"' in sql
+        sqlglot.parse_one(sql, read="oracle")
+        assert "LIMIT" not in sql.upper().split(), "Oracle pages with OFFSET/FETCH"
+    assert any("UNION ALL" in sql and '"LAST_LOGIN_AT" IS NULL' in sql for sql in compiled), "the nullable sort"
+    assert any('"LEAD_TERMS"' in sql for sql in compiled), "the walk of a search's terms"

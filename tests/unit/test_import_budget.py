@@ -183,3 +183,43 @@ def test_only_a_reset_email_that_is_sent_loads_boto3():
     result = loaded("auth.forgot_password", "auth/forgot_password.json", environment={**SQLITE, **AUTH})
     assert result["status"] == 202
     assert heavy(result["modules"], ("boto3", "botocore.session", "botocore.client")) == []
+
+
+USERS_FUNCTIONS = [
+    ("users.list_users", "users/list_users.json"),
+    ("users.create_user", "users/create_user.json"),
+    ("users.get_user", "users/get_user.json"),
+    ("users.replace_user", "users/replace_user.json"),
+    ("users.update_user", "users/update_user.json"),
+    ("users.delete_user", "users/delete_user.json"),
+    ("users.get_user_profile", "users/get_user_profile.json"),
+    ("users.replace_user_profile", "users/replace_user_profile.json"),
+    ("me.get_profile", "me/get_profile.json"),
+    ("me.replace_profile", "me/replace_profile.json"),
+    ("me.get_settings", "me/get_settings.json"),
+    ("me.replace_settings", "me/replace_settings.json"),
+    ("admin.list_users", "admin/list_users.json"),
+    ("admin.get_user", "admin/get_user.json"),
+    ("admin.replace_user", "admin/replace_user.json"),
+    ("admin.delete_user", "admin/delete_user.json"),
+    ("admin.ban_user", "admin/ban_user.json"),
+    ("admin.unban_user", "admin/unban_user.json"),
+]
+
+
+@pytest.mark.parametrize(("module", "event"), USERS_FUNCTIONS)
+def test_users_functions_start_without_the_aws_sdk_argon2_or_a_database_or_redis_library(module, event):
+    """None of them hashes a password (no argon2 ever); the rest loads on the first request, as for products."""
+    result = loaded(module, event, IMPORT_ONLY, {**PRODUCTION, "REDIS_URL": "redis://127.0.0.1:9/0"})
+    forbidden = ("boto3", "botocore.session", "botocore.client", "argon2", "sqlalchemy", "oracledb", "redis")
+    assert heavy(result["modules"], forbidden) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "event"),
+    [f for f in USERS_FUNCTIONS if f[0].split(".")[1].startswith(("get_", "list_"))],
+)
+def test_users_reads_stay_within_their_budget(module, event):
+    result = loaded(module, event)
+    assert result["status"] in (200, 404)
+    assert heavy(result["modules"]) == []

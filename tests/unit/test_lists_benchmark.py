@@ -43,3 +43,18 @@ def test_the_table_leads_with_the_handler_ratio_and_has_one_cell_per_column():
     assert lines[0].startswith("| case | 10k ms | 1M ms | 1M/10k | counting 10k ms")
     assert {line.count("|") for line in lines} == {lines[0].count("|")}
     assert "| q=teapot | 2.00 | 3.00 | 1.50x | 1.00 | 4.00 | 4.00x | 0.500 | 1.000 | 2.00x | 9.000 | none |" in lines
+
+
+def test_a_users_case_is_the_query_the_admin_list_builds_and_its_event_is_the_admin_list():
+    from benchmarks.lists import user_cases
+
+    from storefront.domain.identity import Role
+    from storefront.domain.users import UserStatus
+
+    case = Case("x", {"q": "ada", "status": "banned", "role": "admin", "sort": "email"}, subject="users")
+    query = case.query
+    assert (query.words, query.status, query.role, query.sort) == (("ada",), UserStatus.BANNED, Role.ADMIN, "email")
+    evt = list_event({"q": "ada"}, subject="users")
+    assert evt["path"] == "/KONGAPI/api/v1/admin/users"
+    assert evt["requestContext"]["authorizer"]["role"] == "admin"
+    assert all(c.label.startswith("users: ") and c.subject == "users" for c in user_cases())

@@ -28,7 +28,12 @@ class Argon2Hasher:
     def verify(self, encoded: str, password: str) -> bool:
         try:
             return self._argon2.verify(encoded, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
+        except (VerifyMismatchError, VerificationError):
+            return False
+        except InvalidHashError:
+            # No password (an account an admin opened has none yet): it costs what a real check costs, so the
+            # time of a refused login does not tell such an account from the others.
+            self.verify_nothing(password)
             return False
 
     def needs_rehash(self, encoded: str) -> bool:

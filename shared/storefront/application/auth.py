@@ -23,11 +23,13 @@ from storefront.application.ports import (
     Clock,
     Email,
     IdentityUnitOfWork,
+    ListTotals,
     LoginThrottle,
     Notifier,
     PasswordHasher,
     Revocations,
 )
+from storefront.application.user_queries import totals_scope
 from storefront.domain.errors import AppError, ErrorCode, Unauthenticated, ValidationFailed
 from storefront.domain.identity import Principal
 from storefront.domain.sessions import AuthEvent, AuthEventKind, PasswordReset, RefreshSession
@@ -58,6 +60,7 @@ class AuthPorts:
     throttle: LoginThrottle
     notifier: Notifier
     clock: Clock
+    totals: ListTotals  # the remembered user list totals: a registration makes them forget
     policy: AuthPolicy = AuthPolicy()
 
 
@@ -99,6 +102,7 @@ def register(ports: AuthPorts, tenant_id: UUID, identity: Identity, password: st
         uow.users.add(user)
         uow.auth_events.record(_event(user.tenant_id, user.id, AuthEventKind.REGISTERED, now, client_ip))
         uow.commit()
+    ports.totals.forget(totals_scope(tenant_id))
     return user
 
 

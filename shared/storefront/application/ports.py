@@ -14,6 +14,7 @@ from storefront.domain import rate_limits
 from storefront.domain.products import Product
 
 if TYPE_CHECKING:  # identity types only annotate here: a product function does not load them
+    from storefront.application.user_queries import UserQuery
     from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
     from storefront.domain.users import User
 
@@ -191,6 +192,13 @@ class UserRepository(Protocol):
     def update(self, user: User, expected_version: int) -> bool:
         """Store ``user`` if the stored row is live and still at ``expected_version``; False otherwise."""
 
+    def search(
+        self, tenant_id: UUID, query: UserQuery, after: Keyset | None = None, *, known_matches: int | None = None
+    ) -> Window[User]:
+        """Up to ``query.limit + 1`` of the tenant's live users matching the query, in the query's order with the
+        id breaking ties in the same direction, starting after ``after`` (else at ``query.offset``), and how many
+        match, counted up to TOTAL_CAP + 1 (not counted again when ``known_matches`` says it)."""
+
     def record_login(self, user: User) -> None:
         """Store the login time (and a rehashed password) without moving the version."""
 
@@ -282,6 +290,16 @@ class AccessToken:
 class AccessTokenIssuer(Protocol):
     def issue(self, user: User, now: int) -> AccessToken:
         """A signed access token for ``user`` (the contract's claims), issued at ``now``."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserPorts:
+    """What the users, profile and admin use cases need (no password hashing: none of them sets a password)."""
+
+    unit_of_work: Callable[[], IdentityUnitOfWork]
+    totals: ListTotals
+    revocations: Revocations
+    clock: Clock
 
 
 class LoginThrottle(Protocol):

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from storefront.application.listing import remembered_page
 from storefront.application.ports import CatalogPorts, UnitOfWork
 from storefront.application.queries import Page, ProductQuery, Window
 from storefront.domain.errors import Conflict, NotFound
@@ -41,16 +42,21 @@ def list_products(ports: CatalogPorts, tenant_id: UUID, query: ProductQuery) -> 
     query.validate()
     listing = query.listing(tenant_id)
     after = listing.after(query.cursor)
-    scope = totals_scope(tenant_id)
-    recalled = ports.totals.recall(scope, listing.matching)
-    if recalled.matches == 0:
-        window: Window[Product] = Window([], 0)
-    else:
+
+    def read(known_matches: int | None) -> Window[Product]:
         with ports.unit_of_work() as uow:
-            window = uow.products.search(tenant_id, query, after, known_matches=recalled.matches)
-        if recalled.matches is None and recalled.generation is not None:
-            ports.totals.remember(scope, listing.matching, recalled.generation, window.matches)
-    return listing.page(window, query.limit, query.offset, after, query.keyset_of)
+            return uow.products.search(tenant_id, query, after, known_matches=known_matches)
+
+    return remembered_page(
+        ports.totals,
+        totals_scope(tenant_id),
+        listing,
+        read,
+        limit=query.limit,
+        offset=query.offset,
+        after=after,
+        keyset_of=query.keyset_of,
+    )
 
 
 def totals_scope(tenant_id: UUID) -> str:

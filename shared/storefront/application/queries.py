@@ -53,9 +53,10 @@ class SortKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Keyset:
-    """A position in a sorted list: the sort value and id of the last row already seen."""
+    """A position in a sorted list: the sort value and id of the last row already seen (the value is None for
+    a row without one, on a sort whose key may be missing)."""
 
-    value: SortValue
+    value: SortValue | None
     id: UUID
 
 
@@ -112,16 +113,18 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """One list query as paging sees it: its fingerprint, the kind of its sort key, and the digest of what
-    it matches (the same for every order of the same filters)."""
+    """One list query as paging sees it: its fingerprint, the kind of its sort key (and whether rows may have
+    none), and the digest of what it matches (the same for every order of the same filters)."""
 
     fingerprint: str
     kind: SortKind
     matching: str = ""
+    nullable: bool = False
 
     def cursor(self, keyset: Keyset) -> str:
         """The opaque cursor of the page after ``keyset``."""
-        payload = [_CURSOR_VERSION, self.fingerprint, _encode_value(self.kind, keyset.value), keyset.id.hex]
+        value = None if keyset.value is None else _encode_value(self.kind, keyset.value)
+        payload = [_CURSOR_VERSION, self.fingerprint, value, keyset.id.hex]
         raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
@@ -137,6 +140,8 @@ class Listing:
         if version != _CURSOR_VERSION or owner != self.fingerprint:
             raise _bad_cursor("belongs to another list (tenant, sort, order or filters differ); start without it")
         try:
+            if value is None and self.nullable:
+                return Keyset(None, UUID(hex=row_id))
             return Keyset(_decode_value(self.kind, value), UUID(hex=row_id))
         except (ValueError, TypeError, AttributeError, InvalidOperation, OverflowError):
             raise _bad_cursor("is not a cursor of this API") from None
@@ -208,6 +213,20 @@ def validate_paging(limit: int, offset: int, cursor: str | None) -> None:
         raise ValidationFailed.single("offset", ErrorCode.INVALID_FORMAT, "cannot be combined with cursor")
 
 
+def validate_search(text: str | None) -> None:
+    """The rules of a whole-word search (``q``) every list shares: at least one word (letters or digits), at most
+    SEARCH_WORDS_MAX words, none longer than TERM_MAX (nothing stored is)."""
+    if text is None:
+        return
+    words = search_words(text)
+    if text.strip() and not words:
+        raise ValidationFailed.single("q", ErrorCode.INVALID_FORMAT, "has no word (letters or digits) to search for")
+    if len(words) > SEARCH_WORDS_MAX:
+        raise ValidationFailed.single("q", ErrorCode.OUT_OF_RANGE, f"may have at most {SEARCH_WORDS_MAX} words")
+    if any(len(word) > TERM_MAX for word in search_words(text, cut=False)):
+        raise ValidationFailed.single("q", ErrorCode.OUT_OF_RANGE, f"words have at most {TERM_MAX} characters")
+
+
 PRODUCT_SORTS: dict[str, SortKind] = {
     "created_at": SortKind.TIMESTAMP,
     "updated_at": SortKind.TIMESTAMP,
@@ -254,14 +273,7 @@ class ProductQuery:
     def validate(self) -> None:
         """VAL_003/VAL_002 for paging out of bounds, a cursor with an offset, or a search of too many words."""
         validate_paging(self.limit, self.offset, self.cursor)
-        if self.text is not None and self.text.strip() and not self.words:
-            raise ValidationFailed.single(
-                "q", ErrorCode.INVALID_FORMAT, "has no word (letters or digits) to search for"
-            )
-        if len(self.words) > SEARCH_WORDS_MAX:
-            raise ValidationFailed.single("q", ErrorCode.OUT_OF_RANGE, f"may have at most {SEARCH_WORDS_MAX} words")
-        if any(len(word) > TERM_MAX for word in search_words(self.text or "", cut=False)):
-            raise ValidationFailed.single("q", ErrorCode.OUT_OF_RANGE, f"words have at most {TERM_MAX} characters")
+        validate_search(self.text)
 
     def filters(self) -> dict[str, Any]:
         """The filters that define which products match, in canonical form."""

@@ -60,6 +60,7 @@ class AuthEventKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name
     BANNED = "banned"
     UNBANNED = "unbanned"
+    DELETED = "deleted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from storefront.domain.common_passwords import COMMON_PASSWORDS
 from storefront.domain.countries import COUNTRIES
-from storefront.domain.errors import ErrorCode, FieldError, ValidationFailed
+from storefront.domain.errors import Conflict, ErrorCode, FieldError, Forbidden, ValidationFailed
 from storefront.domain.identity import Role
+from storefront.domain.search import search_words
+
+T = TypeVar("T")
 
 EMAIL_MAX = 254
 USERNAME_MIN, USERNAME_MAX = 3, 50
@@ -38,6 +43,35 @@ _HTTPS = re.compile(r"https://\S+\Z")
 class UserStatus(StrEnum):
     ACTIVE = "active"
     BANNED = "banned"
+
+
+# Who may set what through the users, profile and admin routes (mass assignment is refused, never ignored):
+# the account's owner its identity, profile and settings; an admin also its role, status and email_verified.
+# Credentials and tenancy are set by no such route: a password only by register and reset-password.
+OWNER_FIELDS = ("email", "username", "full_name", "profile", "settings")
+ADMIN_FIELDS = ("role", "status", "email_verified")
+NEVER_SET_FIELDS = ("password", "password_hash", "tenant_id")
+# The password hash of an account an admin opened: no password matches it (argon2 cannot read it), so the
+# account cannot sign in until its owner sets a password with forgot-password and reset-password.
+NO_PASSWORD = "!"  # noqa: S105 - the marker of no password, not a password
+
+
+def check_settable(role: Role, sent: Iterable[str]) -> None:
+    """Forbidden (AUTH_003, ``details.field`` naming it) for the first field of ``sent`` a caller with ``role``
+    may not set: credentials and the tenant for anyone, role, status and email_verified for anyone but an admin."""
+    names = set(sent)
+    for name in NEVER_SET_FIELDS:
+        if name in names:
+            reason = (
+                "is set only with reset-password" if name.startswith("password") else "cannot be set by any request"
+            )
+            raise Forbidden(f"The field {name} cannot be set here", details={"field": name, "reason": reason})
+    if role != Role.ADMIN:
+        for name in ADMIN_FIELDS:
+            if name in names:
+                raise Forbidden(
+                    f"Only an admin may set {name}", details={"field": name, "reason": "may be set by an admin only"}
+                )
 
 
 def login_key(value: str) -> str:
@@ -71,6 +105,18 @@ class Profile:
         _raise_if([e for e in _profile_errors(self) if e is not None])
         return self
 
+    def patched(self, changes: Mapping[str, Any]) -> Profile:
+        """This profile with ``changes`` merged in (RFC 7396): a field sent replaces the value, null clears it;
+        ``address`` merges field by field into the current one (null removes it). Validated."""
+        values: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name, value in changes.items():
+            if name == "address" and value is not None:
+                current = {f.name: getattr(self.address, f.name) for f in fields(Address)} if self.address else {}
+                values["address"] = _address({**current, **value})
+            else:
+                values[name] = value
+        return Profile(**values).validated()
+
 
 @dataclass(frozen=True, slots=True)
 class Notifications:
@@ -92,14 +138,31 @@ class Settings:
     def validated(self) -> Settings:
         """Return self when every rule holds, else raise ValidationFailed listing every broken rule."""
         errors = [
-            _length("settings.locale", self.locale, 2, LOCALE_MAX)
-            or _matching("settings.locale", self.locale, _LOCALE, "a language tag such as en or pt-BR"),
-            None
-            if _known_timezone(self.timezone)
-            else _format("settings.timezone", "an IANA time zone such as Europe/Paris"),
+            _length("locale", self.locale, 2, LOCALE_MAX)
+            or _matching("locale", self.locale, _LOCALE, "a language tag such as en or pt-BR"),
+            None if _known_timezone(self.timezone) else _format("timezone", "an IANA time zone such as Europe/Paris"),
         ]
         _raise_if([e for e in errors if e is not None])
         return self
+
+    def patched(self, changes: Mapping[str, Any]) -> Settings:
+        """These settings with ``changes`` merged in (RFC 7396): a field sent replaces the value, null puts its
+        default back; ``notifications`` merges field by field. Validated."""
+        defaults = Settings()
+        values: dict[str, Any] = {"locale": self.locale, "timezone": self.timezone}
+        for name in ("locale", "timezone"):
+            if name in changes:
+                values[name] = changes[name] if changes[name] is not None else getattr(defaults, name)
+        notifications = self.notifications
+        sent = changes.get("notifications", {})
+        if "notifications" in changes and sent is None:
+            notifications = defaults.notifications
+        elif sent:
+            chosen = {f.name: getattr(notifications, f.name) for f in fields(Notifications)}
+            for name, value in sent.items():
+                chosen[name] = value if value is not None else getattr(defaults.notifications, name)
+            notifications = Notifications(**chosen)
+        return Settings(values["locale"], values["timezone"], notifications).validated()
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,10 +246,77 @@ class User:
         """This user with ``changes`` applied, the next version, and the audit fields moved on."""
         return replace(self, **changes, version=self.version + 1, updated_at=now, updated_by=actor)  # type: ignore[arg-type]
 
+    def edited(self, edit: UserEdit, actor: str, now: datetime) -> User:
+        """This user with ``edit`` applied and validated, at the next version. A new email (compared
+        case-insensitively) is not verified unless the edit says it is."""
+        identity = Identity(
+            edit.email if edit.email is not None else self.identity.email,
+            edit.username if edit.username is not None else self.identity.username,
+            edit.full_name if edit.full_name is not None else self.identity.full_name,
+        ).validated()
+        verified = self.email_verified
+        if edit.email_verified is not None:
+            verified = edit.email_verified
+        elif login_key(identity.email) != login_key(self.identity.email):
+            verified = False
+        return self.changed(
+            actor,
+            now,
+            identity=identity,
+            profile=_within("profile", self.profile.patched, edit.profile)
+            if edit.profile is not None
+            else self.profile,
+            settings=_within("settings", self.settings.patched, edit.settings)
+            if edit.settings is not None
+            else self.settings,
+            role=edit.role if edit.role is not None else self.role,
+            status=edit.status if edit.status is not None else self.status,
+            email_verified=verified,
+        )
+
+    def deleted(self, actor: str, now: datetime) -> User:
+        """This user soft-deleted: gone from reads and lists; the email and username stay taken."""
+        return self.changed(actor, now, deleted_at=now)
+
     def logged_in(self, now: datetime, password_hash: str | None = None) -> User:
         """This user after a successful login (a rehashed password replaces the stored hash); the version and
         audit fields stay: a login is not an edit a client could conflict with."""
         return replace(self, last_login_at=now, password_hash=password_hash or self.password_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class UserEdit:
+    """A change asked of a user: each field given is set, None keeps the current value. ``profile`` and
+    ``settings`` are merge patches of the current ones (a replacement names every field)."""
+
+    email: str | None = None
+    username: str | None = None
+    full_name: str | None = None
+    profile: Mapping[str, Any] | None = None
+    settings: Mapping[str, Any] | None = None
+    role: Role | None = None
+    status: UserStatus | None = None
+    email_verified: bool | None = None
+
+    def named(self) -> list[str]:
+        """The fields this edit sets."""
+        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+
+
+def check_not_self(actor: str, user: User, what: str) -> None:
+    """Conflict (BIZ_002) when an admin would change ``what`` of their own account: another admin must, so no
+    admin locks themselves out by mistake."""
+    if str(user.id) == actor:
+        raise Conflict(
+            f"An admin cannot {what} their own account",
+            details={"reason": f"another admin must {what} this account"},
+        )
+
+
+def search_terms(identity: Identity) -> tuple[str, ...]:
+    """The words a user is found by in a whole-word search (``q``): those of the username, email and full name
+    (``ada.lovelace@example.com`` is found by ada, lovelace, example and com)."""
+    return search_words(f"{identity.username} {identity.email} {identity.full_name}")
 
 
 def check_password(password: str, identity: Identity, field_name: str = "password") -> None:
@@ -201,6 +331,30 @@ def check_password(password: str, identity: Identity, field_name: str = "passwor
         raise ValidationFailed.single(field_name, ErrorCode.INVALID_FORMAT, "must not be the email or the username")
     if folded in COMMON_PASSWORDS:
         raise ValidationFailed.single(field_name, ErrorCode.INVALID_FORMAT, "is too common; choose another")
+
+
+def _within(document: str, patch: Callable[[Mapping[str, Any]], T], changes: Mapping[str, Any]) -> T:
+    """``patch(changes)``, its field errors named inside ``document`` (``phone`` -> ``profile.phone``)."""
+    try:
+        return patch(changes)
+    except ValidationFailed as failed:
+        raise ValidationFailed(
+            [FieldError(f"{document}.{e.field}", e.code, e.reason) for e in failed.errors], failed.message
+        ) from None
+
+
+def _address(values: Mapping[str, Any]) -> Address:
+    """An address from its fields; VAL_001 naming each required one that is missing or null."""
+    missing = [name for name in ("line1", "city", "postal_code", "country") if values.get(name) is None]
+    if missing:
+        raise ValidationFailed([FieldError(f"address.{name}", ErrorCode.REQUIRED, "is required") for name in missing])
+    return Address(
+        line1=values["line1"],
+        city=values["city"],
+        postal_code=values["postal_code"],
+        country=values["country"],
+        line2=values.get("line2"),
+    )
 
 
 def _raise_if(errors: list[FieldError]) -> None:

@@ -18,6 +18,7 @@ class RequestContext:
     request_id: str
     trace_id: str
     principal: Principal
+    client_ip: str | None = None  # the client's address as the gateway saw it (for the audit trail)
 
     @property
     def tenant_id(self) -> UUID:
@@ -29,4 +30,6 @@ def request_context(request: Request) -> RequestContext:
     """Route dependency: the context of this invocation (the entry point authenticated the caller)."""
     meta = current_meta()
     principal: Principal = request.context[PRINCIPAL]
-    return RequestContext(meta.request_id, meta.trace_id, principal)
+    identity = (request.resolved_event.raw_event.get("requestContext") or {}).get("identity") or {}
+    address = identity.get("sourceIp")
+    return RequestContext(meta.request_id, meta.trace_id, principal, str(address) if address else None)

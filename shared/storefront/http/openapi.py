@@ -166,9 +166,10 @@ RATE_LIMIT = {
 ERROR_MEANINGS: dict[int, str] = {
     400: "VAL_001: a required field is missing or null, or the body is not valid JSON.",
     401: "AUTH_001: missing or invalid credentials; AUTH_002: the token has expired.",
-    403: "AUTH_003: the caller's role may not do this.",
+    403: "AUTH_003: the caller's role may not do this, or may not set a field it sent (named in details.field).",
     404: "BIZ_001: no such resource (another tenant's resources do not exist for the caller).",
-    409: "BIZ_002: a conflict: a duplicate (a SKU already taken) or a stale version (If-Match or body version).",
+    409: "BIZ_002: a conflict: a duplicate (a SKU, email or username already taken), a stale version (If-Match or "
+    "body version), or a change the current state refuses (an admin banning themselves).",
     413: "VAL_003: the request body is larger than 1 MiB.",
     415: "VAL_002: the body is not sent as application/json (or another +json media type).",
     422: "VAL_002: a malformed value (uuid, enum, unknown field or sort); VAL_003: a value out of range; "

@@ -37,6 +37,7 @@ from storefront.domain.products import (
     ProductStatus,
 )
 from storefront.http.openapi import PageMeta, envelope
+from storefront.http.selection import parse_fields as select_fields
 
 PRODUCT_FIELDS = (
     "id",
@@ -301,17 +302,7 @@ def _iso(moment: Any) -> str:
 
 def parse_fields(value: str | None) -> tuple[str, ...] | None:
     """The fields a client asked for with ``?fields=a,b``; VAL_002 names an unknown one."""
-    if value is None or not value.strip():
-        return None
-    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
-    if not names:
-        raise ValidationFailed.single("fields", ErrorCode.INVALID_FORMAT, "names no field; leave it out for all")
-    unknown = [n for n in names if n not in PRODUCT_FIELDS]
-    if unknown:
-        raise ValidationFailed.single(
-            "fields", ErrorCode.INVALID_FORMAT, f"unknown field {unknown[0]!r}; allowed: {', '.join(PRODUCT_FIELDS)}"
-        )
-    return names
+    return select_fields(value, PRODUCT_FIELDS)
 
 
 def parse_sort(value: str) -> str:

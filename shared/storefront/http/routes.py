@@ -4,12 +4,21 @@ Functions cannot read template.yaml at run time; the CORS preflight answers from
 """
 
 ROUTES: dict[str, tuple[str, ...]] = {
+    "/KONGAPI/api/v1/admin/users": ("GET",),
+    "/KONGAPI/api/v1/admin/users/{user_id}": ("DELETE", "GET", "PUT"),
+    "/KONGAPI/api/v1/admin/users/{user_id}/ban": ("POST",),
+    "/KONGAPI/api/v1/admin/users/{user_id}/unban": ("POST",),
     "/KONGAPI/api/v1/products": ("GET", "POST"),
     "/KONGAPI/api/v1/products/{product_id}": ("DELETE", "GET", "PATCH", "PUT"),
+    "/KONGAPI/api/v1/profile": ("GET", "PUT"),
+    "/KONGAPI/api/v1/profile/settings": ("GET", "PUT"),
     "/KONGAPI/api/v1/public/auth/forgot-password": ("POST",),
     "/KONGAPI/api/v1/public/auth/login": ("POST",),
     "/KONGAPI/api/v1/public/auth/logout": ("POST",),
     "/KONGAPI/api/v1/public/auth/refresh": ("POST",),
     "/KONGAPI/api/v1/public/auth/register": ("POST",),
     "/KONGAPI/api/v1/public/auth/reset-password": ("POST",),
+    "/KONGAPI/api/v1/users": ("GET", "POST"),
+    "/KONGAPI/api/v1/users/{user_id}": ("DELETE", "GET", "PATCH", "PUT"),
+    "/KONGAPI/api/v1/users/{user_id}/profile": ("GET", "PUT"),
 }

@@ -1,20 +1,81 @@
-"""Users over HTTP: the representation clients get (never the password hash or token material)."""
+"""Users over HTTP: request bodies, the representation clients get (never the password hash or token
+material), field selection and sorting, and the answers the users, profile and admin functions share.
+
+Mass assignment is refused, never ignored: a body may name ``role``, ``status`` and ``email_verified`` (an
+admin's to set) and ``password``, ``password_hash`` and ``tenant_id`` (nobody's here), and the caller gets
+403 AUTH_003 naming the first it may not set (``storefront.domain.users.check_settable``) before any of
+their values is judged. The base fields (``id``, ``version``, ``created_*``, ``updated_*``) and
+``last_login_at`` may be sent back unchanged: they are ignored (``version`` guards the write).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel
+from aws_lambda_powertools.event_handler import Response
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema, model_validator
+from pydantic.config import JsonDict
+from pydantic.json_schema import SkipJsonSchema
 
-from storefront.domain.identity import Role
-from storefront.domain.users import Profile, Settings, User, UserStatus
-from storefront.http.openapi import envelope
+from storefront.application.user_queries import USER_SORT_FIELDS
+from storefront.domain.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
+from storefront.domain.identity import Principal, Role
+from storefront.domain.users import (
+    ADDRESS_LINE_MAX,
+    BIO_MAX,
+    CITY_MAX,
+    DISPLAY_NAME_MAX,
+    EMAIL_MAX,
+    FULL_NAME_MAX,
+    LOCALE_MAX,
+    PHONE_MAX,
+    POSTAL_CODE_MAX,
+    URL_MAX,
+    USERNAME_MAX,
+    USERNAME_MIN,
+    Identity,
+    Profile,
+    Settings,
+    User,
+    UserEdit,
+    UserStatus,
+    check_settable,
+)
+from storefront.http.conditional import etag, matches_none
+from storefront.http.envelope import not_modified, ok
+from storefront.http.openapi import PageMeta, envelope
+from storefront.http.selection import parse_fields
+
+USERS_TAG = "users"
+PROFILE_TAG = "profile"
+ADMIN_TAG = "admin"
+READ_CACHING = {"Cache-Control": "private, no-cache"}
+WRITE_CACHING = {"Cache-Control": "no-store"}
+SEARCH_HELP = (
+    "Whole-word search over username, email and full name: every word of q (up to 8) must be one of their words, "
+    "in any order, case-insensitively; words are runs of letters and digits ('ada lovelace' finds "
+    "ada.lovelace@example.com; 'love' does not)."
+)
+CURSOR_HELP = (
+    "meta.pagination.next_cursor of the previous page, for pages deeper than offset allows; keep sort, order "
+    "and filters unchanged (another list's cursor is 422 VAL_002) and leave offset out."
+)
+LIST_HELP = (
+    "`limit` (1..100) and `offset` (0..10000) or `cursor` (from `meta.pagination.next_cursor`), `sort` "
+    "(created_at, updated_at, email, username, last_login_at: users who never signed in come first in ascending "
+    "order, last in descending) and `order`, filters `status`, `role` and `q` (whole-word search over username, "
+    "email and full name), `fields` to select fields."
+)
+# Fields of the representation a client may send back unchanged; the server owns them, so they are ignored.
+SERVER_OWNED = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by", "last_login_at"})
 
 
 def _time(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z") if value is not None else None
 
 
 def present_profile(profile: Profile) -> dict[str, Any]:
@@ -44,9 +105,10 @@ def present_settings(settings: Settings) -> dict[str, Any]:
     }
 
 
-def present_user(user: User) -> dict[str, Any]:
-    """A user as clients see it: the contract's fields and the base fields, nothing secret."""
-    return {
+def present_user(user: User, selected: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A user as clients see it: the contract's fields and the base fields, nothing secret (or only the
+    ``selected`` fields)."""
+    full = {
         "id": str(user.id),
         "email": user.identity.email,
         "username": user.identity.username,
@@ -63,6 +125,10 @@ def present_user(user: User) -> dict[str, Any]:
         "created_by": user.created_by,
         "updated_by": user.updated_by,
     }
+    return full if selected is None else {name: full[name] for name in selected}
+
+
+# Representations ----------------------------------------------------------------------------------------
 
 
 class AddressOut(BaseModel):
@@ -74,6 +140,8 @@ class AddressOut(BaseModel):
 
 
 class ProfileOut(BaseModel):
+    """What a user shows of themselves."""
+
     display_name: str | None
     phone: str | None
     bio: str | None
@@ -88,6 +156,8 @@ class NotificationsOut(BaseModel):
 
 
 class SettingsOut(BaseModel):
+    """A user's preferences."""
+
     locale: str
     timezone: str
     notifications: NotificationsOut
@@ -106,11 +176,448 @@ class UserOut(BaseModel):
     last_login_at: datetime | None
     profile: ProfileOut
     settings: SettingsOut
-    version: int
+    version: int = Field(ge=1)
     created_at: datetime
     updated_at: datetime
     created_by: str
     updated_by: str
 
 
+def _none_required(schema: dict[str, Any]) -> None:
+    schema.pop("required", None)
+
+
+class UserSelection(UserOut):
+    """A user, or only the fields asked for with `?fields=`."""
+
+    model_config = ConfigDict(json_schema_extra=_none_required)
+
+
+USER_FIELDS = tuple(UserOut.model_fields)
 UserEnvelope = envelope("UserEnvelope", UserOut)
+UserSelectionEnvelope = envelope("UserSelectionEnvelope", UserSelection)
+UserPageEnvelope = envelope("UserPageEnvelope", list[UserSelection], PageMeta)
+ProfileEnvelope = envelope("ProfileEnvelope", ProfileOut)
+SettingsEnvelope = envelope("SettingsEnvelope", SettingsOut)
+
+
+def user_links(*operations: tuple[str, str]) -> dict[str, Any]:
+    """OpenAPI links from an answer carrying a user to the operations that take its id (the fuzzer follows them)."""
+    return {name: {"operationId": op, "parameters": {"user_id": "$response.body#/data/id"}} for name, op in operations}
+
+
+# Request bodies -----------------------------------------------------------------------------------------
+
+# The domain's rules, in the OpenAPI schema only: the domain checks them and names each broken rule itself.
+EMAIL_RULES: JsonDict = {"minLength": 3, "maxLength": EMAIL_MAX, "pattern": r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"}
+USERNAME_RULES: JsonDict = {
+    "minLength": USERNAME_MIN,
+    "maxLength": USERNAME_MAX,
+    "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+}
+FULL_NAME_RULES: JsonDict = {"minLength": 1, "maxLength": FULL_NAME_MAX, "pattern": r"\S"}
+
+
+def _drop_default(schema: JsonDict) -> None:
+    schema.pop("default", None)
+
+
+def _only(schema: JsonDict) -> WithJsonSchema:
+    """A field whose schema is exactly ``schema`` (and whose value the route judges itself)."""
+    return WithJsonSchema(schema)
+
+
+# Fields only an admin may send: their values are judged after the permission check.
+AdminRole = Annotated[
+    Any,
+    _only({"type": "string", "enum": [r.value for r in Role], "description": "Admin only (403 otherwise)."}),
+]
+AdminStatus = Annotated[
+    Any,
+    _only({"type": "string", "enum": [s.value for s in UserStatus], "description": "Admin only (403 otherwise)."}),
+]
+AdminFlag = Annotated[Any, _only({"type": "boolean", "description": "Admin only (403 otherwise)."})]
+# Fields no route here sets: sending one is 403 AUTH_003 naming it. Not in the documented schema.
+Refused = SkipJsonSchema[Any]
+
+
+class _Body(BaseModel):
+    """A request body of these routes: unknown fields are 422, the server's own fields are ignored, and the
+    fields the caller may not set are refused by name (``refuse``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: Refused = Field(None, exclude=True)
+    password_hash: Refused = Field(None, exclude=True)
+    tenant_id: Refused = Field(None, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_server_owned(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in SERVER_OWNED}
+        return data
+
+    def refuse(self, principal: Principal) -> None:
+        """AUTH_003 naming the first field of the body the caller may not set."""
+        check_settable(principal.role, self.model_fields_set)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddressIn(_Strict):
+    """A postal address; `country` is an ISO 3166-1 alpha-2 code."""
+
+    line1: str = Field(json_schema_extra={"minLength": 1, "maxLength": ADDRESS_LINE_MAX})
+    line2: str | None = Field(None, json_schema_extra={"maxLength": ADDRESS_LINE_MAX})
+    city: str = Field(json_schema_extra={"minLength": 1, "maxLength": CITY_MAX})
+    postal_code: str = Field(json_schema_extra={"minLength": 1, "maxLength": POSTAL_CODE_MAX})
+    country: str = Field(json_schema_extra={"pattern": "^[A-Z]{2}$"})
+
+
+class AddressPatch(_Strict):
+    """Some fields of an address (merged into the current one)."""
+
+    line1: str | None = Field(None, json_schema_extra={"minLength": 1, "maxLength": ADDRESS_LINE_MAX})
+    line2: str | None = Field(None, json_schema_extra={"maxLength": ADDRESS_LINE_MAX})
+    city: str | None = Field(None, json_schema_extra={"minLength": 1, "maxLength": CITY_MAX})
+    postal_code: str | None = Field(None, json_schema_extra={"minLength": 1, "maxLength": POSTAL_CODE_MAX})
+    country: str | None = Field(None, json_schema_extra={"pattern": "^[A-Z]{2}$"})
+
+
+_PROFILE_RULES: dict[str, JsonDict] = {
+    "display_name": {"minLength": 1, "maxLength": DISPLAY_NAME_MAX},
+    "phone": {"minLength": 3, "maxLength": PHONE_MAX, "pattern": r"^\+?[0-9][0-9 ()./-]*$"},
+    "bio": {"maxLength": BIO_MAX},
+    "avatar_url": {"minLength": 9, "maxLength": URL_MAX, "pattern": r"^https://\S+$"},
+}
+
+
+class ProfileFields(_Strict):
+    """A whole profile; a field left out is empty."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "display_name": "Ada",
+                    "phone": "+44 20 7946 0000",
+                    "bio": "Analyst of engines",
+                    "avatar_url": "https://example.com/ada.png",
+                    "address": {"line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH",
+                                "country": "GB"},
+                }
+            ]
+        }
+    )  # fmt: skip
+
+    display_name: str | None = Field(None, json_schema_extra=_PROFILE_RULES["display_name"])
+    phone: str | None = Field(None, json_schema_extra=_PROFILE_RULES["phone"])
+    bio: str | None = Field(None, json_schema_extra=_PROFILE_RULES["bio"])
+    avatar_url: str | None = Field(None, json_schema_extra=_PROFILE_RULES["avatar_url"])
+    address: AddressIn | None = None
+
+    def replacement(self) -> dict[str, Any]:
+        """The merge patch that makes the profile this one (every field named)."""
+        return {
+            name: getattr(self, name) if name != "address" or self.address is None else self.address.model_dump()
+            for name in ("display_name", "phone", "bio", "avatar_url", "address")
+        }
+
+
+class ProfilePatch(_Strict):
+    """Some fields of a profile, merged into the current one (RFC 7396): null clears a field."""
+
+    display_name: str | None = Field(None, json_schema_extra=_PROFILE_RULES["display_name"])
+    phone: str | None = Field(None, json_schema_extra=_PROFILE_RULES["phone"])
+    bio: str | None = Field(None, json_schema_extra=_PROFILE_RULES["bio"])
+    avatar_url: str | None = Field(None, json_schema_extra=_PROFILE_RULES["avatar_url"])
+    address: AddressPatch | None = None
+
+
+LOCALE_RULES: JsonDict = {"minLength": 2, "maxLength": LOCALE_MAX, "pattern": r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"}
+TIMEZONE_RULES: JsonDict = {"minLength": 1, "maxLength": 64, "description": "An IANA time zone (Europe/Paris)."}
+
+
+class NotificationsIn(_Strict):
+    email: StrictBool = True
+    sms: StrictBool = False
+    marketing: StrictBool = False
+
+
+class NotificationsPatch(_Strict):
+    email: StrictBool | None = None
+    sms: StrictBool | None = None
+    marketing: StrictBool | None = None
+
+
+class SettingsFields(_Strict):
+    """Whole settings; a field left out takes its default (en, UTC, email notifications only)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"locale": "en-GB", "timezone": "Europe/London", "notifications": {"email": True, "sms": False,
+                                                                                   "marketing": False}}
+            ]
+        }
+    )  # fmt: skip
+
+    locale: str = Field("en", json_schema_extra=LOCALE_RULES)
+    timezone: str = Field("UTC", json_schema_extra=TIMEZONE_RULES)
+    notifications: NotificationsIn = Field(default_factory=NotificationsIn)
+
+    def replacement(self) -> dict[str, Any]:
+        """The merge patch that makes the settings these (every field named)."""
+        return {"locale": self.locale, "timezone": self.timezone, "notifications": self.notifications.model_dump()}
+
+
+class SettingsPatch(_Strict):
+    """Some settings, merged into the current ones (RFC 7396): null puts a default back."""
+
+    locale: str | None = Field(None, json_schema_extra=LOCALE_RULES)
+    timezone: str | None = Field(None, json_schema_extra=TIMEZONE_RULES)
+    notifications: NotificationsPatch | None = None
+
+
+class _UserBody(_Body):
+    """What a user body shares: the admin-only fields, judged after the permission check."""
+
+    role: AdminRole = Field(None, json_schema_extra=_drop_default)
+    status: AdminStatus = Field(None, json_schema_extra=_drop_default)
+    email_verified: AdminFlag = Field(None, json_schema_extra=_drop_default)
+
+    def admin_fields(self) -> dict[str, Any]:
+        """The admin-only fields sent, as domain values; VAL_002 naming a malformed one."""
+        values: dict[str, Any] = {}
+        if "role" in self.model_fields_set:
+            values["role"] = _choice("role", self.role, Role)
+        if "status" in self.model_fields_set:
+            values["status"] = _choice("status", self.status, UserStatus)
+        if "email_verified" in self.model_fields_set:
+            if type(self.email_verified) is not bool:
+                raise ValidationFailed.single("email_verified", ErrorCode.INVALID_FORMAT, "must be true or false")
+            values["email_verified"] = self.email_verified
+        return values
+
+
+E = TypeVar("E", Role, UserStatus)
+
+
+def _choice(name: str, value: Any, kind: type[E]) -> E:
+    allowed = [member.value for member in kind]
+    if not isinstance(value, str) or value not in allowed:
+        raise ValidationFailed.single(name, ErrorCode.INVALID_FORMAT, f"must be one of {', '.join(allowed)}")
+    return kind(value)
+
+
+_NEW_USER_EXAMPLE: JsonDict = {
+    "email": "grace@example.com",
+    "username": "grace",
+    "full_name": "Grace Hopper",
+    "role": "user",
+    "profile": {"display_name": "Grace"},
+}
+
+
+class UserCreateIn(_UserBody):
+    """A new account (admin): identity, optionally role, status, email_verified, profile and settings. It has
+    no password: its owner sets one with forgot-password and reset-password."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_NEW_USER_EXAMPLE]})
+
+    email: str = Field(json_schema_extra=EMAIL_RULES)
+    username: str = Field(json_schema_extra=USERNAME_RULES)
+    full_name: str = Field(json_schema_extra=FULL_NAME_RULES)
+    profile: ProfileFields | None = None
+    settings: SettingsFields | None = None
+
+    def identity(self) -> Identity:
+        """The new account's identity (the domain trims and checks it)."""
+        return Identity(self.email, self.username, self.full_name)
+
+    def to_edit(self, principal: Principal) -> UserEdit:
+        """What the account starts with beyond its identity; AUTH_003 first for a field the caller may not set."""
+        self.refuse(principal)
+        return UserEdit(
+            profile=self.profile.replacement() if self.profile is not None else None,
+            settings=self.settings.replacement() if self.settings is not None else None,
+            **self.admin_fields(),
+        )
+
+
+class UserIn(_UserBody):
+    """A user's identity, profile and settings replaced (PUT): a profile or settings left out become empty or
+    default. Role, status and email_verified (admin only) keep their values unless sent."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "ada@example.com", "username": "ada", "full_name": "Ada King"}]}
+    )
+
+    email: str = Field(json_schema_extra=EMAIL_RULES)
+    username: str = Field(json_schema_extra=USERNAME_RULES)
+    full_name: str = Field(json_schema_extra=FULL_NAME_RULES)
+    profile: ProfileFields | None = None
+    settings: SettingsFields | None = None
+    version: StrictInt | None = None
+
+    def to_edit(self, principal: Principal) -> UserEdit:
+        """The edit this body asks for; AUTH_003 first for a field the caller may not set."""
+        self.refuse(principal)
+        return UserEdit(
+            email=self.email,
+            username=self.username,
+            full_name=self.full_name,
+            profile=(self.profile or ProfileFields()).replacement(),
+            settings=(self.settings or SettingsFields()).replacement(),
+            **self.admin_fields(),
+        )
+
+
+class UserPatch(_UserBody):
+    """Some fields of a user (PATCH, also as application/merge-patch+json): a field left out keeps its value;
+    `profile` and `settings` merge into the current ones field by field (null clears a profile field, puts a
+    setting's default back; `profile: null` empties the profile)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"full_name": "Ada King"}, {"profile": {"bio": "Analyst"}}]}
+    )
+
+    email: str | None = Field(None, json_schema_extra=EMAIL_RULES)
+    username: str | None = Field(None, json_schema_extra=USERNAME_RULES)
+    full_name: str | None = Field(None, json_schema_extra=FULL_NAME_RULES)
+    profile: ProfilePatch | None = None
+    settings: SettingsPatch | None = None
+    version: StrictInt | None = None
+
+    def to_edit(self, principal: Principal) -> UserEdit:
+        """The edit this body asks for; AUTH_003 first for a field the caller may not set, VAL_001 for an empty
+        body or a null identity field."""
+        self.refuse(principal)
+        sent = self.model_fields_set - {"version"}
+        if not sent:
+            raise ValidationFailed.single("body", ErrorCode.REQUIRED, "names no field to change")
+        nulls = [name for name in ("email", "username", "full_name") if name in sent and getattr(self, name) is None]
+        if nulls:
+            raise ValidationFailed.single(nulls[0], ErrorCode.REQUIRED, "may not be null")
+        changes = self.model_dump(include={"profile", "settings"}, exclude_unset=True)
+        return UserEdit(
+            email=self.email,
+            username=self.username,
+            full_name=self.full_name,
+            profile=_patch(changes, "profile", ProfilePatch),
+            settings=_patch(changes, "settings", SettingsPatch),
+            **self.admin_fields(),
+        )
+
+
+def _patch(changes: Mapping[str, Any], name: str, model: type[BaseModel]) -> Mapping[str, Any] | None:
+    """The merge patch sent for ``name``: what was sent, or every field null when the whole document was."""
+    if name not in changes:
+        return None
+    if changes[name] is None:
+        return dict.fromkeys(model.model_fields)
+    return dict(changes[name])
+
+
+class ProfileIn(_Body, ProfileFields):
+    """A whole profile (PUT): a field left out is empty. `version` (or If-Match) guards the write."""
+
+    version: StrictInt | None = None
+    # Account fields are not set through the profile, by anyone: 403 AUTH_003 naming them.
+    role: Refused = Field(None, exclude=True)
+    status: Refused = Field(None, exclude=True)
+    email_verified: Refused = Field(None, exclude=True)
+
+    def to_edit(self, principal: Principal) -> UserEdit:
+        """The edit that replaces the profile; AUTH_003 first for an account field sent along."""
+        _refuse_account_fields(self)
+        self.refuse(principal)
+        return UserEdit(profile=self.replacement())
+
+
+class SettingsIn(_Body, SettingsFields):
+    """Whole settings (PUT): a field left out takes its default. `version` (or If-Match) guards the write."""
+
+    version: StrictInt | None = None
+    role: Refused = Field(None, exclude=True)
+    status: Refused = Field(None, exclude=True)
+    email_verified: Refused = Field(None, exclude=True)
+
+    def to_edit(self, principal: Principal) -> UserEdit:
+        """The edit that replaces the settings; AUTH_003 first for an account field sent along."""
+        _refuse_account_fields(self)
+        self.refuse(principal)
+        return UserEdit(settings=self.replacement())
+
+
+def _refuse_account_fields(body: BaseModel) -> None:
+    for name in ("role", "status", "email_verified"):
+        if name in body.model_fields_set:
+            raise Forbidden(
+                f"The field {name} is not set through this route",
+                details={"field": name, "reason": "is set on the user (users or admin routes)"},
+            )
+
+
+class BanIn(_Strict):
+    """Why (optional, kept in the audit trail); the body itself may be left out."""
+
+    reason: str | None = Field(None, max_length=200)
+
+
+NO_REASON = BanIn()
+
+
+@contextmanager
+def fields_of(document: str) -> Iterator[None]:
+    """Name field errors relative to ``document`` (``profile.phone`` -> ``phone``): the body of the profile and
+    settings routes is that document itself."""
+    try:
+        yield
+    except ValidationFailed as failed:
+        prefix = f"{document}."
+        renamed = [FieldError(e.field.removeprefix(prefix), e.code, e.reason) for e in failed.errors]
+        raise ValidationFailed(renamed, failed.message) from None
+
+
+# Answers ------------------------------------------------------------------------------------------------
+
+
+def parse_user_fields(value: str | None) -> tuple[str, ...] | None:
+    """The fields a client asked for with ``?fields=a,b``; VAL_002 names an unknown one."""
+    return parse_fields(value, USER_FIELDS)
+
+
+def parse_user_sort(value: str) -> str:
+    """A whitelisted sort field; VAL_002 for any other."""
+    if value not in USER_SORT_FIELDS:
+        raise ValidationFailed.single(
+            "sort", ErrorCode.INVALID_FORMAT, f"cannot sort by {value!r}; allowed: {', '.join(USER_SORT_FIELDS)}"
+        )
+    return value
+
+
+def user_read(user: User, selected: tuple[str, ...] | None, if_none_match: str | None) -> Response[str]:
+    """A read of one user: the user (or its selected fields) with its ETag, or 304 when the client's is current."""
+    headers = {"ETag": etag(user.version), **READ_CACHING}
+    if matches_none(if_none_match, headers["ETag"]):
+        return not_modified(headers)
+    return ok(present_user(user, selected), headers=headers)
+
+
+def document_read(user: User, document: dict[str, Any], if_none_match: str | None) -> Response[str]:
+    """A read of a user's profile or settings, tagged with the user's version."""
+    headers = {"ETag": etag(user.version), **READ_CACHING}
+    if matches_none(if_none_match, headers["ETag"]):
+        return not_modified(headers)
+    return ok(document, headers=headers)
+
+
+def written(
+    data: dict[str, Any], user: User, status: int = 200, headers: dict[str, str] | None = None
+) -> Response[str]:
+    """The answer to a write: ``data`` with the user's new ETag, never stored by a cache."""
+    return ok(data, status, headers={"ETag": etag(user.version), **WRITE_CACHING, **(headers or {})})

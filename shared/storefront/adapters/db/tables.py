@@ -128,24 +128,34 @@ PRODUCT_LIST_INDEXES = (
     list_index("IX_PRODUCTS_LIST_CATEGORY", PRODUCTS, "CATEGORY", sort="CREATED_AT"),
 )
 
-# The words of each live product's name (storefront.domain.search), kept by the product repository.
-# Terms compare byte for byte, in code point order: PostgreSQL gets the "C" collation, SQLite's and Oracle's
-# (NLS_COMP BINARY) default already is; so `TERM = :word` is exact on every backend and one index range.
-# PRODUCT_CREATED_AT copies the product's (immutable) CREATED_AT, so one word's products can be read in the
-# default list order straight from an index: the first page of a search walks a few entries, at any size.
-PRODUCT_SEARCH_TERMS = Table(
-    "PRODUCT_SEARCH_TERMS",
-    metadata,
-    Column("TENANT_ID", Uuid(), nullable=False),
-    Column("TERM", String(TERM_MAX).with_variant(String(TERM_MAX, collation="C"), "postgresql"), nullable=False),
-    Column("PRODUCT_ID", Uuid(), ForeignKey(PRODUCTS.c.ID, ondelete="CASCADE"), nullable=False),
-    Column("PRODUCT_CREATED_AT", UtcTimestamp(), nullable=False),
-    PrimaryKeyConstraint("TENANT_ID", "TERM", "PRODUCT_ID"),
-    Index(None, "PRODUCT_ID", "TERM"),
-    Index(
-        "IX_PRODUCT_SEARCH_TERMS_CREATED_AT", "TENANT_ID", "TERM", "PRODUCT_CREATED_AT", "PRODUCT_ID", oracle_compress=2
-    ),
-)
+# Whole-word search (storefront.domain.search): the words of each live row of an entity table, kept by its
+# repository (adapters/db/search_terms.py). Terms compare byte for byte, in code point order: PostgreSQL gets
+# the "C" collation, SQLite's and Oracle's (NLS_COMP BINARY) default already is; so `TERM = :word` is exact
+# on every backend and one index range. <OWNER>_CREATED_AT copies the row's (immutable) CREATED_AT, so one
+# word's rows can be read in the default list order straight from an index: the first page of a search
+# walks a few entries, at any size.
+TERM_TYPE = String(TERM_MAX).with_variant(String(TERM_MAX, collation="C"), "postgresql")
+
+
+def search_terms_table(name: str, entity: Table, owner: str) -> Table:
+    """The terms table of ``entity``: (TENANT_ID, TERM, <owner>_ID, <owner>_CREATED_AT), keyed by term then row,
+    and indexed by row (to replace a row's terms) and by term in creation order (the walk of a search)."""
+    owner_id, created_at = f"{owner}_ID", f"{owner}_CREATED_AT"
+    return Table(
+        name,
+        metadata,
+        Column("TENANT_ID", Uuid(), nullable=False),
+        Column("TERM", TERM_TYPE, nullable=False),
+        Column(owner_id, Uuid(), ForeignKey(entity.c.ID, ondelete="CASCADE"), nullable=False),
+        Column(created_at, UtcTimestamp(), nullable=False),
+        PrimaryKeyConstraint("TENANT_ID", "TERM", owner_id),
+        Index(None, owner_id, "TERM"),
+        Index(f"IX_{name}_CREATED_AT", "TENANT_ID", "TERM", created_at, owner_id, oracle_compress=2),
+    )
+
+
+# The words of each live product's name.
+PRODUCT_SEARCH_TERMS = search_terms_table("PRODUCT_SEARCH_TERMS", PRODUCTS, "PRODUCT")
 
 
 # Users. EMAIL_KEY and USERNAME_KEY hold the case-folded forms (domain.users.login_key): uniqueness per tenant
@@ -184,6 +194,9 @@ USER_LIST_INDEXES = (
     list_index("IX_USERS_LIST_STATUS", USERS, "STATUS", sort="CREATED_AT"),
     list_index("IX_USERS_LIST_ROLE", USERS, "ROLE", sort="CREATED_AT"),
 )
+
+# The words of each live user's username, email and full name (migration 0005).
+USER_SEARCH_TERMS = search_terms_table("USER_SEARCH_TERMS", USERS, "USER")
 
 TOKEN_HASH_MAX = 64  # SHA-256, hex
 

@@ -1,4 +1,5 @@
-"""The user repository on SQLAlchemy Core: USERS, with the profile and settings as JSON documents."""
+"""The user repository on SQLAlchemy Core: USERS, with the profile and settings as JSON documents, and the
+words users are searched by in USER_SEARCH_TERMS."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import json
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, insert, or_, select, update
 
 from storefront.adapters.db.errors import translated_errors
+from storefront.adapters.db.lists import EntityList, SearchTermsKeeper
 from storefront.adapters.db.statements import Statements
-from storefront.adapters.db.tables import USERS
+from storefront.adapters.db.tables import USER_SEARCH_TERMS, USERS
+from storefront.application.queries import Keyset, Window
+from storefront.application.user_queries import USER_NULLABLE_SORTS, UserQuery
 from storefront.domain.identity import Role
 from storefront.domain.users import (
     Address,
@@ -21,11 +25,53 @@ from storefront.domain.users import (
     User,
     UserStatus,
     login_key,
+    search_terms,
+)
+
+USER_LISTS = EntityList(
+    USERS,
+    USER_SEARCH_TERMS,
+    "USER",
+    {
+        "created_at": USERS.c.CREATED_AT,
+        "updated_at": USERS.c.UPDATED_AT,
+        "email": USERS.c.EMAIL_KEY,
+        "username": USERS.c.USERNAME_KEY,
+        "last_login_at": USERS.c.LAST_LOGIN_AT,
+    },
+    nullable_sorts=USER_NULLABLE_SORTS,
 )
 
 
 def _live(tenant_id: UUID) -> ColumnElement[bool]:
-    return and_(USERS.c.TENANT_ID == tenant_id, USERS.c.DELETED_AT.is_(None))
+    return USER_LISTS.live(tenant_id)
+
+
+def column_filters(query: UserQuery) -> list[ColumnElement[bool]]:
+    """The WHERE terms of the query's filters on USERS' own columns (status, role)."""
+    terms: list[ColumnElement[bool]] = []
+    if query.status is not None:
+        terms.append(USERS.c.STATUS == query.status.value)
+    if query.role is not None:
+        terms.append(USERS.c.ROLE == query.role.value)
+    return terms
+
+
+def count_statement(tenant_id: UUID, query: UserQuery) -> Select[Any]:
+    """SELECT how many users match the query, up to TOTAL_CAP + 1 (a search alone from its terms only)."""
+    return USER_LISTS.count_statement(tenant_id, query.words, column_filters(query))
+
+
+def page_statement(
+    tenant_id: UUID, query: UserQuery, after: Keyset | None = None, *, counted: bool = True
+) -> Select[Any]:
+    """SELECT one page of users plus one and, when ``counted``, the capped count as MATCHES in the same round trip."""
+    return USER_LISTS.page_statement(tenant_id, query, column_filters(query), after, counted=counted)
+
+
+def terms_of(user: User) -> tuple[str, ...]:
+    """The search terms a user is found by: those of its identity while it is live, none once deleted."""
+    return () if user.deleted_at is not None else search_terms(user.identity)
 
 
 def profile_document(profile: Profile) -> str | None:
@@ -142,11 +188,24 @@ class SqlUserRepository:
 
     def __init__(self, statements: Statements) -> None:
         self._statements = statements
+        self._terms = SearchTermsKeeper(statements, USER_LISTS)
 
     def add(self, user: User) -> None:
         """Store a new user (Conflict when its email or username is taken in the tenant)."""
         with translated_errors():
             self._statements.write(insert(USERS).values(**to_row(user)))
+            self._terms.added(user.tenant_id, user.id, user.created_at, terms_of(user))
+
+    def search(
+        self, tenant_id: UUID, query: UserQuery, after: Keyset | None = None, *, known_matches: int | None = None
+    ) -> Window[User]:
+        """Up to ``query.limit + 1`` of the tenant's live users matching the query in its order, after ``after``
+        (else at ``query.offset``), and how many match, counted up to TOTAL_CAP + 1 unless ``known_matches``."""
+        with translated_errors():
+            rows, matches = USER_LISTS.read(
+                self._statements, tenant_id, query, column_filters(query), after, known_matches=known_matches
+            )
+        return Window([from_row(r) for r in rows], matches)
 
     def get(self, tenant_id: UUID, user_id: UUID) -> User | None:
         """The live user of the tenant, or None."""
@@ -174,7 +233,10 @@ class SqlUserRepository:
             .values(**values)
         )
         with translated_errors():
-            return bool(self._statements.write(statement).rowcount == 1)
+            if self._statements.write(statement).rowcount != 1:
+                return False
+            self._terms.updated(user.tenant_id, user.id, user.created_at, terms_of(user))
+        return True
 
     def record_login(self, user: User) -> None:
         """Store the login time (and a rehashed password) without moving the version."""
@@ -189,4 +251,8 @@ class SqlUserRepository:
     def _one(self, statement: Any) -> User | None:
         with translated_errors():
             row = self._statements.read(statement).first()
-        return from_row(row) if row is not None else None
+        if row is None:
+            return None
+        user = from_row(row)
+        self._terms.seen(user.id, terms_of(user))
+        return user

@@ -1,0 +1,40 @@
+"""POST /admin/users/{user_id}/unban: let a banned user sign in again (admin only; idempotent)."""
+
+from typing import Annotated
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from storefront import bootstrap
+from storefront.application import users
+from storefront.config import CacheSettings, DatabaseSettings
+from storefront.http.entry import lambda_entry
+from storefront.http.identity import ADMINS
+from storefront.http.openapi import BEARER, ETAG, PROTECTED, WITH_BODY, responses, success
+from storefront.http.resolver import PREFIX, api_resolver
+from storefront.http.user_routes import Context
+from storefront.http.users import ADMIN_TAG, NO_REASON, BanIn, UserEnvelope, present_user, written
+
+app = api_resolver()
+
+
+@app.post(
+    f"{PREFIX}/admin/users/<user_id>/unban",
+    summary="Unban a user",
+    description="Sets the status active again: the user may sign in (sessions ended by the ban stay ended). "
+    "Recorded in the audit trail with the optional `reason`. Unbanning an active user changes nothing (200). "
+    "Not the admin's own account (409). Admin only.",
+    tags=[ADMIN_TAG],
+    operation_id="unbanUser",
+    security=BEARER,
+    responses=responses(
+        success("The active user", UserEnvelope, headers=(ETAG,)), errors=(*PROTECTED, *WITH_BODY, 404, 409)
+    ),
+)
+def unban_user(user_id: UUID, ctx: Context, body: Annotated[BanIn, Body()] = NO_REASON) -> Response[str]:
+    user = users.unban_user(bootstrap.users(), ctx.principal, user_id, body.reason, ctx.client_ip)
+    return written(present_user(user), user)
+
+
+handler = lambda_entry(app, allow=ADMINS, requires=(DatabaseSettings, CacheSettings))

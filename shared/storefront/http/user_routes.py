@@ -1,0 +1,90 @@
+"""Route bodies that two functions serve alike: the users routes (owner or admin) and their admin twins
+(``admin/users...``, admin only) differ only in their path, their documentation and who may call them, so each
+function module registers one of these on its own resolver with its own decorator."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+
+from storefront import bootstrap
+from storefront.application import users
+from storefront.application.queries import CURSOR_MAX, MAX_OFFSET
+from storefront.application.user_queries import UserQuery
+from storefront.domain.identity import Role
+from storefront.domain.users import UserStatus
+from storefront.http.conditional import expected_version
+from storefront.http.context import RequestContext, request_context
+from storefront.http.envelope import no_content, ok
+from storefront.http.users import (
+    CURSOR_HELP,
+    READ_CACHING,
+    SEARCH_HELP,
+    WRITE_CACHING,
+    UserIn,
+    parse_user_fields,
+    parse_user_sort,
+    present_user,
+    user_read,
+    written,
+)
+
+Context = Annotated[RequestContext, Depends(request_context)]
+IfMatch = Annotated[str | None, Header(alias="if-match")]
+IfNoneMatch = Annotated[str | None, Header(alias="if-none-match")]
+
+
+def list_users(
+    ctx: Context,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description=CURSOR_HELP)] = None,
+    sort: str = "created_at",
+    order: Literal["asc", "desc"] = "desc",
+    status: UserStatus | None = None,
+    role: Role | None = None,
+    q: Annotated[str | None, Query(max_length=200, description=SEARCH_HELP)] = None,
+    fields: str | None = None,
+) -> Response[str]:
+    """One page of the caller's tenant's users."""
+    selected = parse_user_fields(fields)
+    query = UserQuery(
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        sort=parse_user_sort(sort),
+        order=order,
+        status=status,
+        role=role,
+        text=q,
+    )
+    page = users.list_users(bootstrap.users(), ctx.tenant_id, query)
+    return ok([present_user(u, selected) for u in page.items], page=page, headers=READ_CACHING)
+
+
+def get_user(
+    user_id: UUID, ctx: Context, fields: str | None = None, if_none_match: IfNoneMatch = None
+) -> Response[str]:
+    """One user with its ETag (304 when If-None-Match names it)."""
+    selected = parse_user_fields(fields)
+    return user_read(users.get_user(bootstrap.users(), ctx.principal, user_id), selected, if_none_match)
+
+
+def replace_user(
+    user_id: UUID, body: Annotated[UserIn, Body()], ctx: Context, if_match: IfMatch = None
+) -> Response[str]:
+    """Replace a user's identity, profile and settings (and, by an admin, role, status, email_verified)."""
+    edit = body.to_edit(ctx.principal)
+    version = expected_version(if_match, body.version)
+    user = users.update_user(bootstrap.users(), ctx.principal, user_id, edit, version, ctx.client_ip)
+    return written(present_user(user), user)
+
+
+def delete_user(user_id: UUID, ctx: Context, if_match: IfMatch = None) -> Response[str]:
+    """Soft-delete a user and end every session of it. 204, no body."""
+    users.delete_user(bootstrap.users(), ctx.principal, user_id, expected_version(if_match, None), ctx.client_ip)
+    return no_content(WRITE_CACHING)
