@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # identity types only annotate here: a product function does 
     from storefront.application.user_queries import UserQuery
     from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
     from storefront.domain.users import User
+    from storefront.messages.envelope import Envelope, Queue
 
 
 class ProductRepository(Protocol):
@@ -326,3 +327,12 @@ class Email:
 class Notifier(Protocol):
     def send(self, email: Email) -> None:
         """Deliver ``email`` (raises ExternalUnavailable/ExternalError when the provider fails)."""
+
+
+class MessagePublisher(Protocol):
+    """Sends messages to a logical queue (SQS in AWS and locally; a list in the unit tests)."""
+
+    def publish(self, queue: Queue, messages: Sequence[Envelope]) -> list[UUID]:
+        """Send ``messages`` (at most 10 per call, SQS's batch limit) and return the ids of those that were
+        NOT accepted (an empty list when all were); raises ExternalUnavailable (EXT_002) when the queue cannot
+        be reached at all. Sending is at-least-once: consumers deduplicate on the envelope's ``id``."""

@@ -147,3 +147,24 @@ class Timeout(AppError):
 class ServiceUnavailable(AppError):
     code = ErrorCode.UNAVAILABLE
     default_message = "Service temporarily unavailable"
+
+
+class ExternalTimeout(AppError):
+    """A service outside the system (payment provider, queue, mail) did not answer in time."""
+
+    code = ErrorCode.EXTERNAL_TIMEOUT
+    default_message = "An external service timed out"
+
+
+class ExternalUnavailable(AppError):
+    """A service outside the system cannot be reached now (down, or its circuit breaker is open)."""
+
+    code = ErrorCode.EXTERNAL_UNAVAILABLE
+    default_message = "An external service is unavailable"
+
+
+class ExternalError(AppError):
+    """A service outside the system answered with an error of its own."""
+
+    code = ErrorCode.EXTERNAL_ERROR
+    default_message = "An external service failed"
