@@ -359,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
     from localdev.stack import local_stack
 
     signal.signal(signal.SIGTERM, _stop)
-    with local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")) as env:
+    with local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"), args.port) as env:
         api = read_api()
         try:
             server = serve(Gateway(api, load_kong(declarative_config()), args.mode), args.host, args.port)

@@ -3,7 +3,9 @@
     python -m localdev.invoke GetProductFunction events/products/get_product.json
 
 stdout carries the handler's result alone (JSON); its log and metric lines go to stderr. An unknown
-function or event file lists the valid names and exits with status 2.
+function or event file lists the valid names and exits with status 2. Each invocation runs on a fresh
+database with the demo data (unless DATABASE_URL names one), so an event that bans or deletes the demo user
+answers the same every time and never changes what `make run` serves.
 
 The sample events are API Gateway events: the authorizer's claims sit in ``requestContext.authorizer``,
 as they do when the API Gateway authorizer has run. The authorizer's own event carries the placeholder
@@ -17,6 +19,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,11 +33,11 @@ from localdev.template import read_api
 
 def fill_placeholders(text: str) -> str:
     """Replace each ``{{token:ROLE}}`` with a signed local token of that role in the demo tenant."""
-    from localdev.issue_token import local_subject, make_token
+    from localdev.issue_token import local_subject, local_username, make_token
 
     def token(found: re.Match[str]) -> str:
         role = found.group(1)
-        return make_token(role, str(DEMO_TENANT), local_subject(role), f"local-{role}", 3600)
+        return make_token(role, str(DEMO_TENANT), local_subject(role), local_username(role), 3600)
 
     return re.sub(r"\{\{token:(\w+)\}\}", token, text)
 
@@ -103,8 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     from localdev.stack import local_stack
 
     with (
+        tempfile.TemporaryDirectory(prefix="storefront-invoke-") as scratch,
         _stdout_to_stderr() as stdout,
-        local_stack("apigw", os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")),
+        local_stack(
+            "apigw",
+            os.environ.get("DATABASE_URL") or f"sqlite:///{Path(scratch, 'invoke.db')}",
+            os.environ.get("REDIS_URL"),
+        ),
     ):
         result = run(args.function, event_path)
         print(json.dumps(result, indent=2), file=stdout, flush=True)

@@ -23,8 +23,24 @@ def make_token(role: str, tenant: str, subject: str, username: str, ttl: int, co
 
 
 def local_subject(role: str) -> str:
-    """The fixed user id of local tokens of ``role`` (ids are UUIDs, as the contract's ``sub``)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"storefront-local-{role}"))
+    """The user id of local tokens of ``role``: the demo account of that role (so `profile` and the owner
+    routes find it), or a fixed UUID for the service role, which has no account."""
+    return (
+        str(_demo_account(role)[0])
+        if role in ("user", "admin")
+        else str(uuid.uuid5(uuid.NAMESPACE_URL, f"storefront-local-{role}"))
+    )
+
+
+def local_username(role: str) -> str:
+    """The username of local tokens of ``role``: the demo account's, ``local-service`` for the service role."""
+    return _demo_account(role)[2] if role in ("user", "admin") else f"local-{role}"
+
+
+def _demo_account(role: str) -> tuple[uuid.UUID, str, str, str, str]:
+    from localdev.stack import DEMO_ACCOUNTS
+
+    return next(account for account in DEMO_ACCOUNTS if account[4] == role)
 
 
 def _tenant(value: str) -> str:
@@ -45,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.ttl > 3600:
         parser.error("--ttl: access tokens live at most 3600 seconds (the contract's limit)")
     subject = args.sub or local_subject(args.role)
-    print(make_token(args.role, args.tenant, subject, f"local-{args.role}", args.ttl))
+    print(make_token(args.role, args.tenant, subject, local_username(args.role), args.ttl))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ stand-in shared by every local process on that database, and the functions' sett
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -151,18 +152,35 @@ def seed_demo_data() -> int:
 
 
 @contextmanager
-def local_stack(mode: str, database_url: str | None = None, redis_url: str | None = None) -> Iterator[dict[str, str]]:
-    """Prepare everything the functions need and put their settings in os.environ; yields those settings."""
+def local_stack(
+    mode: str, database_url: str | None = None, redis_url: str | None = None, port: int | None = None
+) -> Iterator[dict[str, str]]:
+    """Prepare everything the functions need and put their settings in os.environ; yields those settings.
+    ``port``: where the gateway listens, so the reset links mailed point at it."""
     kong = load_kong(declarative_config())
     STATE.mkdir(exist_ok=True)
     database_url = database_url or f"sqlite:///{Path(STATE, 'storefront.db')}"
     with _redis(redis_url, database_url) as redis:
         env = local_environment(mode, database_url, redis, kong)
+        if port is not None:
+            env["RESET_LINK"] = f"http://127.0.0.1:{port}/reset-password?token={{token}}"
         os.environ.update(env)
-        migrate(database_url)
-        seed_demo_data()
-        seed_demo_accounts()
+        with _one_at_a_time(STATE / "setup.lock"):  # two `make run` starting together share one database
+            migrate(database_url)
+            seed_demo_data()
+            seed_demo_accounts()
         yield env
+
+
+@contextmanager
+def _one_at_a_time(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_path`` (another process waits for it)."""
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @contextmanager

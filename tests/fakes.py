@@ -168,13 +168,15 @@ class FixedClock:
 class FakeRateLimits:
     """The RateLimiter and Revocations ports in memory, with the Redis adapter's rules: GCRA over every window
     (``storefront.domain.rate_limits.decide``) on ``clock``, which the test moves; a token refused when its id
-    was revoked or its user's sessions were revoked at or after it was issued. ``down`` behaves like an
-    unreachable Redis: checks go unanswered and revocations fail. ``checks`` records every call."""
+    or its login session was revoked, or its user's sessions were revoked at or after it was issued (ms).
+    ``down`` behaves like an unreachable Redis: checks go unanswered and revocations fail. ``checks`` records
+    every call."""
 
     def __init__(self, clock: FixedClock | None = None) -> None:
         self.clock = clock or FixedClock()
         self.arrivals: dict[str, int] = {}
         self.revoked_tokens: dict[str, int] = {}
+        self.revoked_logins: dict[str, int] = {}
         self.revoked_sessions: dict[tuple[UUID, str], int] = {}
         self.checks: list[tuple[str, tuple[rate_limits.Window, ...], IssuedToken | None]] = []
         self.down = False
@@ -191,9 +193,11 @@ class FakeRateLimits:
         now_seconds = int(self.clock.now().timestamp())
         if token is not None:
             revoked_at = self.revoked_sessions.get((token.tenant_id, token.user_id))
-            if revoked_at is not None and token.issued_at <= revoked_at:
+            if revoked_at is not None and token.issued_at_ms <= revoked_at:
                 return RateDecision(admitted=False, revoked=True)
             if token.token_id is not None and self.revoked_tokens.get(token.token_id, 0) > now_seconds:
+                return RateDecision(admitted=False, revoked=True)
+            if token.session_id is not None and self.revoked_logins.get(token.session_id, 0) > now_seconds:
                 return RateDecision(admitted=False, revoked=True)
         keys = [f"{caller}:{w.limit}/{w.period_seconds}" for w in windows]
         verdict = rate_limits.decide(windows, [self.arrivals.get(k) for k in keys], self._now_us())
@@ -212,11 +216,16 @@ class FakeRateLimits:
             raise ServiceUnavailable()
         self.revoked_tokens[token_id] = until_epoch
 
-    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
+    def revoke_session(self, session_id: str, until_epoch: int) -> None:
+        if self.down:
+            raise ServiceUnavailable()
+        self.revoked_logins[session_id] = until_epoch
+
+    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_ms: int) -> None:
         if self.down:
             raise ServiceUnavailable()
         key = (tenant_id, user_id)
-        self.revoked_sessions[key] = max(at_epoch, self.revoked_sessions.get(key, at_epoch))
+        self.revoked_sessions[key] = max(at_ms, self.revoked_sessions.get(key, at_ms))
 
 
 @dataclass
@@ -370,6 +379,14 @@ class FakePasswordResets:
         self.rows[reset_id] = replace(reset, used_at=at)
         return True
 
+    def void_user(self, tenant_id: UUID, user_id: UUID, at: datetime) -> int:
+        unused = [
+            r for r in self.rows.values() if r.user_id == user_id and r.tenant_id == tenant_id and r.used_at is None
+        ]
+        for reset in unused:
+            self.rows[reset.id] = replace(reset, used_at=at)
+        return len(unused)
+
 
 class FakeAuthEvents:
     def __init__(self, rows: list[AuthEvent]) -> None:
@@ -435,16 +452,20 @@ class FakeHasher:
 
 
 class FakeTokenIssuer:
-    """Access tokens as readable strings: ``access:<user id>:<jti>``."""
+    """Access tokens as readable strings: ``access:<user id>:<jti>:<sid>``; ``sessions`` maps each jti to
+    the login session it was issued in."""
 
     def __init__(self, lifetime_seconds: int = 900) -> None:
         self.lifetime = lifetime_seconds
         self._count = 0
+        self.sessions: dict[str, UUID] = {}
 
-    def issue(self, user: User, now: int) -> AccessToken:
+    def issue(self, user: User, now: datetime, session_id: UUID) -> AccessToken:
         self._count += 1
         jti = f"jti-{self._count}"
-        return AccessToken(f"access:{user.id}:{jti}", jti, now + self.lifetime, self.lifetime)
+        self.sessions[jti] = session_id
+        expires_at = int(now.timestamp()) + self.lifetime
+        return AccessToken(f"access:{user.id}:{jti}:{session_id}", jti, expires_at, self.lifetime)
 
 
 class FakeLoginThrottle:

@@ -11,14 +11,13 @@ from storefront.config import AuthSettings, DatabaseSettings, MailSettings, Redi
 from storefront.http.auth import (
     ACCEPTED,
     AUTH_TAG,
-    NO_STORE,
     TENANT_HEADER_HELP,
     AcceptedEnvelope,
     ForgotPasswordIn,
     client_ip,
     tenant_of,
 )
-from storefront.http.entry import lambda_entry
+from storefront.http.entry import NO_STORE, lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.openapi import WITH_BODY, responses, success
 from storefront.http.resolver import PREFIX, api_resolver
@@ -45,4 +44,6 @@ def forgot_password(
     return ok(ACCEPTED, 202, headers=NO_STORE)
 
 
-handler = lambda_entry(app, allow=None, requires=(AuthSettings, MailSettings, DatabaseSettings, RedisRequiredSettings))
+handler = lambda_entry(
+    app, allow=None, requires=(AuthSettings, MailSettings, DatabaseSettings, RedisRequiredSettings), no_store=True
+)

@@ -9,9 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from storefront import bootstrap
 from storefront.application import auth
 from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings
-from storefront.http.auth import AUTH_TAG, NO_STORE, RefreshIn, client_ip
+from storefront.http.auth import AUTH_TAG, RefreshIn, client_ip
 from storefront.http.context import RequestContext, request_context
-from storefront.http.entry import lambda_entry
+from storefront.http.entry import NO_STORE, lambda_entry
 from storefront.http.envelope import no_content
 from storefront.http.identity import ANY_ROLE
 from storefront.http.openapi import BEARER, PROTECTED, WITH_BODY, empty, responses
@@ -38,4 +38,6 @@ def logout(
     return no_content(NO_STORE)
 
 
-handler = lambda_entry(app, allow=ANY_ROLE, requires=(AuthSettings, DatabaseSettings, RedisRequiredSettings))
+handler = lambda_entry(
+    app, allow=ANY_ROLE, requires=(AuthSettings, DatabaseSettings, RedisRequiredSettings), no_store=True
+)

@@ -17,7 +17,6 @@ from storefront.config import (
 )
 from storefront.http.auth import (
     AUTH_TAG,
-    NO_STORE,
     TENANT_HEADER_HELP,
     RefreshIn,
     TokenPairEnvelope,
@@ -25,7 +24,7 @@ from storefront.http.auth import (
     present_pair,
     tenant_of,
 )
-from storefront.http.entry import lambda_entry
+from storefront.http.entry import NO_STORE, lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.openapi import WITH_BODY, responses, success
 from storefront.http.resolver import PREFIX, api_resolver
@@ -52,5 +51,8 @@ def refresh(
 
 
 handler = lambda_entry(
-    app, allow=None, requires=(AuthSettings, IssuerSettings, TokenSettings, DatabaseSettings, RedisRequiredSettings)
+    app,
+    allow=None,
+    requires=(AuthSettings, IssuerSettings, TokenSettings, DatabaseSettings, RedisRequiredSettings),
+    no_store=True,
 )

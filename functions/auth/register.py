@@ -9,8 +9,8 @@ from storefront import bootstrap
 from storefront.application import auth
 from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings, load
 from storefront.domain.users import Identity
-from storefront.http.auth import AUTH_TAG, NO_STORE, TENANT_HEADER_HELP, RegisterIn, client_ip, tenant_of
-from storefront.http.entry import lambda_entry
+from storefront.http.auth import AUTH_TAG, TENANT_HEADER_HELP, RegisterIn, client_ip, tenant_of
+from storefront.http.entry import NO_STORE, lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.openapi import LOCATION, WITH_BODY, responses, success
 from storefront.http.resolver import PREFIX, api_resolver
@@ -39,4 +39,4 @@ def register(
     return ok(present_user(user), 201, headers={**NO_STORE, "Location": f"{PREFIX}/users/{user.id}"})
 
 
-handler = lambda_entry(app, allow=None, requires=(AuthSettings, DatabaseSettings, RedisRequiredSettings))
+handler = lambda_entry(app, allow=None, requires=(AuthSettings, DatabaseSettings, RedisRequiredSettings), no_store=True)

@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from storefront import bootstrap
 from storefront.application import auth
 from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings, load
-from storefront.http.auth import AUTH_TAG, NO_STORE, TENANT_HEADER_HELP, ResetPasswordIn, client_ip, tenant_of
-from storefront.http.entry import lambda_entry
+from storefront.http.auth import AUTH_TAG, TENANT_HEADER_HELP, ResetPasswordIn, client_ip, tenant_of
+from storefront.http.entry import NO_STORE, lambda_entry
 from storefront.http.envelope import no_content
 from storefront.http.openapi import WITH_BODY, empty, responses
 from storefront.http.resolver import PREFIX, api_resolver
@@ -36,4 +36,4 @@ def reset_password(
     return no_content(NO_STORE)
 
 
-handler = lambda_entry(app, allow=None, requires=(AuthSettings, DatabaseSettings, RedisRequiredSettings))
+handler = lambda_entry(app, allow=None, requires=(AuthSettings, DatabaseSettings, RedisRequiredSettings), no_store=True)

@@ -63,5 +63,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             # The function checks the token's revocation with these (a context value cannot be null).
             **({"jti": principal.token_id} if principal.token_id else {}),
             **({"iat": principal.issued_at} if principal.issued_at is not None else {}),
+            **({"sid": principal.session_id} if principal.session_id else {}),
         },
     )

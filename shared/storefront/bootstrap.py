@@ -41,6 +41,9 @@ from storefront.config import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
     from redis import Redis
     from sqlalchemy import Engine
     from sqlalchemy.engine import URL
@@ -309,7 +312,7 @@ class _SignerOnFirstUse:
     def __init__(self) -> None:
         self._issuer: AccessTokenIssuer | None = None
 
-    def issue(self, user: User, now: int) -> AccessToken:
+    def issue(self, user: User, now: datetime, session_id: UUID) -> AccessToken:
         if self._issuer is None:
             from storefront.adapters.tokens import JwtAccessTokens, JwtTokens
 
@@ -321,7 +324,7 @@ class _SignerOnFirstUse:
                 max_lifetime_seconds=tokens.jwt_max_lifetime_seconds,
             )
             self._issuer = JwtAccessTokens(signer, issuer.jwt_issuer, issuer.access_token_seconds)
-        return self._issuer.issue(user, now)
+        return self._issuer.issue(user, now, session_id)
 
 
 def users() -> UserPorts:

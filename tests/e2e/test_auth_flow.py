@@ -53,6 +53,10 @@ def test_register_login_refresh_replay_logout(auth_gateway):
     assert (replay.status, replay.code) == (401, "AUTH_001")
     family_gone = client.call("POST", "/public/auth/refresh", body={"refresh_token": second["refresh_token"]})
     assert (family_gone.status, family_gone.code) == (401, "AUTH_001")
+    # ... and so are the access tokens of that login (outside pass: they lived until they expired)
+    for access in (first["access_token"], second["access_token"]):
+        ended = client.call("GET", "/products?limit=1", token=access)
+        assert (ended.status, ended.code) == (401, "AUTH_001")
 
     again = client.call("POST", "/public/auth/login", body={"login": name, "password": password}).json["data"]
     logged_out = client.call(
@@ -63,6 +67,33 @@ def test_register_login_refresh_replay_logout(auth_gateway):
     assert (refused.status, refused.code) == (401, "AUTH_001")
     gone = client.call("POST", "/public/auth/refresh", body={"refresh_token": again["refresh_token"]})
     assert (gone.status, gone.code) == (401, "AUTH_001")
+
+
+def test_a_logout_with_a_wrong_refresh_token_still_ends_the_login(auth_gateway):
+    """Outside pass: logout answered 204 to a wrong refresh token and the login went on refreshing."""
+    _, client = auth_gateway
+    pair = client.call("POST", "/public/auth/login", body={"login": "demo-user", "password": "storefront-demo-user"})
+    session = pair.json["data"]
+    wrong = {"refresh_token": "x" * 43}
+    assert client.call("POST", "/public/auth/logout", token=session["access_token"], body=wrong).status == 204
+    gone = client.call("POST", "/public/auth/refresh", body={"refresh_token": session["refresh_token"]})
+    assert (gone.status, gone.code) == (401, "AUTH_001")
+
+
+def test_banned_then_unbanned_then_signed_in_at_once_the_token_works(auth_gateway):
+    """Outside pass: a token issued in the same second as a ban or unban was refused for its whole life."""
+    _, client = auth_gateway
+    name = f"e2e{uuid.uuid4().hex[:10]}"
+    password = "a long e2e passphrase"
+    body = {"email": f"{name}@example.com", "username": name, "password": password, "full_name": "E2E"}
+    user_id = client.call("POST", "/public/auth/register", body=body).json["data"]["id"]
+    admin = client.call("POST", "/public/auth/login", body={"login": "demo-admin", "password": "storefront-demo-admin"})
+    admin_token = admin.json["data"]["access_token"]
+    assert client.call("POST", f"/admin/users/{user_id}/ban", token=admin_token, body={"reason": "e2e"}).status == 200
+    assert client.call("POST", f"/admin/users/{user_id}/unban", token=admin_token, body={"reason": "e2e"}).status == 200
+    token = client.call("POST", "/public/auth/login", body={"login": name, "password": password}).json["data"]
+    reply = client.call("GET", "/profile", token=token["access_token"])
+    assert reply.status == 200, reply.json
 
 
 def test_the_demo_accounts_log_in(auth_gateway):

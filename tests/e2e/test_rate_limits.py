@@ -48,7 +48,7 @@ def test_a_user_whose_sessions_were_revoked_is_refused_on_the_next_request(gatew
     assert client.call("GET", "/products", token=held).status == 200
     url = stand_in_url(client.database_url)
     assert url is not None
-    RedisRevocations(Redis.from_url(url)).revoke_sessions(DEMO_TENANT, user, int(time.time()))
+    RedisRevocations(Redis.from_url(url)).revoke_sessions(DEMO_TENANT, user, int(time.time() * 1000))
     for method, path in (("GET", "/products"), ("POST", "/products")):
         refused = client.call(method, path, token=held, body={} if method == "POST" else None)
         assert (refused.status, refused.code) == (401, "AUTH_001")

@@ -79,3 +79,23 @@ def test_a_start_after_every_demo_product_was_deleted_adds_nothing_and_starts(tm
         os.environ.clear()
         os.environ.update(saved)
         bootstrap.reset()
+
+
+def test_two_local_runs_starting_together_on_a_new_database_both_start(tmp_path):
+    """Outside pass: the second of two `make run` started at once died migrating the same new database."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from localdev.stack import local_stack\n"
+        "with local_stack('kong', sys.argv[1], 'redis://127.0.0.1:1/0', 3999) as env:\n"
+        "    assert env['RESET_LINK'].startswith('http://127.0.0.1:3999/')\n"
+    )
+    url = f"sqlite:///{tmp_path / 'together.db'}"
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, url], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outcomes = [(run.wait(timeout=120), run.stderr.read() if run.stderr else "") for run in runs]
+    assert [code for code, _ in outcomes] == [0, 0], outcomes

@@ -87,6 +87,18 @@ def test_the_file_notifier_writes_an_email_a_person_can_open(tmp_path):
     assert parsed.get_body(("html",)) is not None
 
 
+def test_a_long_link_reads_whole_in_the_file_as_it_is(tmp_path):
+    """Outside pass: quoted-printable broke the reset link over two lines and turned `=` into `=3D`."""
+    link = "http://127.0.0.1:3000/reset-password?token=a93pPajyK3qeFjiHW8VLJzW1IRvHB69lbndeNk_rxVI"
+    message = Email(
+        to="ada@example.com", subject="Reset", text=f"Hello Zoë,\n\n{link}\n", html=f'<a href="{link}">x</a>'
+    )
+    FileNotifier(tmp_path / "mail", "Storefront <no-reply@storefront.test>").send(message)
+    raw = next((tmp_path / "mail").glob("*.eml")).read_text(encoding="utf-8")
+    assert raw.count(link) == 2
+    assert "Zoë" in raw
+
+
 @mock_aws
 def test_ses_sends_text_and_html_from_a_verified_identity(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")

@@ -149,6 +149,24 @@ def test_a_password_reset_is_single_use(engine):
         uow.commit()
 
 
+def test_setting_a_password_voids_the_user_s_other_resets(engine):
+    user, other = stored(engine, new_user(uuid4())), stored(engine, new_user(uuid4(), "bob"))
+    hashes = {"a" * 64: user, "b" * 64: user, "c" * 64: other}
+    with SqlUnitOfWork(engine) as uow:
+        for token_hash, owner in hashes.items():
+            uow.password_resets.add(
+                PasswordReset(uuid4(), owner.tenant_id, owner.id, token_hash, T0, T0 + timedelta(minutes=30))
+            )
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.password_resets.void_user(user.tenant_id, user.id, T0) == 2
+        assert uow.password_resets.void_user(user.tenant_id, user.id, T0) == 0
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        used = {h: uow.password_resets.find(h).used_at for h in hashes}  # type: ignore[union-attr]
+    assert used == {"a" * 64: T0, "b" * 64: T0, "c" * 64: None}
+
+
 def test_auth_events_commit_with_their_unit_and_vanish_without_it(engine):
     tenant = uuid4()
     kept = AuthEvent(uuid4(), tenant, None, AuthEventKind.LOGIN_FAILED, T0, "2001:db8::1", "no such account")

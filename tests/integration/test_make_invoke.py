@@ -53,3 +53,29 @@ def test_a_wrong_name_lists_the_valid_ones_without_a_traceback(tmp_path, assignm
         assert f"\n  {function}\n" in result.stderr
     for event in (ROOT / "events").rglob("*.json"):
         assert f"  {event.relative_to(ROOT)}\n" in result.stderr
+
+
+def test_an_event_that_deletes_the_demo_user_answers_alike_every_time_and_leaves_the_local_data_alone(tmp_path):
+    """Outside pass: the ban and delete events removed the contract's demo user from `make run`'s database."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "JWT_SECRETS", "GATEWAY_MODE", "DATABASE_URL")}
+    statuses = []
+    for _ in range(2):
+        result = subprocess.run(
+            [
+                "make",
+                "-s",
+                "-C",
+                str(ROOT),
+                "invoke",
+                "FN=AdminDeleteUserFunction",
+                "EVENT=events/admin/delete_user.json",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        statuses.append(json.loads(result.stdout)["statusCode"])
+    assert statuses == [204, 204]

@@ -121,8 +121,10 @@ def test_two_processes_hammering_one_consumer_get_exactly_the_limit_of_each_wind
 RUN_USER = f"u-{uuid.uuid4().hex}"
 
 
-def token(issued_at: int, token_id: str | None = None, user: str = RUN_USER) -> IssuedToken:
-    return IssuedToken(TENANT, user, issued_at=issued_at, token_id=token_id)
+def token(
+    issued_at: int, token_id: str | None = None, user: str = RUN_USER, *, ms: int = 0, session: str | None = None
+) -> IssuedToken:
+    return IssuedToken(TENANT, user, issued_at_ms=issued_at * 1000 + ms, token_id=token_id, session_id=session)
 
 
 def test_a_revoked_token_is_refused_until_it_would_have_expired(client):
@@ -142,20 +144,33 @@ def test_a_revoked_token_is_refused_until_it_would_have_expired(client):
 def test_revoking_every_session_refuses_tokens_issued_at_or_before_it(client):
     limiter, revocations = RedisRateLimiter(client), RedisRevocations(client)
     now, user, windows = int(time.time()), uuid.uuid4().hex, parse_windows("100/minute")
-    revocations.revoke_sessions(TENANT, user, at_epoch=now - 10)
+    revocations.revoke_sessions(TENANT, user, at_ms=(now - 10) * 1000 + 500)
     assert limiter.check(caller(), windows, token(now - 11, user=user)).revoked
-    assert limiter.check(caller(), windows, token(now - 10, user=user)).revoked
+    assert limiter.check(caller(), windows, token(now - 10, user=user, ms=500)).revoked
+    # Signed in later within the same second (a ban, an unban, then a login): its token lives.
+    assert limiter.check(caller(), windows, token(now - 10, user=user, ms=501)).admitted
     assert limiter.check(caller(), windows, token(now - 9, user=user)).admitted  # a login after the reset
     assert limiter.check(caller(), windows, token(now - 20, user="another")).admitted
-    revocations.revoke_sessions(TENANT, user, at_epoch=now - 100)  # an older revocation never moves it back
+    revocations.revoke_sessions(TENANT, user, at_ms=(now - 100) * 1000)  # an older revocation never moves it back
     assert limiter.check(caller(), windows, token(now - 11, user=user)).revoked
-    revocations.revoke_sessions(TENANT, user, at_epoch=now)
+    revocations.revoke_sessions(TENANT, user, at_ms=now * 1000)
     assert limiter.check(caller(), windows, token(now - 9, user=user)).revoked
-    assert 3599 <= client.ttl(sessions_key(TENANT, user)) <= 3600  # as long as the longest token lives
+    assert 3600 <= client.ttl(sessions_key(TENANT, user)) <= 3601  # as long as the longest token lives
+
+
+def test_revoking_a_login_session_refuses_every_token_issued_in_it(client):
+    limiter, revocations = RedisRateLimiter(client), RedisRevocations(client)
+    now, windows, login, other = int(time.time()), parse_windows("100/minute"), uuid.uuid4().hex, uuid.uuid4().hex
+    assert limiter.check(caller(), windows, token(now - 5, uuid.uuid4().hex, session=login)).admitted
+    revocations.revoke_session(login, until_epoch=now + 600)
+    assert limiter.check(caller(), windows, token(now - 5, uuid.uuid4().hex, session=login)).revoked
+    assert limiter.check(caller(), windows, token(now - 1, uuid.uuid4().hex, session=login)).revoked
+    assert limiter.check(caller(), windows, token(now - 5, uuid.uuid4().hex, session=other)).admitted
+    assert 599 <= client.ttl(f"storefront:revoked:session:{login}") <= 600
 
 
 def test_anonymous_callers_are_never_checked_for_revocation(client):
-    RedisRevocations(client).revoke_sessions(TENANT, RUN_USER, at_epoch=int(time.time()))
+    RedisRevocations(client).revoke_sessions(TENANT, RUN_USER, at_ms=int(time.time() * 1000))
     assert RedisRateLimiter(client).check(caller(), parse_windows("1/minute")).admitted
 
 
@@ -195,7 +210,7 @@ def test_an_unreachable_redis_answers_unanswered_at_once_and_revocations_fail_lo
     with pytest.raises(ServiceUnavailable):
         RedisRevocations(client).revoke_token("jti", int(time.time()) + 60)
     with pytest.raises(ServiceUnavailable):
-        RedisRevocations(client).revoke_sessions(TENANT, "u-1", int(time.time()))
+        RedisRevocations(client).revoke_sessions(TENANT, "u-1", int(time.time() * 1000))
 
 
 def test_a_redis_that_comes_back_is_used_again(redis_server):

@@ -226,7 +226,7 @@ def test_the_check_alone_refuses_a_revoked_token_in_one_round_trip(wire):
     evt = request("get_product", str(uuid.uuid4()))
     evt["requestContext"]["authorizer"]["sub"] = user = str(uuid.uuid4())
     assert call("products.get_product.handler", evt)[0] == 404
-    RedisRevocations(Redis.from_url(REDIS_URL)).revoke_sessions(DEMO_TENANT, user, int(time.time()))
+    RedisRevocations(Redis.from_url(REDIS_URL)).revoke_sessions(DEMO_TENANT, user, int(time.time() * 1000))
     with wire.db.counting() as db, wire.redis.counting() as redis:
         status, headers, body = call("products.get_product.handler", evt)
     assert (status, body["error"]["code"]) == (401, "AUTH_001")

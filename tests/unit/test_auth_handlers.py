@@ -79,6 +79,24 @@ def test_register_refuses_bad_bodies(identity, body, status, code, field):
     assert identity.state.users == {}
 
 
+def test_register_ignores_the_read_only_fields_as_every_route_does(identity):
+    """Outside pass: register refused `id` and `version` with 422 where other routes ignore them."""
+    forged = "11111111-1111-4111-8111-111111111111"
+    status, _, body = register({**ADA, "id": forged, "version": 9, "created_by": "x", "updated_at": "2020-01-01"})
+    assert status == 201, body
+    assert (body["data"]["id"] != forged, body["data"]["version"]) == (True, 1)
+
+
+def test_every_auth_answer_is_no_store_refusals_included(identity):
+    """Outside pass: the 401, 400 and 415 answers of login carried no Cache-Control."""
+    register()
+    wrong = login(password="wrong password!")
+    malformed = call(LOGIN, event("auth/login.json", body='{"login": '))
+    for status, headers, _ in (wrong, malformed):
+        assert status >= 400
+        assert (headers["Cache-Control"], headers["Pragma"]) == (["no-store"], ["no-cache"])
+
+
 def test_a_tenant_header_that_is_not_a_uuid_is_422(identity):
     evt = set_header(event("auth/register.json", body=ADA), "X-Tenant-ID", "demo")
     status, _, body = call(REGISTER, evt)
@@ -156,3 +174,19 @@ def test_reset_password_is_204_then_the_token_is_spent(identity):
     status, _, answer = call(RESET, event("auth/reset_password.json", body=body))
     assert (status, answer["error"]["code"], answer["error"]["details"]["field"]) == (422, "VAL_002", "token")
     assert login(password="a brand new passphrase")[0] == 200
+
+
+def test_a_tenant_header_given_twice_is_422_in_plain_words(identity):
+    """Outside pass: two X-Tenant-ID headers answered pydantic's own text under `x-tenant-id`."""
+    evt = event("auth/register.json", body=ADA)
+    tenant = "7b0d1c1e-0000-4000-8000-000000000002"
+    evt["multiValueHeaders"]["X-Tenant-ID"] = [tenant, tenant]
+    evt["headers"]["X-Tenant-ID"] = tenant
+    status, _, body = call(REGISTER, evt)
+    details = body["error"]["details"]
+    assert (status, body["error"]["code"], details["field"], details["reason"]) == (
+        422,
+        "VAL_002",
+        "X-Tenant-ID",
+        "is given more than once",
+    )

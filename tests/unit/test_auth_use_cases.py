@@ -93,6 +93,7 @@ def test_a_password_equal_to_the_username_is_refused(identity):
         ({"username": "-ada"}, "username"),
         ({"username": "ada lovelace"}, "username"),
         ({"full_name": "  "}, "full_name"),
+        ({"full_name": "Ada\r\nBcc: x@example.com"}, "full_name"),  # outside pass: it took line breaks
     ],
 )
 def test_identity_rules(identity, changes, field):
@@ -148,6 +149,31 @@ def test_an_account_locks_after_its_threshold_and_refuses_even_the_right_passwor
     assert kinds(identity)[-1] == AuthEventKind.LOGIN_LOCKED
 
 
+@pytest.mark.parametrize(
+    ("guessed_as", "tried_as"), [("ada", "ada@example.com"), ("Ada@Example.com", "ADA"), (" ada ", "ada")]
+)
+def test_the_lock_is_the_account_s_whichever_name_it_is_given(identity, guessed_as, tried_as):
+    """Outside pass: failures counted per login text let the email dodge a lock earned by the username."""
+    registered(identity)
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            auth.login(identity.ports, TENANT, guessed_as, "wrong password!", IP)
+    with pytest.raises(auth.LockedOut):
+        auth.login(identity.ports, TENANT, guessed_as, "wrong password!", IP)
+    with pytest.raises(auth.LockedOut):
+        auth.login(identity.ports, TENANT, tried_as, PASSWORD, "198.51.100.1")
+
+
+def test_an_unknown_login_locks_by_its_name_and_costs_a_verification_while_locked(identity):
+    for _ in range(3):
+        with pytest.raises(Unauthenticated):
+            auth.login(identity.ports, TENANT, "nobody", "wrong password!", IP)
+    before = identity.hasher.dummy_verifications
+    with pytest.raises(auth.LockedOut):
+        auth.login(identity.ports, TENANT, "NOBODY", "wrong password!", "198.51.100.1")
+    assert identity.hasher.dummy_verifications == before + 1
+
+
 def test_a_success_forgets_the_account_s_failures(identity):
     registered(identity)
     for _ in range(2):
@@ -177,6 +203,18 @@ def test_refresh_rotates_and_a_replayed_token_revokes_its_family(identity):
     with pytest.raises(Unauthenticated):
         auth.refresh(identity.ports, TENANT, second.refresh_token, IP)  # the family died with it
     assert all(s.revoked_at is not None for s in identity.state.sessions.values())
+
+
+def test_a_replayed_refresh_token_also_ends_the_access_tokens_of_its_login(identity):
+    """Outside pass: the family's refresh tokens died on a replay, its access tokens lived on."""
+    registered(identity)
+    first = auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
+    second = auth.refresh(identity.ports, TENANT, first.refresh_token, IP)
+    login_session = identity.tokens.sessions[second.access_token.split(":")[2]]
+    assert identity.tokens.sessions[first.access_token.split(":")[2]] == login_session  # one login, one sid
+    with pytest.raises(Unauthenticated):
+        auth.refresh(identity.ports, TENANT, first.refresh_token, IP)
+    assert identity.revocations.revoked_logins == {str(login_session): int(identity.clock.now().timestamp()) + 3600}
 
 
 def test_families_are_apart(identity):
@@ -217,6 +255,21 @@ def test_logout_revokes_the_family_and_the_access_token(identity):
     with pytest.raises(Unauthenticated):
         auth.refresh(identity.ports, TENANT, pair.refresh_token, IP)
     assert kinds(identity)[-1] == AuthEventKind.LOGGED_OUT
+
+
+def test_logout_ends_the_caller_s_own_login_whatever_refresh_token_it_sends(identity):
+    """Outside pass: a logout with a wrong refresh token answered 204 and left the session refreshing."""
+    user = registered(identity)
+    pair = auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
+    other_login = auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)
+    jti = pair.access_token.split(":")[2]
+    sid = str(identity.tokens.sessions[jti])
+    me = Principal(str(user.id), "ada", Role.USER, TENANT, token_id=jti, issued_at=1_700_000_000, session_id=sid)
+    auth.logout(identity.ports, me, auth.new_token(), IP)
+    with pytest.raises(Unauthenticated):
+        auth.refresh(identity.ports, TENANT, pair.refresh_token, IP)
+    assert sid in identity.revocations.revoked_logins
+    assert auth.refresh(identity.ports, TENANT, other_login.refresh_token, IP).access_token  # another login lives
 
 
 def test_logout_with_someone_else_s_refresh_token_leaves_it_alone(identity):
@@ -268,13 +321,25 @@ def test_reset_password_sets_the_password_once_and_ends_every_session(identity):
     auth.reset_password(identity.ports, TENANT, token, "a brand new passphrase", IP)
     assert identity.state.users[user.id].password_hash == "v2$a brand new passphrase"
     assert identity.state.users[user.id].version == 2
-    assert identity.revocations.revoked_sessions == {(TENANT, str(user.id)): int(identity.clock.now().timestamp())}
+    assert identity.revocations.revoked_sessions == {
+        (TENANT, str(user.id)): int(identity.clock.now().timestamp() * 1000)
+    }
     with pytest.raises(Unauthenticated):
         auth.refresh(identity.ports, TENANT, pair.refresh_token, IP)
     with pytest.raises(ValidationFailed):
         auth.reset_password(identity.ports, TENANT, token, "another new passphrase", IP)
     auth.login(identity.ports, TENANT, "ada", "a brand new passphrase", IP)
     assert AuthEventKind.PASSWORD_RESET in kinds(identity)
+
+
+def test_a_reset_voids_every_other_link_of_the_account(identity):
+    """Outside pass: an older reset link still worked after a newer one had set the password."""
+    registered(identity)
+    older, newer = reset_token(identity), reset_token(identity)
+    auth.reset_password(identity.ports, TENANT, newer, "a brand new passphrase", IP)
+    with pytest.raises(ValidationFailed):
+        auth.reset_password(identity.ports, TENANT, older, "yet another passphrase", IP)
+    auth.login(identity.ports, TENANT, "ada", "a brand new passphrase", IP)
 
 
 @pytest.mark.parametrize("case", ["unknown", "expired", "other tenant"])

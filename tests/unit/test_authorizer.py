@@ -128,3 +128,18 @@ def test_a_token_whose_id_cannot_be_revoked_is_denied(jti):
     now = int(time.time())
     context = authorize(f"Bearer {signed(jti=jti, iat=now, exp=now + 600)}")["context"]
     assert context["error_code"] == "AUTH_001"
+
+
+def test_the_login_session_reaches_the_function_for_its_revocation_check():
+    now = int(time.time())
+    sid = "6f1d3a0e-5b7c-4e2a-9d8f-0a1b2c3d4e5f"
+    context = authorize(f"Bearer {signed(sid=sid, iat=now, exp=now + 600)}")["context"]
+    assert context["sid"] == sid
+
+
+@pytest.mark.parametrize(("name", "value"), [("sid", ""), ("sid", 7), ("sid", "x" * 129), ("username", 42)])
+def test_a_session_or_username_claim_of_the_wrong_kind_is_denied(name, value):
+    """Outside pass: a non-string ``username`` claim was accepted."""
+    now = int(time.time())
+    context = authorize(f"Bearer {signed(**{name: value}, iat=now, exp=now + 600)}")["context"]
+    assert context["error_code"] == "AUTH_001"

@@ -18,6 +18,10 @@ from tests.conftest import details
         ({"sku": "x" * 65}, "sku", ErrorCode.OUT_OF_RANGE),
         ({"name": ""}, "name", ErrorCode.OUT_OF_RANGE),
         ({"name": "n" * 201}, "name", ErrorCode.OUT_OF_RANGE),
+        ({"sku": "A\nB"}, "sku", ErrorCode.INVALID_FORMAT),  # outside pass: one-line fields took line breaks
+        ({"name": "tea\r\nBcc: x"}, "name", ErrorCode.INVALID_FORMAT),
+        ({"category": "Tea\t"}, "category", ErrorCode.INVALID_FORMAT),
+        ({"name": "bell\x85"}, "name", ErrorCode.INVALID_FORMAT),  # C1 (NEL)
         ({"description": "d" * 4001}, "description", ErrorCode.OUT_OF_RANGE),
         ({"price": Money(Decimal("0"), "EUR")}, "price.amount", ErrorCode.OUT_OF_RANGE),
         ({"price": Money(Decimal("-1.00"), "EUR")}, "price.amount", ErrorCode.OUT_OF_RANGE),
@@ -44,6 +48,7 @@ def test_a_broken_rule_names_its_field(overrides, field, code):
         {"sku": "x" * 64, "name": "n" * 200, "description": "d" * 4000, "category": "c" * 100},
         {"price": Money(Decimal("0.01"), "EUR"), "stock": 0, "description": "", "category": None},
         {"price": Money(Decimal("9999999999.99"), "USD"), "stock": 2_147_483_647},
+        {"description": "two\nlines\tand a tab"},  # a description may span lines
     ],
 )
 def test_valid_details_pass(overrides):

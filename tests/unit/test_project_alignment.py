@@ -129,7 +129,7 @@ def test_protected_functions_declare_the_roles_the_contract_gives():
     writers = {"POST", "PUT", "PATCH", "DELETE"}
     for function in HTTP_FUNCTIONS.values():
         source = handler_file(function.handler).read_text()
-        allow = re.search(r"lambda_entry\(app, allow=(\w+)", source)
+        allow = re.search(r"lambda_entry\(\s*app, allow=(\w+)", source)
         if function.public:
             continue
         assert allow is not None, function.logical_id

@@ -183,13 +183,13 @@ def test_the_fake_refuses_revoked_tokens_and_sessions():
     tenant = UUID("00000000-0000-4000-8000-000000000001")
     windows = parse_windows("100/minute")
     now = int(limits.clock.now().timestamp())
-    token = IssuedToken(tenant, "u-1", issued_at=now - 10, token_id="jti-1")
+    token = IssuedToken(tenant, "u-1", issued_at_ms=(now - 10) * 1000, token_id="jti-1")
     assert limits.check("user", windows, token).admitted
     limits.revoke_token("jti-1", now + 60)
     assert limits.check("user", windows, token).revoked
-    other = IssuedToken(tenant, "u-1", issued_at=now - 5, token_id="jti-2")
+    other = IssuedToken(tenant, "u-1", issued_at_ms=(now - 5) * 1000, token_id="jti-2")
     assert limits.check("user", windows, other).admitted
-    limits.revoke_sessions(tenant, "u-1", now - 5)
+    limits.revoke_sessions(tenant, "u-1", (now - 5) * 1000)
     assert limits.check("user", windows, other).revoked  # issued at the revocation: refused
-    later = IssuedToken(tenant, "u-1", issued_at=now - 4, token_id="jti-3")
+    later = IssuedToken(tenant, "u-1", issued_at_ms=(now - 4) * 1000, token_id="jti-3")
     assert limits.check("user", windows, later).admitted

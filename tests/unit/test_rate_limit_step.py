@@ -49,7 +49,7 @@ def test_an_authenticated_caller_is_limited_per_consumer_with_its_token_checked(
     assert caller == f"user:{TENANT}:{SUBJECT}"
     assert windows == parse_windows("3/minute,100/hour")
     assert token is not None
-    assert (token.tenant_id, token.user_id, token.issued_at) == (TENANT, SUBJECT, 1795510800)
+    assert (token.tenant_id, token.user_id, token.issued_at_ms) == (TENANT, SUBJECT, 1795510800_000)
     assert token.token_id == "0d6c3c1a7e1b4f0c9a5e2b8d4f6a1c3e"
 
 
@@ -123,9 +123,12 @@ def test_a_revoked_token_is_refused_like_any_invalid_token(limits):
     assert limits.arrivals == {}  # nothing consumed
 
 
-@pytest.mark.parametrize(("revoked_at", "refused"), [(1795510799, False), (1795510800, True), (1795510900, True)])
+@pytest.mark.parametrize(
+    ("revoked_at", "refused"), [(1795510799_999, False), (1795510800_000, True), (1795510900_000, True)]
+)
 def test_every_session_of_a_user_issued_at_or_before_the_revocation_is_refused(limits, revoked_at, refused):
-    limits.revoke_sessions(TENANT, SUBJECT, revoked_at)  # the sample token was issued at 1795510800
+    # The sample token was issued at 1795510800 and its jti tells no millisecond: it counts as the second's first.
+    limits.revoke_sessions(TENANT, SUBJECT, revoked_at)
     status, _, _ = call(LIST, event("products/list_products.json"))
     assert status == (401 if refused else 200)
 
@@ -194,7 +197,7 @@ def test_kong_mode_passes_the_verified_tokens_id_and_issue_time(limits, tokens, 
     ((caller, _, issued),) = limits.checks
     assert caller == f"user:{TENANT}:{USER_7}"
     assert issued is not None
-    assert issued.issued_at == issued_at
+    assert issued.issued_at_ms // 1000 == issued_at  # its jti tells the millisecond within that second
     assert issued.token_id is not None
     assert len(issued.token_id) == 32
 

@@ -73,9 +73,19 @@ def test_accept_encoding(value, accepted):
 
 @pytest.mark.parametrize(
     ("kong_id", "expected"),
-    [("abc-123", "abc-123"), ("abc\r\n  folded: 1", "gw-id"), ("x" * 129, "gw-id"), ("", "gw-id"), ("a b", "gw-id")],
+    [
+        ("abc-123", "abc-123"),
+        ("8f14e45fceea167a5a36dedd4bea2543", "8f14e45fceea167a5a36dedd4bea2543"),  # Kong's own
+        ("6f1d3a0e-5b7c-4e2a-9d8f-0a1b2c3d4e5f#42", "6f1d3a0e-5b7c-4e2a-9d8f-0a1b2c3d4e5f#42"),  # correlation-id
+        ("abc\r\n  folded: 1", "gw-id"),
+        ("x" * 129, "gw-id"),
+        ("", "gw-id"),
+        ("a b", "gw-id"),
+        ("<script>alert(1)</script>", "gw-id"),  # outside pass: echoed in X-Request-ID and the logs
+        ('"quoted"', "gw-id"),
+    ],
 )
-def test_only_visible_ascii_request_ids_are_taken(kong_id, expected):
+def test_only_request_ids_shaped_like_one_are_taken(kong_id, expected):
     event = {"headers": {"X-Kong-Request-ID": kong_id}, "requestContext": {"requestId": "gw-id"}}
     assert bind_request(event, behind_kong=True).request_id == expected
 

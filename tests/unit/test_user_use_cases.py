@@ -135,7 +135,7 @@ def test_a_ban_ends_every_session_at_once_and_is_recorded(fake):
     banned = users.ban_user(fake.ports, principal_of(admin), ada.id, "spam", "203.0.113.9")
     assert banned.status == UserStatus.BANNED
     assert all(s.revoked_at is not None for s in fake.state.sessions.values())
-    at = int(fake.clock.now().timestamp())
+    at = int(fake.clock.now().timestamp() * 1000)
     assert fake.revocations.revoked_sessions == {(TENANT, str(ada.id)): at}
     (event,) = fake.state.events
     assert (event.kind, event.user_id, event.client_ip, event.detail) == (
@@ -154,7 +154,7 @@ def test_a_ban_is_idempotent_and_states_its_revocation_again(fake):
     again = users.ban_user(fake.ports, principal_of(admin), ada.id)
     assert again == banned
     assert len(fake.state.events) == 1
-    assert fake.revocations.revoked_sessions == {(TENANT, str(ada.id)): int(fake.clock.now().timestamp())}
+    assert fake.revocations.revoked_sessions == {(TENANT, str(ada.id)): int(fake.clock.now().timestamp() * 1000)}
 
 
 def test_a_ban_whose_revocation_cannot_be_stored_changes_nothing(fake):

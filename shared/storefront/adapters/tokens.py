@@ -9,8 +9,8 @@ and booleans (``int("1700000000")``) and compare against fractional seconds.
 
 from __future__ import annotations
 
+import secrets
 import time
-import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -18,14 +18,18 @@ import jwt
 
 from storefront.application.ports import AccessToken
 from storefront.domain.errors import TokenExpired, Unauthenticated
-from storefront.domain.token_time import has_expired, is_json_number, whole_seconds_now
+from storefront.domain.token_time import has_expired, is_json_number, time_ordered_id, whole_seconds_now
 
 if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
     from storefront.domain.users import User
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("iss", "sub", "iat", "exp", "jti")  # jti: a token can be revoked by its id
 NUMERIC_CLAIMS = ("exp", "iat", "nbf")
+IAT_LEEWAY_SECONDS = 5
 
 
 class TokenRefused(ValueError):
@@ -79,15 +83,22 @@ class JwtTokens:
         """A signed token for ``issuer`` carrying ``claims`` plus iat/exp and a fresh ``jti`` (its own id)."""
         if lifetime_seconds > self._max_lifetime:
             raise ValueError(f"lifetime must be at most {self._max_lifetime} seconds")
-        issued_at = int(time.time() if now is None else now)
+        moment = time.time() if now is None else now
+        issued_at = int(moment)
         payload = {
-            "jti": uuid.uuid4().hex,
+            "jti": new_token_id(moment),
             **claims,
             "iss": issuer,
             "iat": issued_at,
             "exp": issued_at + lifetime_seconds,
         }
         return jwt.encode(payload, self._secrets[issuer], algorithm=ALGORITHM)
+
+
+def new_token_id(moment: float) -> str:
+    """A fresh ``jti``: a UUIDv7 of ``moment`` (epoch seconds), so the revocation check can order the token
+    and a revocation of the same second (``token_time.issued_at_ms``)."""
+    return time_ordered_id(int(moment * 1000), secrets.randbits(80))
 
 
 def _check_times(claims: Mapping[str, Any], now: int, max_lifetime: int) -> None:
@@ -97,7 +108,9 @@ def _check_times(claims: Mapping[str, Any], now: int, max_lifetime: int) -> None
     expires, issued = claims["exp"], claims["iat"]
     if has_expired(expires, now):
         raise TokenExpired()
-    if issued > now or claims.get("nbf", now) > now:
+    # nbf as Kong judges it (no leeway); iat, which Kong does not judge, may be a few seconds ahead: the
+    # container that signed it may run a little ahead of this one's clock.
+    if issued > now + IAT_LEEWAY_SECONDS or claims.get("nbf", now) > now:
         raise TokenRefused("token not valid yet")
     # Kong's maximum_expiration (exp - now), and the lifetime the issuer gave the token (exp - iat).
     if expires - now > max_lifetime or expires - issued > max_lifetime:
@@ -112,14 +125,17 @@ class JwtAccessTokens:
         self._issuer = issuer
         self._lifetime = lifetime_seconds
 
-    def issue(self, user: User, now: int) -> AccessToken:
-        jti = uuid.uuid4().hex
+    def issue(self, user: User, now: datetime, session_id: UUID) -> AccessToken:
+        moment = now.timestamp()
+        jti = new_token_id(moment)
         claims = {
             "jti": jti,
+            "sid": str(session_id),
             "sub": str(user.id),
             "username": user.identity.username,
             "role": user.role.value,
             "tenant_id": str(user.tenant_id),
         }
-        token = self._tokens.issue(self._issuer, claims, lifetime_seconds=self._lifetime, now=now)
-        return AccessToken(token=token, jti=jti, expires_at=now + self._lifetime, lifetime_seconds=self._lifetime)
+        token = self._tokens.issue(self._issuer, claims, lifetime_seconds=self._lifetime, now=moment)
+        expires_at = int(moment) + self._lifetime
+        return AccessToken(token=token, jti=jti, expires_at=expires_at, lifetime_seconds=self._lifetime)

@@ -110,16 +110,18 @@ def login(ports: AuthPorts, tenant_id: UUID, login_name: str, password: str, cli
     """Exchange a login (email or username) and password for a token pair.
 
     Whatever fails (unknown login, wrong password, banned account, a lock) answers the same AUTH_001; an
-    unknown login still costs one password verification, so the time does not tell either.
+    unknown login still costs one password verification, so the time does not tell either. Failures count
+    against the account, whichever of its email or username is given (an unknown login by its name).
     """
-    keys = _throttle_keys(tenant_id, login_name, client_ip)
     now = ports.clock.now()
-    locked = ports.throttle.retry_after(keys)
-    if locked is not None:
-        _record_failure(ports, tenant_id, None, AuthEventKind.LOGIN_LOCKED, now, client_ip)
-        raise LockedOut(locked)
     with ports.unit_of_work() as uow:
         user = uow.users.find_by_login(tenant_id, login_name)
+    keys = _throttle_keys(tenant_id, str(user.id) if user else login_name, client_ip)
+    locked = ports.throttle.retry_after(keys)
+    if locked is not None:
+        ports.hasher.verify_nothing(password)  # a lock answers no sooner than a wrong password
+        _record_failure(ports, tenant_id, user.id if user else None, AuthEventKind.LOGIN_LOCKED, now, client_ip)
+        raise LockedOut(locked)
     if user is None:
         ports.hasher.verify_nothing(password)
         _refuse_login(ports, keys, tenant_id, None, now, client_ip)
@@ -130,20 +132,20 @@ def login(ports: AuthPorts, tenant_id: UUID, login_name: str, password: str, cli
     ports.throttle.succeeded(keys[0])
     rehashed = ports.hasher.hash(password) if ports.hasher.needs_rehash(user.password_hash) else None
     signed_in = user.logged_in(now, rehashed)
-    refresh = new_token()
+    refresh, family_id = new_token(), uuid4()
     with ports.unit_of_work() as uow:
         uow.users.record_login(signed_in)
-        uow.refresh_sessions.add(_session(signed_in, uuid4(), refresh, now, ports.policy))
+        uow.refresh_sessions.add(_session(signed_in, family_id, refresh, now, ports.policy))
         uow.auth_events.record(_event(tenant_id, user.id, AuthEventKind.LOGIN_SUCCEEDED, now, client_ip))
         uow.commit()
-    return _pair(ports, signed_in, refresh, now)
+    return _pair(ports, signed_in, family_id, refresh, now)
 
 
 def refresh(ports: AuthPorts, tenant_id: UUID, refresh_token: str, client_ip: str | None) -> TokenPair:
     """Rotate a refresh token: the presented one is used up, a new one of the same family is returned.
 
     Presenting a token that was already used (or losing the race to use it) means it leaked: the whole
-    family is revoked, and the audit trail says so.
+    family is revoked with every access token issued in it, and the audit trail says so.
     """
     now = ports.clock.now()
     with ports.unit_of_work() as uow:
@@ -152,6 +154,7 @@ def refresh(ports: AuthPorts, tenant_id: UUID, refresh_token: str, client_ip: st
             raise Unauthenticated()
         if session.used_at is not None or not uow.refresh_sessions.mark_used(session.id, now):
             _revoke_reused_family(uow, session, now, client_ip)
+            _end_access(ports, session.family_id, now)
             raise Unauthenticated()
         user = uow.users.get(session.tenant_id, session.user_id)
         if now >= session.expires_at or user is None or not user.active:
@@ -160,13 +163,17 @@ def refresh(ports: AuthPorts, tenant_id: UUID, refresh_token: str, client_ip: st
         uow.refresh_sessions.add(_session(user, session.family_id, rotated, now, ports.policy))
         uow.auth_events.record(_event(tenant_id, user.id, AuthEventKind.REFRESHED, now, client_ip))
         uow.commit()
-    return _pair(ports, user, rotated, now)
+    return _pair(ports, user, session.family_id, rotated, now)
 
 
 def logout(ports: AuthPorts, principal: Principal, refresh_token: str, client_ip: str | None) -> None:
-    """End a session: the refresh token's family is revoked (when it is the caller's) and the access token
-    presented with the request is refused for as long as any access token can live."""
+    """End the caller's session: the login the access token belongs to (its ``sid``) is revoked, refresh
+    tokens and access tokens alike, and so is the family of ``refresh_token`` when it is the caller's (a
+    token of someone else's changes nothing). The access token presented is refused from the next request
+    on, even one without a ``sid``."""
     now = ports.clock.now()
+    families: set[UUID] = set()
+    own_session = _uuid(principal.session_id) if principal.session_id else None
     with ports.unit_of_work() as uow:
         session = uow.refresh_sessions.find(digest(refresh_token))
         if (
@@ -174,13 +181,19 @@ def logout(ports: AuthPorts, principal: Principal, refresh_token: str, client_ip
             and str(session.user_id) == principal.user_id
             and session.tenant_id == principal.tenant_id
         ):
-            uow.refresh_sessions.revoke_family(session.family_id, now)
+            families.add(session.family_id)
+        if own_session is not None:
+            families.add(own_session)
+        for family_id in sorted(families):
+            uow.refresh_sessions.revoke_family(family_id, now)
         uow.auth_events.record(
             _event(principal.tenant_id, _uuid(principal.user_id), AuthEventKind.LOGGED_OUT, now, client_ip)
         )
         uow.commit()
     if principal.token_id is not None:
-        ports.revocations.revoke_token(principal.token_id, int(now.timestamp()) + ports.policy.access_lifetime_max)
+        ports.revocations.revoke_token(principal.token_id, _access_deadline(ports, now))
+    for family_id in sorted(families):
+        _end_access(ports, family_id, now)
 
 
 def forgot_password(ports: AuthPorts, tenant_id: UUID, email: str, client_ip: str | None) -> None:
@@ -226,10 +239,26 @@ def reset_password(ports: AuthPorts, tenant_id: UUID, token: str, new_password: 
         changed = user.changed(str(user.id), now, password_hash=ports.hasher.hash(new_password))
         if not uow.password_resets.mark_used(reset.id, now) or not uow.users.update(changed, user.version):
             raise _bad_reset_token()
+        uow.password_resets.void_user(tenant_id, user.id, now)  # older links die with the password they reset
         uow.refresh_sessions.revoke_user(tenant_id, user.id, now)
         uow.auth_events.record(_event(tenant_id, user.id, AuthEventKind.PASSWORD_RESET, now, client_ip))
         uow.commit()
-    ports.revocations.revoke_sessions(tenant_id, str(user.id), int(now.timestamp()))
+    ports.revocations.revoke_sessions(tenant_id, str(user.id), epoch_ms(now))
+
+
+def epoch_ms(moment: datetime) -> int:
+    """``moment`` in milliseconds since the epoch (the revocation checks' resolution)."""
+    return int(moment.timestamp() * 1000)
+
+
+def _access_deadline(ports: AuthPorts, now: datetime) -> int:
+    """Until when a revocation must last: the longest an access token issued now could live."""
+    return int(now.timestamp()) + ports.policy.access_lifetime_max
+
+
+def _end_access(ports: AuthPorts, family_id: UUID, now: datetime) -> None:
+    """Refuse every access token issued in the login ``family_id`` (its ``sid``)."""
+    ports.revocations.revoke_session(str(family_id), _access_deadline(ports, now))
 
 
 def _refuse_login(
@@ -280,11 +309,12 @@ def _revoke_reused_family(
 
 
 def _throttle_keys(
-    tenant_id: UUID, login_name: str, client_ip: str | None, kinds: tuple[str, str] = ("account", "ip")
+    tenant_id: UUID, account_name: str, client_ip: str | None, kinds: tuple[str, str] = ("account", "ip")
 ) -> tuple[str, ...]:
-    """The throttle's keys of a request: the account named (hashed: keys are not secret stores) and the
-    client address. Logins and reset requests count under different kinds, so neither locks the other."""
-    account = f"{kinds[0]}:{tenant_id}:{hashlib.sha256(login_key(login_name).encode()).hexdigest()[:32]}"
+    """The throttle's keys of a request: the account (its id, or the name given when none matches; hashed:
+    keys are not secret stores) and the client address. Logins and reset requests count under different
+    kinds, so neither locks the other."""
+    account = f"{kinds[0]}:{tenant_id}:{hashlib.sha256(login_key(account_name).encode()).hexdigest()[:32]}"
     return (account, f"{kinds[1]}:{client_ip}") if client_ip else (account,)
 
 
@@ -294,8 +324,8 @@ def _session(user: User, family_id: UUID, token: str, now: datetime, policy: Aut
     )
 
 
-def _pair(ports: AuthPorts, user: User, refresh_token: str, now: datetime) -> TokenPair:
-    access = ports.tokens.issue(user, int(now.timestamp()))
+def _pair(ports: AuthPorts, user: User, family_id: UUID, refresh_token: str, now: datetime) -> TokenPair:
+    access = ports.tokens.issue(user, now, family_id)
     return TokenPair(access.token, refresh_token, access.lifetime_seconds)
 
 

@@ -91,13 +91,15 @@ class ListTotals(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class IssuedToken:
-    """The access token of an authenticated request, as the revocation checks know it: its id (``jti``, None
-    when it has none), its subject (tenant and user) and when it was issued (``iat``, whole seconds)."""
+    """The access token of an authenticated request, as the revocation checks know it: its subject (tenant
+    and user), when it was issued (milliseconds since the epoch), its id (``jti``) and its login session
+    (``sid``), each None when the token has none."""
 
     tenant_id: UUID
     user_id: str
-    issued_at: int
+    issued_at_ms: int
     token_id: str | None = None
+    session_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +145,14 @@ class Revocations(Protocol):
         """Refuse the access token ``token_id`` until ``until_epoch`` (its ``exp``: it is dead after that
         anyway). ServiceUnavailable when it cannot be recorded."""
 
-    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
-        """Refuse every access token of the user issued at or before ``at_epoch`` (for as long as the
-        longest-lived of them could still be valid). ServiceUnavailable when it cannot be recorded."""
+    def revoke_session(self, session_id: str, until_epoch: int) -> None:
+        """Refuse every access token of one login session (``sid``, a refresh-token family) until
+        ``until_epoch``. ServiceUnavailable when it cannot be recorded."""
+
+    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_ms: int) -> None:
+        """Refuse every access token of the user issued at or before ``at_ms`` (milliseconds since the epoch;
+        for as long as the longest-lived of them could still be valid). ServiceUnavailable when it cannot
+        be recorded."""
 
 
 class Clock(Protocol):
@@ -231,6 +238,9 @@ class PasswordResets(Protocol):
     def mark_used(self, reset_id: UUID, at: datetime) -> bool:
         """Consume the reset if nobody has; False when it was already used."""
 
+    def void_user(self, tenant_id: UUID, user_id: UUID, at: datetime) -> int:
+        """Use up every unused reset of the user (a password was just set); how many there were."""
+
 
 class AuthEvents(Protocol):
     def record(self, event: AuthEvent) -> None:
@@ -289,8 +299,9 @@ class AccessToken:
 
 
 class AccessTokenIssuer(Protocol):
-    def issue(self, user: User, now: int) -> AccessToken:
-        """A signed access token for ``user`` (the contract's claims), issued at ``now``."""
+    def issue(self, user: User, now: datetime, session_id: UUID) -> AccessToken:
+        """A signed access token for ``user`` (the contract's claims, and ``sid``: the login session it
+        belongs to), issued at ``now``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -232,7 +232,7 @@ def _event_kind(before: User, after: User) -> AuthEventKind | None:
 
 
 def _refuse_access_tokens(ports: UserPorts, user: User, now: datetime) -> None:
-    ports.revocations.revoke_sessions(user.tenant_id, str(user.id), int(now.timestamp()))
+    ports.revocations.revoke_sessions(user.tenant_id, str(user.id), int(now.timestamp() * 1000))
 
 
 def _visible(uow: IdentityUnitOfWork, principal: Principal, user_id: UUID) -> User:

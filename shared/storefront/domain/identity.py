@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+from storefront.domain.token_time import issued_at_ms
+
 
 class Role(StrEnum):
     USER = "user"
@@ -22,7 +24,13 @@ class Principal:
     role: Role
     tenant_id: UUID
     consumer: str = ""
-    # The access token's own id (``jti``) and issue time (``iat``, whole seconds rounded up), which the
-    # revocation checks need; None when the token carries none.
+    # The access token's own id (``jti``), issue time (``iat``, whole seconds rounded up) and login session
+    # (``sid``: its refresh-token family), which the revocation checks need; None when the token has none.
     token_id: str | None = None
     issued_at: int | None = None
+    session_id: str | None = None
+
+    @property
+    def issued_at_ms(self) -> int:
+        """When the token was issued, to the millisecond where its ``jti`` tells (``token_time.issued_at_ms``)."""
+        return issued_at_ms(self.token_id, self.issued_at)

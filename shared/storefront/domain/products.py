@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 from storefront.domain.errors import ErrorCode, FieldError, ValidationFailed
 from storefront.domain.money import Money
+from storefront.domain.text import has_control_characters
 
 SKU_MAX = 64
 NAME_MAX = 200
@@ -51,6 +52,12 @@ def _length(field: str, value: str, low: int, high: int) -> FieldError | None:
     return None
 
 
+def _one_line(field: str, value: str | None) -> FieldError | None:
+    if value is not None and has_control_characters(value):
+        return FieldError(field, ErrorCode.INVALID_FORMAT, "must be one line without control characters")
+    return None
+
+
 def _check(d: ProductDetails) -> list[FieldError | None]:
     price_error = None
     if d.price.amount <= 0:
@@ -60,12 +67,14 @@ def _check(d: ProductDetails) -> list[FieldError | None]:
     elif d.price.amount > PRICE_MAX:
         price_error = FieldError("price.amount", ErrorCode.OUT_OF_RANGE, f"must be at most {PRICE_MAX}")
     return [
-        _length("sku", d.sku.strip(), 1, SKU_MAX),
-        _length("name", d.name.strip(), 1, NAME_MAX),
+        _length("sku", d.sku.strip(), 1, SKU_MAX) or _one_line("sku", d.sku),
+        _length("name", d.name.strip(), 1, NAME_MAX) or _one_line("name", d.name),
         _length("description", d.description, 0, DESCRIPTION_MAX),
         price_error,
         None if 0 <= d.stock <= STOCK_MAX else FieldError("stock", ErrorCode.OUT_OF_RANGE, f"must be 0 to {STOCK_MAX}"),
-        _length("category", d.category, 1, CATEGORY_MAX) if d.category is not None else None,
+        (_length("category", d.category, 1, CATEGORY_MAX) or _one_line("category", d.category))
+        if d.category is not None
+        else None,
     ]
 
 

@@ -15,6 +15,7 @@ from storefront.domain.countries import COUNTRIES
 from storefront.domain.errors import Conflict, ErrorCode, FieldError, Forbidden, ValidationFailed
 from storefront.domain.identity import Role
 from storefront.domain.search import search_words
+from storefront.domain.text import has_control_characters
 
 T = TypeVar("T")
 
@@ -372,6 +373,12 @@ def _matching(field_name: str, value: str | None, pattern: re.Pattern[str], expe
     return None
 
 
+def _one_line(field_name: str, value: str | None) -> FieldError | None:
+    if value is not None and has_control_characters(value):
+        return _format(field_name, "one line without control characters")
+    return None
+
+
 def _length(field_name: str, value: str | None, low: int, high: int) -> FieldError | None:
     if value is not None and not low <= len(value) <= high:
         return FieldError(field_name, ErrorCode.OUT_OF_RANGE, f"must be {low} to {high} characters long")
@@ -385,13 +392,13 @@ def _identity_errors(i: Identity) -> list[FieldError | None]:
         or _matching("email", i.email, _EMAIL, "an email address such as ada@example.com"),
         _length("username", i.username, USERNAME_MIN, USERNAME_MAX)
         or _matching("username", i.username, _USERNAME, username_rule),
-        _length("full_name", i.full_name, 1, FULL_NAME_MAX),
+        _length("full_name", i.full_name, 1, FULL_NAME_MAX) or _one_line("full_name", i.full_name),
     ]
 
 
 def _profile_errors(p: Profile) -> list[FieldError | None]:
     errors: list[FieldError | None] = [
-        _length("display_name", p.display_name, 1, DISPLAY_NAME_MAX),
+        _length("display_name", p.display_name, 1, DISPLAY_NAME_MAX) or _one_line("display_name", p.display_name),
         _length("phone", p.phone, 3, PHONE_MAX)
         or _matching("phone", p.phone, _PHONE, "digits, spaces and + ( ) . / -"),
         _length("bio", p.bio, 0, BIO_MAX),

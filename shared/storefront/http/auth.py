@@ -6,7 +6,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from storefront.application.auth import TokenPair
 from storefront.domain.errors import ErrorCode, ValidationFailed
@@ -16,8 +16,10 @@ from storefront.http.openapi import envelope
 AUTH_TAG = "auth"
 TOKEN_MAX = 128  # an opaque refresh or reset token is 43 characters; anything far longer is not one of ours
 # Answers of the auth routes carry credentials: never stored by a browser or a proxy.
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 TENANT_HEADER_HELP = "The tenant to sign in to (a UUID); without it, the deployment's default tenant."
+
+
+READ_ONLY = frozenset({"id", "version", "created_at", "updated_at", "created_by", "updated_by"})
 
 
 class _Body(BaseModel):
@@ -44,6 +46,14 @@ class RegisterIn(_Body):
     username: str = Field(min_length=USERNAME_MIN, max_length=USERNAME_MAX)
     password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
     full_name: str = Field(min_length=1, max_length=FULL_NAME_MAX)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_read_only(cls, data: Any) -> Any:
+        """The contract's read-only fields are ignored in a body, as every route ignores them."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in READ_ONLY}
+        return data
 
 
 class LoginIn(_Body):

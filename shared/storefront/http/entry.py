@@ -37,6 +37,7 @@ from storefront.observability import logger, metrics
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
@@ -52,6 +53,7 @@ def lambda_entry(
     requires: tuple[type, ...] = (),
     reads_request: bool = True,
     rate_limited: bool = True,
+    no_store: bool = False,
 ) -> Handler:
     """The handler of an HTTP function open to the roles in ``allow`` (None: public).
 
@@ -61,7 +63,9 @@ def lambda_entry(
     The function's settings (``requires``, the rate limits, and the token secrets when it verifies tokens
     itself) are checked now, at cold start. Query and path parameters and the body then pass the contract's
     byte-level rules, unless ``reads_request`` is false (a function whose answer never depends on them, such
-    as the 404 of an unknown path). Every response carries the rate limit's headers once it was decided.
+    as the 404 of an unknown path). Every response carries the rate limit's headers once it was decided;
+    with ``no_store`` (the auth functions: tokens and credentials), every response, refusals included, is
+    marked ``Cache-Control: no-store``. A refusal is never stored by a cache whatever the function.
     """
     _check_settings(allow, requires, rate_limited)
     admins_only = allow is not None and set(allow) == {Role.ADMIN}
@@ -89,8 +93,8 @@ def lambda_entry(
                 normalise_parameters(event)
                 accept_body(event, gateway.max_body_bytes)
         except AppError as refused:
-            return finish(_error_response(refused), event, meta, gateway, decision)
-        return finish(app.resolve(event, context), event, meta, gateway, decision)
+            return finish(_error_response(refused), event, meta, gateway, decision, no_store=no_store)
+        return finish(app.resolve(event, context), event, meta, gateway, decision, no_store=no_store)
 
     return handler
 
@@ -122,12 +126,18 @@ def finish(
     meta: RequestMeta,
     gateway: GatewaySettings,
     decision: RateDecision | None = None,
+    *,
+    no_store: bool = False,
 ) -> dict[str, Any]:
     """Add the headers every response carries (the rate limit's when one was decided) and gzip a large body
     the client accepts compressed."""
     headers: dict[str, list[str]] = {k: list(v) for k, v in (response.get("multiValueHeaders") or {}).items()}
     for name, value in (response.pop("headers", None) or {}).items():
         headers.setdefault(name, [str(value)])
+    if no_store:
+        headers.update({name: [value] for name, value in NO_STORE.items()})
+    elif int(response["statusCode"]) >= 400:
+        headers.setdefault("Cache-Control", ["no-store"])
     for name, value in SECURITY_HEADERS.items():
         headers.setdefault(name, [value])
     headers["X-Request-ID"] = [meta.request_id]

@@ -53,12 +53,13 @@ def principal_from_claims(claims: Mapping[str, Any], consumer: str = "") -> Prin
     try:
         return Principal(
             user_id=str(UUID(_required(claims, "sub"))),  # ids are UUIDs: nothing else reaches the audit fields
-            username=str(claims.get("username") or claims["sub"]),
+            username=_username(claims),
             role=Role(_required(claims, "role")),
             tenant_id=UUID(_required(claims, "tenant_id")),
             consumer=consumer or str(claims.get("iss") or ""),
             token_id=_required_token_id(claims.get("jti")),
             issued_at=issued_at(claims.get("iat")),
+            session_id=_optional_id(claims.get("sid"), "sid"),
         )
     except (KeyError, ValueError) as error:
         raise Unauthenticated() from error
@@ -73,6 +74,23 @@ def _required_token_id(value: object) -> str:
     if isinstance(value, str) and 0 < len(value) <= MAX_TOKEN_ID:
         return value
     raise KeyError("jti")
+
+
+def _username(claims: Mapping[str, Any]) -> str:
+    """The ``username`` claim (a non-empty string) or, without one, the subject."""
+    value = claims.get("username", claims.get("sub"))
+    if isinstance(value, str) and value:
+        return value
+    raise KeyError("username")
+
+
+def _optional_id(value: object, name: str) -> str | None:
+    """An optional id claim (``sid``): absent, or a usable id like ``jti`` (KeyError: Unauthenticated)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and 0 < len(value) <= MAX_TOKEN_ID:
+        return value
+    raise KeyError(name)
 
 
 def issued_at(value: object) -> int | None:

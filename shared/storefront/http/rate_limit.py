@@ -41,8 +41,9 @@ def check_rate(
         tenant_id=principal.tenant_id,
         user_id=principal.user_id,
         # A token without iat counts as issued at the epoch: any revocation of its user's sessions refuses it.
-        issued_at=principal.issued_at if principal.issued_at is not None else 0,
+        issued_at_ms=principal.issued_at_ms,
         token_id=principal.token_id,
+        session_id=principal.session_id,
     )
     return limiter().check(consumer_key(principal.tenant_id, principal.user_id), settings.windows, token)
 

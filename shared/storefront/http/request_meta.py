@@ -11,7 +11,10 @@ from typing import Any
 from storefront.observability import current_trace_id
 
 KONG_REQUEST_ID = "x-kong-request-id"
-_PRINTABLE_ID = re.compile(r"[\x21-\x7e]{1,128}")
+# What a gateway's request id looks like (Kong's 32 hex digits, the correlation-id plugin's UUID#counter,
+# API Gateway's UUID). The Kong header reaches the function as the client sent it unless a plugin sets it,
+# and it is echoed in a header and in every log line: markup, quotes and spaces never get there.
+_REQUEST_ID = re.compile(r"[0-9A-Za-z._:#-]{1,128}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +67,10 @@ def bind_request(event: dict[str, Any], *, behind_kong: bool) -> RequestMeta:
     Gateway it is API Gateway's own, and an ``X-Kong-Request-ID`` sent by a client there is just a header.
     """
     kong_id = header(event, KONG_REQUEST_ID) if behind_kong else None
-    if kong_id is not None and not _PRINTABLE_ID.fullmatch(kong_id):
-        kong_id = None  # it is echoed in a header and in logs: nothing but visible ASCII gets there
+    if kong_id is not None and not _REQUEST_ID.fullmatch(kong_id):
+        kong_id = None  # not shaped like a request id: the gateway's own is used
     request_id = kong_id or str((event.get("requestContext") or {}).get("requestId") or "")
-    meta = RequestMeta(
-        request_id=request_id if _PRINTABLE_ID.fullmatch(request_id) else "", trace_id=current_trace_id()
-    )
+    meta = RequestMeta(request_id=request_id if _REQUEST_ID.fullmatch(request_id) else "", trace_id=current_trace_id())
     _current.set(meta)
     return meta
 

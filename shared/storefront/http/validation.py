@@ -36,11 +36,19 @@ def code_for(error_type: str) -> ErrorCode:
 
 
 def field_name(location: Iterable[Any]) -> str:
-    """A dotted field name without the request part (``("body", "price", "amount")`` -> ``price.amount``)."""
+    """A dotted field name without the request part (``("body", "price", "amount")`` -> ``price.amount``); a
+    header by its usual spelling (``("header", "x-tenant-id")`` -> ``X-Tenant-ID``)."""
     parts = [str(p) for p in location]
+    if parts[:1] == ["header"] and len(parts) == 2:
+        return header_spelling(parts[1])
     if parts and parts[0] in LOCATIONS:
         parts = parts[1:]
     return ".".join(parts) or "body"
+
+
+def header_spelling(name: str) -> str:
+    """``x-tenant-id`` as a person writes it: ``X-Tenant-ID``."""
+    return "-".join(part.upper() if part in ("id", "api") else part.capitalize() for part in name.split("-"))
 
 
 def reason_for(error: Mapping[str, Any]) -> str:
@@ -52,6 +60,9 @@ def reason_for(error: Mapping[str, Any]) -> str:
         return "body is not valid JSON"
     if error_type == "extra_forbidden":
         return "is not a known field"
+    location = tuple(error.get("loc", ()))
+    if location[:1] == ("header",) and isinstance(error.get("input"), list):
+        return "is given more than once"
     message = str(error.get("msg") or "is invalid")
     return message[:1].lower() + message[1:]
 

@@ -51,7 +51,10 @@ class NoRevocations:
     def revoke_token(self, token_id: str, until_epoch: int) -> None:
         self._refuse()
 
-    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
+    def revoke_session(self, session_id: str, until_epoch: int) -> None:
+        self._refuse()
+
+    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_ms: int) -> None:
         self._refuse()
 
     @staticmethod

@@ -3,8 +3,9 @@
 For each request the script, atomically (so exactly, whatever the number of function instances):
 
 1. when the caller is authenticated, refuses its token if the token was revoked
-   (``storefront:revoked:token:<jti>`` exists) or if every session of its user was revoked at or after the
-   token was issued (``storefront:revoked:sessions:<tenant>:<user>`` holds an epoch ``>= iat``);
+   (``storefront:revoked:token:<jti>`` exists), or its login session (``storefront:revoked:session:<sid>``,
+   after a logout or a replayed refresh token), or if every session of its user was revoked at or after the
+   token was issued (``storefront:revoked:user:<tenant>:<user>`` holds a time in ms ``>=`` the token's);
 2. applies GCRA (``storefront.domain.rate_limits``, the same rule and the same integer arithmetic) to every
    window of the caller's budget, ``storefront:ratelimit:<caller>:<limit>/<period seconds>`` each holding
    the window's theoretical arrival time in microseconds and expiring when the window is full again. The
@@ -39,13 +40,15 @@ from storefront.observability import logger
 
 PREFIX = "storefront:ratelimit:"
 REVOKED_TOKEN = "storefront:revoked:token:"  # noqa: S105 - a key prefix, not a secret
-REVOKED_SESSIONS = "storefront:revoked:sessions:"
+REVOKED_SESSION = "storefront:revoked:session:"
+REVOKED_SESSIONS = "storefront:revoked:user:"
 # The longest an access token lives (the contract's maximum): a sessions revocation outlives every token it refuses.
 MAX_TOKEN_LIFETIME_SECONDS = 3600
 
-# KEYS: one per window, then (authenticated) the user's sessions key and, when the token has an id, its key.
-# ARGV[1] now in microseconds ('' = Redis's clock); ARGV[2] the number of windows n; ARGV[3] the token's iat
-# ('' = anonymous); ARGV[4 .. 3+n] each window's emission interval, ARGV[4+n .. 3+2n] its period (both in us).
+# KEYS: one per window, then (authenticated) the user's sessions key and the keys that revoke the token when
+# any exists (its jti's, its sid's). ARGV[1] now in microseconds ('' = Redis's clock); ARGV[2] the number of
+# windows n; ARGV[3] when the token was issued, in ms ('' = anonymous); ARGV[4 .. 3+n] each window's emission
+# interval, ARGV[4+n .. 3+2n] its period (both in us).
 # Returns {revoked, admitted, window (1-based), remaining, reset us, retry after us}.
 CHECK = """
 local now
@@ -61,7 +64,7 @@ if ARGV[3] ~= '' then
   if revoked_at and tonumber(ARGV[3]) <= tonumber(revoked_at) then
     return {1, 0, 0, 0, 0, 0}
   end
-  if KEYS[n + 2] and redis.call('EXISTS', KEYS[n + 2]) == 1 then
+  if #KEYS > n + 1 and redis.call('EXISTS', unpack(KEYS, n + 2)) > 0 then
     return {1, 0, 0, 0, 0, 0}
   end
 end
@@ -93,7 +96,7 @@ end
 return {0, 1, best_index, best, arrivals[best_index] - now, 0}
 """
 
-# KEYS[1] the user's sessions key; ARGV[1] the revocation epoch, ARGV[2] when the key may go (epoch seconds).
+# KEYS[1] the user's sessions key; ARGV[1] the revocation time (ms), ARGV[2] when the key may go (epoch seconds).
 # A later revocation wins; an earlier one never moves the mark back.
 REVOKE_SESSIONS = """
 local current = redis.call('GET', KEYS[1])
@@ -121,14 +124,16 @@ class RedisRateLimiter:
 
     def check(self, caller: str, windows: Sequence[Window], token: IssuedToken | None = None) -> RateDecision:
         keys = [f"{PREFIX}{caller}:{w.limit}/{w.period_seconds}" for w in windows]
-        iat = ""
+        issued = ""
         if token is not None:
-            iat = str(token.issued_at)
+            issued = str(token.issued_at_ms)
             keys.append(sessions_key(token.tenant_id, token.user_id))
             if token.token_id:
                 keys.append(REVOKED_TOKEN + token.token_id)
+            if token.session_id:
+                keys.append(REVOKED_SESSION + token.session_id)
         now = "" if self._clock is None else str(self._clock())
-        args: list[str | int] = [now, len(windows), iat]
+        args: list[str | int] = [now, len(windows), issued]
         args += [w.interval_us for w in windows] + [w.period_us for w in windows]
         answer: Any = self._redis.call("check", lambda: self._script.run(keys, args))
         if not isinstance(answer, list) or len(answer) != 6:
@@ -156,10 +161,14 @@ class RedisRevocations:
     def revoke_token(self, token_id: str, until_epoch: int) -> None:
         self._record("revoke_token", lambda: self._client.set(REVOKED_TOKEN + token_id, "1", exat=until_epoch))
 
-    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_epoch: int) -> None:
+    def revoke_session(self, session_id: str, until_epoch: int) -> None:
+        key = REVOKED_SESSION + session_id
+        self._record("revoke_session", lambda: self._client.set(key, "1", exat=until_epoch))
+
+    def revoke_sessions(self, tenant_id: UUID, user_id: str, at_ms: int) -> None:
         key = sessions_key(tenant_id, user_id)
-        until = at_epoch + MAX_TOKEN_LIFETIME_SECONDS
-        self._record("revoke_sessions", lambda: self._revoke_sessions.run([key], [at_epoch, until]))
+        until = at_ms // 1000 + 1 + MAX_TOKEN_LIFETIME_SECONDS
+        self._record("revoke_sessions", lambda: self._revoke_sessions.run([key], [at_ms, until]))
 
     @staticmethod
     def _record(operation: str, run: Callable[[], object]) -> None:

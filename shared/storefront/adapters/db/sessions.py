@@ -142,6 +142,20 @@ class SqlPasswordResets:
         with translated_errors():
             return bool(self._statements.write(statement).rowcount == 1)
 
+    def void_user(self, tenant_id: UUID, user_id: UUID, at: datetime) -> int:
+        """Use up every unused reset of the user (a password was just set); how many there were."""
+        statement = (
+            update(PASSWORD_RESETS)
+            .where(
+                PASSWORD_RESETS.c.USER_ID == user_id,
+                PASSWORD_RESETS.c.TENANT_ID == tenant_id,
+                PASSWORD_RESETS.c.USED_AT.is_(None),
+            )
+            .values(USED_AT=at)
+        )
+        with translated_errors():
+            return int(self._statements.write(statement).rowcount)
+
 
 class SqlAuthEvents:
     """The append-only identity audit trail."""

@@ -12,7 +12,11 @@ from storefront.application.ports import Email
 
 
 class FileNotifier:
-    """Writes each email as an ``.eml`` file (plain text and HTML parts) into ``directory``."""
+    """Writes each email as an ``.eml`` file (plain text and HTML parts) into ``directory``.
+
+    The parts are 8-bit, not quoted-printable: a person reads the file as it is and copies a link or token
+    from it, which quoted-printable would break with soft line breaks and ``=3D``.
+    """
 
     def __init__(self, directory: Path, sender: str) -> None:
         self._directory = directory
@@ -23,8 +27,8 @@ class FileNotifier:
         message["From"] = self._sender
         message["To"] = email.to
         message["Subject"] = email.subject
-        message.set_content(email.text)
-        message.add_alternative(email.html, subtype="html")
+        message.set_content(email.text, cte="8bit")
+        message.add_alternative(email.html, subtype="html", cte="8bit")
         self._directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         recipient = re.sub(r"[^A-Za-z0-9.@_-]", "_", email.to)[:80]
