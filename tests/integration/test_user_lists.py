@@ -207,4 +207,4 @@ def test_a_ban_on_the_real_tables_revokes_the_refresh_tokens_and_records_the_eve
         assert token is not None
         kinds = uow.read(select(AUTH_EVENTS.c.KIND).where(AUTH_EVENTS.c.USER_ID == ada.id)).scalars().all()
         assert kinds == ["banned"]
-    assert revocations.revoked_sessions == {(tenant, str(ada.id)): int(T0.timestamp())}
+    assert revocations.revoked_sessions == {(tenant, str(ada.id)): int(T0.timestamp() * 1000)}

@@ -11,8 +11,9 @@ An ``EntityList`` knows one table, its sort columns and its search terms table (
 - **The walk**: a search's page in the default order (``created_at``) is read from one word's terms in that
   order (each term carries its row's immutable CREATED_AT): the longest word leads (longer words tend to be
   rarer), each other word is one primary-key probe, and the walk stops after a page of matches. A search of
-  several words is counted first: words that each match many rows but never meet would otherwise walk the
-  lead word's whole range to find nothing.
+  several words, or of a word and a filter, is counted first: words (or a word and a filter) that each match
+  many rows but never meet would otherwise walk the lead word's whole range, reading each row, to find
+  nothing (a million users, `q=ada&status=banned`: 0.5 s, where the count takes 47 ms).
 - **Paging**: ``keyset.window`` (or ``keyset.nullable_window`` for a sort key that may be NULL), with the
   capped count as a scalar subquery of the same statement unless the count is already known.
 """
@@ -167,8 +168,9 @@ class EntityList:
         known_matches: int | None = None,
     ) -> tuple[Sequence[Row[Any]], int]:
         """Up to ``query.limit + 1`` rows of the page and the capped count of the matches: one round trip when
-        the count is known or fits in the page's statement; a search of several words is counted first."""
-        if known_matches is None and len(query.words) > 1:
+        the count is known or fits in the page's statement; a search of several words, or of a word and a
+        filter, is counted first."""
+        if known_matches is None and (len(query.words) > 1 or (query.words and column_filters)):
             # Words that each match many rows may never meet; counting them first (two ordered index ranges
             # merged) is cheaper than a walk that finds nothing, and spares that walk.
             count = self.count_statement(tenant_id, query.words, column_filters)
