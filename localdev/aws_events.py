@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,7 +81,7 @@ def _b64(value: bytes | str) -> str:
     return base64.b64encode(value if isinstance(value, bytes) else value.encode()).decode()
 
 
-def sqs_event(messages: list[Mapping[str, Any]], source_arn: str, region: str = REGION) -> dict[str, Any]:
+def sqs_event(messages: Sequence[Mapping[str, Any]], source_arn: str, region: str = REGION) -> dict[str, Any]:
     """The event a function receives for one batch of received ``messages``."""
     return {"Records": [sqs_record(m, source_arn, region) for m in messages]}
 

@@ -387,7 +387,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  API docs: http://{args.host}:{args.port}/docs (OpenAPI: /openapi.json)")
         print(f"  SQS (moto) {sqs.endpoint}: {len(sqs.urls)} queues from template.yaml")
         sources = EventSources(
-            api.functions.values(), api.queues, sqs.urls, sqs.client(), lock=gateway.lock, schedule_seconds=schedule_override()
+            api.functions.values(),
+            api.queues,
+            sqs.urls,
+            sqs.client(),
+            lock=gateway.lock,
+            schedule_seconds=schedule_override(),
         )
         for line in sources.start():
             print(f"  {line}")

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from localdev.aws_events import failed_ids, queue_arn, scheduled_event, sqs_event
@@ -102,7 +103,7 @@ class EventSources:
         for function in self._functions:
             for source in function.sqs:
                 if source.enabled:
-                    self._spawn(f"sqs {function.logical_id}", lambda f=function, s=source: self._poll(f, s))
+                    self._spawn(f"sqs {function.logical_id}", partial(self._poll, function, source))
                     queue = self._queues[source.queue].name
                     described.append(f"{function.logical_id} <- {queue} (batch {source.batch_size})")
             for schedule in function.schedules:
@@ -110,10 +111,12 @@ class EventSources:
                 if not schedule.enabled:
                     continue
                 if period is None:
-                    log.warning("%s: %s is not run locally (only rate schedules are)", function.logical_id, schedule.expression)
+                    log.warning(
+                        "%s: %s is not run locally (only rate schedules are)", function.logical_id, schedule.expression
+                    )
                     continue
                 every = self._schedule_seconds or period
-                self._spawn(f"schedule {function.logical_id}", lambda f=function, s=schedule, e=every: self._tick(f, s, e))
+                self._spawn(f"schedule {function.logical_id}", partial(self._tick, function, schedule, every))
                 described.append(f"{function.logical_id} every {every:g} s ({schedule.expression})")
         return described
 
@@ -153,7 +156,9 @@ class EventSources:
             failed = {m["MessageId"] for m in messages}
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), SQS_RECEIVE_LIMIT):
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])]
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
+            ]
             self._client.delete_message_batch(QueueUrl=url, Entries=entries)
         return BatchOutcome(len(messages), len(done), len(failed))
 

@@ -57,12 +57,16 @@ def redrive(client: Any, source_url: str, dead_letter_url: str) -> int:
         ]
         sent = client.send_message_batch(QueueUrl=source_url, Entries=entries)
         done = {entry["Id"] for entry in sent.get("Successful", [])}
-        deletes = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages) if str(i) in done]
+        deletes = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages) if str(i) in done
+        ]
         if deletes:
             client.delete_message_batch(QueueUrl=dead_letter_url, Entries=deletes)
         moved += len(deletes)
         if len(deletes) < len(messages):  # what could not be sent stays in the DLQ (visible again later)
-            print(f"{len(messages) - len(deletes)} message(s) could not be sent back and stay in the DLQ", file=sys.stderr)
+            print(
+                f"{len(messages) - len(deletes)} message(s) could not be sent back and stay in the DLQ", file=sys.stderr
+            )
             return moved
 
 

@@ -28,9 +28,11 @@ TENANT = UUID("00000000-0000-4000-8000-000000000001")
 
 def message(key: str, *, fail: bool = False, receive_count: int = 1, body: str | None = None) -> dict[str, Any]:
     """A message as SQS ReceiveMessage returns it (AttributeNames and MessageAttributeNames All)."""
-    text = body if body is not None else envelope(
-        work.Work(key=key, fail=fail), tenant_id=TENANT, occurred_at=datetime.now(UTC)
-    ).to_json()
+    text = (
+        body
+        if body is not None
+        else envelope(work.Work(key=key, fail=fail), tenant_id=TENANT, occurred_at=datetime.now(UTC)).to_json()
+    )
     return {
         "MessageId": str(uuid4()),
         "ReceiptHandle": f"handle-{key}",
@@ -77,7 +79,8 @@ def test_sqs_calls_are_short_by_default_and_the_endpoint_override_is_botocores_v
     monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:4566")
     settings = QueueSettings()
     assert settings.aws_endpoint_url_sqs == "http://127.0.0.1:4566"
-    assert settings.sqs_connect_timeout_seconds <= 1 and settings.sqs_read_timeout_seconds <= 2
+    assert settings.sqs_connect_timeout_seconds <= 1
+    assert settings.sqs_read_timeout_seconds <= 2
     assert settings.sqs_max_attempts == 3
 
 
@@ -98,13 +101,16 @@ def test_a_batch_that_succeeds_reports_no_failures():
     dead = FakeDeadLetters()
     bootstrap.provide(dead_letters=dead)
     assert run(work.handler, [message("a"), message("b")]) == {"batchItemFailures": []}
-    assert work.PROCESSED == ["a", "b"] and dead.sent == []
+    assert work.PROCESSED == ["a", "b"]
+    assert dead.sent == []
 
 
 def test_only_the_records_that_raise_are_reported_failed():
     batch = [message("a"), message("b", fail=True), message("c"), message("d", fail=True)]
     result = run(work.handler, batch)
-    assert result == {"batchItemFailures": [{"itemIdentifier": batch[1]["MessageId"]}, {"itemIdentifier": batch[3]["MessageId"]}]}
+    assert result == {
+        "batchItemFailures": [{"itemIdentifier": batch[1]["MessageId"]}, {"itemIdentifier": batch[3]["MessageId"]}]
+    }
     assert work.PROCESSED == ["a", "c"]
 
 
@@ -119,15 +125,31 @@ def test_a_batch_where_everything_fails_answers_with_every_id_instead_of_raising
         ("not json", "not a message envelope"),
         (json.dumps({"type": "test.work", "version": 1}), "not a message envelope"),
         (
-            Envelope(type="test.work", version=2, id=uuid4(), occurred_at=datetime.now(UTC), tenant_id=TENANT, data={"key": "k"}).to_json(),
+            Envelope(
+                type="test.work",
+                version=2,
+                id=uuid4(),
+                occurred_at=datetime.now(UTC),
+                tenant_id=TENANT,
+                data={"key": "k"},
+            ).to_json(),
             "unknown message type 'test.work' version 2",
         ),
         (
-            Envelope(type="order.unheard_of", version=1, id=uuid4(), occurred_at=datetime.now(UTC), tenant_id=TENANT, data={}).to_json(),
+            Envelope(
+                type="order.unheard_of", version=1, id=uuid4(), occurred_at=datetime.now(UTC), tenant_id=TENANT, data={}
+            ).to_json(),
             "unknown message type 'order.unheard_of'",
         ),
         (
-            Envelope(type="test.work", version=1, id=uuid4(), occurred_at=datetime.now(UTC), tenant_id=TENANT, data={"key": 1, "x": 2}).to_json(),
+            Envelope(
+                type="test.work",
+                version=1,
+                id=uuid4(),
+                occurred_at=datetime.now(UTC),
+                tenant_id=TENANT,
+                data={"key": 1, "x": 2},
+            ).to_json(),
             "test.work v1",
         ),
     ],
@@ -137,11 +159,17 @@ def test_an_unknown_message_goes_straight_to_the_dlq_and_is_acknowledged(body, r
     bootstrap.provide(dead_letters=dead)
     batch = [message("a"), message("?", body=body)]
     assert run(work.handler, batch) == {"batchItemFailures": []}
-    assert work.PROCESSED == ["a"] and work.ATTEMPTS == {"a": 1}
+    assert work.PROCESSED == ["a"]
+    assert work.ATTEMPTS == {"a": 1}
     [sent] = dead.sent
     assert (sent["source_arn"], sent["body"]) == (ARN, body)
     assert reason in sent["reason"]
-    assert sent["attributes"]["type"] == {"stringValue": "test.work", "stringListValues": [], "binaryListValues": [], "dataType": "String"}
+    assert sent["attributes"]["type"] == {
+        "stringValue": "test.work",
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": "String",
+    }
 
 
 def test_an_unknown_message_whose_dlq_cannot_be_reached_fails_and_comes_back():
@@ -171,7 +199,11 @@ class FakeSqsClient:
             raise self.down
         self.calls.append(request)
         entries = request["Entries"]
-        failed = [{"Id": e["Id"], "SenderFault": True, "Code": "InvalidParameterValue"} for e in entries if e["Id"] in self.refuse]
+        failed = [
+            {"Id": e["Id"], "SenderFault": True, "Code": "InvalidParameterValue"}
+            for e in entries
+            if e["Id"] in self.refuse
+        ]
         ok = [{"Id": e["Id"], "MessageId": str(uuid4())} for e in entries if e["Id"] not in self.refuse]
         return {"Successful": ok, **({"Failed": failed} if failed else {})}
 
@@ -207,7 +239,7 @@ def test_the_publisher_refuses_more_than_ten_and_sends_nothing_for_none():
 
 
 def test_sqs_failing_the_call_is_external_unavailable():
-    from botocore.exceptions import EndpointConnectionError
+    from botocore.exceptions import EndpointConnectionError  # type: ignore[import-untyped]
 
     client = FakeSqsClient(down=EndpointConnectionError(endpoint_url="http://sqs.local"))
     with pytest.raises(ExternalUnavailable):
@@ -223,7 +255,11 @@ def test_a_queue_without_its_url_is_a_configuration_error_before_any_call():
 @pytest.mark.parametrize(
     ("endpoint", "arn", "url"),
     [
-        ("https://sqs.eu-west-1.amazonaws.com", "arn:aws:sqs:eu-west-1:123456789012:q-dlq", "https://sqs.eu-west-1.amazonaws.com/123456789012/q-dlq"),
+        (
+            "https://sqs.eu-west-1.amazonaws.com",
+            "arn:aws:sqs:eu-west-1:123456789012:q-dlq",
+            "https://sqs.eu-west-1.amazonaws.com/123456789012/q-dlq",
+        ),
         ("http://127.0.0.1:5000/", "arn:aws:sqs:eu-west-1:123456789012:q", "http://127.0.0.1:5000/123456789012/q"),
     ],
 )
@@ -298,7 +334,13 @@ def test_a_scheduled_event_has_every_field_eventbridge_sends():
 
 @pytest.mark.parametrize(
     ("expression", "seconds"),
-    [("rate(1 minute)", 60), ("rate(5 minutes)", 300), ("rate(1 hour)", 3600), ("rate(2 days)", 172800), ("cron(0 12 * * ? *)", None)],
+    [
+        ("rate(1 minute)", 60),
+        ("rate(5 minutes)", 300),
+        ("rate(1 hour)", 3600),
+        ("rate(2 days)", 172800),
+        ("cron(0 12 * * ? *)", None),
+    ],
 )
 def test_rate_schedules(expression, seconds):
     assert rate_seconds(expression) == seconds

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, cast
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -47,10 +47,8 @@ class ConsumedMessage:
 Process = Callable[[ConsumedMessage], None]
 
 
-class MessageHook(Protocol):
-    """Runs around ``process`` for one message (idempotency: skip a message already handled)."""
-
-    def __call__(self, message: ConsumedMessage, process: Callable[[], None]) -> None: ...
+# Runs around ``process`` for one message (idempotency: skip a message already handled, record it once done).
+MessageHook = Callable[[ConsumedMessage, Callable[[], None]], None]
 
 
 def _run(message: ConsumedMessage, process: Callable[[], None]) -> None:
@@ -91,17 +89,20 @@ def sqs_entry(process: Process, *, around: MessageHook = _run) -> Callable[[dict
     @logger.inject_lambda_context(clear_state=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        return process_partial_response(
+        response = process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )
+        return dict(response)
 
-    return handler
+    return cast("Callable[[dict[str, Any], Any], dict[str, Any]]", handler)
 
 
 def _dead_letter(record: SQSRecord, reason: str) -> None:
     """Send a refused record to its queue's DLQ and acknowledge it (raises, failing the record, when the
     DLQ cannot be reached)."""
-    logger.warning("message refused, sent to the dead-letter queue: %s", reason, extra={"sqs_message_id": record.message_id})
+    logger.warning(
+        "message refused, sent to the dead-letter queue: %s", reason, extra={"sqs_message_id": record.message_id}
+    )
     attributes = record.raw_event.get("messageAttributes") or {}
     bootstrap.dead_letters().send(record.event_source_arn, record.body, attributes, reason)
     metrics.add_metric(name="MessagesDeadLettered", unit=MetricUnit.Count, value=1)

@@ -88,8 +88,7 @@ class SqsPublisher:
         from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
         entries = [
-            {"Id": str(m.id), "MessageBody": m.to_json(), "MessageAttributes": message_attributes(m)}
-            for m in messages
+            {"Id": str(m.id), "MessageBody": m.to_json(), "MessageAttributes": message_attributes(m)} for m in messages
         ]
         try:
             response = self._client.get().send_message_batch(QueueUrl=url, Entries=entries)
@@ -113,7 +112,7 @@ class SqsDeadLetters:
     def send(self, source_arn: str, body: str, attributes: Mapping[str, Any], reason: str) -> None:
         """Put ``body`` (with its message ``attributes`` as the Lambda event gives them) on the DLQ of the
         queue ``source_arn``, with the ``reason`` it was refused; ExternalUnavailable when SQS fails."""
-        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+        from botocore.exceptions import BotoCoreError, ClientError
 
         sent = {name: _attribute(value) for name, value in attributes.items()}
         sent["refused_because"] = {"DataType": "String", "StringValue": reason[:1000] or "refused"}
