@@ -107,7 +107,8 @@ def test_the_local_run_reads_sqs_and_schedule_events_and_queues_from_the_templat
     api = read_api(SYNTHETIC)
     function = api.functions["Consumer"]
     [source] = function.sqs
-    assert (source.queue, source.batch_size, source.report_batch_item_failures, source.enabled) == ("Work", 5, True, True)
+    assert (source.queue, source.batch_size) == ("Work", 5)
+    assert (source.report_batch_item_failures, source.enabled) == (True, True)
     [schedule] = function.schedules
     assert (schedule.name, schedule.expression, schedule.enabled) == ("Relay", "rate(1 minute)", False)
     assert function.timeout == 30
