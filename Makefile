@@ -15,7 +15,7 @@ export SAM_CLI_TELEMETRY := 0
 PEER_VENVS := benchmarks/peers/cookbook/.venv/.installed benchmarks/peers/lambdalith/.venv/.installed
 LOCKED_MAKE = @$(PYTHON) localdev/locked.py $(VENV).lock $(MAKE) -s --no-print-directory
 
-.PHONY: run test check lint format typecheck validate build token invoke bench oracle-sql kong openapi fuzz clean help \
+.PHONY: run test check lint format typecheck validate build token invoke redrive bench oracle-sql kong openapi fuzz clean help \
 	local-env dev-env sam-env
 
 ## run: the API on http://127.0.0.1:3000 (PORT=, MODE=apigw for API Gateway), SQLite, demo data, cache stand-in.
@@ -61,6 +61,10 @@ token: local-env
 ## invoke: one function with an event file, e.g. make invoke FN=GetProductFunction EVENT=events/products/get_product.json
 invoke: local-env
 	@$(BIN)/python -m localdev.invoke "$(FN)" "$(EVENT)"
+
+## redrive: local run: move a queue's dead-lettered messages back to it, e.g. make redrive QUEUE=order-processing
+redrive: local-env
+	@$(BIN)/python -m localdev.redrive "$(QUEUE)"
 
 ## bench: cold starts vs a bare handler and two peers, round trips, latencies, lists (BENCH_QUICK=1: shorter).
 bench: dev-env $(PEER_VENVS)

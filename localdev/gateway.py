@@ -90,6 +90,11 @@ class Gateway:
         self.kong_proxy = KongProxy(kong, self._call_function, hosts=kong_hosts(os.environ.get("REDIS_URL")))
         self._lock = threading.Lock()
 
+    @property
+    def lock(self) -> threading.Lock:
+        """Held while a handler runs: requests and the queue pollers take turns, one invocation at a time."""
+        return self._lock
+
     def handle(self, request: HttpRequest) -> HttpResponse:
         documentation = _documentation(request)
         if documentation is not None:
@@ -356,13 +361,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=_port, default=os.environ.get("PORT", "3000"))
     args = parser.parse_args(argv)
 
+    from localdev.poller import EventSources, schedule_override
+    from localdev.sqs import local_sqs
     from localdev.stack import local_stack
 
     signal.signal(signal.SIGTERM, _stop)
-    with local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"), args.port) as env:
-        api = read_api()
+    api = read_api()
+    with (
+        local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"), args.port) as env,
+        local_sqs(api) as sqs,
+    ):
+        os.environ.update(sqs.environment(api))
+        gateway = Gateway(api, load_kong(declarative_config()), args.mode)
         try:
-            server = serve(Gateway(api, load_kong(declarative_config()), args.mode), args.host, args.port)
+            server = serve(gateway, args.host, args.port)
         except OSError as error:
             free = next_free_port(args.host, args.port + 1)
             hint = f" (choose another: PORT={free})" if free is not None else ""
@@ -373,12 +385,24 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Storefront local gateway ({args.mode} mode): {base} ({routes} routes)")
         print(f"  database {env['DATABASE_URL']}, redis {env['REDIS_URL']}")
         print(f"  API docs: http://{args.host}:{args.port}/docs (OpenAPI: /openapi.json)")
+        print(f"  SQS (moto) {sqs.endpoint}: {len(sqs.urls)} queues from template.yaml")
+        sources = EventSources(
+            api.functions.values(),
+            api.queues,
+            sqs.urls,
+            sqs.client(),
+            lock=gateway.lock,
+            schedule_seconds=schedule_override(),
+        )
+        for line in sources.start():
+            print(f"  {line}")
         print("  get a token: make token ROLE=admin", flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             print("stopped")
         finally:
+            sources.stop()
             server.server_close()
 
 

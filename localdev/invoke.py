@@ -7,7 +7,10 @@ function or event file lists the valid names and exits with status 2. Each invoc
 database with the demo data (unless DATABASE_URL names one), so an event that bans or deletes the demo user
 answers the same every time and never changes what `make run` serves.
 
-The sample events are API Gateway events: the authorizer's claims sit in ``requestContext.authorizer``,
+SQS consumers take an SQS event (``{"Records": [...]}``) and scheduled functions an EventBridge scheduled
+event, as ``localdev.aws_events`` builds them; the functions reach the SQS of a running `make run` (else
+one started for this call), so a message a consumer refuses lands in a dead-letter queue. HTTP functions'
+sample events are API Gateway events: the authorizer's claims sit in ``requestContext.authorizer``,
 as they do when the API Gateway authorizer has run. The authorizer's own event carries the placeholder
 ``{{token:ROLE}}``, replaced by a fresh local token of that role.
 """
@@ -103,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{event_path} is not a JSON event: {error}", file=sys.stderr)
         return 2
 
+    from localdev.sqs import local_sqs
     from localdev.stack import local_stack
 
+    api = read_api()
     with (
         tempfile.TemporaryDirectory(prefix="storefront-invoke-") as scratch,
         _stdout_to_stderr() as stdout,
@@ -113,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.get("DATABASE_URL") or f"sqlite:///{Path(scratch, 'invoke.db')}",
             os.environ.get("REDIS_URL"),
         ),
+        local_sqs(api, share=False) as sqs,  # the running `make run`'s SQS, else one for this call
     ):
+        os.environ.update(sqs.environment(api))
         result = run(args.function, event_path)
         print(json.dumps(result, indent=2), file=stdout, flush=True)
     return 0

@@ -61,6 +61,25 @@ class Route:
 
 
 @dataclass(frozen=True)
+class SqsSource:
+    """An SQS event source mapping of a function (its ``Type: SQS`` event)."""
+
+    queue: str  # the queue's logical id
+    batch_size: int = 10
+    report_batch_item_failures: bool = False
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ScheduleSource:
+    """A ``Type: Schedule`` event: an EventBridge rule calling the function."""
+
+    name: str  # the event's name in the template (the rule's name locally)
+    expression: str  # rate(...) or cron(...)
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class Function:
     logical_id: str
     handler: str
@@ -68,6 +87,21 @@ class Function:
     routes: tuple[Route, ...]
     environment: dict[str, str] = field(default_factory=dict)
     public: bool = False
+    sqs: tuple[SqsSource, ...] = ()
+    schedules: tuple[ScheduleSource, ...] = ()
+    timeout: int = 3  # seconds (Lambda's default)
+
+
+@dataclass(frozen=True)
+class QueueResource:
+    """An ``AWS::SQS::Queue`` of the template."""
+
+    logical_id: str
+    name: str
+    visibility_timeout: int = 30  # SQS's defaults
+    retention_seconds: int = 345600
+    dead_letter: str | None = None  # the logical id of its dead-letter queue
+    max_receive_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +143,7 @@ class Api:
     authorizer: Authorizer | None
     responses: dict[str, GatewayResponse]
     binary_media_types: tuple[str, ...] = ()
+    queues: dict[str, QueueResource] = field(default_factory=dict)
 
     def by_name(self, function_name: str) -> Function:
         """The function deployed under ``function_name`` (what Kong's aws-lambda plugin names)."""
@@ -125,6 +160,53 @@ def _name(properties: dict[str, Any], logical_id: str) -> str:
     return str(value or logical_id)
 
 
+def _logical_id(reference: Any) -> str:
+    """The resource a ``!GetAtt X.Arn`` / ``!Ref X`` (or ``Fn::GetAtt: [X, Arn]``) names."""
+    if isinstance(reference, _Intrinsic):
+        value = reference.value
+        return str(value[0] if isinstance(value, list) else value).split(".")[0]
+    if isinstance(reference, dict):
+        (_, value), *_ = reference.items()
+        return str(value[0] if isinstance(value, list) else value).split(".")[0]
+    return str(reference)
+
+
+def _resource_name(value: Any, logical_id: str) -> str:
+    if isinstance(value, _Intrinsic) and value.tag == "!Sub":
+        return str(value.value).replace("${AWS::StackName}", STACK_NAME)
+    return str(value or logical_id)
+
+
+def _queue(logical_id: str, properties: dict[str, Any]) -> QueueResource:
+    redrive = properties.get("RedrivePolicy") or {}
+    return QueueResource(
+        logical_id,
+        _resource_name(properties.get("QueueName"), f"{STACK_NAME}-{logical_id}"),
+        int(properties.get("VisibilityTimeout", 30)),
+        int(properties.get("MessageRetentionPeriod", 345600)),
+        _logical_id(redrive["deadLetterTargetArn"]) if "deadLetterTargetArn" in redrive else None,
+        int(redrive["maxReceiveCount"]) if "maxReceiveCount" in redrive else None,
+    )
+
+
+def _sources(events: dict[str, Any]) -> tuple[tuple[SqsSource, ...], tuple[ScheduleSource, ...]]:
+    sqs, schedules = [], []
+    for name, event in events.items():
+        p = event.get("Properties", {})
+        if event["Type"] == "SQS":
+            sqs.append(
+                SqsSource(
+                    _logical_id(p["Queue"]),
+                    int(p.get("BatchSize", 10)),
+                    "ReportBatchItemFailures" in (p.get("FunctionResponseTypes") or []),
+                    bool(p.get("Enabled", True)),
+                )
+            )
+        elif event["Type"] == "Schedule":
+            schedules.append(ScheduleSource(name, str(p["Schedule"]), bool(p.get("Enabled", True))))
+    return tuple(sqs), tuple(schedules)
+
+
 def _plain(variables: dict[str, Any]) -> dict[str, str]:
     """Environment variables whose values are literals (intrinsics are deployment-time values)."""
     return {k: str(v) for k, v in variables.items() if not isinstance(v, _Intrinsic)}
@@ -133,8 +215,10 @@ def _plain(variables: dict[str, Any]) -> dict[str, str]:
 def read_api(template: dict[str, Any] | None = None) -> Api:
     """Functions, routes, authorizer and gateway responses of the template."""
     template = template or load_template()
-    globals_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    globals_function = template.get("Globals", {}).get("Function", {})
+    globals_env = globals_function.get("Environment", {}).get("Variables", {})
     functions: dict[str, Function] = {}
+    queues: dict[str, QueueResource] = {}
     authorizer: Authorizer | None = None
     responses: dict[str, GatewayResponse] = {}
     binary: tuple[str, ...] = ()
@@ -148,9 +232,21 @@ def read_api(template: dict[str, Any] | None = None) -> Api:
                     routes.append(Route(p["Method"].upper(), p["Path"]))
                     public = public or p.get("Auth", {}).get("Authorizer") == "NONE"
             env = {**_plain(globals_env), **_plain(properties.get("Environment", {}).get("Variables", {}))}
+            sqs, schedules = _sources(properties.get("Events", {}))
+            timeout = int(properties.get("Timeout", globals_function.get("Timeout", 3)))
             functions[logical_id] = Function(
-                logical_id, properties["Handler"], _name(properties, logical_id), tuple(routes), env, public
+                logical_id,
+                properties["Handler"],
+                _name(properties, logical_id),
+                tuple(routes),
+                env,
+                public,
+                sqs,
+                schedules,
+                timeout,
             )
+        elif resource["Type"] == "AWS::SQS::Queue":
+            queues[logical_id] = _queue(logical_id, properties)
         elif resource["Type"] == "AWS::Serverless::Api":
             binary = tuple(t.replace("~1", "/") for t in properties.get("BinaryMediaTypes", []))
             auth = properties.get("Auth", {})
@@ -172,4 +268,4 @@ def read_api(template: dict[str, Any] | None = None) -> Api:
                     headers,
                     response.get("ResponseTemplates", {}).get("application/json", ""),
                 )
-    return Api(functions, authorizer, responses, binary)
+    return Api(functions, authorizer, responses, binary, queues)

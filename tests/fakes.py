@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -559,3 +559,18 @@ class FakeUsers:
         """Store ``user`` as committed."""
         self.state.users[user.id] = user
         return user
+
+
+class FakeDeadLetters:
+    """The DeadLetters port as a list of what was sent; ``unavailable`` makes every send fail."""
+
+    def __init__(self, unavailable: bool = False) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.unavailable = unavailable
+
+    def send(self, source_arn: str, body: str, attributes: Mapping[str, Any], reason: str) -> None:
+        from storefront.domain.errors import ExternalUnavailable
+
+        if self.unavailable:
+            raise ExternalUnavailable("The message queue is unavailable")
+        self.sent.append({"source_arn": source_arn, "body": body, "attributes": dict(attributes), "reason": reason})

@@ -19,8 +19,10 @@ from storefront.application.ports import (
     AccessTokenIssuer,
     Cache,
     CatalogPorts,
+    DeadLetters,
     IdentityUnitOfWork,
     ListTotals,
+    MessagePublisher,
     Notifier,
     RateLimiter,
     Revocations,
@@ -36,6 +38,7 @@ from storefront.config import (
     DatabaseSettings,
     IssuerSettings,
     MailSettings,
+    QueueSettings,
     TokenSettings,
     load,
 )
@@ -203,7 +206,8 @@ _provided: dict[str, Any] = {}
 
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
-    ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``."""
+    ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``,
+    ``publisher``, ``dead_letters``."""
     reset()
     _provided.update(adapters)
 
@@ -365,10 +369,37 @@ def _notifier() -> Notifier:
     return SesNotifier(settings.mail_sender, configuration_set=settings.ses_configuration_set)
 
 
+def message_publisher() -> MessagePublisher:
+    """Where messages are sent: SQS (the queue URLs of QueueSettings; boto3 loads on the first send)."""
+    provided: MessagePublisher | None = _provided.get("publisher")
+    return provided if provided is not None else _message_publisher()
+
+
+@cache
+def _message_publisher() -> MessagePublisher:
+    from storefront.adapters.messaging.sqs import SqsPublisher
+
+    return SqsPublisher(load(QueueSettings))
+
+
+def dead_letters() -> DeadLetters:
+    """Where SQS consumers put the messages they refuse (the source queue's DLQ)."""
+    provided: DeadLetters | None = _provided.get("dead_letters")
+    return provided if provided is not None else _dead_letters()
+
+
+@cache
+def _dead_letters() -> DeadLetters:
+    from storefront.adapters.messaging.sqs import SqsDeadLetters
+
+    return SqsDeadLetters(load(QueueSettings))
+
+
 def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
     builders = (engine, _redis_client, _cache_store, _list_totals, _rate_limiter, _revocations, _catalog)
-    for builder in (*builders, _secret_store, _token_verifier, _identity, _users, _notifier):
+    messaging = (_message_publisher, _dead_letters)
+    for builder in (*builders, _secret_store, _token_verifier, _identity, _users, _notifier, *messaging):
         builder.cache_clear()
     config.forget()

@@ -211,6 +211,36 @@ class MailSettings(_Settings):
     ses_configuration_set: str | None = None
 
 
+class QueueSettings(_Settings):
+    """Where messages go (SQS) and how long a call to SQS may take: a Lambda must never hang on it.
+
+    Each queue URL is optional: a function names only the queues it sends to, and a producer that needs an
+    unset one gets a ConfigurationError naming it (``url``). ``AWS_ENDPOINT_URL_SQS`` is botocore's own
+    variable for another SQS endpoint (the local run's moto server); the adapter passes it on explicitly.
+    """
+
+    order_processing_queue_url: str | None = None
+    payment_queue_url: str | None = None
+    notification_queue_url: str | None = None
+    aws_endpoint_url_sqs: str | None = None
+    # Short on purpose: SQS answers in milliseconds, and a caller (an HTTP request, the relay) must give up
+    # in about a second or two, leaving the message in the outbox, rather than run into its own timeout.
+    sqs_connect_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
+    sqs_read_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # botocore's "standard" retry mode: attempts in total (the first call included), with jittered backoff.
+    sqs_max_attempts: int = Field(default=3, ge=1, le=10)
+    # A consumer sends an unknown message here (else the DLQ named by its source queue's redrive policy).
+    dead_letter_queue_url: str | None = None
+
+    def url(self, queue: str) -> str:
+        """The URL of ``queue`` (a messages.envelope.Queue value); ConfigurationError when it is not set."""
+        variable = f"{queue.replace('-', '_')}_queue_url"
+        value = getattr(self, variable, None)
+        if not value:
+            raise ConfigurationError(f"QueueSettings is invalid: {variable.upper()}: required to send to {queue}")
+        return str(value)
+
+
 S = TypeVar("S", bound=_Settings)
 
 

@@ -223,3 +223,25 @@ def test_users_reads_stay_within_their_budget(module, event):
     result = loaded(module, event)
     assert result["status"] in (200, 404)
     assert heavy(result["modules"]) == []
+
+
+# An SQS consumer built with sqs_entry (the test-only one in tests/consumers) processing a batch.
+SQS_BATCH = r"""
+module = importlib.import_module(MODULE)
+from datetime import UTC, datetime
+from uuid import uuid4
+from localdev.aws_events import queue_arn, sqs_event
+from storefront.messages.envelope import envelope
+body = envelope(module.Work(key="k"), tenant_id=uuid4(), occurred_at=datetime.now(UTC)).to_json()
+received = {"MessageId": "m1", "ReceiptHandle": "r1", "MD5OfBody": "x", "Body": body,
+            "Attributes": {"ApproximateReceiveCount": "1"}}
+result = module.handler(sqs_event([received], queue_arn("q")), LambdaContext("budget"))
+print(json.dumps({"status": len(result["batchItemFailures"]), "modules": sorted(sys.modules)}))
+"""
+
+
+def test_an_sqs_consumer_loads_no_aws_sdk_client_until_it_must_dead_letter_a_message():
+    """The entry (Powertools' batch processor) needs no boto3: only sending a refused message to the DLQ does."""
+    result = loaded("tests.consumers.work", "products/get_product.json", SQS_BATCH, PRODUCTION)
+    assert result["status"] == 0
+    assert heavy(result["modules"], ("boto3", "botocore.session", "botocore.client", "aws_xray_sdk", "moto")) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -347,3 +347,12 @@ class MessagePublisher(Protocol):
         """Send ``messages`` (at most 10 per call, SQS's batch limit) and return the ids of those that were
         NOT accepted (an empty list when all were); raises ExternalUnavailable (EXT_002) when the queue cannot
         be reached at all. Sending is at-least-once: consumers deduplicate on the envelope's ``id``."""
+
+
+class DeadLetters(Protocol):
+    """Where an SQS consumer puts a message it refuses outright (an unknown type or version): the source
+    queue's dead-letter queue, at once, instead of after every retry."""
+
+    def send(self, source_arn: str, body: str, attributes: Mapping[str, Any], reason: str) -> None:
+        """Put ``body`` and its message ``attributes`` (as the Lambda event gives them) on the DLQ of the
+        queue ``source_arn`` with the ``reason``; raises ExternalUnavailable when that fails."""

@@ -1,0 +1,103 @@
+"""Move a queue's dead-lettered messages back to it, in the local run (moto has no StartMessageMoveTask).
+
+    python -m localdev.redrive order-processing      (make redrive QUEUE=order-processing)
+
+QUEUE is a queue of template.yaml: its short name (``order-processing``), its full name
+(``storefront-dev-order-processing``) or its logical id (``OrderProcessingQueue``). The messages are sent
+to the source queue again (body and message attributes kept; SQS gives them new ids and a receive count
+of 0, as AWS's message move task does) and deleted from the DLQ once sent. `make run` must be running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from localdev.paths import STACK_NAME
+from localdev.sqs import LocalSqs, running_endpoint
+from localdev.template import Api, QueueResource, read_api
+
+RECEIVE_LIMIT = 10
+HOLD_SECONDS = 60  # how long a message being moved stays invisible in the DLQ
+
+
+def source_queue(api: Api, given: str) -> QueueResource | None:
+    """The template queue with a DLQ that ``given`` names (short name, full name or logical id)."""
+    for queue in api.queues.values():
+        names = {queue.logical_id, queue.name, queue.name.removeprefix(f"{STACK_NAME}-")}
+        if queue.dead_letter is not None and given in names:
+            return queue
+    return None
+
+
+def _sendable(attributes: dict[str, Any]) -> dict[str, Any]:
+    kept = {}
+    for name, value in attributes.items():
+        kept[name] = {k: v for k, v in value.items() if k in ("DataType", "StringValue", "BinaryValue")}
+    return kept
+
+
+def redrive(client: Any, source_url: str, dead_letter_url: str) -> int:
+    """Move every message of ``dead_letter_url`` to ``source_url``; returns how many were moved."""
+    moved = 0
+    while True:
+        messages = client.receive_message(
+            QueueUrl=dead_letter_url,
+            MaxNumberOfMessages=RECEIVE_LIMIT,
+            WaitTimeSeconds=0,
+            VisibilityTimeout=HOLD_SECONDS,
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return moved
+        entries = [
+            {"Id": str(i), "MessageBody": m["Body"], "MessageAttributes": _sendable(m.get("MessageAttributes") or {})}
+            for i, m in enumerate(messages)
+        ]
+        sent = client.send_message_batch(QueueUrl=source_url, Entries=entries)
+        done = {entry["Id"] for entry in sent.get("Successful", [])}
+        deletes = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages) if str(i) in done
+        ]
+        if deletes:
+            client.delete_message_batch(QueueUrl=dead_letter_url, Entries=deletes)
+        moved += len(deletes)
+        if len(deletes) < len(messages):  # what could not be sent stays in the DLQ (visible again later)
+            print(
+                f"{len(messages) - len(deletes)} message(s) could not be sent back and stay in the DLQ", file=sys.stderr
+            )
+            return moved
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Redrive the DLQ of the queue named on the command line; exit 2 on an unknown queue or no local run."""
+    api = read_api()
+    choices = sorted(q.name.removeprefix(f"{STACK_NAME}-") for q in api.queues.values() if q.dead_letter)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=f"queues: {', '.join(choices)}")
+    parser.add_argument("queue", nargs="?", default="")
+    args = parser.parse_args(argv)
+    queue = source_queue(api, args.queue)
+    if queue is None:
+        given = f"unknown queue {args.queue!r}" if args.queue else "no queue given (QUEUE=)"
+        print(f"{given}; queues with a dead-letter queue: {', '.join(choices)}", file=sys.stderr)
+        return 2
+    endpoint = running_endpoint()
+    if endpoint is None:
+        print("no local SQS is running: start `make run` first (AWS: see the README's redrive)", file=sys.stderr)
+        return 2
+    sqs = LocalSqs(endpoint, {})
+    client = sqs.client()
+    urls = _urls(client, api)
+    assert queue.dead_letter is not None
+    moved = redrive(client, urls[queue.logical_id], urls[queue.dead_letter])
+    print(f"moved {moved} message(s) from {api.queues[queue.dead_letter].name} back to {queue.name}")
+    return 0
+
+
+def _urls(client: Any, api: Api) -> dict[str, str]:
+    return {q.logical_id: client.get_queue_url(QueueName=q.name)["QueueUrl"] for q in api.queues.values()}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""The local run's SQS: moto's server in this process, with the template's queues.
+
+Queues, their VisibilityTimeout, MessageRetentionPeriod and redrive policies (DLQ, maxReceiveCount) are
+read from template.yaml. moto applies a redrive policy as SQS does: a message already received
+maxReceiveCount times moves to the DLQ on the next receive (moto/sqs/models.py, receive_messages).
+``SQS_VISIBILITY_TIMEOUT=<seconds>`` shortens every queue's visibility timeout locally (the same queues
+and code path, just less waiting for a failed message to come back).
+
+The server is recorded in ``.local/sqs.json`` (endpoint, owner pid) while it runs, so `make redrive`, `make
+invoke` and a second `make run` find it; a process that finds a live record uses that server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from localdev.aws_events import ACCOUNT, REGION, queue_arn
+from localdev.paths import STATE
+from localdev.template import Api, QueueResource
+
+RECORD = "sqs.json"
+# The functions reach moto with these (never real AWS from the local run).
+LOCAL_AWS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+
+
+@dataclass(frozen=True)
+class LocalSqs:
+    """A running local SQS: its endpoint and the URL of each template queue (by logical id)."""
+
+    endpoint: str
+    urls: dict[str, str]
+
+    def environment(self, api: Api) -> dict[str, str]:
+        """What the functions get: the endpoint, local credentials, and every queue URL under its variable."""
+        env = {**LOCAL_AWS, "AWS_ENDPOINT_URL_SQS": self.endpoint}
+        for logical_id, url in self.urls.items():
+            env[url_variable(logical_id)] = url
+        return env
+
+    def client(self) -> Any:
+        """A boto3 SQS client on this endpoint."""
+        import boto3
+
+        return boto3.client(
+            "sqs",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=LOCAL_AWS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=LOCAL_AWS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+
+def url_variable(logical_id: str) -> str:
+    """The environment variable holding a queue's URL: OrderProcessingQueue -> ORDER_PROCESSING_QUEUE_URL."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", logical_id).upper() + "_URL"
+
+
+def visibility_override() -> int | None:
+    """SQS_VISIBILITY_TIMEOUT, when set: every local queue's visibility timeout in seconds."""
+    value = os.environ.get("SQS_VISIBILITY_TIMEOUT", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) > 43200:
+        raise SystemExit(f"SQS_VISIBILITY_TIMEOUT must be 0 to 43200 seconds, not {value!r}")
+    return int(value)
+
+
+def create_queues(client: Any, queues: Mapping[str, QueueResource], visibility: int | None = None) -> dict[str, str]:
+    """Create the template's queues (dead-letter queues first, so the redrive policies can name them) with
+    their attributes; returns each queue's URL by logical id. Existing queues get the attributes again."""
+    urls: dict[str, str] = {}
+    ordered = sorted(queues.values(), key=lambda q: q.dead_letter is not None)
+    for queue in ordered:
+        attributes = {
+            "VisibilityTimeout": str(queue.visibility_timeout if visibility is None else visibility),
+            "MessageRetentionPeriod": str(queue.retention_seconds),
+        }
+        if queue.dead_letter is not None:
+            target = queues[queue.dead_letter]
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": queue_arn(target.name), "maxReceiveCount": queue.max_receive_count or 1}
+            )
+        url = client.create_queue(QueueName=queue.name)["QueueUrl"]
+        client.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+        urls[queue.logical_id] = url
+    return urls
+
+
+def _answers(endpoint: str) -> bool:
+    address = urlsplit(endpoint)
+    try:
+        with socket.create_connection((address.hostname or "127.0.0.1", address.port or 80), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running_endpoint(state: Path = STATE) -> str | None:
+    """The endpoint of the local SQS another process runs (from ``.local/sqs.json``), if it still answers."""
+    try:
+        record = json.loads((state / RECORD).read_text())
+    except (OSError, ValueError):
+        return None
+    endpoint = record.get("endpoint")
+    if not isinstance(endpoint, str) or not _alive(int(record.get("owner", 0))) or not _answers(endpoint):
+        return None
+    return endpoint
+
+
+@contextmanager
+def local_sqs(api: Api, state: Path = STATE, host: str = "127.0.0.1", *, share: bool = True) -> Iterator[LocalSqs]:
+    """The local SQS with the template's queues: the one another process records, else a moto server
+    started here (recorded in ``state`` while it runs when ``share``, stopped on the way out)."""
+    visibility = visibility_override()
+    endpoint = running_endpoint(state)
+    if endpoint is not None:
+        sqs = LocalSqs(endpoint, {})
+        yield LocalSqs(endpoint, create_queues(sqs.client(), api.queues, visibility))
+        return
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # not a line per SQS call (the pollers call often)
+    server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
+    server.start()
+    record = state / RECORD
+    try:
+        bound_host, port = server.get_host_and_port()
+        endpoint = f"http://{bound_host}:{port}"
+        sqs = LocalSqs(endpoint, {})
+        sqs = LocalSqs(endpoint, create_queues(sqs.client(), api.queues, visibility))
+        if share:
+            state.mkdir(exist_ok=True)
+            record.write_text(json.dumps({"endpoint": endpoint, "owner": os.getpid()}))
+        yield sqs
+    finally:
+        with suppress(OSError, ValueError):
+            if json.loads(record.read_text()).get("owner") == os.getpid():
+                record.unlink()
+        server.stop()
+
+
+__all__ = ["ACCOUNT", "LocalSqs", "create_queues", "local_sqs", "running_endpoint", "url_variable"]

@@ -1,0 +1,1 @@
+"""The edge of SQS-triggered functions: what http/ is to API routes, this is to queue consumers."""

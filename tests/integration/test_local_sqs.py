@@ -1,0 +1,230 @@
+"""The local run's SQS on moto's server: the template's queues and redrive policies, the poller invoking a
+test-only consumer with real SQS events, dead-lettering, redrive, schedules, and the SQS publisher."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.request import Request, urlopen
+from uuid import UUID
+
+import pytest
+
+from localdev import redrive
+from localdev.poller import EventSources
+from localdev.sqs import LocalSqs, create_queues, local_sqs, running_endpoint
+from localdev.template import Function, ScheduleSource, SqsSource, read_api
+from storefront import bootstrap
+from storefront.adapters.messaging.sqs import SqsDeadLetters, SqsPublisher
+from storefront.config import QueueSettings
+from storefront.domain.errors import ExternalUnavailable
+from storefront.messages.envelope import Envelope, Queue, envelope
+from tests.consumers import work
+
+TENANT = UUID("00000000-0000-4000-8000-000000000001")
+QUEUE = "OrderProcessingQueue"
+DLQ = "OrderProcessingDeadLetterQueue"
+CONSUMER = Function(
+    "TestWorkConsumer",
+    "tests.consumers.work.handler",
+    "storefront-dev-TestWorkConsumer",
+    (),
+    sqs=(SqsSource(QUEUE, batch_size=10, report_batch_item_failures=True),),
+    timeout=30,
+)
+
+
+@pytest.fixture
+def sqs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSqs]:
+    """A fresh moto server with the template's queues, visibility 1 s so failed messages come back quickly."""
+    monkeypatch.setenv("SQS_VISIBILITY_TIMEOUT", "1")
+    api = read_api()
+    with local_sqs(api, tmp_path) as running:
+        # moto keeps its state per process, not per server: start every test from empty queues.
+        urlopen(Request(f"{running.endpoint}/moto-api/reset", method="POST"), timeout=5).close()  # noqa: S310
+        create_queues(running.client(), api.queues, visibility=1)
+        for name, value in running.environment(api).items():
+            monkeypatch.setenv(name, value)
+        work.forget()
+        yield running
+
+
+def send(sqs: LocalSqs, *works: work.Work | str) -> list[str]:
+    """Publish ``works`` (raw strings as they are) to the order-processing queue; returns the bodies."""
+    bodies = [w if isinstance(w, str) else message(w).to_json() for w in works]
+    for body in bodies:
+        sqs.client().send_message(QueueUrl=sqs.urls[QUEUE], MessageBody=body)
+    return bodies
+
+
+def message(data: work.Work) -> Envelope:
+    return envelope(data, tenant_id=TENANT, occurred_at=datetime.now(UTC))
+
+
+def count(sqs: LocalSqs, logical_id: str) -> int:
+    attributes = sqs.client().get_queue_attributes(
+        QueueUrl=sqs.urls[logical_id],
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def sources(sqs: LocalSqs, *functions: Function, schedule_seconds: float | None = None) -> EventSources:
+    return EventSources(functions, read_api().queues, sqs.urls, sqs.client(), schedule_seconds=schedule_seconds)
+
+
+def drain(poller: EventSources, function: Function = CONSUMER, seconds: float = 15) -> None:
+    """Poll until the queue has been empty for two visibility timeouts (or ``seconds`` pass)."""
+    deadline, quiet_since = time.monotonic() + seconds, None
+    while time.monotonic() < deadline:
+        outcome = poller.poll_once(function, function.sqs[0], wait_seconds=0)
+        if outcome.received:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 2.5:
+            return
+        time.sleep(0.1)
+
+
+def test_the_template_queues_exist_with_their_redrive_policies_and_attributes(sqs):
+    client = sqs.client()
+    api = read_api()
+    for logical_id, queue in api.queues.items():
+        attributes = client.get_queue_attributes(QueueUrl=sqs.urls[logical_id], AttributeNames=["All"])["Attributes"]
+        assert attributes["MessageRetentionPeriod"] == str(queue.retention_seconds)
+        assert attributes["VisibilityTimeout"] == "1"  # SQS_VISIBILITY_TIMEOUT, in place of the template's
+        if queue.dead_letter:
+            policy = json.loads(attributes["RedrivePolicy"])
+            assert policy["maxReceiveCount"] == queue.max_receive_count == 5
+            assert policy["deadLetterTargetArn"].endswith(":" + api.queues[queue.dead_letter].name)
+
+
+def test_a_poison_message_reaches_the_dlq_after_max_receive_count_and_nothing_is_lost(sqs):
+    send(sqs, work.Work(key="ok-1"), work.Work(key="poison", fail=True), work.Work(key="ok-2"))
+    poller = sources(sqs, CONSUMER)
+    drain(poller)
+    assert sorted(work.PROCESSED) == ["ok-1", "ok-2"]
+    assert work.ATTEMPTS["poison"] == 5  # received maxReceiveCount times, then moved by SQS's redrive policy
+    assert (count(sqs, QUEUE), count(sqs, DLQ)) == (0, 1)
+    assert len(work.PROCESSED) + count(sqs, DLQ) == 3  # messages in = processed + in the DLQ
+
+
+def test_an_unknown_message_goes_to_the_dlq_at_once_and_the_dlq_is_read_from_the_redrive_policy(sqs):
+    [body] = send(sqs, json.dumps({"type": "nobody.knows", "version": 9}))
+    bootstrap.provide(dead_letters=SqsDeadLetters(QueueSettings()))
+    poller = sources(sqs, CONSUMER)
+    assert poller.poll_once(CONSUMER, CONSUMER.sqs[0]).deleted == 1  # acknowledged on its first receive
+    [moved] = sqs.client().receive_message(QueueUrl=sqs.urls[DLQ], MessageAttributeNames=["All"])["Messages"]
+    assert moved["Body"] == body
+    assert "not a message envelope" in moved["MessageAttributes"]["refused_because"]["StringValue"]
+
+
+def test_redrive_brings_dead_lettered_messages_back_to_their_queue(sqs):
+    send(sqs, work.Work(key="a", fail=True), work.Work(key="b", fail=True))
+    poller = sources(sqs, CONSUMER)
+    drain(poller)
+    assert (count(sqs, QUEUE), count(sqs, DLQ)) == (0, 2)
+    assert redrive.redrive(sqs.client(), sqs.urls[QUEUE], sqs.urls[DLQ]) == 2
+    assert (count(sqs, QUEUE), count(sqs, DLQ)) == (2, 0)
+    received = sqs.client().receive_message(QueueUrl=sqs.urls[QUEUE], MaxNumberOfMessages=10)["Messages"]
+    assert {json.loads(m["Body"])["data"]["key"] for m in received} == {"a", "b"}
+
+
+def test_make_redrive_names_the_queue_and_needs_a_running_local_sqs(sqs, tmp_path, monkeypatch, capsys):
+    assert redrive.main(["nowhere"]) == 2
+    assert "order-processing" in capsys.readouterr().err
+    assert running_endpoint(tmp_path) == sqs.endpoint  # recorded for make redrive and make invoke
+    monkeypatch.setattr(redrive, "running_endpoint", lambda: sqs.endpoint)
+    send(sqs, "not an envelope")
+    sqs.client().send_message(QueueUrl=sqs.urls[DLQ], MessageBody="dead")
+    assert redrive.main(["order-processing"]) == 0
+    assert "moved 1 message(s)" in capsys.readouterr().out
+    assert (count(sqs, QUEUE), count(sqs, DLQ)) == (2, 0)
+
+
+def test_the_pollers_run_in_the_background_and_stop_cleanly(sqs):
+    poller = sources(sqs, CONSUMER)
+    assert poller.start() == ["TestWorkConsumer <- storefront-dev-order-processing (batch 10)"]
+    send(sqs, *(work.Work(key=str(i)) for i in range(12)))
+    deadline = time.monotonic() + 15
+    while len(work.PROCESSED) < 12 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    started = time.monotonic()
+    poller.stop()
+    assert time.monotonic() - started < 5
+    assert sorted(work.PROCESSED, key=int) == [str(i) for i in range(12)]
+    assert count(sqs, QUEUE) == 0
+
+
+TICKS: list[dict[str, Any]] = []
+
+
+def tick(event: dict[str, Any], context: Any) -> None:
+    """A test-only scheduled function: remembers each event."""
+    TICKS.append(event)
+
+
+def test_a_rate_schedule_invokes_its_function_with_scheduled_events(sqs):
+    TICKS.clear()
+    relay = Function(
+        "TestRelay",
+        "tests.integration.test_local_sqs.tick",
+        "relay",
+        (),
+        schedules=(ScheduleSource("Every", "rate(1 minute)"),),
+    )
+    poller = sources(sqs, relay, schedule_seconds=0.2)
+    assert poller.start() == ["TestRelay every 0.2 s (rate(1 minute))"]
+    time.sleep(1)
+    poller.stop()
+    assert len(TICKS) >= 3
+    assert TICKS[0]["detail-type"] == "Scheduled Event"
+    assert TICKS[0]["resources"] == ["arn:aws:events:eu-west-1:123456789012:rule/storefront-dev-TestRelayEvery"]
+
+
+# --- the publisher against SQS (moto's server) ---------------------------------------------------------------
+def test_the_publisher_sends_to_the_configured_queue_with_type_and_version(sqs):
+    sent = [message(work.Work(key=str(i))) for i in range(10)]
+    assert SqsPublisher(QueueSettings()).publish(Queue.ORDER_PROCESSING, sent) == []
+    received = []
+    while (
+        batch := sqs.client()
+        .receive_message(QueueUrl=sqs.urls[QUEUE], MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+        .get("Messages")
+    ):
+        received.extend(batch)
+    assert sorted(json.loads(m["Body"])["id"] for m in received) == sorted(str(m.id) for m in sent)
+    assert received[0]["MessageAttributes"]["type"]["StringValue"] == "test.work"
+    assert received[0]["MessageAttributes"]["version"] == {"StringValue": "1", "DataType": "Number"}
+
+
+def test_the_publisher_returns_the_ids_sqs_refused_in_a_partial_batch_failure(sqs):
+    sent = [message(work.Work(key=str(i))) for i in range(3)]
+    publisher = SqsPublisher(QueueSettings())
+    client = publisher._client.get()
+
+    def refuse_the_second(params: dict[str, Any], **_: Any) -> None:
+        params["Entries"][1]["DelaySeconds"] = 901  # over SQS's 900: that entry alone fails
+
+    client.meta.events.register("before-parameter-build.sqs.SendMessageBatch", refuse_the_second)
+    assert publisher.publish(Queue.ORDER_PROCESSING, sent) == [sent[1].id]
+    assert count(sqs, QUEUE) == 2
+
+
+def test_the_publisher_gives_up_quickly_when_sqs_cannot_be_reached(monkeypatch):
+    from localdev.stack import free_port
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    monkeypatch.setenv("ORDER_PROCESSING_QUEUE_URL", "http://127.0.0.1:1/123456789012/q")
+    started = time.monotonic()
+    with pytest.raises(ExternalUnavailable):
+        SqsPublisher(QueueSettings()).publish(Queue.ORDER_PROCESSING, [message(work.Work(key="x"))])
+    assert time.monotonic() - started < 5
