@@ -21,7 +21,10 @@ from storefront.application.ports import (
     CatalogPorts,
     IdentityUnitOfWork,
     ListTotals,
+    MessagePublisher,
     Notifier,
+    OrderPorts,
+    OrderUnitOfWork,
     RateLimiter,
     Revocations,
     SecretStore,
@@ -200,7 +203,8 @@ _provided: dict[str, Any] = {}
 
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
-    ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``."""
+    ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``, ``orders``,
+    ``publisher``."""
     reset()
     _provided.update(adapters)
 
@@ -362,10 +366,62 @@ def _notifier() -> Notifier:
     return SesNotifier(settings.mail_sender, configuration_set=settings.ses_configuration_set)
 
 
+def orders() -> OrderPorts:
+    """The ports of the order use cases (the product cache too: a cancel gives stock back)."""
+    provided: OrderPorts | None = _provided.get("orders")
+    return provided if provided is not None else _orders()
+
+
+@cache
+def _orders() -> OrderPorts:
+    from storefront.adapters.clock import SystemClock
+
+    return OrderPorts(
+        unit_of_work=order_unit_of_work,
+        totals=list_totals(),
+        cache=cache_store(),
+        clock=SystemClock(),
+        publisher=message_publisher(),
+    )
+
+
+def order_unit_of_work() -> OrderUnitOfWork:
+    """A new unit of work over orders, the catalogue's stock and the outbox (the same rules as ``unit_of_work``)."""
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+
+    return SqlUnitOfWork(engine())
+
+
+# The variables naming the queues (template.yaml sets them from each queue's Ref).
+QUEUE_URL_VARIABLES = ("ORDER_PROCESSING_QUEUE_URL", "PAYMENT_QUEUE_URL", "NOTIFICATION_QUEUE_URL")
+
+
+def message_publisher() -> MessagePublisher | None:
+    """Where messages are sent after their commit, or None when this deployment has no queue to send them to:
+    the outbox then keeps them until the relay runs where queues exist. Tests and the local run provide one
+    (``provide(publisher=...)``)."""
+    provided: MessagePublisher | None = _provided.get("publisher")
+    if provided is not None:
+        return provided
+    if not any(os.environ.get(name) for name in QUEUE_URL_VARIABLES):
+        return None
+    return _sqs_publisher()
+
+
+@cache
+def _sqs_publisher() -> MessagePublisher | None:
+    # The SQS adapter (MessagePublisher over SendMessageBatch) is built by the messaging part of issue 7; until it
+    # is merged in here, a configured queue changes nothing: messages stay in the outbox, said once per container.
+    from storefront.observability import logger
+
+    logger.warning("queue URLs are set but this build has no SQS publisher; messages stay in the outbox")
+    return None
+
+
 def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
     builders = (engine, _redis_client, _cache_store, _list_totals, _rate_limiter, _revocations, _catalog)
-    for builder in (*builders, _secret_store, _token_verifier, _identity, _users, _notifier):
+    for builder in (*builders, _secret_store, _token_verifier, _identity, _users, _notifier, _orders, _sqs_publisher):
         builder.cache_clear()
     config.forget()

@@ -238,9 +238,7 @@ class Order:
         if errors:
             raise ValidationFailed(errors)
         order_id = uuid4()
-        event = OrderEvent(
-            order_id, 1, EventKind.PLACED, None, OrderStatus.PENDING, now, actor, PaymentStatus.PENDING
-        )
+        event = OrderEvent(order_id, 1, EventKind.PLACED, None, OrderStatus.PENDING, now, actor, PaymentStatus.PENDING)
         order = cls(
             id=order_id,
             tenant_id=tenant_id,
@@ -278,9 +276,7 @@ class Order:
             )
         return self._next(_KIND_OF_STATUS[status], status, actor, now, payment_status, detail)
 
-    def amended(
-        self, changes: Mapping[str, Any], actor: str, now: datetime
-    ) -> tuple[Order, OrderEvent]:
+    def amended(self, changes: Mapping[str, Any], actor: str, now: datetime) -> tuple[Order, OrderEvent]:
         """The order with a new ``shipping_address`` and/or ``notes``: only while PENDING (else Conflict)."""
         if self.status is not OrderStatus.PENDING:
             raise Conflict(
@@ -357,40 +353,47 @@ def cancel(order: Order, actor: str, now: datetime) -> Cancellation:
     return Cancellation(cancelled, event, release_stock=order.status in HOLDS_STOCK, refund=refund)
 
 
-def order_errors(
-    items: Sequence[OrderItem], address: ShippingAddress, payment_token: str, notes: str | None
+def request_errors(
+    lines: Sequence[tuple[UUID, int]], address: ShippingAddress, payment_token: str, notes: str | None
 ) -> list[FieldError]:
-    """Every broken rule of a new order: 1..100 items, each product once with a quantity 1..1000, one currency,
-    a total that fits, a valid address, a payment token, notes within their length."""
+    """Every broken rule of an order request that needs no catalogue: 1..100 lines, each product once with a
+    quantity 1..1000, a valid address, a payment token, notes within their length."""
     errors: list[FieldError] = []
-    if not ITEMS_MIN <= len(items) <= ITEMS_MAX:
+    if not ITEMS_MIN <= len(lines) <= ITEMS_MAX:
         errors.append(FieldError("items", ErrorCode.OUT_OF_RANGE, f"must hold {ITEMS_MIN} to {ITEMS_MAX} items"))
     seen: set[UUID] = set()
-    for n, item in enumerate(items):
-        if not QUANTITY_MIN <= item.quantity <= QUANTITY_MAX:
+    for n, (product_id, quantity) in enumerate(lines[:ITEMS_MAX]):
+        if not QUANTITY_MIN <= quantity <= QUANTITY_MAX:
             errors.append(
                 FieldError(f"items[{n}].quantity", ErrorCode.OUT_OF_RANGE, f"must be {QUANTITY_MIN} to {QUANTITY_MAX}")
             )
-        if item.product_id in seen:
+        if product_id in seen:
             errors.append(
                 FieldError(f"items[{n}].product_id", ErrorCode.INVALID_FORMAT, "names a product already in the order")
             )
-        seen.add(item.product_id)
-    currencies = {i.unit_price.currency for i in items}
-    if len(currencies) > 1:
-        errors.append(
-            FieldError("items", ErrorCode.INVALID_FORMAT, f"must all be priced in one currency, not {_names(currencies)}")
-        )
-    elif items and not errors:
-        total = sum((i.line_total.amount for i in items), Decimal(0))
-        if total > TOTAL_MAX:
-            errors.append(FieldError("items", ErrorCode.OUT_OF_RANGE, f"the total must be at most {TOTAL_MAX}"))
+        seen.add(product_id)
     errors += address.errors()
     if not 1 <= len(payment_token.strip()) <= PAYMENT_TOKEN_MAX:
         errors.append(
             FieldError("payment_token", ErrorCode.OUT_OF_RANGE, f"must be 1 to {PAYMENT_TOKEN_MAX} characters long")
         )
     return errors + _notes_errors(notes)
+
+
+def order_errors(
+    items: Sequence[OrderItem], address: ShippingAddress, payment_token: str, notes: str | None
+) -> list[FieldError]:
+    """Every broken rule of a new order: those of its request, then one currency and a total that fits."""
+    errors = request_errors([(i.product_id, i.quantity) for i in items], address, payment_token, notes)
+    currencies = {i.unit_price.currency for i in items}
+    if len(currencies) > 1:
+        reason = f"must all be priced in one currency, not {_names(currencies)}"
+        errors.append(FieldError("items", ErrorCode.INVALID_FORMAT, reason))
+    elif items and not errors:
+        total = sum((i.line_total.amount for i in items), Decimal(0))
+        if total > TOTAL_MAX:
+            errors.append(FieldError("items", ErrorCode.OUT_OF_RANGE, f"the total must be at most {TOTAL_MAX}"))
+    return errors
 
 
 def _notes_errors(notes: str | None) -> list[FieldError]:
