@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from storefront import config
 from storefront.application.ports import (
@@ -44,6 +44,7 @@ from storefront.config import (
 )
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
     from redis import Redis
     from sqlalchemy import Engine
     from sqlalchemy.engine import URL
@@ -204,7 +205,7 @@ _provided: dict[str, Any] = {}
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
     ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``, ``orders``,
-    ``publisher``."""
+    ``publisher``, ``idempotency``."""
     reset()
     _provided.update(adapters)
 
@@ -418,10 +419,38 @@ def _sqs_publisher() -> MessagePublisher | None:
     return None
 
 
+def idempotency_store() -> BasePersistenceLayer | None:
+    """Where Idempotency-Key records are kept: Powertools' cache persistence layer on this container's Redis, or
+    None without REDIS_URL (requests then run without the short-cut)."""
+    provided: BasePersistenceLayer | None = _provided.get("idempotency")
+    return provided if provided is not None else _idempotency_store()
+
+
+@cache
+def _idempotency_store() -> BasePersistenceLayer | None:
+    client = _redis_client()
+    if client is None:
+        return None
+    from aws_lambda_powertools.utilities.idempotency.persistence.cache import CachePersistenceLayer
+
+    # redis-py's client is what the layer's protocol describes; its stubs type a few arguments more widely.
+    return CachePersistenceLayer(client=cast(Any, client))
+
+
 def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
     builders = (engine, _redis_client, _cache_store, _list_totals, _rate_limiter, _revocations, _catalog)
-    for builder in (*builders, _secret_store, _token_verifier, _identity, _users, _notifier, _orders, _sqs_publisher):
+    for builder in (
+        *builders,
+        _secret_store,
+        _token_verifier,
+        _identity,
+        _users,
+        _notifier,
+        _orders,
+        _sqs_publisher,
+        _idempotency_store,
+    ):
         builder.cache_clear()
     config.forget()
