@@ -82,7 +82,8 @@ def relay_outbox(
 ) -> RelayReport:
     """Send the outbox's unpublished messages, oldest first, in transactions of ``batch_size``: each claims its
     rows (locked: a relay running at the same time skips them), sends them, marks the accepted ones published and
-    counts a failed attempt on the others, then commits. Stops after ``max_batches`` or at the first short batch."""
+    counts a failed attempt on the others, then commits. Stops after ``max_batches``, at the first short batch, or
+    after a batch with a failed send (the rows it left are the oldest: the next run starts with them)."""
     report = RelayReport()
     for _ in range(max_batches):
         with unit_of_work() as uow:
@@ -96,7 +97,7 @@ def relay_outbox(
         report = RelayReport(
             report.claimed + len(claimed), report.published + len(accepted), report.failed + len(refused)
         )
-        if len(claimed) < batch_size:
+        if refused or len(claimed) < batch_size:  # a failing queue is tried again next run, not in a loop now
             break
     if report.failed:
         metrics.add_metric(name="OutboxPublishFailed", unit=MetricUnit.Count, value=report.failed)
