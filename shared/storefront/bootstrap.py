@@ -431,10 +431,10 @@ def _idempotency_store() -> BasePersistenceLayer | None:
     client = _redis_client()
     if client is None:
         return None
-    from aws_lambda_powertools.utilities.idempotency.persistence.cache import CachePersistenceLayer
+    from storefront.adapters.cache.idempotency import ValidatingCachePersistenceLayer
 
     # redis-py's client is what the layer's protocol describes; its stubs type a few arguments more widely.
-    return CachePersistenceLayer(client=cast(Any, client))
+    return ValidatingCachePersistenceLayer(client=cast(Any, client))
 
 
 def reset() -> None:
