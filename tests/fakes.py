@@ -732,9 +732,10 @@ class FakeOrders:
     cache: FakeCache = field(default_factory=FakeCache)
     totals: FakeListTotals = field(default_factory=FakeListTotals)
     clock: FixedClock = field(default_factory=FixedClock)
-    publisher: FakePublisher | None = field(default_factory=FakePublisher)
+    publisher: FakePublisher = field(default_factory=FakePublisher)
     units: list[FakeOrderUnitOfWork] = field(default_factory=list)
     fail_commits: bool = False
+    no_queue: bool = False  # a deployment without queues: the ports carry no publisher
 
     def unit_of_work(self) -> FakeOrderUnitOfWork:
         unit = FakeOrderUnitOfWork(self.state, self.fail_commits)
@@ -748,5 +749,5 @@ class FakeOrders:
             totals=self.totals,
             cache=self.cache,
             clock=self.clock,
-            publisher=self.publisher,
+            publisher=None if self.no_queue else self.publisher,
         )

@@ -5,6 +5,7 @@ and without Redis the order is still placed."""
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 import pytest
@@ -48,7 +49,7 @@ def keyed(key: str, body: dict | None = None, user: str | None = None) -> dict:
 
 
 def test_same_key_same_body_answers_the_first_response_byte_for_byte(shop):
-    bootstrap.provide(orders=shop.ports, idempotency=CachePersistenceLayer(client=Redis.from_url(REDIS_URL)))
+    bootstrap.provide(orders=shop.ports, idempotency=CachePersistenceLayer(client=cast(Any, Redis.from_url(REDIS_URL))))
     key = f"it-{uuid4()}"
     first, again = raw(keyed(key)), raw(keyed(key))
     assert first["statusCode"] == again["statusCode"] == 201
@@ -58,7 +59,7 @@ def test_same_key_same_body_answers_the_first_response_byte_for_byte(shop):
 
 
 def test_same_key_another_body_is_409_and_keys_are_per_user(shop):
-    bootstrap.provide(orders=shop.ports, idempotency=CachePersistenceLayer(client=Redis.from_url(REDIS_URL)))
+    bootstrap.provide(orders=shop.ports, idempotency=CachePersistenceLayer(client=cast(Any, Redis.from_url(REDIS_URL))))
     key = f"it-{uuid4()}"
     assert raw(keyed(key))["statusCode"] == 201
     body = json.loads(event("orders/create_order.json")["body"])
@@ -71,7 +72,7 @@ def test_same_key_another_body_is_409_and_keys_are_per_user(shop):
 
 
 def test_a_failed_request_does_not_hold_its_key(shop):
-    bootstrap.provide(orders=shop.ports, idempotency=CachePersistenceLayer(client=Redis.from_url(REDIS_URL)))
+    bootstrap.provide(orders=shop.ports, idempotency=CachePersistenceLayer(client=cast(Any, Redis.from_url(REDIS_URL))))
     key = f"it-{uuid4()}"
     body = json.loads(event("orders/create_order.json")["body"])
     body["items"][0]["quantity"] = 1000
@@ -82,7 +83,7 @@ def test_a_failed_request_does_not_hold_its_key(shop):
 
 def test_redis_down_still_places_the_order(shop, redis_server):
     client = Redis(port=redis_server.port, socket_timeout=0.25, socket_connect_timeout=0.25)
-    bootstrap.provide(orders=shop.ports, idempotency=CachePersistenceLayer(client=client))
+    bootstrap.provide(orders=shop.ports, idempotency=CachePersistenceLayer(client=cast(Any, client)))
     redis_server.kill()
     answered = raw(keyed(f"it-{uuid4()}"))
     assert answered["statusCode"] == 201

@@ -19,7 +19,7 @@ from storefront.domain.identity import Principal, Role
 from storefront.domain.money import Money
 from storefront.domain.orders import EventKind, OrderStatus, PaymentStatus, ShippingAddress, replay
 from storefront.domain.products import Product, ProductStatus
-from storefront.messages.envelope import Queue, parse
+from storefront.messages.envelope import Envelope, Queue, parse
 from storefront.messages.orders import OrderCancelled, OrderPlaced, RefundRequested
 from tests.conftest import details
 from tests.fakes import FakeOrders, FakePublisher
@@ -48,6 +48,12 @@ def stock(
     )
     shop.state.products[product.id] = product
     return product
+
+
+def order_of(message: Envelope) -> UUID:
+    data = parse(message.to_json())[1]
+    assert isinstance(data, OrderPlaced)
+    return data.order_id
 
 
 def request(*lines: tuple[Product, int], notes: str | None = None) -> NewOrder:
@@ -92,7 +98,7 @@ def test_a_queue_down_at_create_leaves_the_order_and_the_relay_sends_it_after_re
 
 
 def test_without_a_queue_messages_wait_in_the_outbox(buyer):
-    shop = FakeOrders(publisher=None)
+    shop = FakeOrders(no_queue=True)
     tea = stock(shop, buyer.tenant_id)
     orders.create_order(shop.ports, buyer, request((tea, 1)))
     (row,) = shop.state.outbox.values()
@@ -127,9 +133,7 @@ def test_the_relay_sends_oldest_first_in_batches_of_ten_and_counts_refusals(shop
         placed.append(orders.create_order(shop.ports, buyer, request((tea, 1))).id)
         shop.clock.advance(1)
     shop.publisher.down = False
-    refused = next(
-        r.message.id for r in shop.state.outbox.values() if parse(r.message.to_json())[1].order_id == placed[3]
-    )
+    refused = next(r.message.id for r in shop.state.outbox.values() if order_of(r.message) == placed[3])
     shop.publisher.refuse = {refused}
     shop.clock.advance(60)
     report = relay_outbox(shop.unit_of_work, shop.publisher, shop.clock, batch_size=10)
@@ -139,7 +143,7 @@ def test_the_relay_sends_oldest_first_in_batches_of_ten_and_counts_refusals(shop
     shop.publisher.refuse = set()
     report = relay_outbox(shop.unit_of_work, shop.publisher, shop.clock, batch_size=10)
     assert (report.claimed, report.published, report.failed) == (16, 16, 0)
-    sent = [parse(m.to_json())[1].order_id for _, m in shop.publisher.sent]
+    sent = [order_of(m) for _, m in shop.publisher.sent]
     assert sent == [*placed[:3], *placed[4:10], placed[3], *placed[10:]], "oldest first, the failed one first next run"
 
 
@@ -252,7 +256,7 @@ def test_a_cancel_racing_another_change_is_a_conflict_and_changes_nothing(shop, 
                 unit.state.orders[order.id] = moved  # the saga committed first
                 return original(changed, expected, event)
 
-            unit.orders.update = update
+            setattr(unit.orders, "update", update)  # noqa: B010 - the race is in the repository's update
             return unit
 
     racing = Racing(state=shop.state, publisher=FakePublisher())
