@@ -10,24 +10,30 @@ from typing import Any, Self
 from uuid import UUID
 
 from storefront.application.auth import AuthPorts
+from storefront.application.order_queries import OrderQuery
 from storefront.application.ports import (
     UNANSWERED,
     AccessToken,
     CatalogPorts,
     Email,
     IssuedToken,
+    OrderPorts,
+    OutboxMessage,
     RateDecision,
     RecalledTotal,
+    StockLine,
     UserPorts,
 )
 from storefront.application.queries import TOTAL_CAP, Keyset, ProductQuery, Window
 from storefront.application.user_queries import UserQuery
 from storefront.domain import rate_limits
-from storefront.domain.errors import AppError, Conflict, ServiceUnavailable
+from storefront.domain.errors import AppError, Conflict, ExternalUnavailable, ServiceUnavailable
+from storefront.domain.orders import Order, OrderEvent
 from storefront.domain.products import Product
 from storefront.domain.search import matches
 from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
 from storefront.domain.users import User, login_key, search_terms
+from storefront.messages.envelope import Envelope, Queue
 
 
 class FakeProductRepository:
@@ -574,3 +580,210 @@ class FakeDeadLetters:
         if self.unavailable:
             raise ExternalUnavailable("The message queue is unavailable")
         self.sent.append({"source_arn": source_arn, "body": body, "attributes": dict(attributes), "reason": reason})
+
+
+# Orders -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class OrderState:
+    """What the order fakes keep across units of work (committed state only)."""
+
+    orders: dict[UUID, Order] = field(default_factory=dict)
+    products: dict[UUID, Product] = field(default_factory=dict)
+    outbox: dict[UUID, OutboxRow] = field(default_factory=dict)
+
+
+@dataclass
+class OutboxRow:
+    queue: str
+    message: Envelope
+    published_at: datetime | None = None
+    attempts: int = 0
+
+
+class FakeOrderRepository:
+    """Orders in a dict, with the SQL repository's rules: tenant scope, liveness, a change conditional on the
+    status and version read, events appended in sequence, stock released by adding."""
+
+    def __init__(self, state: OrderState) -> None:
+        self.state = state
+
+    def add(self, order: Order, event: OrderEvent) -> None:
+        assert order.history == (event,)
+        self.state.orders[order.id] = order
+
+    def get(self, tenant_id: UUID, order_id: UUID) -> Order | None:
+        order = self.state.orders.get(order_id)
+        if order is None or order.tenant_id != tenant_id or order.deleted_at is not None:
+            return None
+        return order
+
+    def update(self, order: Order, expected: Order, event: OrderEvent | None) -> bool:
+        current = self.get(order.tenant_id, order.id)
+        if current is None or (current.status, current.version) != (expected.status, expected.version):
+            return False
+        if event is not None and event.sequence != current.sequence + 1:
+            raise Conflict("The resource already exists")
+        self.state.orders[order.id] = order
+        return True
+
+    def search(
+        self,
+        tenant_id: UUID,
+        user_id: UUID,
+        query: OrderQuery,
+        after: Keyset | None = None,
+        *,
+        known_matches: int | None = None,
+    ) -> Window[Order]:
+        found = [
+            o
+            for o in self.state.orders.values()
+            if o.tenant_id == tenant_id
+            and o.user_id == user_id
+            and o.deleted_at is None
+            and (query.status is None or o.status == query.status)
+            and (query.created_from is None or o.created_at >= query.created_from)
+            and (query.created_to is None or o.created_at <= query.created_to)
+        ]
+        descending = query.order == "desc"
+
+        def position(o: Order) -> tuple[Any, UUID]:
+            return query.keyset_of(o).value, o.id
+
+        ordered = sorted(found, key=position, reverse=descending)
+        if after is not None:
+            mark = (after.value, after.id)
+            rows = [o for o in ordered if (position(o) < mark if descending else position(o) > mark)]
+        else:
+            rows = ordered[query.offset :]
+        counted = min(len(found), TOTAL_CAP + 1)
+        return Window(rows[: query.limit + 1], counted if known_matches is None else known_matches)
+
+    def catalogue(self, tenant_id: UUID, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
+        return {
+            p: self.state.products[p]
+            for p in product_ids
+            if p in self.state.products
+            and self.state.products[p].tenant_id == tenant_id
+            and self.state.products[p].deleted_at is None
+        }
+
+    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> None:
+        for line in lines:
+            product = self.state.products[line.product_id]
+            assert product.tenant_id == tenant_id
+            self.state.products[line.product_id] = replace(
+                product,
+                details=replace(product.details, stock=product.details.stock + line.quantity),
+                version=product.version + 1,
+            )
+
+
+class FakeOutbox:
+    """Outbox rows in a dict; ``claim`` takes the oldest unpublished ones (no locks: one test thread)."""
+
+    def __init__(self, state: OrderState) -> None:
+        self.state = state
+
+    def add(self, queue: Queue, message: Envelope) -> None:
+        self.state.outbox[message.id] = OutboxRow(queue.value, message)
+
+    def claim(self, limit: int, created_before: datetime) -> list[OutboxMessage]:
+        waiting = [
+            (row.message.occurred_at, message_id, row)
+            for message_id, row in self.state.outbox.items()
+            if row.published_at is None and row.message.occurred_at < created_before
+        ]
+        waiting.sort(key=lambda item: (item[0], item[1]))
+        return [
+            OutboxMessage(message_id, row.queue, row.message.to_json(), row.attempts)
+            for _, message_id, row in waiting[:limit]
+        ]
+
+    def mark_published(self, message_ids: Sequence[UUID], at: datetime) -> None:
+        for message_id in message_ids:
+            self.state.outbox[message_id].published_at = at
+
+    def mark_failed(self, message_ids: Sequence[UUID]) -> None:
+        for message_id in message_ids:
+            self.state.outbox[message_id].attempts += 1
+
+
+class FakeOrderUnitOfWork:
+    """A transaction over the order state: works on a copy, keeps it only when committed."""
+
+    def __init__(self, committed: OrderState, fail_commit: bool = False) -> None:
+        self._committed = committed
+        self._fail_commit = fail_commit
+        self.committed = False
+        self.state = OrderState()
+        self.orders = FakeOrderRepository(self.state)
+        self.outbox = FakeOutbox(self.state)
+
+    def __enter__(self) -> Self:
+        self.state.orders = dict(self._committed.orders)
+        self.state.products = dict(self._committed.products)
+        self.state.outbox = {k: replace(v) for k, v in self._committed.outbox.items()}
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        if self._fail_commit:
+            raise ServiceUnavailable("The database is unavailable")
+        self._committed.orders = dict(self.state.orders)
+        self._committed.products = dict(self.state.products)
+        self._committed.outbox = dict(self.state.outbox)
+        self.committed = True
+
+
+class FakePublisher:
+    """A MessagePublisher that records what it was sent; ``down`` behaves like an unreachable queue and
+    ``refuse`` names message ids the queue refuses."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[Queue, Envelope]] = []
+        self.down = False
+        self.refuse: set[UUID] = set()
+
+    def publish(self, queue: Queue, messages: Sequence[Envelope]) -> list[UUID]:
+        assert len(messages) <= 10, "SQS takes at most 10 messages per batch"
+        if self.down:
+            raise ExternalUnavailable("The queue is unreachable")
+        refused = [m.id for m in messages if m.id in self.refuse]
+        self.sent += [(queue, m) for m in messages if m.id not in self.refuse]
+        return refused
+
+
+@dataclass
+class FakeOrders:
+    """OrderPorts wired to fakes, with handles on each fake."""
+
+    state: OrderState = field(default_factory=OrderState)
+    cache: FakeCache = field(default_factory=FakeCache)
+    totals: FakeListTotals = field(default_factory=FakeListTotals)
+    clock: FixedClock = field(default_factory=FixedClock)
+    publisher: FakePublisher = field(default_factory=FakePublisher)
+    units: list[FakeOrderUnitOfWork] = field(default_factory=list)
+    fail_commits: bool = False
+    no_queue: bool = False  # a deployment without queues: the ports carry no publisher
+
+    def unit_of_work(self) -> FakeOrderUnitOfWork:
+        unit = FakeOrderUnitOfWork(self.state, self.fail_commits)
+        self.units.append(unit)
+        return unit
+
+    @property
+    def ports(self) -> OrderPorts:
+        return OrderPorts(
+            unit_of_work=self.unit_of_work,
+            totals=self.totals,
+            cache=self.cache,
+            clock=self.clock,
+            publisher=None if self.no_queue else self.publisher,
+        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from storefront import config
 from storefront.application.ports import (
@@ -24,6 +24,8 @@ from storefront.application.ports import (
     ListTotals,
     MessagePublisher,
     Notifier,
+    OrderPorts,
+    OrderUnitOfWork,
     RateLimiter,
     Revocations,
     SecretStore,
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
     from redis import Redis
     from sqlalchemy import Engine
     from sqlalchemy.engine import URL
@@ -206,8 +209,8 @@ _provided: dict[str, Any] = {}
 
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
-    ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``,
-    ``publisher``, ``dead_letters``."""
+    ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``, ``orders``,
+    ``publisher``, ``dead_letters``, ``idempotency``."""
     reset()
     _provided.update(adapters)
 
@@ -369,17 +372,71 @@ def _notifier() -> Notifier:
     return SesNotifier(settings.mail_sender, configuration_set=settings.ses_configuration_set)
 
 
-def message_publisher() -> MessagePublisher:
-    """Where messages are sent: SQS (the queue URLs of QueueSettings; boto3 loads on the first send)."""
-    provided: MessagePublisher | None = _provided.get("publisher")
-    return provided if provided is not None else _message_publisher()
+def orders() -> OrderPorts:
+    """The ports of the order use cases (the product cache too: a cancel gives stock back)."""
+    provided: OrderPorts | None = _provided.get("orders")
+    return provided if provided is not None else _orders()
 
 
 @cache
-def _message_publisher() -> MessagePublisher:
+def _orders() -> OrderPorts:
+    from storefront.adapters.clock import SystemClock
+
+    return OrderPorts(
+        unit_of_work=order_unit_of_work,
+        totals=list_totals(),
+        cache=cache_store(),
+        clock=SystemClock(),
+        publisher=message_publisher(),
+    )
+
+
+def order_unit_of_work() -> OrderUnitOfWork:
+    """A new unit of work over orders, the catalogue's stock and the outbox (the same rules as ``unit_of_work``)."""
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+
+    return SqlUnitOfWork(engine())
+
+
+# The variables naming the queues (template.yaml sets them from each queue's Ref).
+QUEUE_URL_VARIABLES = ("ORDER_PROCESSING_QUEUE_URL", "PAYMENT_QUEUE_URL", "NOTIFICATION_QUEUE_URL")
+
+
+def message_publisher() -> MessagePublisher | None:
+    """Where messages are sent after their commit, or None when this deployment has no queue to send them to:
+    the outbox then keeps them until the relay runs where queues exist. Tests and the local run provide one
+    (``provide(publisher=...)``)."""
+    provided: MessagePublisher | None = _provided.get("publisher")
+    if provided is not None:
+        return provided
+    if not any(os.environ.get(name) for name in QUEUE_URL_VARIABLES):
+        return None
+    return _sqs_publisher()
+
+
+@cache
+def _sqs_publisher() -> MessagePublisher:
     from storefront.adapters.messaging.sqs import SqsPublisher
 
     return SqsPublisher(load(QueueSettings))
+
+
+def idempotency_store() -> BasePersistenceLayer | None:
+    """Where Idempotency-Key records are kept: Powertools' cache persistence layer on this container's Redis, or
+    None without REDIS_URL (requests then run without the short-cut)."""
+    provided: BasePersistenceLayer | None = _provided.get("idempotency")
+    return provided if provided is not None else _idempotency_store()
+
+
+@cache
+def _idempotency_store() -> BasePersistenceLayer | None:
+    client = _redis_client()
+    if client is None:
+        return None
+    from storefront.adapters.cache.idempotency import ValidatingCachePersistenceLayer
+
+    # redis-py's client is what the layer's protocol describes; its stubs type a few arguments more widely.
+    return ValidatingCachePersistenceLayer(client=cast(Any, client))
 
 
 def dead_letters() -> DeadLetters:
@@ -399,7 +456,17 @@ def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
     builders = (engine, _redis_client, _cache_store, _list_totals, _rate_limiter, _revocations, _catalog)
-    messaging = (_message_publisher, _dead_letters)
-    for builder in (*builders, _secret_store, _token_verifier, _identity, _users, _notifier, *messaging):
+    for builder in (
+        *builders,
+        _secret_store,
+        _token_verifier,
+        _identity,
+        _users,
+        _notifier,
+        _orders,
+        _sqs_publisher,
+        _dead_letters,
+        _idempotency_store,
+    ):
         builder.cache_clear()
     config.forget()

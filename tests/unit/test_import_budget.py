@@ -245,3 +245,33 @@ def test_an_sqs_consumer_loads_no_aws_sdk_client_until_it_must_dead_letter_a_mes
     result = loaded("tests.consumers.work", "products/get_product.json", SQS_BATCH, PRODUCTION)
     assert result["status"] == 0
     assert heavy(result["modules"], ("boto3", "botocore.session", "botocore.client", "aws_xray_sdk", "moto")) == []
+
+
+ORDER_FUNCTIONS = [
+    ("orders.list_orders", "orders/list_orders.json"),
+    ("orders.create_order", "orders/create_order.json"),
+    ("orders.get_order", "orders/get_order.json"),
+    ("orders.replace_order", "orders/replace_order.json"),
+    ("orders.update_order", "orders/update_order.json"),
+    ("orders.delete_order", "orders/delete_order.json"),
+    ("orders.cancel_order", "orders/cancel_order.json"),
+]
+
+
+@pytest.mark.parametrize(("module", "event"), [*ORDER_FUNCTIONS, ("orders.relay_outbox", "orders/relay_outbox.json")])
+def test_order_functions_start_without_the_aws_sdk_argon2_or_a_database_or_redis_library(module, event):
+    """Nothing of the database, Redis, Powertools' idempotency utility or the AWS SDK loads before the first
+    request (the relay included: it has no queue client of its own on this branch)."""
+    result = loaded(module, event, IMPORT_ONLY, {**PRODUCTION, "REDIS_URL": "redis://127.0.0.1:9/0"})
+    forbidden = ("boto3", "botocore.session", "botocore.client", "argon2", "sqlalchemy", "oracledb", "redis")
+    assert heavy(result["modules"], forbidden) == []
+    modules = result["modules"]
+    assert isinstance(modules, list)
+    assert not [m for m in modules if m.startswith("aws_lambda_powertools.utilities.idempotency")]
+
+
+@pytest.mark.parametrize(("module", "event"), [f for f in ORDER_FUNCTIONS if ".get_" in f[0] or ".list_" in f[0]])
+def test_order_reads_stay_within_their_budget(module, event):
+    result = loaded(module, event)
+    assert result["status"] in (200, 404)
+    assert heavy(result["modules"]) == []

@@ -166,7 +166,8 @@ def _is_secrets_reference(value: object) -> bool:
 
 def test_only_the_functions_that_verify_tokens_receive_the_signing_secrets():
     """The authorizer and the functions that sign tokens always; a protected function only in Kong mode (behind
-    API Gateway only the authorizer verifies); any other public function never; no function through Globals."""
+    API Gateway only the authorizer verifies); any other public function and any function without routes never; no
+    function through Globals."""
     template = load_template()
     assert "JWT_SECRETS" not in template["Globals"]["Function"]["Environment"]["Variables"]
     kong_mode = template["Conditions"]["KongMode"]
@@ -179,7 +180,7 @@ def test_only_the_functions_that_verify_tokens_receive_the_signing_secrets():
         secrets = variables.get("JWT_SECRETS")
         if logical_id == API.authorizer.function or logical_id in SIGNERS:
             assert _is_secrets_reference(secrets), logical_id
-        elif function.public:
+        elif function.public or not function.routes:  # public, or not an HTTP function (the outbox relay)
             assert secrets is None, logical_id
         else:
             assert getattr(secrets, "tag", None) == "!If", logical_id

@@ -14,7 +14,9 @@ from storefront.domain import rate_limits
 from storefront.domain.products import Product
 
 if TYPE_CHECKING:  # identity types only annotate here: a product function does not load them
+    from storefront.application.order_queries import OrderQuery
     from storefront.application.user_queries import UserQuery
+    from storefront.domain.orders import Order, OrderEvent
     from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
     from storefront.domain.users import User
     from storefront.messages.envelope import Envelope, Queue
@@ -356,3 +358,107 @@ class DeadLetters(Protocol):
     def send(self, source_arn: str, body: str, attributes: Mapping[str, Any], reason: str) -> None:
         """Put ``body`` and its message ``attributes`` (as the Lambda event gives them) on the DLQ of the
         queue ``source_arn`` with the ``reason``; raises ExternalUnavailable when that fails."""
+
+
+# Orders -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StockLine:
+    """A quantity of one product, as an order holds it."""
+
+    product_id: UUID
+    quantity: int
+
+
+class OrderRepository(Protocol):
+    def add(self, order: Order, event: OrderEvent) -> None:
+        """Insert a new order, its items and its first event."""
+
+    def get(self, tenant_id: UUID, order_id: UUID) -> Order | None:
+        """The live order of the tenant with its items and history (events oldest first), or None."""
+
+    def update(self, order: Order, expected: Order, event: OrderEvent | None) -> bool:
+        """Store ``order`` if the stored row is live and still at ``expected``'s status and version, and append
+        ``event`` (its sequence must be the next one); False when someone else changed the order first."""
+
+    def search(
+        self,
+        tenant_id: UUID,
+        user_id: UUID,
+        query: OrderQuery,
+        after: Keyset | None = None,
+        *,
+        known_matches: int | None = None,
+    ) -> Window[Order]:
+        """Up to ``query.limit + 1`` of the user's live orders matching the query (with their items and history),
+        in the query's order with the id breaking ties in the same direction, starting after ``after`` (else at
+        ``query.offset``), and how many match, counted up to TOTAL_CAP + 1 (not counted when ``known_matches``
+        says it)."""
+
+    def catalogue(self, tenant_id: UUID, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
+        """The tenant's live products among ``product_ids``, by id (batched reads, whatever the count)."""
+
+    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> None:
+        """Give the quantities back to the products' stock (``STOCK = STOCK + :q``, in the unit's transaction)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A message waiting in the outbox: its id (the envelope's), the queue it goes to, the envelope's JSON and how
+    many sends have failed so far."""
+
+    id: UUID
+    queue: str
+    body: str
+    attempts: int
+
+
+class Outbox(Protocol):
+    def add(self, queue: Queue, message: Envelope) -> None:
+        """Write a message for ``queue`` in the unit's transaction: it exists exactly when the change does."""
+
+    def claim(self, limit: int, created_before: datetime) -> list[OutboxMessage]:
+        """Lock and return up to ``limit`` unpublished messages created before ``created_before``, oldest first,
+        skipping rows another transaction holds (SELECT ... FOR UPDATE SKIP LOCKED where the database has row
+        locks): two relays never claim the same message at once."""
+
+    def mark_published(self, message_ids: Sequence[UUID], at: datetime) -> None:
+        """Record that the messages were accepted by their queue."""
+
+    def mark_failed(self, message_ids: Sequence[UUID]) -> None:
+        """Count one more failed send of each message (it stays unpublished)."""
+
+
+class OrderUnitOfWork(Protocol):
+    """A transaction over orders, the catalogue's stock and the outbox: rolls back on exit unless committed."""
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPorts:
+    """What the order use cases need. ``publisher`` is None where no queue is configured: messages then stay in
+    the outbox until the relay runs where one is. ``cache`` is the product cache (a stock change makes it drop
+    the products it touched)."""
+
+    unit_of_work: Callable[[], OrderUnitOfWork]
+    totals: ListTotals
+    cache: Cache
+    clock: Clock
+    publisher: MessagePublisher | None = None

@@ -30,6 +30,19 @@ from sqlalchemy import (
 )
 
 from storefront.domain.identity import Role
+from storefront.domain.orders import (
+    ADDRESS_LINE_MAX,
+    CITY_MAX,
+    DETAIL_MAX,
+    NAME_SNAPSHOT_MAX,
+    NOTES_MAX,
+    PAYMENT_TOKEN_MAX,
+    POSTAL_CODE_MAX,
+    SKU_SNAPSHOT_MAX,
+    EventKind,
+    OrderStatus,
+    PaymentStatus,
+)
 from storefront.domain.products import CATEGORY_MAX, DESCRIPTION_MAX, NAME_MAX, SKU_MAX, ProductStatus
 from storefront.domain.search import TERM_MAX
 from storefront.domain.users import EMAIL_MAX, FULL_NAME_MAX, USERNAME_MAX, UserStatus
@@ -251,4 +264,108 @@ AUTH_EVENTS = Table(
     Column("DETAIL", String(400), nullable=True),
     Index(None, "TENANT_ID", "OCCURRED_AT"),
     Index(None, "USER_ID", "OCCURRED_AT"),
+)
+
+
+# Orders (issue 7). An order's items and events are rows of their own; PAYMENT_TOKEN is what the payment step
+# charges with and never leaves the database in a response. EVENT_SEQUENCE is the sequence of the order's last
+# event: the next append takes the next number, and UNIQUE (ORDER_ID, SEQUENCE) refuses a second writer.
+STATUS_MAX = 20
+ORDERS = Table(
+    "ORDERS",
+    metadata,
+    *base_columns(),
+    Column("USER_ID", Uuid(), nullable=False),
+    Column("STATUS", String(STATUS_MAX), nullable=False),
+    Column("PAYMENT_STATUS", String(STATUS_MAX), nullable=False),
+    Column("TOTAL_AMOUNT", Numeric(14, 2, asdecimal=True), nullable=False),
+    Column("CURRENCY", String(3), nullable=False),
+    Column("SHIPPING_LINE1", String(ADDRESS_LINE_MAX), nullable=False),
+    Column("SHIPPING_LINE2", String(ADDRESS_LINE_MAX), nullable=True),
+    Column("SHIPPING_CITY", String(CITY_MAX), nullable=False),
+    Column("SHIPPING_POSTAL_CODE", String(POSTAL_CODE_MAX), nullable=False),
+    Column("SHIPPING_COUNTRY", String(2), nullable=False),
+    Column("NOTES", String(NOTES_MAX), nullable=True),
+    Column("PAYMENT_TOKEN", String(PAYMENT_TOKEN_MAX), nullable=False),
+    Column("EVENT_SEQUENCE", Integer(), nullable=False),
+)
+ORDERS.append_constraint(CheckConstraint(ORDERS.c.STATUS.in_([s.value for s in OrderStatus]), name="STATUS"))
+ORDERS.append_constraint(
+    CheckConstraint(ORDERS.c.PAYMENT_STATUS.in_([s.value for s in PaymentStatus]), name="PAYMENT_STATUS")
+)
+ORDERS.append_constraint(CheckConstraint(ORDERS.c.TOTAL_AMOUNT >= 0, name="TOTAL_AMOUNT"))
+
+# A user's own orders, per offered sort (created_at, updated_at, total) and the status filter in front of the
+# default sort; the created_at index also serves the created_from/created_to range.
+ORDER_LIST_INDEXES = (
+    list_index("IX_ORDERS_LIST_CREATED_AT", ORDERS, "USER_ID", sort="CREATED_AT"),
+    list_index("IX_ORDERS_LIST_UPDATED_AT", ORDERS, "USER_ID", sort="UPDATED_AT"),
+    list_index("IX_ORDERS_LIST_TOTAL", ORDERS, "USER_ID", sort="TOTAL_AMOUNT"),
+    list_index("IX_ORDERS_LIST_STATUS", ORDERS, "USER_ID", "STATUS", sort="CREATED_AT"),
+)
+
+ORDER_ITEMS = Table(
+    "ORDER_ITEMS",
+    metadata,
+    Column("ORDER_ID", Uuid(), ForeignKey(ORDERS.c.ID), nullable=False),
+    Column("LINE_NUMBER", Integer(), nullable=False),
+    Column("TENANT_ID", Uuid(), nullable=False),
+    Column("PRODUCT_ID", Uuid(), ForeignKey(PRODUCTS.c.ID), nullable=False),
+    Column("SKU", String(SKU_SNAPSHOT_MAX), nullable=False),
+    Column("NAME", String(NAME_SNAPSHOT_MAX), nullable=False),
+    Column("QUANTITY", Integer(), nullable=False),
+    Column("UNIT_PRICE", Numeric(12, 2, asdecimal=True), nullable=False),
+    Column("LINE_TOTAL", Numeric(14, 2, asdecimal=True), nullable=False),
+    Column("CURRENCY", String(3), nullable=False),
+    PrimaryKeyConstraint("ORDER_ID", "LINE_NUMBER"),
+    Index(None, "PRODUCT_ID"),
+)
+ORDER_ITEMS.append_constraint(CheckConstraint(ORDER_ITEMS.c.QUANTITY.between(1, 1000), name="QUANTITY"))
+
+ORDER_EVENTS = Table(
+    "ORDER_EVENTS",
+    metadata,
+    Column("ID", Uuid(), primary_key=True),
+    Column("ORDER_ID", Uuid(), ForeignKey(ORDERS.c.ID), nullable=False),
+    Column("SEQUENCE", Integer(), nullable=False),
+    Column("TENANT_ID", Uuid(), nullable=False),
+    Column("KIND", String(STATUS_MAX), nullable=False),
+    Column("FROM_STATUS", String(STATUS_MAX), nullable=True),
+    Column("TO_STATUS", String(STATUS_MAX), nullable=False),
+    Column("PAYMENT_STATUS", String(STATUS_MAX), nullable=True),
+    Column("OCCURRED_AT", UtcTimestamp(), nullable=False),
+    Column("ACTOR", String(ACTOR_MAX), nullable=False),
+    Column("DETAIL", String(DETAIL_MAX), nullable=True),
+    UniqueConstraint("ORDER_ID", "SEQUENCE"),
+)
+ORDER_EVENTS.append_constraint(CheckConstraint(ORDER_EVENTS.c.KIND.in_([k.value for k in EventKind]), name="KIND"))
+
+# The transactional outbox: a message is written in the transaction of the change it announces and sent after
+# the commit (or later by the relay). ID is the envelope's id, BODY the envelope's JSON (CLOB on Oracle).
+QUEUE_NAME_MAX = 40
+MESSAGE_TYPE_MAX = 100
+OUTBOX_MESSAGES = Table(
+    "OUTBOX_MESSAGES",
+    metadata,
+    Column("ID", Uuid(), primary_key=True),
+    Column("TENANT_ID", Uuid(), nullable=False),
+    Column("QUEUE", String(QUEUE_NAME_MAX), nullable=False),
+    Column("MESSAGE_TYPE", String(MESSAGE_TYPE_MAX), nullable=False),
+    Column("MESSAGE_VERSION", Integer(), nullable=False),
+    Column("BODY", Text(), nullable=False),
+    Column("CREATED_AT", UtcTimestamp(), nullable=False),
+    Column("PUBLISHED_AT", UtcTimestamp(), nullable=True),
+    Column("ATTEMPTS", Integer(), nullable=False),
+)
+# "Unpublished, oldest first": partial on PostgreSQL and SQLite (published rows are not in it). Oracle has no
+# partial index, so PUBLISHED_AT leads there: the unpublished rows (NULL, stored because CREATED_AT is not null)
+# are one range at the end of the index, in CREATED_AT, ID order, whatever the number of published rows.
+_UNPUBLISHED = OUTBOX_MESSAGES.c.PUBLISHED_AT.is_(None)
+OUTBOX_UNPUBLISHED_INDEX = Index(
+    "IX_OUTBOX_MESSAGES_UNPUBLISHED",
+    OUTBOX_MESSAGES.c.PUBLISHED_AT,
+    OUTBOX_MESSAGES.c.CREATED_AT,
+    OUTBOX_MESSAGES.c.ID,
+    postgresql_where=_UNPUBLISHED,
+    sqlite_where=_UNPUBLISHED,
 )

@@ -28,6 +28,8 @@ from storefront.adapters.db.products import SqlProductRepository
 from storefront.observability import logger
 
 if TYPE_CHECKING:
+    from storefront.adapters.db.orders import SqlOrderRepository
+    from storefront.adapters.db.outbox import SqlOutbox
     from storefront.adapters.db.sessions import SqlAuthEvents, SqlPasswordResets, SqlRefreshSessions
     from storefront.adapters.db.users import SqlUserRepository
 
@@ -78,6 +80,22 @@ class SqlUnitOfWork:
         from storefront.adapters.db.sessions import SqlAuthEvents
 
         return SqlAuthEvents(self)
+
+    # The order repositories are built on first use too: only the order functions import them.
+    @cached_property
+    def orders(self) -> SqlOrderRepository:
+        """The orders of this unit of work (items, events and products read through one batching loader)."""
+        from storefront.adapters.db.order_loader import OrderLoader
+        from storefront.adapters.db.orders import SqlOrderRepository
+
+        return SqlOrderRepository(self, OrderLoader(self))
+
+    @cached_property
+    def outbox(self) -> SqlOutbox:
+        """The outbox of this unit of work: messages written in its transaction."""
+        from storefront.adapters.db.outbox import SqlOutbox
+
+        return SqlOutbox(self, self._engine.dialect.name)
 
     def __exit__(
         self,

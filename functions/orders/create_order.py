@@ -1,0 +1,61 @@
+"""POST /orders: place an order (PENDING, priced from the catalogue now); Idempotency-Key honoured."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+
+from storefront import bootstrap
+from storefront.application import orders
+from storefront.config import CacheSettings, DatabaseSettings
+from storefront.http.conditional import etag
+from storefront.http.context import RequestContext, request_context
+from storefront.http.entry import lambda_entry
+from storefront.http.envelope import ok
+from storefront.http.idempotency import KEY_PATTERN, checked_key, idempotent
+from storefront.http.identity import READERS
+from storefront.http.openapi import BEARER, ETAG, LOCATION, PROTECTED, WITH_BODY, responses, success
+from storefront.http.orders import LINKS_FROM_NEW_ORDER, ORDERS_TAG, OrderEnvelope, OrderIn, present
+from storefront.http.resolver import PREFIX, api_resolver, public_path
+
+app = api_resolver()
+KEY_HELP = "Send the same key again with the same body to get the first answer again; another body is 409."
+
+
+@app.post(
+    f"{PREFIX}/orders",
+    summary="Place an order",
+    description="Places a PENDING order for the caller at the catalogue's current prices (one currency; a missing or "
+    "unsold product is 422 naming the item, a quantity over the current stock 422 BIZ_003). Stock is reserved "
+    "afterwards by order processing. `Idempotency-Key`: the same key and body answer the first response again.",
+    tags=[ORDERS_TAG],
+    operation_id="createOrder",
+    security=BEARER,
+    responses=responses(
+        success("Placed", OrderEnvelope, 201, headers=(ETAG, LOCATION), links=LINKS_FROM_NEW_ORDER),
+        errors=(*PROTECTED, *WITH_BODY, 409),
+    ),
+)
+def create_order(
+    body: Annotated[OrderIn, Body()],
+    ctx: Annotated[RequestContext, Depends(request_context)],
+    idempotency_key: Annotated[
+        str | None, Header(alias="idempotency-key", pattern=KEY_PATTERN, description=KEY_HELP)
+    ] = None,
+) -> Response[str]:
+    def respond() -> Response[str]:
+        order = orders.create_order(bootstrap.orders(), ctx.principal, body.to_request())
+        headers = {
+            "ETag": etag(order.version),
+            "Location": public_path(f"{PREFIX}/orders/{order.id}"),
+            "Cache-Control": "no-store",
+        }
+        return ok(present(order), 201, headers=headers)
+
+    scope = f"orders:{ctx.tenant_id}:{ctx.principal.user_id}"
+    sent = body.model_dump(mode="json", exclude_unset=True)
+    return idempotent(checked_key(idempotency_key), scope, sent, respond, app.lambda_context)
+
+
+handler = lambda_entry(app, allow=READERS, requires=(DatabaseSettings, CacheSettings))

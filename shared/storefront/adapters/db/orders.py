@@ -1,0 +1,253 @@
+"""The order repository on SQLAlchemy Core: ORDERS, ORDER_ITEMS, ORDER_EVENTS, and the catalogue's stock.
+
+Every statement is scoped to one tenant. A change is conditional on the status and version it was read at
+(``UPDATE ... WHERE STATUS = :from AND VERSION = :v``) and appends its event under UNIQUE (ORDER_ID,
+SEQUENCE), so two writers racing on one order cannot both win. Items, events and products are read through
+the unit's ``OrderLoader`` (batched, cached per unit of work).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import ColumnElement, Select, bindparam, insert, select, update
+
+from storefront.adapters.db.errors import translated_errors
+from storefront.adapters.db.keyset import capped_count, window
+from storefront.adapters.db.order_loader import OrderLoader
+from storefront.adapters.db.statements import Statements
+from storefront.adapters.db.tables import ORDER_EVENTS, ORDER_ITEMS, ORDERS, PRODUCTS
+from storefront.application.order_queries import OrderQuery
+from storefront.application.ports import StockLine
+from storefront.application.queries import Keyset, Window
+from storefront.domain.orders import Order, OrderEvent, OrderStatus, PaymentStatus, ShippingAddress
+from storefront.domain.products import Product
+
+ORDER_SORT_COLUMNS = {
+    "created_at": ORDERS.c.CREATED_AT,
+    "updated_at": ORDERS.c.UPDATED_AT,
+    "total": ORDERS.c.TOTAL_AMOUNT,
+}
+
+
+def live(tenant_id: UUID) -> ColumnElement[bool]:
+    """The tenant's orders that are not soft-deleted."""
+    return (ORDERS.c.TENANT_ID == tenant_id) & ORDERS.c.DELETED_AT.is_(None)
+
+
+def list_where(tenant_id: UUID, user_id: UUID, query: OrderQuery) -> list[ColumnElement[bool]]:
+    """The WHERE terms of a user's list: tenant, owner, liveness, status and the creation range."""
+    terms = [live(tenant_id), ORDERS.c.USER_ID == user_id]
+    if query.status is not None:
+        terms.append(ORDERS.c.STATUS == query.status.value)
+    if query.created_from is not None:
+        terms.append(ORDERS.c.CREATED_AT >= query.created_from)
+    if query.created_to is not None:
+        terms.append(ORDERS.c.CREATED_AT <= query.created_to)
+    return terms
+
+
+def count_statement(tenant_id: UUID, user_id: UUID, query: OrderQuery) -> Select[Any]:
+    """SELECT how many of the user's orders match, up to TOTAL_CAP + 1."""
+    return capped_count(select(ORDERS.c.ID).where(*list_where(tenant_id, user_id, query)))
+
+
+def page_statement(
+    tenant_id: UUID, user_id: UUID, query: OrderQuery, after: Keyset | None = None, *, counted: bool = True
+) -> Select[Any]:
+    """SELECT one page of the user's orders plus one and, when ``counted``, the capped count as MATCHES."""
+    extra = [count_statement(tenant_id, user_id, query).scalar_subquery().label("MATCHES")] if counted else []
+    key = ORDER_SORT_COLUMNS[query.sort]
+    where = list_where(tenant_id, user_id, query)
+    return window([*ORDERS.c, *extra], where, key, ORDERS.c.ID, query.order, query.limit, query.offset, after)
+
+
+def release_statement() -> Any:
+    """UPDATE one product's stock up by a quantity (executed once per line): never read-modify-write. The version
+    moves too, so an admin's edit read before the change is refused as stale instead of overwriting the stock."""
+    return (
+        update(PRODUCTS)
+        .where(PRODUCTS.c.ID == bindparam("line_product_id"), PRODUCTS.c.TENANT_ID == bindparam("line_tenant_id"))
+        .values(STOCK=PRODUCTS.c.STOCK + bindparam("line_quantity"), VERSION=PRODUCTS.c.VERSION + 1)
+    )
+
+
+def to_row(order: Order) -> dict[str, Any]:
+    """The ORDERS column values of an order."""
+    address = order.shipping_address
+    return {
+        "ID": order.id,
+        "TENANT_ID": order.tenant_id,
+        "CREATED_AT": order.created_at,
+        "UPDATED_AT": order.updated_at,
+        "CREATED_BY": order.created_by,
+        "UPDATED_BY": order.updated_by,
+        "DELETED_AT": order.deleted_at,
+        "VERSION": order.version,
+        "USER_ID": order.user_id,
+        "STATUS": order.status.value,
+        "PAYMENT_STATUS": order.payment_status.value,
+        "TOTAL_AMOUNT": order.total.amount,
+        "CURRENCY": order.currency,
+        "SHIPPING_LINE1": address.line1,
+        "SHIPPING_LINE2": address.line2 or None,
+        "SHIPPING_CITY": address.city,
+        "SHIPPING_POSTAL_CODE": address.postal_code,
+        "SHIPPING_COUNTRY": address.country,
+        "NOTES": order.notes or None,
+        "PAYMENT_TOKEN": order.payment_token,
+        "EVENT_SEQUENCE": order.sequence,
+    }
+
+
+def item_rows(order: Order) -> list[dict[str, Any]]:
+    """The ORDER_ITEMS rows of an order."""
+    return [
+        {
+            "ORDER_ID": order.id,
+            "LINE_NUMBER": n,
+            "TENANT_ID": order.tenant_id,
+            "PRODUCT_ID": item.product_id,
+            "SKU": item.sku,
+            "NAME": item.name,
+            "QUANTITY": item.quantity,
+            "UNIT_PRICE": item.unit_price.amount,
+            "LINE_TOTAL": item.line_total.amount,
+            "CURRENCY": item.unit_price.currency,
+        }
+        for n, item in enumerate(order.items, start=1)
+    ]
+
+
+def event_row(tenant_id: UUID, event: OrderEvent) -> dict[str, Any]:
+    """The ORDER_EVENTS row of an event."""
+    return {
+        "ID": uuid4(),
+        "ORDER_ID": event.order_id,
+        "SEQUENCE": event.sequence,
+        "TENANT_ID": tenant_id,
+        "KIND": event.kind.value,
+        "FROM_STATUS": event.from_status.value if event.from_status is not None else None,
+        "TO_STATUS": event.to_status.value,
+        "PAYMENT_STATUS": event.payment_status.value if event.payment_status is not None else None,
+        "OCCURRED_AT": event.occurred_at,
+        "ACTOR": event.actor,
+        "DETAIL": event.detail,
+    }
+
+
+def from_row(row: Any, items: Sequence[Any], events: Sequence[OrderEvent]) -> Order:
+    """The order stored in a row, with its items and events."""
+    return Order(
+        id=row.ID,
+        tenant_id=row.TENANT_ID,
+        user_id=row.USER_ID,
+        items=tuple(items),
+        shipping_address=ShippingAddress(
+            line1=row.SHIPPING_LINE1,
+            line2=row.SHIPPING_LINE2,
+            city=row.SHIPPING_CITY,
+            postal_code=row.SHIPPING_POSTAL_CODE,
+            country=row.SHIPPING_COUNTRY,
+        ),
+        payment_token=row.PAYMENT_TOKEN,
+        status=OrderStatus(row.STATUS),
+        payment_status=PaymentStatus(row.PAYMENT_STATUS),
+        version=int(row.VERSION),
+        created_at=row.CREATED_AT,
+        updated_at=row.UPDATED_AT,
+        created_by=row.CREATED_BY,
+        updated_by=row.UPDATED_BY,
+        notes=row.NOTES,
+        sequence=int(row.EVENT_SEQUENCE),
+        deleted_at=row.DELETED_AT,
+        history=tuple(events),
+    )
+
+
+class SqlOrderRepository:
+    """A tenant's orders; reads their items, events and products through one ``OrderLoader``."""
+
+    def __init__(self, statements: Statements, loader: OrderLoader) -> None:
+        self._statements = statements
+        self._loader = loader
+
+    def add(self, order: Order, event: OrderEvent) -> None:
+        with translated_errors():
+            self._statements.write(insert(ORDERS).values(**to_row(order)))
+            self._statements.write(insert(ORDER_ITEMS), item_rows(order))
+            self._statements.write(insert(ORDER_EVENTS).values(**event_row(order.tenant_id, event)))
+
+    def get(self, tenant_id: UUID, order_id: UUID) -> Order | None:
+        with translated_errors():
+            row = self._statements.read(select(ORDERS).where(ORDERS.c.ID == order_id, live(tenant_id))).first()
+            if row is None:
+                return None
+            return self._hydrate([row])[0]
+
+    def update(self, order: Order, expected: Order, event: OrderEvent | None) -> bool:
+        values = to_row(order)
+        for key in ("ID", "TENANT_ID", "CREATED_AT", "CREATED_BY", "USER_ID", "PAYMENT_TOKEN"):
+            del values[key]
+        statement = (
+            update(ORDERS)
+            .where(
+                ORDERS.c.ID == order.id,
+                live(order.tenant_id),
+                ORDERS.c.STATUS == expected.status.value,
+                ORDERS.c.VERSION == expected.version,
+            )
+            .values(**values)
+        )
+        with translated_errors():
+            if self._statements.write(statement).rowcount != 1:
+                return False
+            if event is not None:
+                self._statements.write(insert(ORDER_EVENTS).values(**event_row(order.tenant_id, event)))
+        self._loader.forget(order.id)
+        return True
+
+    def search(
+        self,
+        tenant_id: UUID,
+        user_id: UUID,
+        query: OrderQuery,
+        after: Keyset | None = None,
+        *,
+        known_matches: int | None = None,
+    ) -> Window[Order]:
+        with translated_errors():
+            if known_matches is not None:
+                page = page_statement(tenant_id, user_id, query, after, counted=False)
+                rows = self._statements.read(page).all()
+                matches = known_matches
+            else:
+                rows = self._statements.read(page_statement(tenant_id, user_id, query, after)).all()
+                if rows:
+                    matches = int(rows[0].MATCHES)
+                elif after is not None or query.offset:  # an empty page past the start says nothing of the count
+                    matches = int(self._statements.read(count_statement(tenant_id, user_id, query)).scalar_one())
+                else:
+                    matches = 0
+            return Window(self._hydrate(rows), matches)
+
+    def catalogue(self, tenant_id: UUID, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
+        with translated_errors():
+            return self._loader.products(tenant_id, product_ids)
+
+    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> None:
+        rows = [
+            {"line_product_id": line.product_id, "line_tenant_id": tenant_id, "line_quantity": line.quantity}
+            for line in lines
+        ]
+        if rows:
+            with translated_errors():
+                self._statements.write(release_statement(), rows)
+
+    def _hydrate(self, rows: Sequence[Any]) -> list[Order]:
+        ids = [row.ID for row in rows]
+        items = self._loader.items(ids)
+        events = self._loader.events(ids)
+        return [from_row(row, items[row.ID], events[row.ID]) for row in rows]

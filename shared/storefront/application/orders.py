@@ -1,0 +1,244 @@
+"""Order use cases: a user's own orders (list, create, get, amend, delete, cancel).
+
+Every change writes the order, its event and the messages it announces (outbox rows) in one transaction, and
+the messages are sent after the commit: a message exists exactly when its change does, and nothing is sent for
+a transaction that rolled back. A send that fails leaves the row for the relay (``application/outbox.py``).
+Another user's order is answered as one that does not exist (BIZ_001).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from storefront.application.listing import remembered_page
+from storefront.application.order_queries import OrderQuery, totals_scope
+from storefront.application.outbox import publish_committed
+from storefront.application.ports import OrderPorts, OrderUnitOfWork, StockLine
+from storefront.application.products import cache_key
+from storefront.application.queries import Page, Window
+from storefront.domain.errors import Conflict, ErrorCode, FieldError, NotFound, ValidationFailed
+from storefront.domain.identity import Principal
+from storefront.domain.orders import (
+    Order,
+    OrderEvent,
+    OrderItem,
+    ShippingAddress,
+    cancel,
+    request_errors,
+)
+from storefront.domain.products import Product, ProductStatus
+from storefront.messages.envelope import Envelope, MessageData, Queue, envelope
+from storefront.messages.orders import QUEUE_OF, OrderCancelled, OrderPlaced, RefundRequested
+
+Outgoing = list[tuple[Queue, Envelope]]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    """What a client orders of one product."""
+
+    product_id: UUID
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """An order request: the lines, where to ship, what pays for it, and optional notes."""
+
+    lines: tuple[OrderLine, ...]
+    shipping_address: ShippingAddress
+    payment_token: str
+    notes: str | None = None
+
+
+def list_orders(ports: OrderPorts, principal: Principal, query: OrderQuery) -> Page[Order]:
+    """One page of the caller's own live orders, by offset or after a cursor (VAL_002 for a foreign cursor),
+    each with its items and history; the capped total is remembered until one of the user's orders changes."""
+    query.validate()
+    user_id = owner_id(principal)
+    listing = query.listing(principal.tenant_id, user_id)
+    after = listing.after(query.cursor)
+
+    def read(known_matches: int | None) -> Window[Order]:
+        with ports.unit_of_work() as uow:
+            return uow.orders.search(principal.tenant_id, user_id, query, after, known_matches=known_matches)
+
+    return remembered_page(
+        ports.totals,
+        totals_scope(principal.tenant_id, user_id),
+        listing,
+        read,
+        limit=query.limit,
+        offset=query.offset,
+        after=after,
+        keyset_of=query.keyset_of,
+    )
+
+
+def create_order(ports: OrderPorts, principal: Principal, request: NewOrder) -> Order:
+    """Place a PENDING order priced from the catalogue now (422 naming the item for a product that is missing,
+    not for sale or in another currency; 422 BIZ_003 for a quantity over the current stock, which is not taken
+    here: the saga reserves it). The order, its items, its first event and ``order.placed`` are one transaction;
+    the message is sent after the commit."""
+    user_id = owner_id(principal)
+    pairs = [(line.product_id, line.quantity) for line in request.lines]
+    errors = request_errors(pairs, request.shipping_address, request.payment_token, request.notes)
+    if errors:
+        raise ValidationFailed(errors)
+    now = ports.clock.now()
+    with ports.unit_of_work() as uow:
+        catalogue = uow.orders.catalogue(principal.tenant_id, [line.product_id for line in request.lines])
+        items = priced_items(request.lines, catalogue)
+        order, event = Order.place(
+            tenant_id=principal.tenant_id,
+            user_id=user_id,
+            items=items,
+            shipping_address=request.shipping_address,
+            payment_token=request.payment_token,
+            notes=request.notes,
+            actor=principal.user_id,
+            now=now,
+        )
+        uow.orders.add(order, event)
+        outgoing = _write_messages(uow, order, [OrderPlaced(order_id=order.id)])
+        uow.commit()
+    ports.totals.forget(totals_scope(principal.tenant_id, user_id))
+    publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
+    return order
+
+
+def priced_items(lines: Sequence[OrderLine], catalogue: Mapping[UUID, Product]) -> list[OrderItem]:
+    """The order's items at the catalogue's current prices; 422 naming each line whose product is missing (deleted,
+    another tenant's) or not for sale, then (only when every product is orderable) BIZ_003 naming each quantity
+    over the product's current stock. Mixed currencies are the domain's rule (``Order.place``)."""
+    errors: list[FieldError] = []
+    for n, line in enumerate(lines):
+        product = catalogue.get(line.product_id)
+        if product is None:
+            errors.append(FieldError(f"items[{n}].product_id", ErrorCode.INVALID_FORMAT, "names no product"))
+        elif product.details.status is not ProductStatus.ACTIVE:
+            reason = f"is {product.details.status}: not for sale"
+            errors.append(FieldError(f"items[{n}].product_id", ErrorCode.INVALID_FORMAT, reason))
+    if errors:
+        raise ValidationFailed(errors)
+    short = [
+        FieldError(f"items[{n}].quantity", ErrorCode.LIMIT_EXCEEDED, f"exceeds the current stock ({stock})")
+        for n, line in enumerate(lines)
+        if line.quantity > (stock := catalogue[line.product_id].details.stock)
+    ]
+    if short:
+        raise ValidationFailed(short, "Quantity exceeds the current stock")
+    return [
+        OrderItem(
+            product_id=line.product_id,
+            sku=catalogue[line.product_id].details.sku,
+            name=catalogue[line.product_id].details.name,
+            quantity=line.quantity,
+            unit_price=catalogue[line.product_id].details.price,
+        )
+        for line in lines
+    ]
+
+
+def get_order(ports: OrderPorts, principal: Principal, order_id: UUID) -> Order:
+    """The caller's live order with its items and history (BIZ_001 when absent or someone else's)."""
+    with ports.unit_of_work() as uow:
+        return _own(uow, principal, order_id)
+
+
+def amend_order(
+    ports: OrderPorts,
+    principal: Principal,
+    order_id: UUID,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+) -> Order:
+    """Change the shipping address and/or notes of a PENDING order (BIZ_002 when it is past PENDING or
+    ``expected_version`` is stale)."""
+    with ports.unit_of_work() as uow:
+        current = _own(uow, principal, order_id)
+        _check_version(current, expected_version)
+        amended, event = current.amended(changes, principal.user_id, ports.clock.now())
+        _store(uow, amended, current, event)
+        uow.commit()
+    ports.totals.forget(totals_scope(principal.tenant_id, current.user_id))
+    return amended
+
+
+def delete_order(ports: OrderPorts, principal: Principal, order_id: UUID, expected_version: int | None) -> None:
+    """Soft-delete an order that is DELIVERED, FAILED or CANCELLED (BIZ_002 otherwise): then 404, gone from lists."""
+    with ports.unit_of_work() as uow:
+        current = _own(uow, principal, order_id)
+        _check_version(current, expected_version)
+        _store(uow, current.deleted(principal.user_id, ports.clock.now()), current, None)
+        uow.commit()
+    ports.totals.forget(totals_scope(principal.tenant_id, current.user_id))
+
+
+def cancel_order(ports: OrderPorts, principal: Principal, order_id: UUID, expected_version: int | None) -> Order:
+    """Cancel a PENDING, RESERVED or CONFIRMED order (BIZ_002 otherwise). In the same transaction: the stock it
+    held goes back (from RESERVED or CONFIRMED), a refund is asked of the payment queue when the payment was
+    authorized or captured, and ``order.cancelled`` goes to the notification queue."""
+    with ports.unit_of_work() as uow:
+        current = _own(uow, principal, order_id)
+        _check_version(current, expected_version)
+        outcome = cancel(current, principal.user_id, ports.clock.now())
+        _store(uow, outcome.order, current, outcome.event)
+        if outcome.release_stock:
+            uow.orders.release_stock(principal.tenant_id, [StockLine(i.product_id, i.quantity) for i in current.items])
+        messages: list[MessageData] = [OrderCancelled(order_id=current.id)]
+        if outcome.refund:
+            messages.append(RefundRequested(order_id=current.id))
+        outgoing = _write_messages(uow, outcome.order, messages)
+        uow.commit()
+    ports.totals.forget(totals_scope(principal.tenant_id, current.user_id))
+    if outcome.release_stock:
+        for item in current.items:
+            ports.cache.delete(cache_key(principal.tenant_id, item.product_id))
+    publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
+    return outcome.order
+
+
+def owner_id(principal: Principal) -> UUID:
+    """The caller's user id (a token's ``sub`` is a UUID; anything else owns no order)."""
+    try:
+        return UUID(principal.user_id)
+    except ValueError:
+        raise NotFound("Order not found") from None
+
+
+def _own(uow: OrderUnitOfWork, principal: Principal, order_id: UUID) -> Order:
+    order = uow.orders.get(principal.tenant_id, order_id)
+    if order is None or order.user_id != owner_id(principal):
+        raise NotFound("Order not found")
+    return order
+
+
+def _check_version(current: Order, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != current.version:
+        raise _stale(current.version)
+
+
+def _store(uow: OrderUnitOfWork, changed: Order, current: Order, event: OrderEvent | None) -> None:
+    if not uow.orders.update(changed, current, event):
+        raise _stale(None)
+
+
+def _stale(current_version: int | None) -> Conflict:
+    details: dict[str, Any] = {"reason": "the order was changed by someone else; read it again and retry"}
+    if current_version is not None:
+        details["current_version"] = current_version
+    return Conflict("Version conflict", details=details)
+
+
+def _write_messages(uow: OrderUnitOfWork, order: Order, messages: Sequence[MessageData]) -> Outgoing:
+    outgoing: Outgoing = []
+    for data in messages:
+        message = envelope(data, tenant_id=order.tenant_id, occurred_at=order.updated_at)
+        queue = QUEUE_OF[type(data)]
+        uow.outbox.add(queue, message)
+        outgoing.append((queue, message))
+    return outgoing

@@ -1,0 +1,107 @@
+"""``Idempotency-Key`` on a POST: the same key with the same body answers the first response again, byte for byte.
+
+Powertools' idempotency utility keeps the record in Redis (``CachePersistenceLayer``): the key is the caller's
+tenant, user and header value (so two users' keys never meet), the payload validated against it is the parsed
+body (so the same key with another body is 409 BIZ_002, as is a key whose first request is still running). The
+stored value is the whole first response: status, body and headers.
+
+Redis only short-cuts repeats; the database is what guarantees the effects. So when Redis cannot be asked
+(unreachable, or no REDIS_URL) the request runs without the short-cut, logged and counted
+(``IdempotencyUnchecked``); and a response made while the record could not be stored is still answered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
+
+from storefront import bootstrap
+from storefront.domain.errors import Conflict, ErrorCode, ValidationFailed
+from storefront.http.envelope import JSON
+from storefront.observability import logger, metrics
+
+HEADER = "Idempotency-Key"
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # 1 to 255 visible ASCII characters (a UUID, a ULID, a client's own scheme)
+EXPIRES_AFTER_SECONDS = 24 * 3600
+_KEY = re.compile(KEY_PATTERN)
+
+
+def checked_key(value: str | None) -> str | None:
+    """The header's key, or None when absent; VAL_002 naming the header when it is empty, too long or not visible
+    ASCII."""
+    if value is None:
+        return None
+    if not _KEY.match(value):
+        raise ValidationFailed.single(HEADER, ErrorCode.INVALID_FORMAT, "must be 1 to 255 visible ASCII characters")
+    return value
+
+
+def idempotent(
+    key: str | None, scope: str, body: Any, respond: Callable[[], Response[str]], lambda_context: Any = None
+) -> Response[str]:
+    """``respond()``, or the response it gave the first time this ``key`` came with this ``body`` in ``scope``."""
+    if key is None:
+        return respond()
+    store = bootstrap.idempotency_store()
+    if store is None:
+        return respond()
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
+    outcome: dict[str, Any] = {}
+
+    def first(request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = respond()
+        except Exception as error:
+            outcome["error"] = error
+            raise
+        outcome["response"] = response
+        return {"status": response.status_code, "body": response.body, "headers": dict(response.headers)}
+
+    config = IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="body",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=EXPIRES_AFTER_SECONDS,
+    )
+    if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
+        config.register_lambda_context(lambda_context)  # a run cut short by its timeout frees its key
+    once = idempotent_function(
+        first, data_keyword_argument="request", persistence_store=store, config=config, key_prefix="storefront"
+    )
+    try:
+        stored = once(request={"key": f"{scope}:{key}", "body": body})
+    except IdempotencyValidationError:
+        raise Conflict(
+            "Idempotency key reused with another body",
+            details={"field": HEADER, "reason": "this key was first sent with another body; use a new key"},
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict(
+            "A request with this idempotency key is still in progress",
+            details={"field": HEADER, "reason": "wait for the first request's answer, then retry"},
+        ) from None
+    except IdempotencyPersistenceLayerError:
+        if "error" in outcome:  # the request failed on its own; its error is the answer
+            raise outcome["error"] from None
+        if "response" in outcome:  # done, but not remembered: a repeat will run again (the database decides)
+            logger.warning("the idempotency record could not be stored", exc_info=True)
+            metrics.add_metric(name="IdempotencyUnchecked", unit=MetricUnit.Count, value=1)
+            response: Response[str] = outcome["response"]
+            return response
+        logger.warning("idempotency store unreachable; the request runs unchecked", exc_info=True)
+        metrics.add_metric(name="IdempotencyUnchecked", unit=MetricUnit.Count, value=1)
+        return respond()
+    if "response" in outcome:
+        fresh: Response[str] = outcome["response"]
+        return fresh
+    return Response(int(stored["status"]), JSON, str(stored["body"]), headers=dict(stored["headers"]))

@@ -1,0 +1,342 @@
+"""Orders over HTTP: request bodies, the representation clients get (never the payment token), sorting."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+
+from storefront.application.order_queries import ORDER_SORT_FIELDS
+from storefront.application.orders import NewOrder, OrderLine
+from storefront.domain.errors import ErrorCode, ValidationFailed
+from storefront.domain.orders import (
+    ADDRESS_LINE_MAX,
+    CITY_MAX,
+    ITEMS_MAX,
+    ITEMS_MIN,
+    NOTES_MAX,
+    PAYMENT_TOKEN_MAX,
+    POSTAL_CODE_MAX,
+    QUANTITY_MAX,
+    QUANTITY_MIN,
+    EventKind,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    PaymentStatus,
+    ShippingAddress,
+)
+from storefront.http.openapi import PageMeta, envelope
+from storefront.http.products import MoneyOut
+
+ORDERS_TAG = "orders"
+# Fields of a representation a client may send back unchanged; the server owns them, so they are ignored.
+SERVER_OWNED = frozenset(
+    {
+        "id",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "user_id",
+        "status",
+        "payment_status",
+        "total",
+        "history",
+    }
+)
+CURSOR_HELP = (
+    "meta.pagination.next_cursor of the previous page, for pages deeper than offset allows; keep sort, order "
+    "and filters unchanged (another list's cursor is 422 VAL_002) and leave offset out."
+)
+DATE_HELP = "An ISO-8601 date (2026-12-01: the whole day, UTC) or date-time with its offset."
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_server_owned(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in SERVER_OWNED}
+        return data
+
+
+class AddressIn(BaseModel):
+    """A postal address; `country` is an ISO 3166-1 alpha-2 code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    line1: str = Field(json_schema_extra={"minLength": 1, "maxLength": ADDRESS_LINE_MAX, "pattern": r"\S"})
+    line2: str | None = Field(None, json_schema_extra={"maxLength": ADDRESS_LINE_MAX})
+    city: str = Field(json_schema_extra={"minLength": 1, "maxLength": CITY_MAX, "pattern": r"\S"})
+    postal_code: str = Field(json_schema_extra={"minLength": 1, "maxLength": POSTAL_CODE_MAX, "pattern": r"\S"})
+    country: str = Field(json_schema_extra={"pattern": "^[A-Z]{2}$"})
+
+    def to_address(self) -> ShippingAddress:
+        return ShippingAddress(
+            line1=self.line1.strip(),
+            line2=self.line2,
+            city=self.city.strip(),
+            postal_code=self.postal_code.strip(),
+            country=self.country,
+        )
+
+
+class OrderLineIn(BaseModel):
+    """One product and how many of it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: UUID
+    quantity: StrictInt = Field(json_schema_extra={"minimum": QUANTITY_MIN, "maximum": QUANTITY_MAX})
+
+
+class OrderIn(_Body):
+    """A new order: prices are the catalogue's at this moment; the payment token is never shown again."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [{"product_id": "6f1c0a52-3d59-4a8e-9b7e-0c6f0b8a2d11", "quantity": 2}],
+                    "shipping_address": {
+                        "line1": "1 Rue de la Paix",
+                        "city": "Paris",
+                        "postal_code": "75002",
+                        "country": "FR",
+                    },
+                    "payment_token": "tok_approve",
+                    "notes": "Leave at the door",
+                }
+            ]
+        }
+    )
+
+    items: list[OrderLineIn] = Field(json_schema_extra={"minItems": ITEMS_MIN, "maxItems": ITEMS_MAX})
+    shipping_address: AddressIn
+    payment_token: str = Field(json_schema_extra={"minLength": 1, "maxLength": PAYMENT_TOKEN_MAX, "pattern": r"\S"})
+    notes: str | None = Field(None, json_schema_extra={"maxLength": NOTES_MAX})
+
+    def to_request(self) -> NewOrder:
+        return NewOrder(
+            lines=tuple(OrderLine(i.product_id, i.quantity) for i in self.items),
+            shipping_address=self.shipping_address.to_address(),
+            payment_token=self.payment_token.strip(),
+            notes=self.notes,
+        )
+
+
+class OrderReplace(_Body):
+    """What a PENDING order's owner may replace: the shipping address and the notes (left out: none)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "shipping_address": {
+                        "line1": "2 Rue de Rivoli",
+                        "city": "Paris",
+                        "postal_code": "75004",
+                        "country": "FR",
+                    },
+                    "notes": None,
+                }
+            ]
+        }
+    )
+
+    shipping_address: AddressIn
+    notes: str | None = Field(None, json_schema_extra={"maxLength": NOTES_MAX})
+    version: StrictInt | None = None
+
+    def to_changes(self) -> dict[str, Any]:
+        return {"shipping_address": self.shipping_address.to_address(), "notes": self.notes}
+
+
+class OrderPatch(_Body):
+    """Some of what a PENDING order's owner may change; a field left out keeps its value (`notes: null` clears)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"notes": "Ring twice"}]})
+
+    shipping_address: AddressIn | None = None
+    notes: str | None = Field(None, json_schema_extra={"maxLength": NOTES_MAX})
+    version: StrictInt | None = None
+
+    def to_changes(self) -> dict[str, Any]:
+        """The fields sent, as domain values; VAL_001 for an empty patch or a null address."""
+        sent = self.model_fields_set - {"version"}
+        if not sent:
+            raise ValidationFailed.single("body", ErrorCode.REQUIRED, "names no field to change")
+        changes: dict[str, Any] = {}
+        if "shipping_address" in sent:
+            if self.shipping_address is None:
+                raise ValidationFailed.single("shipping_address", ErrorCode.REQUIRED, "may not be null")
+            changes["shipping_address"] = self.shipping_address.to_address()
+        if "notes" in sent:
+            changes["notes"] = self.notes
+        return changes
+
+
+class AddressOut(BaseModel):
+    line1: str
+    line2: str | None
+    city: str
+    postal_code: str
+    country: str
+
+
+class OrderItemOut(BaseModel):
+    """A line of an order: the product's SKU and name and the price as they were when the order was placed."""
+
+    product_id: UUID
+    sku: str
+    name: str
+    quantity: int = Field(ge=QUANTITY_MIN, le=QUANTITY_MAX)
+    unit_price: MoneyOut
+    line_total: MoneyOut
+
+
+class OrderEventOut(BaseModel):
+    """An entry of the order's history."""
+
+    sequence: int = Field(ge=1)
+    kind: EventKind
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    payment_status: PaymentStatus | None = Field(description="the payment status after the event; null: unchanged")
+    occurred_at: datetime
+    actor: str
+    detail: str | None
+
+
+class OrderOut(BaseModel):
+    """An order as its owner gets it (never its payment token)."""
+
+    id: UUID
+    user_id: UUID
+    status: OrderStatus
+    payment_status: PaymentStatus
+    items: list[OrderItemOut]
+    total: MoneyOut
+    shipping_address: AddressOut
+    notes: str | None
+    history: list[OrderEventOut] = Field(description="the order's events, oldest first")
+    version: int = Field(ge=1)
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    updated_by: str
+
+
+OrderEnvelope = envelope("OrderEnvelope", OrderOut)
+OrderPageEnvelope = envelope("OrderPageEnvelope", list[OrderOut], PageMeta)
+# What a client can do next with an order it has just placed (OpenAPI links; the fuzzer follows them too).
+LINKS_FROM_NEW_ORDER = {
+    name: {"operationId": operation, "parameters": {"order_id": "$response.body#/data/id"}}
+    for name, operation in (
+        ("GetOrder", "getOrder"),
+        ("ReplaceOrder", "replaceOrder"),
+        ("UpdateOrder", "updateOrder"),
+        ("CancelOrder", "cancelOrder"),
+        ("DeleteOrder", "deleteOrder"),
+    )
+}
+
+
+def present(order: Order) -> dict[str, Any]:
+    """The representation of an order (the payment token is left out, always)."""
+    a = order.shipping_address
+    return {
+        "id": str(order.id),
+        "user_id": str(order.user_id),
+        "status": order.status.value,
+        "payment_status": order.payment_status.value,
+        "items": [
+            {
+                "product_id": str(i.product_id),
+                "sku": i.sku,
+                "name": i.name,
+                "quantity": i.quantity,
+                "unit_price": i.unit_price.as_dict(),
+                "line_total": i.line_total.as_dict(),
+            }
+            for i in order.items
+        ],
+        "total": order.total.as_dict(),
+        "shipping_address": {
+            "line1": a.line1,
+            "line2": a.line2,
+            "city": a.city,
+            "postal_code": a.postal_code,
+            "country": a.country,
+        },
+        "notes": order.notes,
+        "history": [_event(e) for e in order.history],
+        "version": order.version,
+        "created_at": _iso(order.created_at),
+        "updated_at": _iso(order.updated_at),
+        "created_by": order.created_by,
+        "updated_by": order.updated_by,
+    }
+
+
+def _event(e: OrderEvent) -> dict[str, Any]:
+    return {
+        "sequence": e.sequence,
+        "kind": e.kind.value,
+        "from_status": e.from_status.value if e.from_status is not None else None,
+        "to_status": e.to_status.value,
+        "payment_status": e.payment_status.value if e.payment_status is not None else None,
+        "occurred_at": _iso(e.occurred_at),
+        "actor": e.actor,
+        "detail": e.detail,
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_sort(value: str) -> str:
+    """A whitelisted sort field; VAL_002 for any other."""
+    if value not in ORDER_SORT_FIELDS:
+        raise ValidationFailed.single(
+            "sort", ErrorCode.INVALID_FORMAT, f"cannot sort by {value!r}; allowed: {', '.join(ORDER_SORT_FIELDS)}"
+        )
+    return value
+
+
+# A date or a date-time with its offset, as query text (the schema Powertools publishes for the parameter).
+DATE_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+)
+DateQuery = Annotated[str, Field(pattern=DATE_PATTERN, description=DATE_HELP)]
+
+
+def parse_moment(name: str, value: str | None, *, end_of_day: bool) -> datetime | None:
+    """A query's date or date-time as an aware UTC datetime: a bare date is its first (or, with ``end_of_day``,
+    its last) microsecond in UTC; VAL_002 naming ``name`` for anything else."""
+    if value is None:
+        return None
+    try:
+        if "T" not in value:
+            start = datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
+            moment = start + timedelta(days=1, microseconds=-1) if end_of_day else start
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
+        raise ValidationFailed.single(name, ErrorCode.INVALID_FORMAT, "must be a date or date-time") from None
+    if moment.tzinfo is None:
+        raise ValidationFailed.single(name, ErrorCode.INVALID_FORMAT, "needs its offset (Z or +01:00)")
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationFailed.single(name, ErrorCode.OUT_OF_RANGE, "is out of range") from None
+    if not 1900 <= utc.year <= 9998:
+        raise ValidationFailed.single(name, ErrorCode.OUT_OF_RANGE, "is out of range")
+    return utc

@@ -1,0 +1,158 @@
+"""The order handlers in-process: sample events in, envelopes out, fake order ports behind."""
+
+from __future__ import annotations
+
+import copy
+from uuid import UUID, uuid4
+
+import pytest
+
+from storefront import bootstrap
+from storefront.domain.money import Money
+from storefront.domain.products import Product
+from storefront.messages.envelope import Queue
+from tests.conftest import details
+from tests.fakes import FakeOrders
+from tests.unit.handlers import call, event, set_header
+
+TENANT = UUID("00000000-0000-4000-8000-000000000001")
+PRODUCT = UUID("5a1d2c4e-0001-4000-8000-000000000001")
+CREATE, GET, LIST = "orders.create_order.handler", "orders.get_order.handler", "orders.list_orders.handler"
+PUT, PATCH, DELETE = "orders.replace_order.handler", "orders.update_order.handler", "orders.delete_order.handler"
+CANCEL = "orders.cancel_order.handler"
+
+
+@pytest.fixture
+def shop(monkeypatch: pytest.MonkeyPatch) -> FakeOrders:
+    monkeypatch.setenv("GATEWAY_MODE", "apigw")
+    fake = FakeOrders()
+    tea = Product.create(TENANT, details(stock=10, price=Money.of("8.90", "EUR")), "admin", fake.clock.now())
+    fake.state.products[PRODUCT] = tea.__class__(**{**{f: getattr(tea, f) for f in tea.__slots__}, "id": PRODUCT})
+    bootstrap.provide(orders=fake.ports)
+    return fake
+
+
+def on(name: str, order_id: str, **changes: object) -> dict:
+    evt = event(f"orders/{name}.json", **changes)
+    suffix = "/cancel" if name == "cancel_order" else ""
+    evt["path"] = f"/KONGAPI/api/v1/orders/{order_id}{suffix}"
+    evt["pathParameters"] = {"order_id": order_id}
+    return evt
+
+
+def placed() -> dict:
+    status, headers, body = call(CREATE, event("orders/create_order.json"))
+    assert status == 201, body
+    assert headers["Location"] == [f"/KONGAPI/api/v1/orders/{body['data']['id']}"]
+    assert headers["ETag"] == ['"v1"']
+    return body["data"]
+
+
+def test_create_answers_201_pending_without_the_payment_token(shop):
+    order = placed()
+    assert (order["status"], order["payment_status"]) == ("PENDING", "pending")
+    assert order["total"] == {"amount": "17.80", "currency": "EUR"}
+    assert order["items"][0] == {
+        "product_id": str(PRODUCT),
+        "sku": shop.state.products[PRODUCT].details.sku,
+        "name": shop.state.products[PRODUCT].details.name,
+        "quantity": 2,
+        "unit_price": {"amount": "8.90", "currency": "EUR"},
+        "line_total": {"amount": "17.80", "currency": "EUR"},
+    }
+    assert order["history"][0]["kind"] == "placed"
+    assert "payment_token" not in str(order)
+    assert "tok_approve" not in str(order)
+    assert [q for q, _ in shop.publisher.sent] == [Queue.ORDER_PROCESSING]
+
+
+def test_get_304_patch_cancel_delete_through_the_handlers(shop):
+    order = placed()
+    status, headers, body = call(GET, on("get_order", order["id"]))
+    assert (status, headers["ETag"], body["data"]) == (200, ['"v1"'], order)
+    assert call(GET, set_header(on("get_order", order["id"]), "If-None-Match", '"v1"'))[0] == 304
+    status, headers, body = call(PATCH, on("update_order", order["id"]))
+    assert (status, body["data"]["notes"], headers["ETag"]) == (200, "Ring twice", ['"v2"'])
+    status, _, body = call(PUT, on("replace_order", order["id"]))  # If-Match "v1": stale now
+    assert (status, body["error"]["code"]) == (409, "BIZ_002")
+    assert call(DELETE, on("delete_order", order["id"]))[0] == 409, "not finished yet"
+    status, _, body = call(CANCEL, on("cancel_order", order["id"]))
+    assert (status, body["data"]["status"]) == (200, "CANCELLED")
+    assert call(CANCEL, on("cancel_order", order["id"]))[2]["error"]["code"] == "BIZ_002"
+    assert call(DELETE, on("delete_order", order["id"]))[0] == 204
+    assert call(GET, on("get_order", order["id"]))[2]["error"]["code"] == "BIZ_001"
+
+
+def test_another_users_order_is_404(shop):
+    order = placed()
+    evt = on("get_order", order["id"])
+    evt["requestContext"]["authorizer"]["sub"] = evt["requestContext"]["authorizer"]["principalId"] = str(uuid4())
+    status, _, body = call(GET, evt)
+    assert (status, body["error"]["code"]) == (404, "BIZ_001")
+
+
+def test_list_answers_own_orders_with_pagination(shop):
+    first, second = placed(), placed()
+    status, _, body = call(LIST, event("orders/list_orders.json"))
+    assert status == 200
+    assert [o["id"] for o in body["data"]] == [second["id"], first["id"]] or {o["id"] for o in body["data"]} == {
+        first["id"],
+        second["id"],
+    }
+    assert body["meta"]["pagination"]["total"] == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"sort": "name"}, "sort"),
+        ({"status": "LOST"}, "status"),
+        ({"created_from": "yesterday"}, "created_from"),
+        ({"created_from": "2026-12-02", "created_to": "2026-12-01"}, "created_to"),
+        ({"created_to": "2026-12-01T10:00:00"}, "created_to"),
+    ],
+)
+def test_list_refuses_bad_filters_with_422(shop, query, field):
+    evt = event("orders/list_orders.json", queryStringParameters=query)
+    evt["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
+    status, _, body = call(LIST, evt)
+    assert status == 422, body
+    assert field in str(body["error"]["details"])
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code", "field"),
+    [
+        ({"items": []}, 422, "VAL_003", "items"),
+        ({"items": [{"product_id": str(uuid4()), "quantity": 1}]}, 422, "VAL_002", "items[0].product_id"),
+        ({"items": [{"product_id": str(PRODUCT), "quantity": 11}]}, 422, "BIZ_003", "items[0].quantity"),
+        ({"items": [{"product_id": str(PRODUCT), "quantity": 1001}]}, 422, "VAL_003", "items[0].quantity"),
+        ({"shipping_address": {"line1": "x", "city": "y", "postal_code": "1", "country": "ZZ"}}, 422, "VAL_002", None),
+        ({"payment_token": None}, 422, "VAL_002", "payment_token"),
+        ({"payment_token": "   "}, 422, "VAL_003", "payment_token"),
+        ({"unknown": 1}, 422, "VAL_002", None),
+    ],
+)
+def test_create_refuses_bad_orders_in_the_envelope(shop, change, status, code, field):
+    evt = event("orders/create_order.json")
+    body = copy.deepcopy(__import__("json").loads(evt["body"]))
+    body.update(change)
+    answered, _, answer = call(CREATE, event("orders/create_order.json", body=body))
+    assert (answered, answer["error"]["code"]) == (status, code), answer
+    if field is not None:
+        assert answer["error"]["details"]["field"] == field
+    assert shop.state.orders == {}
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "key with spaces", "clé"])
+def test_a_bad_idempotency_key_is_422(shop, key):
+    evt = set_header(event("orders/create_order.json"), "Idempotency-Key", key)
+    status, _, body = call(CREATE, evt)
+    assert (status, body["error"]["code"]) == (422, "VAL_002")
+    assert shop.state.orders == {}
+
+
+def test_without_redis_a_repeated_key_runs_again_and_the_database_decides(shop):
+    placed()
+    placed()
+    assert len(shop.state.orders) == 2, "no idempotency store: no short-cut (each is its own order)"
