@@ -15,6 +15,8 @@ from storefront.domain.products import Product
 
 if TYPE_CHECKING:  # identity types only annotate here: a product function does not load them
     from storefront.application.user_queries import UserQuery
+    from storefront.domain.money import Money
+    from storefront.domain.payments import PaymentResult, RefundResult
     from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
     from storefront.domain.users import User
     from storefront.messages.envelope import Envelope, Queue
@@ -336,3 +338,26 @@ class MessagePublisher(Protocol):
         """Send ``messages`` (at most 10 per call, SQS's batch limit) and return the ids of those that were
         NOT accepted (an empty list when all were); raises ExternalUnavailable (EXT_002) when the queue cannot
         be reached at all. Sending is at-least-once: consumers deduplicate on the envelope's ``id``."""
+
+
+class PaymentGateway(Protocol):
+    """Takes and gives back money through the payment provider.
+
+    An answer is a decision (approved or declined); there is no "maybe". When the provider times out or fails
+    after the adapter's retries the call raises ExternalTimeout (EXT_001) or ExternalError (EXT_003); when it
+    cannot be reached, or its circuit breaker is open, ExternalUnavailable (EXT_002). The outcome is then
+    unknown: the caller retries later with the same ``idempotency_key``, which the provider answers with the
+    same charge or refund instead of making a second one.
+    """
+
+    def charge(
+        self, tenant_id: UUID, order_id: UUID, amount: Money, payment_token: str, idempotency_key: str
+    ) -> PaymentResult:
+        """Charge ``amount`` to the means of payment ``payment_token`` stands for, once per ``idempotency_key``
+        (``storefront.domain.payments.charge_key(order_id)``)."""
+
+    def refund(
+        self, tenant_id: UUID, order_id: UUID, charge_id: str, amount: Money, idempotency_key: str
+    ) -> RefundResult:
+        """Give back ``amount`` of the charge ``charge_id`` (a PaymentResult's), once per ``idempotency_key``
+        (``storefront.domain.payments.refund_key(order_id)``)."""
