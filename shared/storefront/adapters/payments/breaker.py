@@ -204,17 +204,21 @@ class SharedCircuitBreaker:
     def acquire(self) -> bool:
         """Let a call go, or raise ExternalUnavailable (EXT_002) while the breaker is open; True when the
         call is the half-open trial."""
-        permit = self._shared_acquire()
-        if permit is None:
-            permit = self._local.acquire(self._local_now(), self._policy)
+        permit = self.permit()
         if not permit.allowed:
             error = ExternalUnavailable("The payment provider is unavailable; try again later")
             error.retry_after = max(1, math.ceil(permit.retry_after_ms / 1000))
             raise error
         return permit.probe
 
-    def record(self, success: bool) -> None:
-        """Count the outcome of a call that ``acquire`` let go (success: the provider is healthy)."""
+    def permit(self) -> Permit:
+        """Ask whether a call may go now (``acquire`` without the exception); a granted trial is taken."""
+        permit = self._shared_acquire()
+        return permit if permit is not None else self._local.acquire(self._local_now(), self._policy)
+
+    def record(self, success: bool) -> str:
+        """Count the outcome of a call that ``acquire`` let go (success: the provider is healthy); returns the
+        breaker's state after it."""
         change = self._shared_record(success)
         if change is None:
             before = self._local.state
@@ -223,6 +227,7 @@ class SharedCircuitBreaker:
         if before != after:
             log = logger.warning if after == OPEN else logger.info
             log("circuit breaker " + after, extra={"breaker": self.name, "from": before})
+        return after
 
     def _shared_acquire(self) -> Permit | None:
         if self._acquire is None:

@@ -68,8 +68,8 @@ class CircuitBreaker(Protocol):
     def acquire(self) -> bool:
         """Let a call go (True when it is the half-open trial), or raise ExternalUnavailable while open."""
 
-    def record(self, success: bool) -> None:
-        """Count the outcome of a call that ``acquire`` let go."""
+    def record(self, success: bool) -> str:
+        """Count the outcome of a call that ``acquire`` let go; the breaker's state after it."""
 
 
 def http_transport(url: str, headers: Mapping[str, str], body: bytes, timeouts: Timeouts) -> tuple[int, bytes]:

@@ -23,6 +23,7 @@ from storefront.observability import logger
 
 if TYPE_CHECKING:
     from tenacity import RetryCallState
+    from tenacity.wait import wait_random_exponential
 
 T = TypeVar("T")
 
@@ -112,6 +113,13 @@ class RetryPolicy:
         return min(self.backoff_max_seconds, self.backoff_base_seconds * 2.0 ** (retry - 1))
 
 
+def backoff(policy: RetryPolicy) -> wait_random_exponential:
+    """The wait before each retry: full jitter in ``policy.backoff_window(n)``."""
+    from tenacity import wait_random_exponential
+
+    return wait_random_exponential(multiplier=policy.backoff_base_seconds, max=policy.backoff_max_seconds)
+
+
 def call_with_retries(
     attempt: Callable[[], T],
     policy: RetryPolicy,
@@ -122,7 +130,7 @@ def call_with_retries(
 ) -> T:
     """``attempt()``'s answer, trying again on retryable AttemptFailed as ``policy`` allows; the last
     AttemptFailed is raised when none answered."""
-    from tenacity import Retrying, retry_if_exception, wait_random_exponential
+    from tenacity import Retrying, retry_if_exception
 
     started = clock()
 
@@ -145,7 +153,7 @@ def call_with_retries(
 
     retrying = Retrying(
         stop=stop,
-        wait=wait_random_exponential(multiplier=policy.backoff_base_seconds, max=policy.backoff_max_seconds),
+        wait=backoff(policy),
         retry=retry_if_exception(lambda error: isinstance(error, AttemptFailed) and error.retryable),
         sleep=sleep,
         before_sleep=log_retry,
