@@ -28,6 +28,7 @@ from storefront import bootstrap
 from storefront.adapters.payments.breaker import PREFIX, BreakerPolicy, SharedCircuitBreaker
 from storefront.adapters.payments.http_provider import HttpPaymentProvider, Timeouts
 from storefront.adapters.payments.retries import RetryPolicy
+from storefront.application.ports import PaymentGateway
 from storefront.domain.errors import ExternalError, ExternalTimeout, ExternalUnavailable
 from storefront.domain.money import Money
 from storefront.domain.payments import PaymentOutcome, RefundOutcome, charge_key, refund_key
@@ -64,7 +65,7 @@ def gateway(
     return HttpPaymentProvider(url, lambda: key, timeouts=TIMEOUTS, retries=RETRIES, breaker=breaker)
 
 
-def charge(provider: HttpPaymentProvider, token: str, order: UUID | None = None):
+def charge(provider: PaymentGateway, token: str, order: UUID | None = None):
     order = order or uuid.uuid4()
     return provider.charge(TENANT, order, AMOUNT, token, charge_key(order))
 
@@ -225,6 +226,7 @@ def test_another_process_sees_the_state_this_one_left(redis_client, breaker_name
     assert child.stdout.strip() == "open", child.stderr
     with pytest.raises(ExternalUnavailable) as refused:
         here.acquire()
+    assert refused.value.retry_after is not None
     assert 55 <= refused.value.retry_after <= 60
 
 
