@@ -10,6 +10,7 @@ from storefront.config import (
     CorsSettings,
     DatabaseSettings,
     GatewaySettings,
+    PaymentSettings,
     RateLimitSettings,
     TokenSettings,
 )
@@ -32,6 +33,7 @@ def test_every_setting_is_documented_in_architecture():
             DatabaseSettings,
             CacheSettings,
             RateLimitSettings,
+            PaymentSettings,
         )
         for name in settings.model_fields
     }
