@@ -376,6 +376,8 @@ def main(argv: list[str] | None = None) -> None:
     from localdev.stack import local_stack
 
     signal.signal(signal.SIGTERM, _stop)
+    # Before the stack starts anything that may invoke a function: the fake provider this gateway serves.
+    os.environ["PAYMENT_PROVIDER_URL"] = payment_provider_url(args.host, args.port)
     with local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")) as env:
         api = read_api()
         try:
@@ -386,7 +388,6 @@ def main(argv: list[str] | None = None) -> None:
             hint = f" (choose another: PORT={free})" if free is not None else ""
             message = f"cannot serve on {args.host}:{args.port}: {error.strerror}{hint}"
             raise SystemExit(message) from None
-        os.environ["PAYMENT_PROVIDER_URL"] = payment_provider_url(args.host, args.port)
         routes = sum(len(f.routes) for f in api.functions.values())
         base = f"http://{args.host}:{args.port}/KONGAPI/api/v1"
         print(f"Storefront local gateway ({args.mode} mode): {base} ({routes} routes)")
