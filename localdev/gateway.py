@@ -31,6 +31,8 @@ from localdev.generate_kong import KONG_REDIS_HOST
 from localdev.kong import KongConfig, KongProxy, load_kong
 from localdev.kong.aws_lambda_plugin import UnknownFunction
 from localdev.kong.declarative import declarative_config
+from localdev.payment_provider import PATH_PREFIX as PAYMENT_PROVIDER_PATH
+from localdev.payment_provider import FakePaymentProvider, encode
 from localdev.runtime import invoke
 from localdev.template import Api, Function, read_api
 
@@ -88,6 +90,7 @@ class Gateway:
         self.kong = kong
         self.mode = mode
         self.kong_proxy = KongProxy(kong, self._call_function, hosts=kong_hosts(os.environ.get("REDIS_URL")))
+        self.payment_provider = FakePaymentProvider()
         self._lock = threading.Lock()
 
     @property
@@ -99,10 +102,18 @@ class Gateway:
         documentation = _documentation(request)
         if documentation is not None:
             return documentation
+        if request.path.startswith(PAYMENT_PROVIDER_PATH + "/"):  # the fake payment provider: not a route, no lock
+            return self._payment_provider(request)
         with self._lock:
             if self.mode == "kong":
                 return self._through_kong(request)
             return self._through_api_gateway(request)
+
+    def _payment_provider(self, request: HttpRequest) -> HttpResponse:
+        path = request.path.removeprefix(PAYMENT_PROVIDER_PATH)
+        answer = self.payment_provider.answer(request.method, path, request.header_map(), request.body)
+        status, headers, body = encode(answer)
+        return HttpResponse(status, headers, body)
 
     # --- Kong ---------------------------------------------------------------------------------------
     def _through_kong(self, request: HttpRequest) -> HttpResponse:
@@ -354,6 +365,12 @@ def next_free_port(host: str, start: int, tries: int = 50) -> int | None:
     return None
 
 
+def payment_provider_url(host: str, port: int) -> str:
+    """Where the functions reach the fake payment provider this gateway serves."""
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{f'[{reachable}]' if ':' in reachable else reachable}:{port}{PAYMENT_PROVIDER_PATH}"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve every API route of template.yaml locally.")
     parser.add_argument("--mode", choices=["kong", "apigw"], default=os.environ.get("GATEWAY_MODE", "kong"))
@@ -367,6 +384,8 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     api = read_api()
+    # Before the stack starts anything that may invoke a function: the fake provider this gateway serves.
+    os.environ["PAYMENT_PROVIDER_URL"] = payment_provider_url(args.host, args.port)
     with (
         local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"), args.port) as env,
         local_sqs(api) as sqs,
@@ -396,6 +415,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         for line in sources.start():
             print(f"  {line}")
+        print(f"  fake payment provider: {os.environ['PAYMENT_PROVIDER_URL']} (ledger: /v1/ledger)")
         print("  get a token: make token ROLE=admin", flush=True)
         try:
             server.serve_forever()
@@ -403,6 +423,7 @@ def main(argv: list[str] | None = None) -> None:
             print("stopped")
         finally:
             sources.stop()
+            gateway.payment_provider.close()
             server.server_close()
 
 

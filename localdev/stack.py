@@ -15,6 +15,7 @@ from uuid import UUID
 from localdev.kong import KongConfig, load_kong
 from localdev.kong.declarative import declarative_config
 from localdev.paths import ROOT, STATE, use_lambda_paths
+from localdev.payment_provider import LOCAL_API_KEY as LOCAL_PAYMENT_API_KEY
 from localdev.redis_stand_in import free_port as free_port  # the tests' free loopback ports
 from localdev.redis_stand_in import shared_stand_in
 
@@ -69,6 +70,15 @@ def local_environment(mode: str, database_url: str, redis_url: str | None, kong:
         JWT_ISSUER=next(k for k, c in kong.credentials.items() if c.consumer.username == LOCAL_CONSUMER),
         MAIL_TRANSPORT="files",
         MAIL_DIRECTORY=str(MAIL_DIRECTORY),
+    )
+    # The fake payment provider the gateway serves (localdev.payment_provider; the gateway sets its URL):
+    # short timeouts, so a tok_timeout order gives up in seconds, and a breaker that recovers quickly.
+    env.update(
+        PAYMENT_PROVIDER_API_KEY=LOCAL_PAYMENT_API_KEY,
+        PAYMENT_CONNECT_TIMEOUT_SECONDS="1",
+        PAYMENT_READ_TIMEOUT_SECONDS="2",
+        PAYMENT_TOTAL_TIMEOUT_SECONDS="8",
+        PAYMENT_BREAKER_RESET_SECONDS="10",
     )
     return env
 

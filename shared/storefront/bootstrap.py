@@ -26,6 +26,7 @@ from storefront.application.ports import (
     Notifier,
     OrderPorts,
     OrderUnitOfWork,
+    PaymentGateway,
     RateLimiter,
     Revocations,
     SecretStore,
@@ -40,6 +41,7 @@ from storefront.config import (
     DatabaseSettings,
     IssuerSettings,
     MailSettings,
+    PaymentSettings,
     QueueSettings,
     TokenSettings,
     load,
@@ -210,7 +212,7 @@ _provided: dict[str, Any] = {}
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
     ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``, ``orders``,
-    ``publisher``, ``dead_letters``, ``idempotency``."""
+    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``."""
     reset()
     _provided.update(adapters)
 
@@ -452,6 +454,57 @@ def _dead_letters() -> DeadLetters:
     return SqsDeadLetters(load(QueueSettings))
 
 
+def payment_gateway() -> PaymentGateway:
+    """The payment provider (PAYMENT_PROVIDER_URL) behind its retries and its circuit breaker, shared
+    through Redis when REDIS_URL is set; the API key is read on the first call."""
+    provided: PaymentGateway | None = _provided.get("payments")
+    return provided if provided is not None else _payment_gateway()
+
+
+PAYMENT_BREAKER = "payment-provider"
+
+
+@cache
+def _payment_gateway() -> PaymentGateway:
+    import math
+
+    from storefront.adapters.payments.breaker import BreakerPolicy, SharedCircuitBreaker
+    from storefront.adapters.payments.http_provider import HttpPaymentProvider, Timeouts
+    from storefront.adapters.payments.retries import RetryPolicy
+
+    settings = load(PaymentSettings)
+    timeouts = Timeouts(settings.payment_connect_timeout_seconds, settings.payment_read_timeout_seconds)
+    retries = RetryPolicy(
+        max_attempts=settings.payment_max_attempts,
+        backoff_base_seconds=settings.payment_backoff_base_seconds,
+        backoff_max_seconds=settings.payment_backoff_max_seconds,
+        total_seconds=settings.payment_total_timeout_seconds,
+        attempt_seconds=timeouts.connect_seconds + timeouts.read_seconds,
+    )
+    policy = BreakerPolicy(
+        failure_threshold=settings.payment_breaker_failures,
+        reset_timeout_ms=math.ceil(settings.payment_breaker_reset_seconds * 1000),
+        # The half-open trial holds its lease for as long as one whole call may take.
+        probe_timeout_ms=math.ceil(settings.payment_total_timeout_seconds * 1000) + 1000,
+    )
+    breaker = SharedCircuitBreaker(PAYMENT_BREAKER, policy, _redis_client())
+    return HttpPaymentProvider(
+        settings.payment_provider_url, _payment_api_key, timeouts=timeouts, retries=retries, breaker=breaker
+    )
+
+
+def _payment_api_key() -> str:
+    """PAYMENT_PROVIDER_API_KEY, or the ``api_key`` of the secret PAYMENT_PROVIDER_SECRET_ARN."""
+    settings = load(PaymentSettings)
+    if settings.payment_provider_api_key is not None:
+        return str(settings.payment_provider_api_key.get_secret_value())
+    assert settings.payment_provider_secret_arn is not None  # guaranteed by PaymentSettings
+    key: object = secret_store().json_secret(settings.payment_provider_secret_arn).get("api_key")
+    if not isinstance(key, str) or not key:
+        raise ConfigurationError("PaymentSettings is invalid: PAYMENT_PROVIDER_SECRET_ARN: the secret has no api_key")
+    return key
+
+
 def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
@@ -467,6 +520,7 @@ def reset() -> None:
         _sqs_publisher,
         _dead_letters,
         _idempotency_store,
+        _payment_gateway,
     ):
         builder.cache_clear()
     config.forget()

@@ -241,6 +241,47 @@ class QueueSettings(_Settings):
         return str(value)
 
 
+# The payment consumer's Lambda timeout: one charge, retries and backoff included, must end well before it.
+PAYMENT_CONSUMER_TIMEOUT_SECONDS = 30
+PAYMENT_TOTAL_TIMEOUT_MAX_SECONDS = 25  # what the consumer keeps for its database work and its answer
+
+
+class PaymentSettings(_Settings):
+    """The payment provider (storefront.adapters.payments): where it is, its API key, how long a charge may
+    take and when its circuit breaker opens. The key comes from PAYMENT_PROVIDER_API_KEY (the local run) or,
+    in AWS, from the Secrets Manager secret PAYMENT_PROVIDER_SECRET_ARN ({"api_key": ...}) read through the
+    Parameters and Secrets extension: exactly one of the two."""
+
+    payment_provider_url: str = Field(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+    payment_provider_api_key: SecretStr | None = None
+    payment_provider_secret_arn: str | None = None
+    payment_connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    payment_read_timeout_seconds: float = Field(default=5.0, gt=0)
+    payment_max_attempts: int = Field(default=3, ge=1, le=10)
+    payment_backoff_base_seconds: float = Field(default=0.25, ge=0)
+    payment_backoff_max_seconds: float = Field(default=2.0, ge=0)
+    # Every attempt and every wait of one charge together; no attempt starts that could end after it.
+    payment_total_timeout_seconds: float = Field(default=20.0, gt=0, le=PAYMENT_TOTAL_TIMEOUT_MAX_SECONDS)
+    # Consecutive failed calls (after their retries) across every container before the breaker opens.
+    payment_breaker_failures: int = Field(default=5, ge=1)
+    # How long it stays open before one trial call (half-open) may go through.
+    payment_breaker_reset_seconds: float = Field(default=30.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PaymentSettings:
+        if (self.payment_provider_api_key is None) == (self.payment_provider_secret_arn is None):
+            raise ValueError("set exactly one of PAYMENT_PROVIDER_API_KEY or PAYMENT_PROVIDER_SECRET_ARN")
+        attempt = self.payment_connect_timeout_seconds + self.payment_read_timeout_seconds
+        if attempt > self.payment_total_timeout_seconds:
+            raise ValueError(
+                "PAYMENT_CONNECT_TIMEOUT_SECONDS + PAYMENT_READ_TIMEOUT_SECONDS must not exceed "
+                "PAYMENT_TOTAL_TIMEOUT_SECONDS (one attempt must fit in the total)"
+            )
+        if self.payment_backoff_base_seconds > self.payment_backoff_max_seconds:
+            raise ValueError("PAYMENT_BACKOFF_BASE_SECONDS must not exceed PAYMENT_BACKOFF_MAX_SECONDS")
+        return self
+
+
 S = TypeVar("S", bound=_Settings)
 
 

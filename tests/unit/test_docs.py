@@ -10,6 +10,7 @@ from storefront.config import (
     CorsSettings,
     DatabaseSettings,
     GatewaySettings,
+    PaymentSettings,
     QueueSettings,
     RateLimitSettings,
     TokenSettings,
@@ -34,6 +35,7 @@ def test_every_setting_is_documented_in_architecture():
             CacheSettings,
             RateLimitSettings,
             QueueSettings,
+            PaymentSettings,
         )
         for name in settings.model_fields
     }

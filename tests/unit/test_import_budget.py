@@ -275,3 +275,24 @@ def test_order_reads_stay_within_their_budget(module, event):
     result = loaded(module, event)
     assert result["status"] in (200, 404)
     assert heavy(result["modules"]) == []
+
+
+# The payment gateway as the payment consumer will build it at cold start (AWS settings: the key in a secret,
+# Redis for the breaker). The extension and Redis do not answer: building must need neither.
+PAYMENTS_BUILD = r"""
+from storefront import bootstrap
+gateway = bootstrap.payment_gateway()
+print(json.dumps({"status": 0, "modules": sorted(sys.modules)}))
+"""
+PAYMENTS = {
+    "PAYMENT_PROVIDER_URL": "https://api.payments.example.com",
+    "PAYMENT_PROVIDER_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:storefront/payments",
+    "REDIS_URL": "redis://127.0.0.1:9/0",  # discard: nothing answers
+}
+
+
+def test_building_the_payment_gateway_loads_no_aws_sdk_and_no_retry_library():
+    """No boto3 (the key comes through the extension, on the first charge); tenacity loads on the first call."""
+    result = loaded("unused", "products/get_product.json", PAYMENTS_BUILD, {**PRODUCTION, **PAYMENTS})
+    forbidden = ("boto3", "botocore.session", "botocore.client", "tenacity", "sqlalchemy", "oracledb")
+    assert heavy(result["modules"], (*FORBIDDEN, *forbidden)) == []

@@ -16,7 +16,9 @@ from storefront.domain.products import Product
 if TYPE_CHECKING:  # identity types only annotate here: a product function does not load them
     from storefront.application.order_queries import OrderQuery
     from storefront.application.user_queries import UserQuery
+    from storefront.domain.money import Money
     from storefront.domain.orders import Order, OrderEvent
+    from storefront.domain.payments import PaymentResult, RefundResult
     from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
     from storefront.domain.users import User
     from storefront.messages.envelope import Envelope, Queue
@@ -462,3 +464,26 @@ class OrderPorts:
     cache: Cache
     clock: Clock
     publisher: MessagePublisher | None = None
+
+
+class PaymentGateway(Protocol):
+    """Takes and gives back money through the payment provider.
+
+    An answer is a decision (approved or declined); there is no "maybe". When the provider times out or fails
+    after the adapter's retries the call raises ExternalTimeout (EXT_001) or ExternalError (EXT_003); when it
+    cannot be reached, or its circuit breaker is open, ExternalUnavailable (EXT_002). The outcome is then
+    unknown: the caller retries later with the same ``idempotency_key``, which the provider answers with the
+    same charge or refund instead of making a second one.
+    """
+
+    def charge(
+        self, tenant_id: UUID, order_id: UUID, amount: Money, payment_token: str, idempotency_key: str
+    ) -> PaymentResult:
+        """Charge ``amount`` to the means of payment ``payment_token`` stands for, once per ``idempotency_key``
+        (``storefront.domain.payments.charge_key(order_id)``)."""
+
+    def refund(
+        self, tenant_id: UUID, order_id: UUID, charge_id: str, amount: Money, idempotency_key: str
+    ) -> RefundResult:
+        """Give back ``amount`` of the charge ``charge_id`` (a PaymentResult's), once per ``idempotency_key``
+        (``storefront.domain.payments.refund_key(order_id)``)."""
