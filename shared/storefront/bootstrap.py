@@ -23,6 +23,7 @@ from storefront.application.ports import (
     IdentityUnitOfWork,
     ListTotals,
     MessagePublisher,
+    NotificationPorts,
     Notifier,
     OrderPorts,
     OrderUnitOfWork,
@@ -213,7 +214,7 @@ _provided: dict[str, Any] = {}
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
     ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``, ``orders``,
-    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``."""
+    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``, ``notifications``."""
     reset()
     _provided.update(adapters)
 
@@ -414,6 +415,20 @@ def _saga() -> SagaPorts:
     )
 
 
+def notifications() -> NotificationPorts:
+    """The ports of the notification consumer: a unit of work, the notifier (files locally, SES in AWS), a clock."""
+    provided: NotificationPorts | None = _provided.get("notifications")
+    return provided if provided is not None else _notifications()
+
+
+@cache
+def _notifications() -> NotificationPorts:
+    from storefront.adapters.clock import SystemClock
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+
+    return NotificationPorts(unit_of_work=lambda: SqlUnitOfWork(engine()), notifier=notifier(), clock=SystemClock())
+
+
 def order_unit_of_work() -> OrderUnitOfWork:
     """A new unit of work over orders, the catalogue's stock and the outbox (the same rules as ``unit_of_work``)."""
     from storefront.adapters.db.unit_of_work import SqlUnitOfWork
@@ -539,6 +554,7 @@ def reset() -> None:
         _notifier,
         _orders,
         _saga,
+        _notifications,
         _sqs_publisher,
         _dead_letters,
         _idempotency_store,

@@ -39,14 +39,15 @@ from storefront.adapters.payments.http_provider import HttpPaymentProvider, Time
 from storefront.adapters.payments.retries import RetryPolicy
 from storefront.application import orders, saga
 from storefront.application.orders import NewOrder, OrderLine
-from storefront.application.ports import OrderPorts
+from storefront.application.ports import NotificationPorts, OrderPorts
 from storefront.domain.identity import Principal, Role
 from storefront.domain.orders import Order, OrderStatus, PaymentStatus, ShippingAddress, replay
 from storefront.domain.payments import charge_key
 from storefront.domain.products import Product
+from storefront.domain.users import Identity, User
 from storefront.messages.envelope import Envelope, Queue
 from tests.conftest import details
-from tests.fakes import FakeCache, FakeListTotals, FakePublisher, FixedClock
+from tests.fakes import FakeCache, FakeListTotals, FakeNotifier, FakePublisher, FixedClock
 from tests.integration.conftest import database_settings
 
 ADDRESS = ShippingAddress(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR")
@@ -128,11 +129,18 @@ class Pipeline:
             clock=FixedClock(),
             publisher=self.queues,
         )
-        bootstrap.provide(saga=self.ports, payments=self.gateway)
-        import orders.process_order as process_order  # the functions, as Lambda loads them
+        self.notifier = FakeNotifier()
+        notifications = NotificationPorts(lambda: SqlUnitOfWork(engine), self.notifier, FixedClock())
+        bootstrap.provide(saga=self.ports, payments=self.gateway, notifications=notifications)
+        import notifications.send_notification as send_notification  # the functions, as Lambda loads them
+        import orders.process_order as process_order
         import orders.process_payment as process_payment
 
-        self.handlers = {Queue.ORDER_PROCESSING: process_order.handler, Queue.PAYMENT: process_payment.handler}
+        self.handlers = {
+            Queue.ORDER_PROCESSING: process_order.handler,
+            Queue.PAYMENT: process_payment.handler,
+            Queue.NOTIFICATION: send_notification.handler,
+        }
 
     def deliver(self, queue: Queue, messages: list[Envelope]) -> set[str]:
         """One invocation of the queue's consumer with ``messages``; the ids it reported failed."""
@@ -169,8 +177,17 @@ def pipeline(pg: Engine, provider: ServedProvider, redis_client: Redis) -> Itera
     redis_client.delete(PREFIX + name)
 
 
-def buyer(tenant_id: UUID) -> Principal:
-    return Principal(user_id=str(uuid4()), username="bo", role=Role.USER, tenant_id=tenant_id)
+def buyer(tenant_id: UUID, engine: Engine | None = None) -> Principal:
+    """A buyer; with ``engine`` a stored account too (the notification consumer emails its address)."""
+    if engine is None:
+        return Principal(user_id=str(uuid4()), username="bo", role=Role.USER, tenant_id=tenant_id)
+    name = f"b{uuid4().hex[:10]}"
+    identity = Identity(f"{name}@example.com", name, "Bo <Buyer>")
+    user = User.create(tenant_id, identity, "hash", None, FixedClock().now())
+    with SqlUnitOfWork(engine) as uow:
+        uow.users.add(user)
+        uow.commit()
+    return Principal(user_id=str(user.id), username=name, role=Role.USER, tenant_id=tenant_id)
 
 
 def product(engine: Engine, tenant: UUID, stock: int) -> Product:
@@ -333,3 +350,49 @@ def test_with_redis_down_orders_are_placed_and_processed_exactly_once(pg, provid
         assert sum(provider.provider.made(charge_key(o.id)) for o in placed) == 3
     finally:
         bootstrap.reset()
+
+
+def test_each_order_notification_delivered_three_times_is_emailed_once_and_escaped(pipeline, pg):
+    tenant = uuid4()
+    item = product(pg, tenant, stock=1)
+    first, second = buyer(tenant, pg), buyer(tenant, pg)
+    confirmed = place(pipeline, first, item)
+    place(pipeline, second, item)  # short of stock: fails
+    pipeline.drain(Queue.ORDER_PROCESSING)
+    pipeline.drain(Queue.PAYMENT)
+    orders.cancel_order(pipeline.order_ports, first, confirmed.id, None)
+    notices = pipeline.queues.take(Queue.NOTIFICATION)
+    assert sorted(m.type for m in notices) == ["order.cancelled", "order.confirmed", "order.failed"]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        for message in notices:  # three containers at once, then three more deliveries in turn
+            results = list(pool.map(pipeline.deliver, [Queue.NOTIFICATION] * 3, [[message]] * 3))
+            assert results == [set(), set(), set()]
+    for _ in range(3):
+        assert pipeline.deliver(Queue.NOTIFICATION, notices) == set()
+    sent = pipeline.notifier.sent
+    assert len(sent) == 3, "one email per message"
+    by_subject = {e.subject.split(" ", 3)[-1]: e for e in sent}
+    assert set(by_subject) == {"is confirmed", "could not be completed", "was cancelled"}
+    assert by_subject["could not be completed"].to.startswith(second.username)
+    assert "out of stock" in by_subject["could not be completed"].text.replace("no longer in stock", "out of stock")
+    assert "refunded" in by_subject["was cancelled"].text
+    for email in sent:
+        assert "Bo <Buyer>" in email.text
+        assert "Bo &lt;Buyer&gt;" in email.html
+        assert "<Buyer>" not in email.html
+
+
+def test_a_notification_whose_email_fails_is_retried_and_then_sent_once(pipeline, pg):
+    tenant = uuid4()
+    who = buyer(tenant, pg)
+    order = place(pipeline, who, product(pg, tenant, stock=1))
+    pipeline.drain(Queue.ORDER_PROCESSING)
+    pipeline.drain(Queue.PAYMENT)
+    [notice] = pipeline.queues.take(Queue.NOTIFICATION)
+    pipeline.notifier.down = True
+    assert pipeline.deliver(Queue.NOTIFICATION, [notice]) != set(), "failed: SQS brings it back"
+    pipeline.notifier.down = False
+    assert pipeline.deliver(Queue.NOTIFICATION, [notice]) == set()
+    assert pipeline.deliver(Queue.NOTIFICATION, [notice]) == set()
+    assert [e.to for e in pipeline.notifier.sent] == [f"{who.username}@example.com"]
+    assert stored(pg, order).status is OrderStatus.CONFIRMED

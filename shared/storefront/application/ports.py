@@ -500,3 +500,46 @@ class PaymentGateway(Protocol):
     ) -> RefundResult:
         """Give back ``amount`` of the charge ``charge_id`` (a PaymentResult's), once per ``idempotency_key``
         (``storefront.domain.payments.refund_key(order_id)``)."""
+
+
+# Notifications -----------------------------------------------------------------------------------------------
+
+
+class SentNotifications(Protocol):
+    def claim(self, message_id: UUID, tenant_id: UUID, kind: str, at: datetime) -> bool:
+        """Record in the unit's transaction that the message ``message_id`` is being notified; False when it
+        already was (its row exists: UNIQUE). A second claim of the same id waits for the first transaction and
+        is refused once it commits; it succeeds when the first rolled back (its email was not sent)."""
+
+
+class NotificationUnitOfWork(Protocol):
+    """A transaction over the sent notifications, with the orders and users an email is written from."""
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def notifications_sent(self) -> SentNotifications: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationPorts:
+    """What the notification consumer needs."""
+
+    unit_of_work: Callable[[], NotificationUnitOfWork]
+    notifier: Notifier
+    clock: Clock
