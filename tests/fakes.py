@@ -29,6 +29,7 @@ from storefront.application.user_queries import UserQuery
 from storefront.domain import rate_limits
 from storefront.domain.errors import AppError, Conflict, ExternalUnavailable, ServiceUnavailable
 from storefront.domain.orders import Order, OrderEvent
+from storefront.domain.payments import PaymentKind, PaymentRecord
 from storefront.domain.products import Product
 from storefront.domain.search import matches
 from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
@@ -592,6 +593,7 @@ class OrderState:
     orders: dict[UUID, Order] = field(default_factory=dict)
     products: dict[UUID, Product] = field(default_factory=dict)
     outbox: dict[UUID, OutboxRow] = field(default_factory=dict)
+    payments: dict[tuple[UUID, PaymentKind], PaymentRecord] = field(default_factory=dict)
 
 
 @dataclass
@@ -680,6 +682,29 @@ class FakeOrderRepository:
                 version=product.version + 1,
             )
 
+    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> bool:
+        for line in sorted(lines, key=lambda each: str(each.product_id)):
+            product = self.state.products.get(line.product_id)
+            if product is None or product.tenant_id != tenant_id or product.deleted_at is not None:
+                return False
+            if product.details.stock < line.quantity:
+                return False
+            self.state.products[line.product_id] = replace(
+                product,
+                details=replace(product.details, stock=product.details.stock - line.quantity),
+                version=product.version + 1,
+            )
+        return True
+
+    def payment_record(self, tenant_id: UUID, order_id: UUID, kind: PaymentKind) -> PaymentRecord | None:
+        record = self.state.payments.get((order_id, kind))
+        return record if record is not None and record.tenant_id == tenant_id else None
+
+    def record_payment(self, record: PaymentRecord) -> None:
+        if (record.order_id, record.kind) in self.state.payments:
+            raise Conflict("The resource already exists")
+        self.state.payments[(record.order_id, record.kind)] = record
+
 
 class FakeOutbox:
     """Outbox rows in a dict; ``claim`` takes the oldest unpublished ones (no locks: one test thread)."""
@@ -726,6 +751,7 @@ class FakeOrderUnitOfWork:
         self.state.orders = dict(self._committed.orders)
         self.state.products = dict(self._committed.products)
         self.state.outbox = {k: replace(v) for k, v in self._committed.outbox.items()}
+        self.state.payments = dict(self._committed.payments)
         return self
 
     def __exit__(
@@ -739,6 +765,7 @@ class FakeOrderUnitOfWork:
         self._committed.orders = dict(self.state.orders)
         self._committed.products = dict(self.state.products)
         self._committed.outbox = dict(self.state.outbox)
+        self._committed.payments = dict(self.state.payments)
         self.committed = True
 
 
@@ -748,15 +775,19 @@ class FakePublisher:
 
     def __init__(self) -> None:
         self.sent: list[tuple[Queue, Envelope]] = []
+        self.delays: list[int] = []  # the delay of each message sent, in order
         self.down = False
         self.refuse: set[UUID] = set()
 
-    def publish(self, queue: Queue, messages: Sequence[Envelope]) -> list[UUID]:
+    def publish(self, queue: Queue, messages: Sequence[Envelope], delay_seconds: int = 0) -> list[UUID]:
         assert len(messages) <= 10, "SQS takes at most 10 messages per batch"
+        assert 0 <= delay_seconds <= 900, "SQS delays 0 to 900 seconds"
         if self.down:
             raise ExternalUnavailable("The queue is unreachable")
         refused = [m.id for m in messages if m.id in self.refuse]
-        self.sent += [(queue, m) for m in messages if m.id not in self.refuse]
+        accepted = [(queue, m) for m in messages if m.id not in self.refuse]
+        self.sent += accepted
+        self.delays += [delay_seconds] * len(accepted)
         return refused
 
 

@@ -23,6 +23,7 @@ from storefront.application.ports import (
     IdentityUnitOfWork,
     ListTotals,
     MessagePublisher,
+    NotificationPorts,
     Notifier,
     OrderPorts,
     OrderUnitOfWork,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from storefront.application.auth import AuthPorts
+    from storefront.application.saga import SagaPorts
     from storefront.domain.users import User
 
 
@@ -212,7 +214,7 @@ _provided: dict[str, Any] = {}
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
     ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``, ``orders``,
-    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``."""
+    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``, ``notifications``."""
     reset()
     _provided.update(adapters)
 
@@ -393,6 +395,40 @@ def _orders() -> OrderPorts:
     )
 
 
+def saga() -> SagaPorts:
+    """The ports of the saga's consumers (the order unit of work, the product cache, list totals, the publisher)."""
+    provided: SagaPorts | None = _provided.get("saga")
+    return provided if provided is not None else _saga()
+
+
+@cache
+def _saga() -> SagaPorts:
+    from storefront.adapters.clock import SystemClock
+    from storefront.application.saga import SagaPorts
+
+    return SagaPorts(
+        unit_of_work=order_unit_of_work,
+        cache=cache_store(),
+        totals=list_totals(),
+        clock=SystemClock(),
+        publisher=message_publisher(),
+    )
+
+
+def notifications() -> NotificationPorts:
+    """The ports of the notification consumer: a unit of work, the notifier (files locally, SES in AWS), a clock."""
+    provided: NotificationPorts | None = _provided.get("notifications")
+    return provided if provided is not None else _notifications()
+
+
+@cache
+def _notifications() -> NotificationPorts:
+    from storefront.adapters.clock import SystemClock
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+
+    return NotificationPorts(unit_of_work=lambda: SqlUnitOfWork(engine()), notifier=notifier(), clock=SystemClock())
+
+
 def order_unit_of_work() -> OrderUnitOfWork:
     """A new unit of work over orders, the catalogue's stock and the outbox (the same rules as ``unit_of_work``)."""
     from storefront.adapters.db.unit_of_work import SqlUnitOfWork
@@ -517,6 +553,8 @@ def reset() -> None:
         _users,
         _notifier,
         _orders,
+        _saga,
+        _notifications,
         _sqs_publisher,
         _dead_letters,
         _idempotency_store,

@@ -259,7 +259,7 @@ class SlowPublisher(FakePublisher):
         super().__init__()
         self.log, self.lock = log, lock
 
-    def publish(self, queue: Queue, messages: Sequence[Envelope]) -> list[UUID]:
+    def publish(self, queue: Queue, messages: Sequence[Envelope], delay_seconds: int = 0) -> list[UUID]:
         time.sleep(0.02)
         with self.lock:
             self.log.extend(m.id for m in messages)

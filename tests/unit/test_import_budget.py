@@ -296,3 +296,19 @@ def test_building_the_payment_gateway_loads_no_aws_sdk_and_no_retry_library():
     result = loaded("unused", "products/get_product.json", PAYMENTS_BUILD, {**PRODUCTION, **PAYMENTS})
     forbidden = ("boto3", "botocore.session", "botocore.client", "tenacity", "sqlalchemy", "oracledb")
     assert heavy(result["modules"], (*FORBIDDEN, *forbidden)) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "event"),
+    [
+        ("orders.process_order", "orders/process_order.json"),
+        ("orders.process_payment", "orders/process_payment.json"),
+        ("notifications.send_notification", "notifications/send_notification.json"),
+    ],
+)
+def test_the_saga_consumers_start_without_the_aws_sdk_a_database_redis_or_the_retry_library(module, event):
+    """A consumer's cold start reads its settings only: the database, Redis, boto3 (only a deferral or a
+    dead-lettered message sends) and tenacity (the first charge) load when a message needs them."""
+    result = loaded(module, event, IMPORT_ONLY, {**PRODUCTION, **PAYMENTS})
+    forbidden = ("boto3", "botocore.session", "botocore.client", "sqlalchemy", "oracledb", "redis", "tenacity")
+    assert heavy(result["modules"], (*FORBIDDEN, *forbidden)) == []

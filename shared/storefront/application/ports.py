@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # identity types only annotate here: a product function does 
     from storefront.application.user_queries import UserQuery
     from storefront.domain.money import Money
     from storefront.domain.orders import Order, OrderEvent
-    from storefront.domain.payments import PaymentResult, RefundResult
+    from storefront.domain.payments import PaymentKind, PaymentRecord, PaymentResult, RefundResult
     from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
     from storefront.domain.users import User
     from storefront.messages.envelope import Envelope, Queue
@@ -347,10 +347,11 @@ class Notifier(Protocol):
 class MessagePublisher(Protocol):
     """Sends messages to a logical queue (SQS in AWS and locally; a list in the unit tests)."""
 
-    def publish(self, queue: Queue, messages: Sequence[Envelope]) -> list[UUID]:
+    def publish(self, queue: Queue, messages: Sequence[Envelope], delay_seconds: int = 0) -> list[UUID]:
         """Send ``messages`` (at most 10 per call, SQS's batch limit) and return the ids of those that were
         NOT accepted (an empty list when all were); raises ExternalUnavailable (EXT_002) when the queue cannot
-        be reached at all. Sending is at-least-once: consumers deduplicate on the envelope's ``id``."""
+        be reached at all. Sending is at-least-once: consumers deduplicate on the envelope's ``id``.
+        ``delay_seconds`` (0..900) keeps the messages invisible that long (a consumer deferring one)."""
 
 
 class DeadLetters(Protocol):
@@ -403,6 +404,18 @@ class OrderRepository(Protocol):
 
     def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> None:
         """Give the quantities back to the products' stock (``STOCK = STOCK + :q``, in the unit's transaction)."""
+
+    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> bool:
+        """Take the quantities from the live products' stock, each by one conditional statement
+        (``STOCK = STOCK - :q WHERE STOCK >= :q``), in product id order; False at the first line short of stock
+        (the lines before it are taken: the caller must not commit)."""
+
+    def payment_record(self, tenant_id: UUID, order_id: UUID, kind: PaymentKind) -> PaymentRecord | None:
+        """The recorded charge or refund of the order, or None."""
+
+    def record_payment(self, record: PaymentRecord) -> None:
+        """Store a provider's decision in the unit's transaction; Conflict when the order already has one of that
+        kind (UNIQUE (ORDER_ID, KIND))."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,3 +500,46 @@ class PaymentGateway(Protocol):
     ) -> RefundResult:
         """Give back ``amount`` of the charge ``charge_id`` (a PaymentResult's), once per ``idempotency_key``
         (``storefront.domain.payments.refund_key(order_id)``)."""
+
+
+# Notifications -----------------------------------------------------------------------------------------------
+
+
+class SentNotifications(Protocol):
+    def claim(self, message_id: UUID, tenant_id: UUID, kind: str, at: datetime) -> bool:
+        """Record in the unit's transaction that the message ``message_id`` is being notified; False when it
+        already was (its row exists: UNIQUE). A second claim of the same id waits for the first transaction and
+        is refused once it commits; it succeeds when the first rolled back (its email was not sent)."""
+
+
+class NotificationUnitOfWork(Protocol):
+    """A transaction over the sent notifications, with the orders and users an email is written from."""
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def notifications_sent(self) -> SentNotifications: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationPorts:
+    """What the notification consumer needs."""
+
+    unit_of_work: Callable[[], NotificationUnitOfWork]
+    notifier: Notifier
+    clock: Clock

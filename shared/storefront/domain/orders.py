@@ -276,6 +276,13 @@ class Order:
             )
         return self._next(_KIND_OF_STATUS[status], status, actor, now, payment_status, detail)
 
+    def payment_changed(
+        self, payment_status: PaymentStatus, actor: str, now: datetime, detail: str | None = None
+    ) -> tuple[Order, OrderEvent]:
+        """The order, in the same status, with a new payment status, and the PAYMENT event recording it (a refund
+        requested or made after the order was cancelled)."""
+        return self._next(EventKind.PAYMENT, self.status, actor, now, payment_status, detail)
+
     def amended(self, changes: Mapping[str, Any], actor: str, now: datetime) -> tuple[Order, OrderEvent]:
         """The order with a new ``shipping_address`` and/or ``notes``: only while PENDING (else Conflict)."""
         if self.status is not OrderStatus.PENDING:

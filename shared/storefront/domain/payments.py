@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
+
+from storefront.domain.money import Money
 
 MAX_IDEMPOTENCY_KEY = 255  # what the provider API takes in its Idempotency-Key header
 MAX_REASON = 100
@@ -91,3 +94,25 @@ def refund_key(order_id: UUID) -> str:
 def valid_idempotency_key(key: str) -> bool:
     """Whether ``key`` can be sent as an Idempotency-Key (1..255 of letters, digits and ``:_.-``)."""
     return bool(_KEY.match(key))
+
+
+class PaymentKind(StrEnum):
+    """What a payment record is about: an order has at most one of each."""
+
+    CHARGE = "charge"
+    REFUND = "refund"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    """A provider's decision about an order's charge or refund, as stored with the order's move it caused:
+    ``outcome`` is a PaymentOutcome or RefundOutcome value, ``provider_ref`` the provider's id of it."""
+
+    tenant_id: UUID
+    order_id: UUID
+    kind: PaymentKind
+    outcome: str
+    provider_ref: str
+    amount: Money
+    recorded_at: datetime
+    reason: str | None = None

@@ -6,6 +6,7 @@ stale copy of an order, and a payment token never travels on a queue.
 
 from __future__ import annotations
 
+from typing import Literal
 from uuid import UUID
 
 from storefront.messages.envelope import MessageData, Queue, message_type
@@ -32,9 +33,37 @@ class RefundRequested(MessageData):
     order_id: UUID
 
 
+@message_type("payment.charge_requested", 1)
+class ChargeRequested(MessageData):
+    """A RESERVED order whose stock is held: charge it (payment queue)."""
+
+    order_id: UUID
+
+
+@message_type("order.confirmed", 1)
+class OrderConfirmed(MessageData):
+    """A paid order: its owner is told (notification queue)."""
+
+    order_id: UUID
+
+
+FailureReason = Literal["out_of_stock", "payment_declined"]
+
+
+@message_type("order.failed", 1)
+class OrderFailed(MessageData):
+    """An order that failed (stock missing, payment declined): its owner is told (notification queue)."""
+
+    order_id: UUID
+    reason: FailureReason
+
+
 # Where each type goes.
 QUEUE_OF: dict[type[MessageData], Queue] = {
     OrderPlaced: Queue.ORDER_PROCESSING,
     OrderCancelled: Queue.NOTIFICATION,
     RefundRequested: Queue.PAYMENT,
+    ChargeRequested: Queue.PAYMENT,
+    OrderConfirmed: Queue.NOTIFICATION,
+    OrderFailed: Queue.NOTIFICATION,
 }

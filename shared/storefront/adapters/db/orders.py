@@ -18,11 +18,13 @@ from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.keyset import capped_count, window
 from storefront.adapters.db.order_loader import OrderLoader
 from storefront.adapters.db.statements import Statements
-from storefront.adapters.db.tables import ORDER_EVENTS, ORDER_ITEMS, ORDERS, PRODUCTS
+from storefront.adapters.db.tables import ORDER_EVENTS, ORDER_ITEMS, ORDERS, PAYMENT_RECORDS, PRODUCTS
 from storefront.application.order_queries import OrderQuery
 from storefront.application.ports import StockLine
 from storefront.application.queries import Keyset, Window
+from storefront.domain.money import Money
 from storefront.domain.orders import Order, OrderEvent, OrderStatus, PaymentStatus, ShippingAddress
+from storefront.domain.payments import PaymentKind, PaymentRecord
 from storefront.domain.products import Product
 
 ORDER_SORT_COLUMNS = {
@@ -71,6 +73,31 @@ def release_statement() -> Any:
         update(PRODUCTS)
         .where(PRODUCTS.c.ID == bindparam("line_product_id"), PRODUCTS.c.TENANT_ID == bindparam("line_tenant_id"))
         .values(STOCK=PRODUCTS.c.STOCK + bindparam("line_quantity"), VERSION=PRODUCTS.c.VERSION + 1)
+    )
+
+
+def reserve_statement(tenant_id: UUID, line: StockLine) -> Any:
+    """UPDATE one live product's stock down by the line's quantity only when that much is left (its rowcount says
+    whether it took it): the database decides, never a read-modify-write, so no two buyers can both take the last
+    unit. The version moves as in ``release_statement``."""
+    return (
+        update(PRODUCTS)
+        .where(
+            PRODUCTS.c.ID == line.product_id,
+            PRODUCTS.c.TENANT_ID == tenant_id,
+            PRODUCTS.c.DELETED_AT.is_(None),
+            PRODUCTS.c.STOCK >= line.quantity,
+        )
+        .values(STOCK=PRODUCTS.c.STOCK - line.quantity, VERSION=PRODUCTS.c.VERSION + 1)
+    )
+
+
+def payment_record_statement(tenant_id: UUID, order_id: UUID, kind: PaymentKind) -> Select[Any]:
+    """SELECT the order's record of one kind (charge or refund)."""
+    return select(PAYMENT_RECORDS).where(
+        PAYMENT_RECORDS.c.ORDER_ID == order_id,
+        PAYMENT_RECORDS.c.TENANT_ID == tenant_id,
+        PAYMENT_RECORDS.c.KIND == kind.value,
     )
 
 
@@ -245,6 +272,46 @@ class SqlOrderRepository:
         if rows:
             with translated_errors():
                 self._statements.write(release_statement(), rows)
+
+    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> bool:
+        # One product at a time in id order: two orders sharing products lock them in the same order (no deadlock).
+        for line in sorted(lines, key=lambda each: str(each.product_id)):
+            with translated_errors():
+                if self._statements.write(reserve_statement(tenant_id, line)).rowcount != 1:
+                    return False
+        return True
+
+    def payment_record(self, tenant_id: UUID, order_id: UUID, kind: PaymentKind) -> PaymentRecord | None:
+        with translated_errors():
+            row = self._statements.read(payment_record_statement(tenant_id, order_id, kind)).first()
+        if row is None:
+            return None
+        return PaymentRecord(
+            tenant_id=row.TENANT_ID,
+            order_id=row.ORDER_ID,
+            kind=PaymentKind(row.KIND),
+            outcome=row.OUTCOME,
+            provider_ref=row.PROVIDER_REF,
+            amount=Money(row.AMOUNT, row.CURRENCY),
+            recorded_at=row.RECORDED_AT,
+            reason=row.REASON,
+        )
+
+    def record_payment(self, record: PaymentRecord) -> None:
+        values = {
+            "ID": uuid4(),
+            "TENANT_ID": record.tenant_id,
+            "ORDER_ID": record.order_id,
+            "KIND": record.kind.value,
+            "OUTCOME": record.outcome,
+            "PROVIDER_REF": record.provider_ref,
+            "AMOUNT": record.amount.amount,
+            "CURRENCY": record.amount.currency,
+            "REASON": record.reason,
+            "RECORDED_AT": record.recorded_at,
+        }
+        with translated_errors():
+            self._statements.write(insert(PAYMENT_RECORDS).values(**values))
 
     def _hydrate(self, rows: Sequence[Any]) -> list[Order]:
         ids = [row.ID for row in rows]

@@ -369,3 +369,39 @@ OUTBOX_UNPUBLISHED_INDEX = Index(
     postgresql_where=_UNPUBLISHED,
     sqlite_where=_UNPUBLISHED,
 )
+
+# What the payment provider decided for an order, once per kind (charge, refund): UNIQUE (ORDER_ID, KIND) makes a
+# second record of the same decision fail, in the transaction of the order's move it belongs to. PROVIDER_REF is
+# the provider's charge or refund id (a refund names the charge it gives back).
+PAYMENT_KIND_MAX = 10
+PROVIDER_REF_MAX = 100
+OUTCOME_MAX = 10
+REASON_MAX = 100
+PAYMENT_RECORDS = Table(
+    "PAYMENT_RECORDS",
+    metadata,
+    Column("ID", Uuid(), primary_key=True),
+    Column("TENANT_ID", Uuid(), nullable=False),
+    Column("ORDER_ID", Uuid(), ForeignKey(ORDERS.c.ID), nullable=False),
+    Column("KIND", String(PAYMENT_KIND_MAX), nullable=False),
+    Column("OUTCOME", String(OUTCOME_MAX), nullable=False),
+    Column("PROVIDER_REF", String(PROVIDER_REF_MAX), nullable=False),
+    Column("AMOUNT", Numeric(14, 2, asdecimal=True), nullable=False),
+    Column("CURRENCY", String(3), nullable=False),
+    Column("REASON", String(REASON_MAX), nullable=True),
+    Column("RECORDED_AT", UtcTimestamp(), nullable=False),
+    UniqueConstraint("ORDER_ID", "KIND"),
+)
+PAYMENT_RECORDS.append_constraint(CheckConstraint(PAYMENT_RECORDS.c.KIND.in_(["charge", "refund"]), name="KIND"))
+
+# The notifications already sent, by the id of the message that asked for them: a message delivered again finds
+# its row (UNIQUE: the primary key) and is acknowledged without a second email.
+NOTIFICATION_KIND_MAX = 100
+NOTIFICATIONS_SENT = Table(
+    "NOTIFICATIONS_SENT",
+    metadata,
+    Column("MESSAGE_ID", Uuid(), primary_key=True),
+    Column("TENANT_ID", Uuid(), nullable=False),
+    Column("KIND", String(NOTIFICATION_KIND_MAX), nullable=False),
+    Column("SENT_AT", UtcTimestamp(), nullable=False),
+)

@@ -28,6 +28,7 @@ from storefront.adapters.db.products import SqlProductRepository
 from storefront.observability import logger
 
 if TYPE_CHECKING:
+    from storefront.adapters.db.notifications import SqlSentNotifications
     from storefront.adapters.db.orders import SqlOrderRepository
     from storefront.adapters.db.outbox import SqlOutbox
     from storefront.adapters.db.sessions import SqlAuthEvents, SqlPasswordResets, SqlRefreshSessions
@@ -96,6 +97,13 @@ class SqlUnitOfWork:
         from storefront.adapters.db.outbox import SqlOutbox
 
         return SqlOutbox(self, self._engine.dialect.name)
+
+    @cached_property
+    def notifications_sent(self) -> SqlSentNotifications:
+        """The notifications already sent, claimed in this unit's transaction."""
+        from storefront.adapters.db.notifications import SqlSentNotifications
+
+        return SqlSentNotifications(self)
 
     def __exit__(
         self,

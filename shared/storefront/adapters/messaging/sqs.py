@@ -19,6 +19,7 @@ from storefront.domain.errors import ExternalUnavailable
 from storefront.messages.envelope import Envelope, Queue
 
 SQS_BATCH_LIMIT = 10  # SendMessageBatch takes at most ten entries
+MAX_DELAY_SECONDS = 900  # SQS's longest per-message delay
 log = logging.getLogger(__name__)
 
 
@@ -73,10 +74,10 @@ class SqsPublisher:
         self._settings = settings
         self._client = _LazyClient(settings, client)
 
-    def publish(self, queue: Queue, messages: Sequence[Envelope]) -> list[UUID]:
-        """Send ``messages`` to ``queue``; returns the ids SQS did not accept. ExternalUnavailable when the
-        call itself fails (unreachable, timed out after retries, throttled, refused); ConfigurationError when
-        the queue's URL is not set."""
+    def publish(self, queue: Queue, messages: Sequence[Envelope], delay_seconds: int = 0) -> list[UUID]:
+        """Send ``messages`` to ``queue`` (invisible for ``delay_seconds``, 0..900); returns the ids SQS did not
+        accept. ExternalUnavailable when the call itself fails (unreachable, timed out after retries, throttled,
+        refused); ConfigurationError when the queue's URL is not set."""
         if not messages:
             return []
         if len(messages) > SQS_BATCH_LIMIT:
@@ -87,9 +88,14 @@ class SqsPublisher:
         url = self._settings.url(queue.value)
         from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
-        entries = [
+        if not 0 <= delay_seconds <= MAX_DELAY_SECONDS:
+            raise ValueError(f"SQS delays 0 to {MAX_DELAY_SECONDS} seconds, not {delay_seconds}")
+        entries: list[dict[str, Any]] = [
             {"Id": str(m.id), "MessageBody": m.to_json(), "MessageAttributes": message_attributes(m)} for m in messages
         ]
+        if delay_seconds:
+            for entry in entries:
+                entry["DelaySeconds"] = delay_seconds
         try:
             response = self._client.get().send_message_batch(QueueUrl=url, Entries=entries)
         except (BotoCoreError, ClientError) as error:
