@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
-from storefront.application.auth import AuthPorts
+from storefront.application.auth import AuthPolicy, AuthPorts
 from storefront.application.order_queries import OrderQuery
 from storefront.application.ports import (
     UNANSWERED,
@@ -17,6 +17,7 @@ from storefront.application.ports import (
     CatalogPorts,
     Email,
     IssuedToken,
+    NotificationPorts,
     OrderPorts,
     OutboxMessage,
     RateDecision,
@@ -35,6 +36,7 @@ from storefront.domain.search import matches
 from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
 from storefront.domain.users import User, login_key, search_terms
 from storefront.messages.envelope import Envelope, Queue
+from storefront.messages.identity import PasswordResetRequested
 
 
 class FakeProductRepository:
@@ -411,6 +413,21 @@ class IdentityState:
     sessions: dict[UUID, RefreshSession] = field(default_factory=dict)
     resets: dict[UUID, PasswordReset] = field(default_factory=dict)
     events: list[AuthEvent] = field(default_factory=list)
+    outbox: dict[UUID, OutboxRow] = field(default_factory=dict)
+    notified: set[UUID] = field(default_factory=set)  # NOTIFICATIONS_SENT: the message ids already mailed
+
+
+class FakeSentNotifications:
+    """NOTIFICATIONS_SENT: a claim of an id already present is refused (its UNIQUE key)."""
+
+    def __init__(self, rows: set[UUID]) -> None:
+        self.rows = rows
+
+    def claim(self, message_id: UUID, tenant_id: UUID, kind: str, at: datetime) -> bool:
+        if message_id in self.rows:
+            return False
+        self.rows.add(message_id)
+        return True
 
 
 class FakeIdentityUnitOfWork:
@@ -425,6 +442,10 @@ class FakeIdentityUnitOfWork:
         self.refresh_sessions = FakeRefreshSessions(dict(s.sessions))
         self.password_resets = FakePasswordResets(dict(s.resets))
         self.auth_events = FakeAuthEvents(list(s.events))
+        self.outbox_state = OrderState(outbox={k: replace(v) for k, v in s.outbox.items()})
+        self.outbox = FakeOutbox(self.outbox_state)
+        self.notifications_sent = FakeSentNotifications(set(s.notified))
+        self.orders = FakeOrderRepository(OrderState())  # no orders here: the notification port asks for them
         return self
 
     def __exit__(
@@ -436,6 +457,7 @@ class FakeIdentityUnitOfWork:
         s = self._state
         s.users, s.sessions = dict(self.users.rows), dict(self.refresh_sessions.rows)
         s.resets, s.events = dict(self.password_resets.rows), list(self.auth_events.rows)
+        s.outbox, s.notified = dict(self.outbox_state.outbox), set(self.notifications_sent.rows)
 
 
 class FakeHasher:
@@ -524,8 +546,11 @@ class FakeIdentity:
     notifier: FakeNotifier = field(default_factory=FakeNotifier)
     clock: FixedClock = field(default_factory=FixedClock)
     totals: FakeListTotals = field(default_factory=FakeListTotals)
+    publisher: FakePublisher = field(default_factory=lambda: FakePublisher())
+    units: int = 0
 
     def unit_of_work(self) -> FakeIdentityUnitOfWork:
+        self.units += 1
         return FakeIdentityUnitOfWork(self.state)
 
     @property
@@ -536,10 +561,27 @@ class FakeIdentity:
             tokens=self.tokens,
             revocations=self.revocations,
             throttle=self.throttle,
-            notifier=self.notifier,
             clock=self.clock,
             totals=self.totals,
+            publisher=self.publisher,
         )
+
+    @property
+    def notification_ports(self) -> NotificationPorts:
+        """The notification consumer's ports over the same identity tables and notifier."""
+        return NotificationPorts(unit_of_work=self.unit_of_work, notifier=self.notifier, clock=self.clock)
+
+    def deliver(self) -> int:
+        """Run the notification consumer on every message the publisher took since the last call (as SQS would
+        deliver them); the number of emails sent."""
+        from storefront.application.auth import mail_password_reset
+
+        sent = 0
+        waiting, self.publisher.sent = self.publisher.sent, []
+        for _, message in waiting:
+            data = PasswordResetRequested.model_validate(message.data)
+            sent += mail_password_reset(self.notification_ports, AuthPolicy(), message.id, message.tenant_id, data)
+        return sent
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""POST /public/auth/forgot-password: mail a reset link if the email names an account (public, always 202)."""
+"""POST /public/auth/forgot-password: queue a reset email if the email names an account (public, always 202)."""
 
 from typing import Annotated
 
@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 
 from storefront import bootstrap
 from storefront.application import auth
-from storefront.config import AuthSettings, DatabaseSettings, MailSettings, RedisRequiredSettings, load
+from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings, load
 from storefront.http.auth import (
     ACCEPTED,
     AUTH_TAG,
@@ -44,6 +44,4 @@ def forgot_password(
     return ok(ACCEPTED, 202, headers=NO_STORE)
 
 
-handler = lambda_entry(
-    app, allow=None, requires=(AuthSettings, MailSettings, DatabaseSettings, RedisRequiredSettings), no_store=True
-)
+handler = lambda_entry(app, allow=None, requires=(AuthSettings, DatabaseSettings, RedisRequiredSettings), no_store=True)

@@ -44,6 +44,7 @@ from storefront.config import (
     MailSettings,
     PaymentSettings,
     QueueSettings,
+    ResetLinkSettings,
     TokenSettings,
     load,
 )
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.engine import URL
 
-    from storefront.application.auth import AuthPorts
+    from storefront.application.auth import AuthPolicy, AuthPorts
     from storefront.application.saga import SagaPorts
     from storefront.domain.users import User
 
@@ -214,7 +215,7 @@ _provided: dict[str, Any] = {}
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
     ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``, ``orders``,
-    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``, ``notifications``."""
+    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``, ``notifications``, ``reset_policy``."""
     reset()
     _provided.update(adapters)
 
@@ -305,9 +306,9 @@ def _identity() -> AuthPorts:
             window_seconds=settings.login_failure_window_seconds,
             lock_seconds=settings.login_lock_seconds,
         ),
-        notifier=notifier(),
         clock=SystemClock(),
         totals=list_totals(),
+        publisher=message_publisher(),
         policy=AuthPolicy(
             refresh_lifetime=timedelta(days=settings.refresh_token_days),
             reset_lifetime=timedelta(minutes=settings.reset_token_minutes),
@@ -427,6 +428,22 @@ def _notifications() -> NotificationPorts:
     from storefront.adapters.db.unit_of_work import SqlUnitOfWork
 
     return NotificationPorts(unit_of_work=lambda: SqlUnitOfWork(engine()), notifier=notifier(), clock=SystemClock())
+
+
+def reset_policy() -> AuthPolicy:
+    """How long the reset links the notification consumer mails live, and where they point."""
+    provided: AuthPolicy | None = _provided.get("reset_policy")
+    return provided if provided is not None else _reset_policy()
+
+
+@cache
+def _reset_policy() -> AuthPolicy:
+    from datetime import timedelta
+
+    from storefront.application.auth import AuthPolicy
+
+    settings = load(ResetLinkSettings)
+    return AuthPolicy(reset_lifetime=timedelta(minutes=settings.reset_token_minutes), reset_link=settings.reset_link)
 
 
 def order_unit_of_work() -> OrderUnitOfWork:
@@ -555,6 +572,7 @@ def reset() -> None:
         _orders,
         _saga,
         _notifications,
+        _reset_policy,
         _sqs_publisher,
         _dead_letters,
         _idempotency_store,

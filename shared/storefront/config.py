@@ -182,13 +182,18 @@ class RedisRequiredSettings(CacheSettings):
     redis_url: SecretStr
 
 
-class AuthSettings(_Settings):
+class ResetLinkSettings(_Settings):
+    """Reset links: how long one lives and where it points (the notification consumer mails them)."""
+
+    reset_token_minutes: int = Field(default=30, gt=0, le=24 * 60)
+    reset_link: str = Field(default="http://127.0.0.1:3000/reset-password?token={token}", pattern=r"\{token\}")
+
+
+class AuthSettings(ResetLinkSettings):
     """Accounts and sessions: which consumer key signs access tokens, lifetimes, lockout, reset links."""
 
     default_tenant_id: UUID  # the tenant of public auth requests without X-Tenant-ID
     refresh_token_days: int = Field(default=14, gt=0, le=90)
-    reset_token_minutes: int = Field(default=30, gt=0, le=24 * 60)
-    reset_link: str = Field(default="http://127.0.0.1:3000/reset-password?token={token}", pattern=r"\{token\}")
     login_failures_per_account: int = Field(default=5, gt=0)
     login_failures_per_ip: int = Field(default=50, gt=0)
     login_failure_window_seconds: int = Field(default=900, gt=0)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
 
 from storefront.application import auth
-from storefront.domain.errors import Conflict, ErrorCode, Unauthenticated, ValidationFailed
+from storefront.domain.errors import AppError, Conflict, ErrorCode, Unauthenticated, ValidationFailed
 from storefront.domain.identity import Principal, Role
 from storefront.domain.sessions import AuthEventKind
 from storefront.domain.users import Identity, UserStatus
+from storefront.messages.envelope import Envelope
+from storefront.messages.identity import PasswordResetRequested
+from storefront.messages.orders import OrderPlaced
 from tests.fakes import FakeIdentity
 
 TENANT = UUID("00000000-0000-4000-8000-000000000001")
@@ -284,8 +288,10 @@ def test_logout_with_someone_else_s_refresh_token_leaves_it_alone(identity):
 def test_forgot_password_mails_a_single_use_link_only_to_an_existing_account(identity):
     registered(identity)
     auth.forgot_password(identity.ports, TENANT, "nobody@example.com", IP)
+    assert identity.deliver() == 0
     assert identity.notifier.sent == []
     auth.forgot_password(identity.ports, TENANT, "ADA@example.com", IP)
+    assert identity.deliver() == 1
     (email,) = identity.notifier.sent
     assert email.to == "Ada@Example.com"
     token = email.text.split("token=")[1].split()[0]
@@ -295,22 +301,85 @@ def test_forgot_password_mails_a_single_use_link_only_to_an_existing_account(ide
     assert kinds(identity)[-2:] == [AuthEventKind.RESET_REQUESTED, AuthEventKind.RESET_REQUESTED]
 
 
-def test_forgot_password_says_nothing_when_the_email_cannot_be_sent(identity):
+def forgot(identity: FakeIdentity, email: str) -> tuple[int, list[Envelope]]:
+    """Ask for a reset of ``email``: the units of work it opened and the messages it sent."""
+    units, before = identity.units, len(identity.publisher.sent)
+    auth.forgot_password(identity.ports, TENANT, email, IP)
+    return identity.units - units, [message for _, message in identity.publisher.sent[before:]]
+
+
+def test_forgot_password_does_the_same_work_with_or_without_an_account_and_no_token_travels(identity):
+    user = registered(identity)
+    known_units, (known,) = forgot(identity, "ada@example.com")
+    unknown_units, (unknown,) = forgot(identity, "nobody@example.com")
+    assert known_units == unknown_units == 2  # the request's transaction, then marking its message published
+    assert (known.type, known.version, known.data) == ("password.reset_requested", 1, {"user_id": str(user.id)})
+    assert (unknown.type, unknown.version, unknown.data) == ("password.reset_requested", 1, {"user_id": None})
+    assert [row.published_at is not None for row in identity.state.outbox.values()] == [True, True]
+    assert identity.state.resets == {}  # no token exists until the consumer mails it
+    identity.deliver()
+    (reset,) = identity.state.resets.values()
+    token = identity.notifier.sent[0].text.split("token=")[1].split()[0]
+    assert token not in known.to_json()
+    assert reset.token_hash not in known.to_json()
+
+
+def test_without_a_queue_the_reset_message_waits_in_the_outbox_for_the_relay(identity):
     registered(identity)
-    identity.notifier.down = True
+    identity.publisher.down = True
     auth.forgot_password(identity.ports, TENANT, "ada@example.com", IP)  # no error reaches the caller
+    (row,) = identity.state.outbox.values()
+    assert (row.queue, row.published_at, identity.publisher.sent) == ("notification", None, [])
+
+
+@pytest.mark.parametrize(
+    ("deliveries", "notifier_down_first", "emails", "resets"),
+    [
+        (1, False, 1, 1),  # delivered once: mailed once
+        (3, False, 1, 1),  # delivered three times: mailed once, one token
+        (2, True, 1, 1),  # the first send fails: rolled back (no usable token), the repeat mails it
+    ],
+)
+def test_a_reset_request_is_mailed_once_per_message(identity, deliveries, notifier_down_first, emails, resets):
+    registered(identity)
+    auth.forgot_password(identity.ports, TENANT, "ada@example.com", IP)
+    (queued,) = identity.publisher.sent
+    data = PasswordResetRequested.model_validate(queued[1].data)
+    for attempt in range(deliveries):
+        identity.notifier.down = notifier_down_first and attempt == 0
+        try:
+            auth.mail_password_reset(identity.notification_ports, auth.AuthPolicy(), queued[1].id, TENANT, data)
+        except AppError:
+            assert identity.state.resets == {}
+    assert (len(identity.notifier.sent), len(identity.state.resets)) == (emails, resets)
+
+
+def test_a_reset_request_for_an_account_banned_since_mails_nothing(identity):
+    user = registered(identity)
+    auth.forgot_password(identity.ports, TENANT, "ada@example.com", IP)
+    identity.state.users[user.id] = replace(user, status=UserStatus.BANNED)
+    assert identity.deliver() == 0
+    assert identity.state.resets == {}
+
+
+def test_the_reset_consumer_refuses_another_message_type(identity):
+    with pytest.raises(ValueError, match="not a password reset request"):
+        auth.mail_password_reset(
+            identity.notification_ports, auth.AuthPolicy(), uuid4(), TENANT, OrderPlaced(order_id=uuid4())
+        )
 
 
 def test_forgot_password_is_throttled_per_address(identity):
     registered(identity)
     for _ in range(5):
         auth.forgot_password(identity.ports, TENANT, "ada@example.com", IP)
-    assert len(identity.notifier.sent) == 3  # the third request locks the address for the next ones
+    assert identity.deliver() == 3  # the third request locks the address for the next ones
     auth.login(identity.ports, TENANT, "ada", PASSWORD, IP)  # resets are counted apart from logins
 
 
 def reset_token(identity: FakeIdentity) -> str:
     auth.forgot_password(identity.ports, TENANT, "ada@example.com", IP)
+    identity.deliver()
     return identity.notifier.sent[-1].text.split("token=")[1].split()[0]
 
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import NoReturn
 from uuid import UUID, uuid4
 
+from storefront.application.outbox import publish_committed
 from storefront.application.ports import (
     AccessTokenIssuer,
     Clock,
@@ -25,7 +26,8 @@ from storefront.application.ports import (
     IdentityUnitOfWork,
     ListTotals,
     LoginThrottle,
-    Notifier,
+    MessagePublisher,
+    NotificationPorts,
     PasswordHasher,
     Revocations,
 )
@@ -34,6 +36,8 @@ from storefront.domain.errors import AppError, ErrorCode, Unauthenticated, Valid
 from storefront.domain.identity import Principal
 from storefront.domain.sessions import AuthEvent, AuthEventKind, PasswordReset, RefreshSession
 from storefront.domain.users import Identity, User, check_password, login_key
+from storefront.messages.envelope import MessageData, envelope
+from storefront.messages.identity import RESET_QUEUE, PasswordResetRequested
 from storefront.observability import logger
 
 TOKEN_BYTES = 32
@@ -58,10 +62,11 @@ class AuthPorts:
     tokens: AccessTokenIssuer
     revocations: Revocations
     throttle: LoginThrottle
-    notifier: Notifier
     clock: Clock
     totals: ListTotals  # the remembered user list totals: a registration makes them forget
     policy: AuthPolicy = AuthPolicy()
+    # Sends a reset request's message right after its commit (None: the outbox keeps it for the relay).
+    publisher: MessagePublisher | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +202,11 @@ def logout(ports: AuthPorts, principal: Principal, refresh_token: str, client_ip
 
 
 def forgot_password(ports: AuthPorts, tenant_id: UUID, email: str, client_ip: str | None) -> None:
-    """Mail a single-use reset link when ``email`` names an active account; say nothing either way."""
+    """Ask the notification queue to mail a single-use reset link when ``email`` names an active account; say
+    nothing either way.
+
+    Both cases do the same work (one lookup, one outbox row, one audit row, one commit, one send): the message
+    names the account, or nobody, and never carries a token (``mail_password_reset`` makes it)."""
     now = ports.clock.now()
     keys = _throttle_keys(tenant_id, email, client_ip, ("forgot", "forgot-ip"))
     if ports.throttle.retry_after(keys) is not None:
@@ -205,21 +214,44 @@ def forgot_password(ports: AuthPorts, tenant_id: UUID, email: str, client_ip: st
     ports.throttle.failed(keys)  # every request counts: resets are limited like failed logins
     with ports.unit_of_work() as uow:
         user = uow.users.find_by_email(tenant_id, email)
-        token = new_token()
-        if user is not None and user.active:
-            uow.password_resets.add(
-                PasswordReset(uuid4(), tenant_id, user.id, digest(token), now, now + ports.policy.reset_lifetime)
-            )
+        known = user.id if user is not None and user.active else None
+        message = envelope(PasswordResetRequested(user_id=known), tenant_id=tenant_id, occurred_at=now)
+        uow.outbox.add(RESET_QUEUE, message)
         detail = None if user is not None else "no such account"
         uow.auth_events.record(
             _event(tenant_id, user.id if user else None, AuthEventKind.RESET_REQUESTED, now, client_ip, detail)
         )
         uow.commit()
-    if user is not None and user.active:
-        try:
-            ports.notifier.send(_reset_email(user, ports.policy.reset_link.replace("{token}", token), ports.policy))
-        except AppError as error:  # answered like any other request: an error would tell the account exists
-            logger.warning("password reset email not sent", extra={"user_id": str(user.id), "error": error.message})
+    publish_committed(ports.unit_of_work, ports.publisher, ports.clock, [(RESET_QUEUE, message)])
+
+
+def mail_password_reset(
+    ports: NotificationPorts, policy: AuthPolicy, message_id: UUID, tenant_id: UUID, data: MessageData
+) -> bool:
+    """Create a reset token for the account ``password.reset_requested`` names and mail its link, once per
+    message: the NOTIFICATIONS_SENT claim, the reset row (the token's digest) and the send share one transaction,
+    so a repeat finds the claim and a failed send leaves no usable token behind. True when an email went out;
+    a message naming nobody, or an account no longer active, sends nothing. ValueError for another type."""
+    if not isinstance(data, PasswordResetRequested):
+        raise ValueError(f"not a password reset request: {type(data).__name__}")
+    if data.user_id is None:
+        return False  # the email named no account: the request wrote this message only to cost the same
+    now = ports.clock.now()
+    with ports.unit_of_work() as uow:
+        user = uow.users.get(tenant_id, data.user_id)
+        if user is None or not user.active:
+            logger.info("no active account to mail a reset link to", extra={"user_id": str(data.user_id)})
+            return False
+        if not uow.notifications_sent.claim(message_id, tenant_id, type(data).__name__, now):
+            logger.info("reset link already mailed", extra={"user_id": str(user.id)})
+            return False
+        token = new_token()
+        uow.password_resets.add(
+            PasswordReset(uuid4(), tenant_id, user.id, digest(token), now, now + policy.reset_lifetime)
+        )
+        ports.notifier.send(_reset_email(user, policy.reset_link.replace("{token}", token), policy))
+        uow.commit()
+    return True
 
 
 def reset_password(ports: AuthPorts, tenant_id: UUID, token: str, new_password: str, client_ip: str | None) -> None:

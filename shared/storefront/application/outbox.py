@@ -16,7 +16,7 @@ from uuid import UUID
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from storefront.application.ports import Clock, MessagePublisher, OrderUnitOfWork, OutboxMessage
+from storefront.application.ports import Clock, MessagePublisher, OrderUnitOfWork, OutboxMessage, OutboxUnitOfWork
 from storefront.domain.errors import AppError
 from storefront.messages.envelope import Envelope, Queue
 from storefront.observability import logger, metrics
@@ -30,7 +30,7 @@ RELAY_GRACE = timedelta(seconds=30)
 
 
 def publish_committed(
-    unit_of_work: Callable[[], OrderUnitOfWork],
+    unit_of_work: Callable[[], OutboxUnitOfWork],
     publisher: MessagePublisher | None,
     clock: Clock,
     outgoing: Sequence[tuple[Queue, Envelope]],

@@ -266,6 +266,9 @@ class IdentityUnitOfWork(Protocol):
     @property
     def auth_events(self) -> AuthEvents: ...
 
+    @property
+    def outbox(self) -> Outbox: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -445,6 +448,24 @@ class Outbox(Protocol):
         """Count one more failed send of each message (it stays unpublished)."""
 
 
+class OutboxUnitOfWork(Protocol):
+    """Any transaction that can write and mark outbox rows (what ``publish_committed`` needs)."""
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
 class OrderUnitOfWork(Protocol):
     """A transaction over orders, the catalogue's stock and the outbox: rolls back on exit unless committed."""
 
@@ -513,7 +534,8 @@ class SentNotifications(Protocol):
 
 
 class NotificationUnitOfWork(Protocol):
-    """A transaction over the sent notifications, with the orders and users an email is written from."""
+    """A transaction over the sent notifications, with the orders and users an email is written from, and the
+    password resets whose token only the email carries."""
 
     @property
     def orders(self) -> OrderRepository: ...
@@ -523,6 +545,9 @@ class NotificationUnitOfWork(Protocol):
 
     @property
     def notifications_sent(self) -> SentNotifications: ...
+
+    @property
+    def password_resets(self) -> PasswordResets: ...
 
     def __enter__(self) -> Self: ...
 
