@@ -10,16 +10,24 @@ from storefront.application.auth import mail_password_reset
 from storefront.application.notifications import notify_order
 from storefront.config import DatabaseSettings, MailSettings, ResetLinkSettings, load
 from storefront.consumers.entry import ConsumedMessage, sqs_entry
+from storefront.messages.envelope import UnknownMessage
 from storefront.messages.identity import PasswordResetRequested
+from storefront.messages.orders import OrderCancelled, OrderConfirmed, OrderFailed
 
 load(DatabaseSettings)  # a misconfigured consumer fails its cold start, not its messages
 load(MailSettings)
 load(ResetLinkSettings)
 
 
+class UnexpectedMessage(UnknownMessage):
+    """A registered message type that does not belong on this queue: sent to the DLQ at once."""
+
+
 def process(message: ConsumedMessage) -> None:
-    """Send the email the message asks for (ValueError, to the DLQ in the end, for a type not of this queue)."""
+    """Send the email the message asks for (UnexpectedMessage, to the DLQ at once, for a type not of this queue)."""
     envelope = message.envelope
+    if not isinstance(message.data, (OrderConfirmed, OrderFailed, OrderCancelled, PasswordResetRequested)):
+        raise UnexpectedMessage(f"{envelope.type} does not belong on the notification queue")
     if isinstance(message.data, PasswordResetRequested):
         mail_password_reset(
             bootstrap.notifications(), bootstrap.reset_policy(), envelope.id, envelope.tenant_id, message.data

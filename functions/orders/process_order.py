@@ -11,14 +11,15 @@ from storefront import bootstrap
 from storefront.application import saga
 from storefront.config import CacheSettings, DatabaseSettings, load
 from storefront.consumers.entry import ConsumedMessage, sqs_entry
+from storefront.messages.envelope import UnknownMessage
 from storefront.messages.orders import OrderPlaced
 
 load(DatabaseSettings)  # a misconfigured consumer fails its cold start, not its messages
 load(CacheSettings)
 
 
-class UnexpectedMessage(ValueError):
-    """A registered message type that does not belong on this queue: it fails, and reaches the DLQ."""
+class UnexpectedMessage(UnknownMessage):
+    """A registered message type that does not belong on this queue: sent to the DLQ at once."""
 
 
 def process(message: ConsumedMessage) -> None:

@@ -16,7 +16,7 @@ from storefront.application import saga
 from storefront.config import CacheSettings, DatabaseSettings, PaymentSettings, load
 from storefront.consumers.entry import ConsumedMessage, sqs_entry
 from storefront.domain.errors import ExternalError, ExternalTimeout, ExternalUnavailable
-from storefront.messages.envelope import Queue
+from storefront.messages.envelope import Queue, UnknownMessage
 from storefront.messages.orders import ChargeRequested, RefundRequested
 
 load(DatabaseSettings)  # a misconfigured consumer fails its cold start, not its messages
@@ -24,8 +24,8 @@ load(CacheSettings)
 load(PaymentSettings)
 
 
-class UnexpectedMessage(ValueError):
-    """A registered message type that does not belong on this queue: it fails, and reaches the DLQ."""
+class UnexpectedMessage(UnknownMessage):
+    """A registered message type that does not belong on this queue: sent to the DLQ at once."""
 
 
 def process(message: ConsumedMessage) -> None:

@@ -13,12 +13,14 @@ import pytest
 
 from localdev.aws_events import failed_ids, queue_arn, scheduled_event, sqs_event, sqs_record
 from localdev.poller import rate_seconds
-from localdev.runtime import LambdaContext
+from localdev.runtime import LambdaContext, load_handler
 from storefront import bootstrap
 from storefront.adapters.messaging.sqs import SqsPublisher, queue_url
 from storefront.config import ConfigurationError, QueueSettings, load
 from storefront.domain.errors import ExternalUnavailable
 from storefront.messages.envelope import Envelope, Queue, envelope
+from storefront.messages.identity import PasswordResetRequested
+from storefront.messages.orders import ChargeRequested, OrderPlaced, RefundRequested
 from tests.consumers import work
 from tests.fakes import FakeDeadLetters
 
@@ -350,3 +352,26 @@ def test_rate_schedules(expression, seconds):
 def test_malformed_rates_are_refused_as_eventbridge_does(expression):
     with pytest.raises(ValueError):
         rate_seconds(expression)
+
+
+@pytest.mark.parametrize(
+    ("handler", "data"),
+    [
+        ("orders.process_order.handler", ChargeRequested(order_id=uuid4())),
+        ("orders.process_payment.handler", OrderPlaced(order_id=uuid4())),
+        ("notifications.send_notification.handler", RefundRequested(order_id=uuid4())),
+        ("orders.process_order.handler", PasswordResetRequested(user_id=uuid4())),
+    ],
+)
+def test_a_registered_type_on_the_wrong_queue_goes_to_the_dlq_on_its_first_receive(monkeypatch, handler, data):
+    """The saga builder's notice: such a message used to fail five times before SQS moved it."""
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("PAYMENT_PROVIDER_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("PAYMENT_PROVIDER_API_KEY", "local")
+    dead = FakeDeadLetters()
+    bootstrap.provide(dead_letters=dead)
+    body = envelope(data, tenant_id=TENANT, occurred_at=datetime.now(UTC)).to_json()
+    assert run(load_handler(handler), [message("?", body=body)]) == {"batchItemFailures": []}
+    [sent] = dead.sent
+    assert sent["body"] == body
+    assert "does not belong on the" in sent["reason"]

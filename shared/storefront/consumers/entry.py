@@ -11,6 +11,8 @@ A consumer function is ``handler = sqs_entry(process)``, where ``process`` takes
   version nobody registered, data its model refuses) can never succeed, so it is sent at once to the
   source queue's dead-letter queue and acknowledged instead of being retried maxReceiveCount times. If
   that send fails the record fails too, and SQS's redrive policy still brings it to the DLQ in the end.
+- ``process`` raises ``UnknownMessage`` (or a subclass) for a registered type that does not belong on its
+  queue: that record is dead-lettered at once too, like a body nobody can parse.
 - ``around`` is the hook for per-message idempotency (the consumer's business): it receives the message
   and a callable running ``process``, and may skip it (already done) or record it once done.
 - Logger (correlation id = the envelope's id while a record runs) and Metrics (``MessagesProcessed``,
@@ -75,6 +77,10 @@ def sqs_entry(process: Process, *, around: MessageHook = _run) -> Callable[[dict
         logger.append_keys(message_type=envelope.type, tenant_id=str(envelope.tenant_id))
         try:
             around(message, lambda: process(message))
+        except UnknownMessage as refused:
+            # ``process`` refused a registered type that does not belong on its queue: no receive can fix it.
+            _dead_letter(record, str(refused))
+            return
         except Exception as error:
             # The record fails alone and comes back after the visibility timeout; the trace stays in the log.
             logger.exception("message failed: %s", type(error).__name__, extra={"receive_count": message.receive_count})
