@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -232,3 +234,51 @@ def test_the_check_alone_refuses_a_revoked_token_in_one_round_trip(wire):
     assert (status, body["error"]["code"]) == (401, "AUTH_001")
     assert (db.flights, redis.flights) == (0, 1)
     assert "X-RateLimit-Limit" not in headers
+
+
+@pytest.fixture
+def notification_queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], int]]:
+    """moto's SQS with the template's queues, named to the functions (set before ``wire`` resets the
+    container); yields the notification queue's depth."""
+    from localdev.sqs import create_queues, local_sqs
+    from localdev.template import read_api
+
+    api = read_api()
+    monkeypatch.setenv("DEFAULT_TENANT_ID", str(DEMO_TENANT))
+    with local_sqs(api, tmp_path) as sqs:
+        create_queues(sqs.client(), api.queues)
+        for name, value in sqs.environment(api).items():
+            monkeypatch.setenv(name, value)
+
+        def depth() -> int:
+            attributes = sqs.client().get_queue_attributes(
+                QueueUrl=sqs.urls["NotificationQueue"], AttributeNames=["ApproximateNumberOfMessages"]
+            )["Attributes"]
+            return int(attributes["ApproximateNumberOfMessages"])
+
+        yield depth
+
+
+def test_forgot_password_costs_the_same_statements_and_round_trips_with_or_without_an_account(notification_queue, wire):
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+    from storefront.domain.users import Identity, User
+
+    name = f"rt{uuid.uuid4().hex[:10]}"
+    user = User.create(DEMO_TENANT, Identity(f"{name}@example.com", name, "Round Trip"), "h", None, datetime.now(UTC))
+    with SqlUnitOfWork(bootstrap.engine()) as uow:
+        uow.users.add(user)
+        uow.commit()
+    forgot = "auth.forgot_password.handler"
+    costs = []
+    before = notification_queue()
+    for email in (f"{name}@example.com", f"nobody-{name}@example.com", f"{name}@example.com"):
+        wire.statements.clear()
+        with wire.db.counting() as db, wire.redis.counting() as redis:
+            status, _, _ = call(forgot, sample_event("auth/forgot_password.json", body={"email": email}))
+        assert status == 202
+        costs.append((verbs(wire.statements), db.flights, db.connections, redis.flights))
+    known, unknown, again = costs
+    # The lookup, the outbox row, the audit row; then the message marked published once SQS took it.
+    assert known[0] == unknown[0] == ["SELECT", "INSERT", "INSERT", "UPDATE"]
+    assert known == unknown == again
+    assert notification_queue() - before == 3, "one message on the notification queue each, account or not"
