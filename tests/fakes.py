@@ -29,8 +29,16 @@ from storefront.application.queries import TOTAL_CAP, Keyset, ProductQuery, Wind
 from storefront.application.user_queries import UserQuery
 from storefront.domain import rate_limits
 from storefront.domain.errors import AppError, Conflict, ExternalUnavailable, ServiceUnavailable
+from storefront.domain.money import Money
 from storefront.domain.orders import Order, OrderEvent
-from storefront.domain.payments import PaymentKind, PaymentRecord
+from storefront.domain.payments import (
+    PaymentKind,
+    PaymentOutcome,
+    PaymentRecord,
+    PaymentResult,
+    RefundOutcome,
+    RefundResult,
+)
 from storefront.domain.products import Product
 from storefront.domain.search import matches
 from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
@@ -860,3 +868,47 @@ class FakeOrders:
             clock=self.clock,
             publisher=None if self.no_queue else self.publisher,
         )
+
+
+class FakePaymentGateway:
+    """The PaymentGateway port in memory: one decision per idempotency key (a repeat gets the same one, as the
+    provider answers), ``tok_decline`` declines, ``failure`` is raised instead of answering (a timeout, an open
+    breaker), ``during_charge`` runs while a charge is in flight (a cancellation racing it), ``decline_refunds``
+    makes refunds declined. ``calls`` lists every key asked, repeats included."""
+
+    def __init__(self) -> None:
+        self.charges: dict[str, PaymentResult] = {}
+        self.refunds: dict[str, RefundResult] = {}
+        self.calls: list[str] = []
+        self.failure: AppError | None = None
+        self.during_charge: Callable[[], None] | None = None
+        self.decline_refunds = False
+
+    def charge(
+        self, tenant_id: UUID, order_id: UUID, amount: Money, payment_token: str, idempotency_key: str
+    ) -> PaymentResult:
+        self.calls.append(idempotency_key)
+        if self.failure is not None:
+            raise self.failure
+        if self.during_charge is not None:
+            self.during_charge()
+        if idempotency_key not in self.charges:
+            declined = payment_token == "tok_decline"
+            self.charges[idempotency_key] = PaymentResult(
+                PaymentOutcome.DECLINED if declined else PaymentOutcome.APPROVED,
+                f"ch_{len(self.charges) + 1}",
+                "card_declined" if declined else None,
+            )
+        return self.charges[idempotency_key]
+
+    def refund(
+        self, tenant_id: UUID, order_id: UUID, charge_id: str, amount: Money, idempotency_key: str
+    ) -> RefundResult:
+        self.calls.append(idempotency_key)
+        if self.failure is not None:
+            raise self.failure
+        if idempotency_key not in self.refunds:
+            outcome = RefundOutcome.DECLINED if self.decline_refunds else RefundOutcome.REFUNDED
+            reason = "charge_too_old" if self.decline_refunds else None
+            self.refunds[idempotency_key] = RefundResult(outcome, f"re_{len(self.refunds) + 1}", reason)
+        return self.refunds[idempotency_key]
