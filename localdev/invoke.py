@@ -8,8 +8,9 @@ database with the demo data (unless DATABASE_URL names one), so an event that ba
 answers the same every time and never changes what `make run` serves.
 
 SQS consumers take an SQS event (``{"Records": [...]}``) and scheduled functions an EventBridge scheduled
-event, as ``localdev.aws_events`` builds them; the functions reach the SQS of a running `make run` (else
-one started for this call), so a message a consumer refuses lands in a dead-letter queue. HTTP functions'
+event, as ``localdev.aws_events`` builds them; the messages they send go to the SQS of a `make run` on the
+same database (``DATABASE_URL``), else to one started for this call (a message names rows of its own database:
+a `make run` on another one must not consume it). HTTP functions'
 sample events are API Gateway events: the authorizer's claims sit in ``requestContext.authorizer``,
 as they do when the API Gateway authorizer has run. The authorizer's own event carries the placeholder
 ``{{token:ROLE}}``, replaced by a fresh local token of that role.
@@ -189,8 +190,9 @@ def main(argv: list[str] | None = None) -> int:
             "apigw",
             os.environ.get("DATABASE_URL") or f"sqlite:///{Path(scratch, 'invoke.db')}",
             os.environ.get("REDIS_URL"),
-        ),
-        local_sqs(api, share=False) as sqs,  # the running `make run`'s SQS, else one for this call
+        ) as env,
+        # The SQS of a `make run` on the same database (DATABASE_URL), else one for this call alone.
+        local_sqs(api, share=False, database_url=env["DATABASE_URL"]) as sqs,
     ):
         os.environ.update(sqs.environment(api))
         os.environ["PAYMENT_PROVIDER_URL"] = provider.url

@@ -139,7 +139,7 @@ def test_make_redrive_names_the_queue_and_needs_a_running_local_sqs(sqs, tmp_pat
     assert redrive.main(["nowhere"]) == 2
     assert "order-processing" in capsys.readouterr().err
     assert running_endpoint(tmp_path) == sqs.endpoint  # recorded for make redrive and make invoke
-    monkeypatch.setattr(redrive, "running_endpoint", lambda: sqs.endpoint)
+    monkeypatch.setattr(redrive, "running_endpoint", lambda **_: sqs.endpoint)
     send(sqs, "not an envelope")
     sqs.client().send_message(QueueUrl=sqs.urls[DLQ], MessageBody="dead")
     assert redrive.main(["order-processing"]) == 0
