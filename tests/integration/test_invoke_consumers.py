@@ -13,7 +13,6 @@ import pytest
 
 from localdev.invoke import SAMPLE_ORDER
 from localdev.paths import ROOT
-from localdev.stack import MAIL_DIRECTORY
 
 CONSUMERS = [
     ("ProcessOrderFunction", "events/orders/process_order.json", "PENDING (payment pending)", "RESERVED"),
@@ -26,7 +25,7 @@ CONSUMERS = [
 def test_a_consumer_sample_event_acts_on_the_sample_order(function, event, before, after, tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "PAYMENT_PROVIDER_URL")}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'invoke.db'}"
-    mails_before = set(MAIL_DIRECTORY.glob("*.eml")) if MAIL_DIRECTORY.is_dir() else set()
+    env["MAIL_DIRECTORY"] = str(tmp_path / "mail")
     result = subprocess.run(
         [sys.executable, "-m", "localdev.invoke", function, event],
         cwd=ROOT,
@@ -40,6 +39,6 @@ def test_a_consumer_sample_event_acts_on_the_sample_order(function, event, befor
     assert json.loads(result.stdout) == {"batchItemFailures": []}
     assert f"sample order {SAMPLE_ORDER} is {before}" in result.stderr
     assert f"sample order {SAMPLE_ORDER} is {after}" in result.stderr.split("before the event", 1)[1]
-    new_mails = set(MAIL_DIRECTORY.glob("*.eml")) - mails_before if MAIL_DIRECTORY.is_dir() else set()
-    confirmations = [m for m in new_mails if f"Your order {str(SAMPLE_ORDER)[:8]} is confirmed" in m.read_text()]
+    mails = list((tmp_path / "mail").glob("*.eml"))
+    confirmations = [m for m in mails if f"Your order {str(SAMPLE_ORDER)[:8]} is confirmed" in m.read_text()]
     assert len(confirmations) == (1 if function == "SendNotificationFunction" else 0)
