@@ -12,10 +12,14 @@ Reports (JUnit XML, the gateway's log) land in .local/fuzz/<mode>/, schemathesis
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import subprocess
 import sys
 import tempfile
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -38,6 +42,7 @@ MODES = ("kong", "apigw")
 # Every request is the fuzz admin's, from one address: with the real limits most operations would only meet
 # 429 (RATE_001 in the envelope from the functions, Kong's own body from its guard), so the functions' limits
 # and Kong's guard are raised out of reach; both are tested on their own (tests/*/test_rate_limit*).
+API_PREFIX = "/KONGAPI/api/v1"
 FUZZ_RATE_LIMITS = "100000/minute,1000000/hour,10000000/day"
 FUZZ_GUARD = {"minute": 1_000_000, "hour": 10_000_000, "day": 100_000_000}
 
@@ -58,6 +63,11 @@ def fuzz_kong_config(folder: Path) -> Path:
 # Logging out revokes the token it is called with: it runs on its own, with a token of its own, after the
 # others (which would otherwise meet only 401 once the fuzzer had logged its admin out).
 SESSION_ENDERS = ("logout",)
+# Operations that can delete, ban or demote the caller's own account (the fuzz admin's id is in the spec's
+# examples, and schemathesis reuses ids it has seen): once one did, every later request of the run was 401
+# (or 403), so the operations fuzzed after it never reached their logic ("DELETE /orders/{order_id}: only
+# 401/403 responses"). Each runs after the others, alone, as a fresh admin account of its own.
+ACCOUNT_CHANGERS = ("deleteUser", "adminDeleteUser", "banUser", "updateUser", "replaceUser", "adminUpdateUser")
 
 
 def schemathesis_command(
@@ -104,18 +114,46 @@ def fuzz_mode(mode: str, examples: int, seed: int, reports: Path) -> int:
             # The demo admin's account, so the caller's own routes (profile, settings) reach their logic too.
             subject = str(DEMO_ACCOUNTS[0][0])
             print(f"fuzz: {mode} mode, {examples} examples per operation, seed {seed}", flush=True)
-            excluded = [arg for op in SESSION_ENDERS for arg in ("--exclude-operation-id", op)]
-            included = [arg for op in SESSION_ENDERS for arg in ("--include-operation-id", op)]
-            included += ["--phases", "examples,coverage,fuzzing"]  # alone, it has no links to follow
+            runs = fuzz_runs(subject, lambda: fresh_admin(port, subject))
             codes = []
-            for operations in (excluded, included):  # a fresh admin token for each run
-                token = make_token("admin", str(DEMO_TENANT), subject, "fuzz-admin", 3600)
+            for caller, operations in runs:  # a fresh admin token for each run
+                token = make_token("admin", str(DEMO_TENANT), caller, "fuzz-admin", 3600)
                 command = schemathesis_command(
                     f"http://127.0.0.1:{port}", token, examples, seed, report_dir, operations
                 )
                 # Schemathesis keeps its crash cache (replayed first next time) in .schemathesis/ under its cwd.
                 codes.append(subprocess.run(command, cwd=reports, check=False).returncode)
             return max(codes)
+
+
+def fuzz_runs(subject: str, new_admin: Callable[[], str]) -> list[tuple[str, list[str]]]:
+    """The schemathesis runs of one mode, in order, as (caller's account id, operation filters): everything but
+    the session enders and account changers as ``subject``; logout alone as ``subject``; then each account
+    changer alone as an admin account ``new_admin`` makes for it."""
+    alone = ["--phases", "examples,coverage,fuzzing"]  # alone, an operation has no links to follow
+    excluded = [arg for op in (*SESSION_ENDERS, *ACCOUNT_CHANGERS) for arg in ("--exclude-operation-id", op)]
+    included = [arg for op in SESSION_ENDERS for arg in ("--include-operation-id", op)]
+    runs = [(subject, excluded), (subject, [*included, *alone])]
+    runs += [(new_admin(), ["--include-operation-id", op, *alone]) for op in ACCOUNT_CHANGERS]
+    return runs
+
+
+def fresh_admin(port: int, creator: str) -> str:
+    """The id of a new admin account in the demo tenant, created through the API by ``creator`` (an admin)."""
+    name = f"fuzz-{uuid.uuid4().hex[:12]}"
+    body = json.dumps({"email": f"{name}@example.com", "username": name, "full_name": "Fuzz Admin", "role": "admin"})
+    token = make_token("admin", str(DEMO_TENANT), creator, "fuzz-admin", 300)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        connection.request("POST", f"{API_PREFIX}/users", body=body, headers=headers)
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+    finally:
+        connection.close()
+    if response.status != 201:
+        raise SystemExit(f"fuzz: could not create an admin account to fuzz with: {response.status} {answer}")
+    return str(answer["data"]["id"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -388,7 +388,7 @@ def main(argv: list[str] | None = None) -> None:
     api = read_api()
     with (
         local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"), args.port) as env,
-        local_sqs(api) as sqs,
+        local_sqs(api, database_url=env["DATABASE_URL"]) as sqs,  # the queues of this database's run
     ):
         os.environ.update(sqs.environment(api))
         try:

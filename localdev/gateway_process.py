@@ -44,7 +44,8 @@ def running_gateway(
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env.update(DATABASE_URL=database_url, PORT=str(port), GATEWAY_ACCESS_LOG="0", **(environment or {}))
+    env.update(DATABASE_URL=database_url, PORT=str(port), GATEWAY_ACCESS_LOG="0")
+    env.update(environment or {})  # may turn the access log back on (GATEWAY_ACCESS_LOG=1)
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "localdev.gateway", "--mode", mode],

@@ -8,11 +8,18 @@ database with the demo data (unless DATABASE_URL names one), so an event that ba
 answers the same every time and never changes what `make run` serves.
 
 SQS consumers take an SQS event (``{"Records": [...]}``) and scheduled functions an EventBridge scheduled
-event, as ``localdev.aws_events`` builds them; the functions reach the SQS of a running `make run` (else
-one started for this call), so a message a consumer refuses lands in a dead-letter queue. HTTP functions'
+event, as ``localdev.aws_events`` builds them; the messages they send go to the SQS of a `make run` on the
+same database (``DATABASE_URL``), else to one started for this call (a message names rows of its own database:
+a `make run` on another one must not consume it). HTTP functions'
 sample events are API Gateway events: the authorizer's claims sit in ``requestContext.authorizer``,
 as they do when the API Gateway authorizer has run. The authorizer's own event carries the placeholder
 ``{{token:ROLE}}``, replaced by a fresh local token of that role.
+
+The consumers' sample events name the sample order ``SAMPLE_ORDER``: on the fresh database it is placed for
+the demo user (two demo mugs, ``tok_approve``) and brought to the state the event expects by the saga's own
+steps (PENDING for ``order.placed``, RESERVED for ``payment.charge_requested``, CONFIRMED for
+``order.confirmed``), so each consumer does its real work: reserves the stock, charges the fake payment
+provider (served by this call, as `make run` serves it), emails the confirmation to ``.local/mail/``.
 """
 
 from __future__ import annotations
@@ -27,10 +34,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
+from uuid import UUID
 
-from localdev.paths import EVENTS, ROOT
+from localdev.paths import EVENTS, ROOT, use_lambda_paths
 from localdev.runtime import invoke
-from localdev.stack import DEMO_TENANT
+from localdev.stack import DEMO_ACCOUNTS, DEMO_PRODUCTS, DEMO_TENANT
 from localdev.template import read_api
 
 
@@ -43,6 +51,69 @@ def fill_placeholders(text: str) -> str:
         return make_token(role, str(DEMO_TENANT), local_subject(role), local_username(role), 3600)
 
     return re.sub(r"\{\{token:(\w+)\}\}", token, text)
+
+
+SAMPLE_ORDER = UUID("0195d5b0-0000-7000-8000-00000000a001")
+# How many saga steps the sample order goes through before each consumer's sample event.
+SAMPLE_ORDER_STEPS = {"ProcessOrderFunction": 0, "ProcessPaymentFunction": 1, "SendNotificationFunction": 2}
+
+
+def seed_sample_order(function_id: str) -> str | None:
+    """Place ``SAMPLE_ORDER`` and move it to the state ``function_id``'s sample event expects (None and
+    nothing done for other functions; the order's status otherwise). The steps' messages stay in the outbox:
+    only the event given to ``make invoke`` is consumed."""
+    steps = SAMPLE_ORDER_STEPS.get(function_id)
+    if steps is None:
+        return None
+    return _place_sample_order(steps)
+
+
+def sample_order_status() -> str | None:
+    """The sample order's status now (None when it was never placed)."""
+    use_lambda_paths()
+    from storefront import bootstrap
+
+    with bootstrap.order_unit_of_work() as uow:
+        order = uow.orders.get(DEMO_TENANT, SAMPLE_ORDER)
+    return None if order is None else f"{order.status.value} (payment {order.payment_status.value})"
+
+
+def _place_sample_order(steps: int) -> str | None:
+    use_lambda_paths()
+    from dataclasses import replace
+
+    from storefront import bootstrap
+    from storefront.application import saga
+    from storefront.application.orders import OrderLine, priced_items
+    from storefront.domain.orders import Order, ShippingAddress
+
+    user_id = DEMO_ACCOUNTS[1][0]
+    mug = DEMO_PRODUCTS[0][0]
+    ports = replace(bootstrap.saga(), publisher=None)
+    with ports.unit_of_work() as uow:
+        existing = uow.orders.get(DEMO_TENANT, SAMPLE_ORDER)
+        if existing is None:
+            lines = [OrderLine(mug, 2)]
+            order, event = Order.place(
+                tenant_id=DEMO_TENANT,
+                user_id=user_id,
+                items=priced_items(lines, uow.orders.catalogue(DEMO_TENANT, [mug])),
+                shipping_address=ShippingAddress(
+                    line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR"
+                ),
+                payment_token="tok_approve",  # noqa: S106 - the fake provider's approving token
+                notes=None,
+                actor=str(user_id),
+                now=ports.clock.now(),
+            )
+            event = replace(event, order_id=SAMPLE_ORDER)
+            uow.orders.add(replace(order, id=SAMPLE_ORDER, history=(event,)), event)
+            uow.commit()
+    if steps >= 1:
+        saga.reserve_order(ports, DEMO_TENANT, SAMPLE_ORDER)
+    if steps >= 2:
+        saga.charge_order(ports, bootstrap.payment_gateway(), DEMO_TENANT, SAMPLE_ORDER)
+    return sample_order_status()
 
 
 def run(function_id: str, event_path: Path) -> dict[str, Any]:
@@ -106,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{event_path} is not a JSON event: {error}", file=sys.stderr)
         return 2
 
+    from localdev.payment_provider import serve
     from localdev.sqs import local_sqs
     from localdev.stack import local_stack
 
@@ -113,15 +185,23 @@ def main(argv: list[str] | None = None) -> int:
     with (
         tempfile.TemporaryDirectory(prefix="storefront-invoke-") as scratch,
         _stdout_to_stderr() as stdout,
+        serve() as provider,  # the fake payment provider `make run` serves, for the payment consumer
         local_stack(
             "apigw",
             os.environ.get("DATABASE_URL") or f"sqlite:///{Path(scratch, 'invoke.db')}",
             os.environ.get("REDIS_URL"),
-        ),
-        local_sqs(api, share=False) as sqs,  # the running `make run`'s SQS, else one for this call
+        ) as env,
+        # The SQS of a `make run` on the same database (DATABASE_URL), else one for this call alone.
+        local_sqs(api, share=False, database_url=env["DATABASE_URL"]) as sqs,
     ):
         os.environ.update(sqs.environment(api))
+        os.environ["PAYMENT_PROVIDER_URL"] = provider.url
+        status = seed_sample_order(args.function)
+        if status is not None:
+            print(f"sample order {SAMPLE_ORDER} is {status} before the event", file=sys.stderr)
         result = run(args.function, event_path)
+        if status is not None:
+            print(f"sample order {SAMPLE_ORDER} is {sample_order_status()} after it", file=sys.stderr)
         print(json.dumps(result, indent=2), file=stdout, flush=True)
     return 0
 

@@ -11,6 +11,7 @@ of 0, as AWS's message move task does) and deleted from the DLQ once sent. `make
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -82,9 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         given = f"unknown queue {args.queue!r}" if args.queue else "no queue given (QUEUE=)"
         print(f"{given}; queues with a dead-letter queue: {', '.join(choices)}", file=sys.stderr)
         return 2
-    endpoint = running_endpoint()
+    endpoint = running_endpoint(database_url=os.environ.get("DATABASE_URL") or None)
     if endpoint is None:
-        print("no local SQS is running: start `make run` first (AWS: see the README's redrive)", file=sys.stderr)
+        message = "no local SQS is running for this database: start `make run` first (AWS: see the README's redrive)"
+        print(message, file=sys.stderr)
         return 2
     sqs = LocalSqs(endpoint, {})
     client = sqs.client()

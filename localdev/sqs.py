@@ -6,12 +6,16 @@ maxReceiveCount times moves to the DLQ on the next receive (moto/sqs/models.py, 
 ``SQS_VISIBILITY_TIMEOUT=<seconds>`` shortens every queue's visibility timeout locally (the same queues
 and code path, just less waiting for a failed message to come back).
 
-The server is recorded in ``.local/sqs.json`` (endpoint, owner pid) while it runs, so `make redrive`, `make
-invoke` and a second `make run` find it; a process that finds a live record uses that server.
+The server is recorded in ``.local/sqs-<hash of the database URL>.json`` (endpoint, owner pid) while it runs,
+so `make redrive`, `make invoke` and a second `make run` on the same database find it; a process that finds
+a live record for its database uses that server. One SQS per database: a message names rows of the database
+it was written to, so a local run (or an end-to-end test's gateway) on another database must never consume
+it (its consumers would find no such order and drop it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -27,7 +31,6 @@ from localdev.aws_events import ACCOUNT, REGION, queue_arn
 from localdev.paths import STATE
 from localdev.template import Api, QueueResource
 
-RECORD = "sqs.json"
 # The functions reach moto with these (never real AWS from the local run).
 LOCAL_AWS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -119,10 +122,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def running_endpoint(state: Path = STATE) -> str | None:
-    """The endpoint of the local SQS another process runs (from ``.local/sqs.json``), if it still answers."""
+def default_database_url(state: Path = STATE) -> str:
+    """The database of `make run` when DATABASE_URL names none (as ``localdev.stack.local_stack`` picks it)."""
+    return f"sqlite:///{Path(state, 'storefront.db')}"
+
+
+def record_path(database_url: str | None = None, state: Path = STATE) -> Path:
+    """Where the local SQS of ``database_url`` (default: `make run`'s) is recorded: one SQS per database."""
+    url = database_url or default_database_url(state)
+    return state / f"sqs-{hashlib.sha256(url.encode()).hexdigest()[:12]}.json"
+
+
+def running_endpoint(state: Path = STATE, database_url: str | None = None) -> str | None:
+    """The endpoint of the local SQS another process runs for ``database_url`` (default: `make run`'s), if
+    it still answers."""
     try:
-        record = json.loads((state / RECORD).read_text())
+        record = json.loads(record_path(database_url, state).read_text())
     except (OSError, ValueError):
         return None
     endpoint = record.get("endpoint")
@@ -132,11 +147,19 @@ def running_endpoint(state: Path = STATE) -> str | None:
 
 
 @contextmanager
-def local_sqs(api: Api, state: Path = STATE, host: str = "127.0.0.1", *, share: bool = True) -> Iterator[LocalSqs]:
-    """The local SQS with the template's queues: the one another process records, else a moto server
-    started here (recorded in ``state`` while it runs when ``share``, stopped on the way out)."""
+def local_sqs(
+    api: Api,
+    state: Path = STATE,
+    host: str = "127.0.0.1",
+    *,
+    share: bool = True,
+    database_url: str | None = None,
+) -> Iterator[LocalSqs]:
+    """The local SQS with the template's queues: the one another process records for ``database_url``
+    (default: `make run`'s database), else a moto server started here (recorded in ``state`` while it runs
+    when ``share``, stopped on the way out)."""
     visibility = visibility_override()
-    endpoint = running_endpoint(state)
+    endpoint = running_endpoint(state, database_url)
     if endpoint is not None:
         sqs = LocalSqs(endpoint, {})
         yield LocalSqs(endpoint, create_queues(sqs.client(), api.queues, visibility))
@@ -148,7 +171,7 @@ def local_sqs(api: Api, state: Path = STATE, host: str = "127.0.0.1", *, share: 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # not a line per SQS call (the pollers call often)
     server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
     server.start()
-    record = state / RECORD
+    record = record_path(database_url, state)
     try:
         bound_host, port = server.get_host_and_port()
         endpoint = f"http://{bound_host}:{port}"
@@ -165,4 +188,4 @@ def local_sqs(api: Api, state: Path = STATE, host: str = "127.0.0.1", *, share: 
         server.stop()
 
 
-__all__ = ["ACCOUNT", "LocalSqs", "create_queues", "local_sqs", "running_endpoint", "url_variable"]
+__all__ = ["ACCOUNT", "LocalSqs", "create_queues", "local_sqs", "record_path", "running_endpoint", "url_variable"]

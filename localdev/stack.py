@@ -69,7 +69,8 @@ def local_environment(mode: str, database_url: str, redis_url: str | None, kong:
         DEFAULT_TENANT_ID=str(DEMO_TENANT),
         JWT_ISSUER=next(k for k, c in kong.credentials.items() if c.consumer.username == LOCAL_CONSUMER),
         MAIL_TRANSPORT="files",
-        MAIL_DIRECTORY=str(MAIL_DIRECTORY),
+        # MAIL_DIRECTORY set in the shell moves them (the end-to-end tests read a folder of their own).
+        MAIL_DIRECTORY=os.environ.get("MAIL_DIRECTORY") or str(MAIL_DIRECTORY),
     )
     # The fake payment provider the gateway serves (localdev.payment_provider; the gateway sets its URL):
     # short timeouts, so a tok_timeout order gives up in seconds, and a breaker that recovers quickly.

@@ -56,6 +56,18 @@ def test_the_readme_tour_works_as_written(fresh_gateway):
         '"code":"AUTH_001"',  # its access token refused
         '"status_code":202',  # forgot-password
         ".eml",  # the email on disk
+        "PENDING",  # an order placed
+        "same response",  # its Idempotency-Key replayed: the first response, byte for byte
+        "CONFIRMED captured",  # through the pollers, the saga and the fake provider
+        "118",  # its stock taken
+        '"kind":"confirmed"',  # in its history
+        "FAILED declined",  # tok_decline
+        "118",  # the declined order's stock back
+        "CANCELLED",  # the confirmed order cancelled
+        "CANCELLED refunded",  # and refunded
+        "120",  # its stock back
+        '"code":"BIZ_001"',  # another user's order
+        ".eml",  # the order emails on disk
         "429",  # the burst ends in 429
     ]
     position = 0

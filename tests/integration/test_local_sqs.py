@@ -16,7 +16,7 @@ import pytest
 
 from localdev import redrive
 from localdev.poller import EventSources
-from localdev.sqs import LocalSqs, create_queues, local_sqs, running_endpoint
+from localdev.sqs import LocalSqs, create_queues, local_sqs, record_path, running_endpoint
 from localdev.template import Function, ScheduleSource, SqsSource, read_api
 from storefront import bootstrap
 from storefront.adapters.messaging.sqs import SqsDeadLetters, SqsPublisher
@@ -139,7 +139,7 @@ def test_make_redrive_names_the_queue_and_needs_a_running_local_sqs(sqs, tmp_pat
     assert redrive.main(["nowhere"]) == 2
     assert "order-processing" in capsys.readouterr().err
     assert running_endpoint(tmp_path) == sqs.endpoint  # recorded for make redrive and make invoke
-    monkeypatch.setattr(redrive, "running_endpoint", lambda: sqs.endpoint)
+    monkeypatch.setattr(redrive, "running_endpoint", lambda **_: sqs.endpoint)
     send(sqs, "not an envelope")
     sqs.client().send_message(QueueUrl=sqs.urls[DLQ], MessageBody="dead")
     assert redrive.main(["order-processing"]) == 0
@@ -228,3 +228,17 @@ def test_the_publisher_gives_up_quickly_when_sqs_cannot_be_reached(monkeypatch):
     with pytest.raises(ExternalUnavailable):
         SqsPublisher(QueueSettings()).publish(Queue.ORDER_PROCESSING, [message(work.Work(key="x"))])
     assert time.monotonic() - started < 5
+
+
+def test_a_run_on_another_database_gets_queues_of_its_own(sqs, tmp_path):
+    """Two local runs on different databases shared one SQS: the consumers of one took the other's order
+    messages, found no such order and dropped them (the order stayed PENDING). One SQS per database now."""
+    assert running_endpoint(tmp_path) == sqs.endpoint  # the default database: `make run`'s
+    assert running_endpoint(tmp_path, f"sqlite:///{tmp_path / 'storefront.db'}") == sqs.endpoint
+    assert running_endpoint(tmp_path, f"sqlite:///{tmp_path / 'other.db'}") is None
+    assert record_path(None, tmp_path) != record_path(f"sqlite:///{tmp_path / 'other.db'}", tmp_path)
+    with local_sqs(read_api(), tmp_path, database_url=f"sqlite:///{tmp_path / 'other.db'}") as other:
+        assert other.endpoint != sqs.endpoint
+        assert running_endpoint(tmp_path, f"sqlite:///{tmp_path / 'other.db'}") == other.endpoint
+        assert running_endpoint(tmp_path) == sqs.endpoint
+    assert running_endpoint(tmp_path, f"sqlite:///{tmp_path / 'other.db'}") is None  # its record went with it

@@ -1,0 +1,189 @@
+"""Orders end to end through the local gateway, in Kong mode and in API Gateway mode: the real pollers invoke
+the consumers on moto's SQS, the payment consumer calls the fake provider the gateway serves, the emails are
+written to disk. Everything is asserted as a client sees it (the order's status, payment status and history,
+the product's stock) plus the mail files and the fake provider's ledger."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localdev.gateway_process import running_gateway
+from localdev.stack import DEMO_PRODUCTS
+from tests.e2e.conftest import Client, Reply, token
+
+# Logins of the demo user from one address: out of reach of the public routes' 10 a minute.
+RAISED = {"RATE_LIMITS": "1000/minute,10000/hour,100000/day"}
+MUG = str(DEMO_PRODUCTS[0][0])
+ADDRESS = {"line1": "1 Rue de la Paix", "city": "Paris", "postal_code": "75002", "country": "FR"}
+SETTLED_WITHIN_SECONDS = 30  # the happy paths take about a second: the pollers wait 1 s per empty receive
+
+
+class Shop:
+    """The demo user's view of one gateway, and the folder its emails land in."""
+
+    def __init__(self, client: Client, mail: Path) -> None:
+        self.client = client
+        self.mail = mail
+        login = client.call(
+            "POST", "/public/auth/login", body={"login": "demo-user", "password": "storefront-demo-user"}
+        )
+        assert login.status == 200, login.json
+        self.token = str(login.json["data"]["access_token"])
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Reply:
+        return self.client.call(method, path, token=kwargs.pop("token", self.token), **kwargs)
+
+    def stock(self, product_id: str = MUG) -> int:
+        reply = self.call("GET", f"/products/{product_id}")
+        assert reply.status == 200, reply.json
+        return int(reply.json["data"]["stock"])
+
+    def place(self, payment_token: str, quantity: int = 2, key: str | None = None) -> Reply:
+        body = {"items": [{"product_id": MUG, "quantity": quantity}], "shipping_address": ADDRESS}
+        headers = {"Idempotency-Key": key or str(uuid.uuid4())}
+        return self.call("POST", "/orders", body={**body, "payment_token": payment_token}, headers=headers)
+
+    def wait_for(self, order_id: str, **expected: str) -> dict[str, Any]:
+        """The order once every ``field=value`` of ``expected`` holds (fails after SETTLED_WITHIN_SECONDS)."""
+        deadline = time.monotonic() + SETTLED_WITHIN_SECONDS
+        while True:
+            reply = self.call("GET", f"/orders/{order_id}")
+            assert reply.status == 200, reply.json
+            order: dict[str, Any] = reply.json["data"]
+            if all(order[field] == value for field, value in expected.items()):
+                return order
+            assert time.monotonic() < deadline, f"still {order['status']}/{order['payment_status']}: {order}"
+            time.sleep(0.25)
+
+    def mails_about(self, order_id: str) -> list[str]:
+        """The subjects of the emails about ``order_id`` (one .eml file each)."""
+        subjects = []
+        for path in sorted(self.mail.glob("*.eml")):
+            text = path.read_text()
+            if order_id in text:
+                subjects.append(next(line for line in text.splitlines() if line.startswith("Subject: "))[9:])
+        return subjects
+
+    def ledger(self) -> dict[str, Any]:
+        """The fake payment provider's ledger (served by the gateway, outside the API's prefix)."""
+        url = f"http://127.0.0.1:{self.client.port}/_local/payment-provider/v1/ledger"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return dict(json.loads(response.read()))
+
+
+@pytest.fixture(scope="module", params=["kong", "apigw"])
+def shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    folder = tmp_path_factory.mktemp(f"orders-{request.param}")
+    mail = folder / "mail"
+    environment = {**RAISED, "MAIL_DIRECTORY": str(mail)}
+    with running_gateway(
+        request.param, f"sqlite:///{folder / 'orders.db'}", folder / "gateway.log", environment
+    ) as port:
+        yield Shop(Client(port), mail)
+
+
+def history(order: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(event["kind"], event["to_status"]) for event in order["history"]]
+
+
+def test_an_approved_order_is_confirmed_within_seconds(shop: Shop):
+    before = shop.stock()
+    placed = shop.place("tok_approve")
+    assert placed.status == 201, placed.json
+    assert (placed.json["data"]["status"], placed.json["data"]["payment_status"]) == ("PENDING", "pending")
+    assert "payment_token" not in placed.json["data"]
+    order_id = placed.json["data"]["id"]
+
+    started = time.monotonic()
+    order = shop.wait_for(order_id, status="CONFIRMED")
+    assert time.monotonic() - started < 10
+    assert order["payment_status"] == "captured"
+    assert history(order) == [("placed", "PENDING"), ("reserved", "RESERVED"), ("confirmed", "CONFIRMED")]
+    assert shop.stock() == before - 2
+    assert shop.ledger()["made_per_key"][f"charge:{order_id}"] == 1
+    deadline = time.monotonic() + SETTLED_WITHIN_SECONDS
+    while not shop.mails_about(order_id) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert shop.mails_about(order_id) == [f"Your order {order_id[:8]} is confirmed"]
+
+
+def test_a_declined_order_fails_and_its_stock_comes_back(shop: Shop):
+    before = shop.stock()
+    placed = shop.place("tok_decline")
+    assert placed.status == 201, placed.json
+    order_id = placed.json["data"]["id"]
+
+    order = shop.wait_for(order_id, status="FAILED")
+    assert order["payment_status"] == "declined"
+    assert history(order) == [("placed", "PENDING"), ("reserved", "RESERVED"), ("failed", "FAILED")]
+    assert "card_declined" in order["history"][-1]["detail"]
+    assert shop.stock() == before
+    deadline = time.monotonic() + SETTLED_WITHIN_SECONDS
+    while not shop.mails_about(order_id) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert shop.mails_about(order_id) == [f"Your order {order_id[:8]} could not be completed"]
+
+
+def test_a_confirmed_order_cancelled_is_refunded_and_its_stock_comes_back(shop: Shop):
+    before = shop.stock()
+    order_id = shop.place("tok_approve").json["data"]["id"]
+    confirmed = shop.wait_for(order_id, status="CONFIRMED")
+    assert shop.stock() == before - 2
+
+    cancelled = shop.call("POST", f"/orders/{order_id}/cancel", headers={"If-Match": f'"v{confirmed["version"]}"'})
+    assert cancelled.status == 200, cancelled.json
+    assert (cancelled.json["data"]["status"], cancelled.json["data"]["payment_status"]) == (
+        "CANCELLED",
+        "refund_requested",
+    )
+    assert shop.stock() == before  # released in the cancel's own transaction
+
+    order = shop.wait_for(order_id, payment_status="refunded")
+    assert order["status"] == "CANCELLED"
+    assert history(order)[-2:] == [("cancelled", "CANCELLED"), ("payment", "CANCELLED")]
+    ledger = shop.ledger()
+    assert ledger["made_per_key"][f"refund:{order_id}"] == 1
+    assert [r["amount"] for r in ledger["refunds"] if r["idempotency_key"] == f"refund:{order_id}"] == ["25.00"]
+    deadline = time.monotonic() + SETTLED_WITHIN_SECONDS
+    while len(shop.mails_about(order_id)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert shop.mails_about(order_id) == [
+        f"Your order {order_id[:8]} is confirmed",
+        f"Your order {order_id[:8]} was cancelled",
+    ]
+
+    again = shop.call("POST", f"/orders/{order_id}/cancel")
+    assert (again.status, again.code) == (409, "BIZ_002")
+
+
+def test_another_users_order_is_404(shop: Shop):
+    order_id = shop.place("tok_approve").json["data"]["id"]
+    stranger = token("user", sub=str(uuid.uuid4()))
+    for method, path in (("GET", f"/orders/{order_id}"), ("POST", f"/orders/{order_id}/cancel")):
+        reply = shop.call(method, path, token=stranger)
+        assert (reply.status, reply.code) == (404, "BIZ_001"), (method, reply.json)
+    listed = shop.call("GET", "/orders", token=stranger)
+    assert listed.status == 200
+    assert order_id not in {o["id"] for o in listed.json["data"]}
+    assert shop.call("GET", f"/orders/{order_id}").status == 200
+
+
+def test_an_idempotency_key_replayed_answers_the_first_response_byte_for_byte(shop: Shop):
+    key = f"e2e-{uuid.uuid4()}"
+    first = shop.place("tok_approve", key=key)
+    assert first.status == 201, first.json
+    replay = shop.place("tok_approve", key=key)
+    assert (replay.status, replay.raw) == (first.status, first.raw)
+    assert json.loads(replay.raw)["data"]["id"] == first.json["data"]["id"]
+    other_body = shop.place("tok_approve", quantity=1, key=key)
+    assert (other_body.status, other_body.code) == (409, "BIZ_002")
+    mine = shop.call("GET", "/orders?limit=100")
+    assert [o["id"] for o in mine.json["data"]].count(first.json["data"]["id"]) == 1
