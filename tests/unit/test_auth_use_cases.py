@@ -98,6 +98,7 @@ def test_a_password_equal_to_the_username_is_refused(identity):
         ({"username": "ada lovelace"}, "username"),
         ({"full_name": "  "}, "full_name"),
         ({"full_name": "Ada\r\nBcc: x@example.com"}, "full_name"),  # outside pass: it took line breaks
+        ({"full_name": "Ada\u2028Bcc: x@example.com"}, "full_name"),  # ... and Unicode's line separator
     ],
 )
 def test_identity_rules(identity, changes, field):

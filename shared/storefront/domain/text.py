@@ -24,6 +24,7 @@ def unstorable_reason(text: str) -> str | None:
 
 
 def has_control_characters(text: str) -> bool:
-    """True when ``text`` holds a control character (C0, DEL or C1: line breaks and tabs included), which a
-    one-line field (a name, a SKU) never needs and which would break the lines of an email or a log."""
-    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text)
+    """True when ``text`` holds a control character (C0, DEL or C1: line breaks and tabs included) or a
+    Unicode line or paragraph separator, which a one-line field (a name, a SKU) never needs and which would
+    break the lines of an email or a log."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029" for c in text)
