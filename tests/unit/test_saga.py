@@ -16,7 +16,7 @@ from storefront.application.saga import SagaPorts, Step
 from storefront.domain.errors import AppError, ExternalTimeout, ExternalUnavailable
 from storefront.domain.identity import Principal, Role
 from storefront.domain.orders import Order, OrderStatus, PaymentStatus, ShippingAddress, replay
-from storefront.domain.payments import PaymentKind, charge_key, refund_key
+from storefront.domain.payments import PaymentKind, PaymentOutcome, PaymentResult, charge_key, refund_key
 from storefront.domain.products import Product
 from storefront.messages.envelope import Envelope, Queue, envelope
 from storefront.messages.orders import ChargeRequested
@@ -208,6 +208,47 @@ def test_a_charge_that_lands_after_a_cancellation_is_refunded(shop, tenant, gate
     gateway.during_charge = None
     assert saga.refund_order(ports(shop), gateway, tenant, order.id) is Step.REFUNDED
     assert now_of(shop).payment_status is PaymentStatus.REFUNDED
+
+
+def test_an_order_cancelled_after_a_charge_lost_on_the_way_back_is_settled_and_refunded(shop, tenant, gateway):
+    """Outside pass: the provider charged (tok_timeout answers too late), the order was cancelled meanwhile, and
+    the deferred charge message was skipped: the customer stayed charged, never refunded."""
+    item = product(shop, tenant, 5)
+    order, who = placed(shop, [(item, 2)], "tok_timeout")
+    saga.reserve_order(ports(shop), tenant, order.id)
+    gateway.charges[charge_key(order.id)] = PaymentResult(PaymentOutcome.APPROVED, "ch_lost", None)
+    gateway.failure = ExternalTimeout()  # the charge was made; its answer never arrived
+    with pytest.raises(ExternalTimeout):
+        saga.charge_order(ports(shop), gateway, tenant, order.id)
+    orders.cancel_order(shop.ports, who, order.id, None)
+    assert (now_of(shop).status, now_of(shop).payment_status) == (OrderStatus.CANCELLED, PaymentStatus.PENDING)
+    gateway.failure = None  # the deferred message comes back
+    assert saga.charge_order(ports(shop), gateway, tenant, order.id) is Step.REFUND_REQUESTED
+    assert saga.refund_order(ports(shop), gateway, tenant, order.id) is Step.REFUNDED
+    after = now_of(shop)
+    assert (after.status, after.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
+    assert (len(gateway.charges), list(gateway.refunds)) == (1, [refund_key(order.id)])
+    assert gateway.calls.count(charge_key(order.id)) == 2, "the same key asked again: never a second charge"
+    assert stock_of(shop, item) == 5
+    assert (replay(after.history).status, replay(after.history).payment_status) == (
+        OrderStatus.CANCELLED,
+        PaymentStatus.REFUNDED,
+    )
+
+
+def test_an_order_cancelled_after_an_attempt_that_took_nothing_is_settled_without_a_refund(shop, tenant, gateway):
+    item = product(shop, tenant, 5)
+    order, who = placed(shop, [(item, 1)], "tok_decline")
+    saga.reserve_order(ports(shop), tenant, order.id)
+    gateway.failure = ExternalUnavailable()
+    with pytest.raises(ExternalUnavailable):
+        saga.charge_order(ports(shop), gateway, tenant, order.id)
+    orders.cancel_order(shop.ports, who, order.id, None)
+    gateway.failure = None
+    assert saga.charge_order(ports(shop), gateway, tenant, order.id) is Step.SETTLED
+    assert now_of(shop).payment_status is PaymentStatus.DECLINED
+    assert (gateway.refunds, stock_of(shop, item)) == ({}, 5)
+    assert saga.charge_order(ports(shop), gateway, tenant, order.id) is Step.SKIPPED
 
 
 @pytest.mark.parametrize("failure", [ExternalTimeout(), ExternalUnavailable(), AppError("provider 5xx")])

@@ -37,7 +37,7 @@ from storefront.application.ports import (
 )
 from storefront.application.products import cache_key
 from storefront.domain.errors import AppError, Conflict
-from storefront.domain.orders import Order, OrderStatus, PaymentStatus
+from storefront.domain.orders import EventKind, Order, OrderStatus, PaymentStatus
 from storefront.domain.payments import (
     PaymentKind,
     PaymentRecord,
@@ -69,6 +69,7 @@ class Step(StrEnum):
     REFUNDED = "refunded"
     REFUND_DECLINED = "refund_declined"
     REFUND_REQUESTED = "refund_requested"  # charged after a cancellation: the money goes back
+    SETTLED = "settled"  # a charge attempted before a cancellation turned out to have taken nothing
     SKIPPED = "skipped"  # already done (a repeat), or nothing to do for the order's state
 
 
@@ -122,18 +123,51 @@ def reserve_order(ports: SagaPorts, tenant_id: UUID, order_id: UUID) -> Step:
 def charge_order(ports: SagaPorts, gateway: PaymentGateway, tenant_id: UUID, order_id: UUID) -> Step:
     """Charge a RESERVED order through the provider (idempotency key ``charge:<order_id>``) and settle it:
     approved -> CONFIRMED (captured, ``order.confirmed``); declined -> FAILED with its stock back in the same
-    transaction (``order.failed``). Anything else is skipped without a charge. The provider's ExternalTimeout,
+    transaction (``order.failed``). The first attempt is written in the order's history before the provider is
+    called: an order cancelled after an attempt whose outcome was unknown (a timeout: the provider may have
+    charged) is settled with the same key, and refunded when the charge went through. Anything else is skipped
+    without a charge (an order cancelled before any attempt is never charged). The provider's ExternalTimeout,
     ExternalError and ExternalUnavailable pass through: the outcome is unknown and the message must come back."""
-    with ports.unit_of_work() as uow:
-        order = uow.orders.get(tenant_id, order_id)
-    if order is None or order.status is not OrderStatus.RESERVED or order.payment_status is not PaymentStatus.PENDING:
-        return _skipped("payment.charge_requested", order_id, order)
+    for _ in range(SETTLE_ATTEMPTS):
+        with ports.unit_of_work() as uow:
+            order = uow.orders.get(tenant_id, order_id)
+        if order is None or not _chargeable(order):
+            return _skipped("payment.charge_requested", order_id, order)
+        if charge_attempted(order) or _mark_charge_attempt(ports, order):
+            break
+    else:
+        raise Conflict("The order kept changing while its charge was being sent")
     result = gateway.charge(tenant_id, order_id, order.total, order.payment_token, charge_key(order_id))
     for _ in range(SETTLE_ATTEMPTS):
         step = _settle_charge(ports, tenant_id, order_id, result)
         if step is not None:
             return step
     raise Conflict("The order kept changing while its payment was settled")
+
+
+CHARGE_ATTEMPTED = "charge sent to the provider"
+
+
+def charge_attempted(order: Order) -> bool:
+    """Whether a charge of ``order`` was ever sent to the provider (its history says so)."""
+    return any(e.kind is EventKind.PAYMENT and e.detail == CHARGE_ATTEMPTED for e in order.history)
+
+
+def _chargeable(order: Order) -> bool:
+    if order.payment_status is not PaymentStatus.PENDING:
+        return False
+    return order.status is OrderStatus.RESERVED or (order.status is OrderStatus.CANCELLED and charge_attempted(order))
+
+
+def _mark_charge_attempt(ports: SagaPorts, order: Order) -> bool:
+    """Write in the order's history that its charge is being sent (a conditional update: False when the order
+    changed meanwhile, to be read again)."""
+    moved, event = order.payment_changed(PaymentStatus.PENDING, ACTOR, ports.clock.now(), CHARGE_ATTEMPTED)
+    with ports.unit_of_work() as uow:
+        if not uow.orders.update(moved, order, event):
+            return False
+        uow.commit()
+    return True
 
 
 def _settle_charge(ports: SagaPorts, tenant_id: UUID, order_id: UUID, result: PaymentResult) -> Step | None:
@@ -159,6 +193,11 @@ def _settle_charge(ports: SagaPorts, tenant_id: UUID, order_id: UUID, result: Pa
             detail = "charged after the cancellation: refund requested"
             moved, event = order.payment_changed(PaymentStatus.REFUND_REQUESTED, ACTOR, now, detail)
             messages, step = [RefundRequested(order_id=order_id)], Step.REFUND_REQUESTED
+        elif order.status is OrderStatus.CANCELLED and order.payment_status is PaymentStatus.PENDING:
+            # Cancelled after an attempt whose outcome was unknown: it took nothing, so the payment is settled.
+            detail = f"charge declined after the cancellation: {result.decline_reason}"
+            moved, event = order.payment_changed(PaymentStatus.DECLINED, ACTOR, now, detail)
+            messages, step = [], Step.SETTLED
         else:
             return _skipped("payment.charge_requested", order_id, order)
         if not uow.orders.update(moved, order, event):
