@@ -42,11 +42,8 @@ class ProductRepository(Protocol):
         """Store ``product`` if the stored row is live and still at ``expected_version``; False otherwise."""
 
 
-class UnitOfWork(Protocol):
-    """A transaction: rolls back on exit unless ``commit`` was called."""
-
-    @property
-    def products(self) -> ProductRepository: ...
+class Transaction(Protocol):
+    """A unit of work's transaction: rolls back on exit unless ``commit`` was called."""
 
     def __enter__(self) -> Self: ...
 
@@ -58,6 +55,13 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     def commit(self) -> None: ...
+
+
+class UnitOfWork(Transaction, Protocol):
+    """A transaction over the catalogue: its products."""
+
+    @property
+    def products(self) -> ProductRepository: ...
 
 
 class Cache(Protocol):
@@ -251,7 +255,7 @@ class AuthEvents(Protocol):
         """Append one event to the audit trail (it commits with the unit of work)."""
 
 
-class IdentityUnitOfWork(Protocol):
+class IdentityUnitOfWork(Transaction, Protocol):
     """A transaction over the identity tables: rolls back on exit unless ``commit`` was called."""
 
     @property
@@ -268,17 +272,6 @@ class IdentityUnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 class PasswordHasher(Protocol):
@@ -448,25 +441,14 @@ class Outbox(Protocol):
         """Count one more failed send of each message (it stays unpublished)."""
 
 
-class OutboxUnitOfWork(Protocol):
+class OutboxUnitOfWork(Transaction, Protocol):
     """Any transaction that can write and mark outbox rows (what ``publish_committed`` needs)."""
 
     @property
     def outbox(self) -> Outbox: ...
 
-    def __enter__(self) -> Self: ...
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
-
-
-class OrderUnitOfWork(Protocol):
+class OrderUnitOfWork(Transaction, Protocol):
     """A transaction over orders, the catalogue's stock and the outbox: rolls back on exit unless committed."""
 
     @property
@@ -474,17 +456,6 @@ class OrderUnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -533,7 +504,7 @@ class SentNotifications(Protocol):
         is refused once it commits; it succeeds when the first rolled back (its email was not sent)."""
 
 
-class NotificationUnitOfWork(Protocol):
+class NotificationUnitOfWork(Transaction, Protocol):
     """A transaction over the sent notifications, with the orders and users an email is written from, and the
     password resets whose token only the email carries."""
 
@@ -548,17 +519,6 @@ class NotificationUnitOfWork(Protocol):
 
     @property
     def password_resets(self) -> PasswordResets: ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
