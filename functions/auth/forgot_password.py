@@ -17,7 +17,7 @@ from storefront.http.auth import (
     client_ip,
     tenant_of,
 )
-from storefront.http.entry import NO_STORE, lambda_entry
+from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.openapi import WITH_BODY, responses, success
 from storefront.http.resolver import PREFIX, api_resolver
@@ -41,7 +41,7 @@ def forgot_password(
 ) -> Response[str]:
     tenant = tenant_of(x_tenant_id, load(AuthSettings).default_tenant_id)
     auth.forgot_password(bootstrap.identity(), tenant, body.email, client_ip(app.current_event))
-    return ok(ACCEPTED, 202, headers=NO_STORE)
+    return ok(ACCEPTED, 202)
 
 
 handler = lambda_entry(app, allow=None, requires=(AuthSettings, DatabaseSettings, RedisRequiredSettings), no_store=True)

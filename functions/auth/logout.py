@@ -11,7 +11,7 @@ from storefront.application import auth
 from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings
 from storefront.http.auth import AUTH_TAG, RefreshIn, client_ip
 from storefront.http.context import RequestContext, request_context
-from storefront.http.entry import NO_STORE, lambda_entry
+from storefront.http.entry import lambda_entry
 from storefront.http.envelope import no_content
 from storefront.http.identity import ANY_ROLE
 from storefront.http.openapi import BEARER, PROTECTED, WITH_BODY, empty, responses
@@ -35,7 +35,7 @@ def logout(
     ctx: Annotated[RequestContext, Depends(request_context)],
 ) -> Response[str]:
     auth.logout(bootstrap.identity(), ctx.principal, body.refresh_token, client_ip(app.current_event))
-    return no_content(NO_STORE)
+    return no_content()
 
 
 handler = lambda_entry(

@@ -24,7 +24,7 @@ from storefront.http.auth import (
     present_pair,
     tenant_of,
 )
-from storefront.http.entry import NO_STORE, lambda_entry
+from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.openapi import WITH_BODY, responses, success
 from storefront.http.resolver import PREFIX, api_resolver
@@ -47,7 +47,7 @@ def refresh(
 ) -> Response[str]:
     tenant = tenant_of(x_tenant_id, load(AuthSettings).default_tenant_id)
     pair = auth.refresh(bootstrap.identity(), tenant, body.refresh_token, client_ip(app.current_event))
-    return ok(present_pair(pair), headers=NO_STORE)
+    return ok(present_pair(pair))
 
 
 handler = lambda_entry(

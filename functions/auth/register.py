@@ -10,7 +10,7 @@ from storefront.application import auth
 from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings, load
 from storefront.domain.users import Identity
 from storefront.http.auth import AUTH_TAG, TENANT_HEADER_HELP, RegisterIn, client_ip, tenant_of
-from storefront.http.entry import NO_STORE, lambda_entry
+from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.openapi import LOCATION, WITH_BODY, responses, success
 from storefront.http.resolver import PREFIX, api_resolver
@@ -36,7 +36,7 @@ def register(
     tenant = tenant_of(x_tenant_id, load(AuthSettings).default_tenant_id)
     identity = Identity(body.email, body.username, body.full_name)
     user = auth.register(bootstrap.identity(), tenant, identity, body.password, client_ip(app.current_event))
-    return ok(present_user(user), 201, headers={**NO_STORE, "Location": f"{PREFIX}/users/{user.id}"})
+    return ok(present_user(user), 201, headers={"Location": f"{PREFIX}/users/{user.id}"})
 
 
 handler = lambda_entry(app, allow=None, requires=(AuthSettings, DatabaseSettings, RedisRequiredSettings), no_store=True)

@@ -9,7 +9,7 @@ from storefront import bootstrap
 from storefront.application import auth
 from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings, load
 from storefront.http.auth import AUTH_TAG, TENANT_HEADER_HELP, ResetPasswordIn, client_ip, tenant_of
-from storefront.http.entry import NO_STORE, lambda_entry
+from storefront.http.entry import lambda_entry
 from storefront.http.envelope import no_content
 from storefront.http.openapi import WITH_BODY, empty, responses
 from storefront.http.resolver import PREFIX, api_resolver
@@ -33,7 +33,7 @@ def reset_password(
 ) -> Response[str]:
     tenant = tenant_of(x_tenant_id, load(AuthSettings).default_tenant_id)
     auth.reset_password(bootstrap.identity(), tenant, body.token, body.new_password, client_ip(app.current_event))
-    return no_content(NO_STORE)
+    return no_content()
 
 
 handler = lambda_entry(app, allow=None, requires=(AuthSettings, DatabaseSettings, RedisRequiredSettings), no_store=True)
