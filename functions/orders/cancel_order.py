@@ -1,22 +1,20 @@
-"""POST /orders/{order_id}/cancel: cancel one of the caller's orders (PENDING, RESERVED or CONFIRMED)."""
+"""POST /orders/{order_id}/cancel: cancel an order (PENDING, RESERVED or CONFIRMED; its owner or an admin)."""
 
 from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from storefront import bootstrap
 from storefront.application import orders
 from storefront.config import CacheSettings, DatabaseSettings
-from storefront.http.conditional import etag, expected_version
-from storefront.http.context import RequestContext, request_context
+from storefront.http.conditional import expected_version
 from storefront.http.entry import lambda_entry
-from storefront.http.envelope import ok
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, ETAG, PROTECTED, WITH_BODY, responses, success
-from storefront.http.orders import ORDERS_TAG, OrderEnvelope, present
+from storefront.http.order_routes import Context, IfMatch, written
+from storefront.http.orders import ANY_VERSION, ORDERS_TAG, CancelIn, OrderEnvelope
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
@@ -25,8 +23,10 @@ app = api_resolver()
 @app.post(
     f"{PREFIX}/orders/<order_id>/cancel",
     summary="Cancel an order",
-    description="Cancels one of the caller's orders that is PENDING, RESERVED or CONFIRMED (409 otherwise): the stock "
-    "it held goes back, a refund is requested when it was paid, and the owner is notified. If-Match is optional.",
+    description="Cancels an order that is PENDING, RESERVED or CONFIRMED (409 otherwise): the stock it held goes "
+    "back, a refund is requested when it was paid, and the owner is notified. Its owner or an admin of the tenant "
+    "(another user's order is 404). The body may be left out, or carry the `version` the cancel expects (as "
+    "If-Match does): a stale one is 409.",
     tags=[ORDERS_TAG],
     operation_id="cancelOrder",
     security=BEARER,
@@ -35,12 +35,10 @@ app = api_resolver()
     ),
 )
 def cancel_order(
-    order_id: UUID,
-    ctx: Annotated[RequestContext, Depends(request_context)],
-    if_match: Annotated[str | None, Header(alias="if-match")] = None,
+    order_id: UUID, ctx: Context, body: Annotated[CancelIn, Body()] = ANY_VERSION, if_match: IfMatch = None
 ) -> Response[str]:
-    order = orders.cancel_order(bootstrap.orders(), ctx.principal, order_id, expected_version(if_match, None))
-    return ok(present(order), headers={"ETag": etag(order.version), "Cache-Control": "no-store"})
+    version = expected_version(if_match, body.version)
+    return written(orders.cancel_order(bootstrap.orders(), ctx.principal, order_id, version))
 
 
 handler = lambda_entry(app, allow=READERS, requires=(DatabaseSettings, CacheSettings))

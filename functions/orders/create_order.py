@@ -9,14 +9,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from storefront import bootstrap
 from storefront.application import orders
 from storefront.config import CacheSettings, DatabaseSettings
-from storefront.http.conditional import etag
 from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
-from storefront.http.envelope import ok
 from storefront.http.idempotency import KEY_PATTERN, checked_key, idempotent
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, ETAG, LOCATION, PROTECTED, WITH_BODY, responses, success
-from storefront.http.orders import LINKS_FROM_NEW_ORDER, ORDERS_TAG, OrderEnvelope, OrderIn, present
+from storefront.http.order_routes import written
+from storefront.http.orders import LINKS_FROM_NEW_ORDER, ORDERS_TAG, OrderEnvelope, OrderIn
 from storefront.http.resolver import PREFIX, api_resolver, public_path
 
 app = api_resolver()
@@ -28,7 +27,9 @@ KEY_HELP = "Send the same key again with the same body to get the first answer a
     summary="Place an order",
     description="Places a PENDING order for the caller at the catalogue's current prices (one currency; a missing or "
     "unsold product is 422 naming the item, a quantity over the current stock 422 BIZ_003). Stock is reserved "
-    "afterwards by order processing. `Idempotency-Key`: the same key and body answer the first response again.",
+    "afterwards by order processing. status, payment_status, user_id, total and history are set by the server "
+    "only: 403 AUTH_003 naming the field; id, version, created_* and updated_* are ignored. `Idempotency-Key`: "
+    "the same key and body answer the first response again.",
     tags=[ORDERS_TAG],
     operation_id="createOrder",
     security=BEARER,
@@ -44,14 +45,11 @@ def create_order(
         str | None, Header(alias="idempotency-key", pattern=KEY_PATTERN, description=KEY_HELP)
     ] = None,
 ) -> Response[str]:
+    request = body.to_request()
+
     def respond() -> Response[str]:
-        order = orders.create_order(bootstrap.orders(), ctx.principal, body.to_request())
-        headers = {
-            "ETag": etag(order.version),
-            "Location": public_path(f"{PREFIX}/orders/{order.id}"),
-            "Cache-Control": "no-store",
-        }
-        return ok(present(order), 201, headers=headers)
+        order = orders.create_order(bootstrap.orders(), ctx.principal, request)
+        return written(order, 201, {"Location": public_path(f"{PREFIX}/orders/{order.id}")})
 
     scope = f"orders:{ctx.tenant_id}:{ctx.principal.user_id}"
     sent = body.model_dump(mode="json", exclude_unset=True)

@@ -1,4 +1,4 @@
-"""DELETE /orders/{order_id}: soft-delete one of the caller's finished orders (If-Match optional). 204, no body."""
+"""DELETE /orders/{order_id}: soft-delete a finished order (its owner or an admin) (If-Match optional). 204, no body."""
 
 from typing import Annotated
 from uuid import UUID
@@ -25,8 +25,9 @@ app = api_resolver()
 @app.delete(
     f"{PREFIX}/orders/<order_id>",
     summary="Delete an order",
-    description="Soft-deletes one of the caller's orders once it is DELIVERED, FAILED or CANCELLED (409 before): it is "
-    "404 and gone from lists afterwards. If-Match is optional; a stale one is 409.",
+    description="Soft-deletes an order once it is DELIVERED, FAILED or CANCELLED (409 before): it is 404 and gone "
+    "from lists afterwards. Its owner or an admin of the tenant (another user's order is 404). If-Match is optional; "
+    "a stale one is 409.",
     tags=[ORDERS_TAG],
     operation_id="deleteOrder",
     security=BEARER,

@@ -4,19 +4,14 @@ from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from storefront import bootstrap
-from storefront.application import orders
 from storefront.config import CacheSettings, DatabaseSettings
-from storefront.http.conditional import etag, expected_version
-from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
-from storefront.http.envelope import ok
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, ETAG, PROTECTED, WITH_BODY, responses, success
-from storefront.http.orders import ORDERS_TAG, OrderEnvelope, OrderReplace, present
+from storefront.http.order_routes import Context, IfMatch, amend_order
+from storefront.http.orders import ORDERS_TAG, OrderEnvelope, OrderReplace
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
@@ -25,8 +20,10 @@ app = api_resolver()
 @app.put(
     f"{PREFIX}/orders/<order_id>",
     summary="Replace an order's address and notes",
-    description="Replaces the shipping address and notes (left out: none) of one of the caller's orders while it is "
-    "PENDING (409 after). If-Match (or `version` in the body) guards against lost updates: a stale one is 409.",
+    description="Replaces the shipping address and notes (left out: none) of an order while it is PENDING (409 "
+    "after). Its owner or an admin of the tenant (another user's order is 404). If-Match (or `version` in the body) "
+    "guards against lost updates: a stale one is 409. status, payment_status, user_id, total and history are set "
+    "by the server only: 403 AUTH_003 naming the field.",
     tags=[ORDERS_TAG],
     operation_id="replaceOrder",
     security=BEARER,
@@ -35,14 +32,9 @@ app = api_resolver()
     ),
 )
 def replace_order(
-    order_id: UUID,
-    body: Annotated[OrderReplace, Body()],
-    ctx: Annotated[RequestContext, Depends(request_context)],
-    if_match: Annotated[str | None, Header(alias="if-match")] = None,
+    order_id: UUID, body: Annotated[OrderReplace, Body()], ctx: Context, if_match: IfMatch = None
 ) -> Response[str]:
-    version = expected_version(if_match, body.version)
-    order = orders.amend_order(bootstrap.orders(), ctx.principal, order_id, body.to_changes(), version)
-    return ok(present(order), headers={"ETag": etag(order.version), "Cache-Control": "no-store"})
+    return amend_order(order_id, body, ctx, if_match)
 
 
 handler = lambda_entry(app, allow=READERS, requires=(DatabaseSettings, CacheSettings))

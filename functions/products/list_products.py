@@ -13,7 +13,7 @@ from storefront.config import CacheSettings, DatabaseSettings
 from storefront.domain.products import CATEGORY_MAX, ProductStatus
 from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
-from storefront.http.envelope import ok
+from storefront.http.envelope import listed
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, PRODUCTS_TAG, PROTECTED, responses, success
 from storefront.http.products import (
@@ -70,7 +70,7 @@ def list_products(
         text=q,
     )
     page = products.list_products(bootstrap.catalog(), ctx.tenant_id, query)
-    return ok([present(p, selected) for p in page.items], page=page, headers={"Cache-Control": "private, no-cache"})
+    return listed(page, lambda p: present(p, selected))
 
 
 handler = lambda_entry(app, allow=READERS, requires=(DatabaseSettings, CacheSettings))

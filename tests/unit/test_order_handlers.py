@@ -156,3 +156,140 @@ def test_without_redis_a_repeated_key_runs_again_and_the_database_decides(shop):
     placed()
     placed()
     assert len(shop.state.orders) == 2, "no idempotency store: no short-cut (each is its own order)"
+
+
+def as_caller(evt: dict, role: str, user_id: str | None = None) -> dict:
+    """The event as sent by another principal of the tenant (a fresh user id unless given)."""
+    authorizer = evt["requestContext"]["authorizer"]
+    authorizer["sub"] = authorizer["principalId"] = user_id or str(uuid4())
+    authorizer["role"] = role
+    return evt
+
+
+@pytest.mark.parametrize(
+    ("handler", "name", "status"),
+    [
+        (GET, "get_order", 200),
+        (PATCH, "update_order", 200),
+        (PUT, "replace_order", 200),
+        (CANCEL, "cancel_order", 200),
+    ],
+)
+@pytest.mark.parametrize(("role", "reaches"), [("admin", True), ("user", False)])
+def test_an_admin_of_the_tenant_reaches_another_users_order(shop, handler, name, status, role, reaches):
+    order = placed()
+    evt = as_caller(on(name, order["id"]), role)
+    if name == "replace_order":
+        set_header(evt, "If-Match", '"v1"')
+    answered, _, body = call(handler, evt)
+    if reaches:
+        assert answered == status, body
+        assert body["data"]["id"] == order["id"]
+    else:
+        assert (answered, body["error"]["code"]) == (404, "BIZ_001")
+
+
+def test_an_admin_deletes_another_users_finished_order(shop):
+    order = placed()
+    assert call(CANCEL, on("cancel_order", order["id"]))[0] == 200
+    assert call(DELETE, as_caller(on("delete_order", order["id"]), "user"))[0] == 404
+    assert call(DELETE, as_caller(on("delete_order", order["id"]), "admin"))[0] == 204
+
+
+SERVER_SET = {
+    "status": "DELIVERED",
+    "payment_status": "captured",
+    "user_id": str(uuid4()),
+    "total": {"amount": "0.01", "currency": "EUR"},
+    "history": [],
+    "tenant_id": str(uuid4()),
+}
+
+
+@pytest.mark.parametrize("field", sorted(SERVER_SET))
+@pytest.mark.parametrize(
+    ("handler", "name"), [(CREATE, "create_order"), (PUT, "replace_order"), (PATCH, "update_order")]
+)
+def test_a_field_only_the_server_sets_is_403_naming_it(shop, handler, name, field):
+    order = placed() if handler != CREATE else None
+    sample = event(f"orders/{name}.json")
+    body = {**__import__("json").loads(sample["body"]), field: SERVER_SET[field]}
+    evt = on(name, order["id"], body=body) if order else event(f"orders/{name}.json", body=body)
+    status, _, answer = call(handler, evt)
+    assert (status, answer["error"]["code"], answer["error"]["details"]["field"]) == (403, "AUTH_003", field)
+    assert len(shop.state.orders) == (0 if order is None else 1)
+    if order is not None:
+        assert next(iter(shop.state.orders.values())).version == 1, "nothing changed"
+
+
+@pytest.mark.parametrize(
+    "read_only",
+    [{"id": str(uuid4())}, {"version": 7}, {"created_at": "2020-01-01T00:00:00Z"}, {"updated_by": "eve"}],
+)
+def test_read_only_fields_are_ignored_on_create(shop, read_only):
+    sample = event("orders/create_order.json")
+    body = {**__import__("json").loads(sample["body"]), **read_only}
+    status, _, answer = call(CREATE, event("orders/create_order.json", body=body))
+    assert status == 201, answer
+    assert (answer["data"]["version"], answer["data"]["created_by"]) != (7, "eve")
+    assert answer["data"]["id"] != read_only.get("id")
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "code"),
+    [
+        (None, {}, 200, None),
+        ("{}", {}, 200, None),
+        ({"version": 1}, {}, 200, None),
+        ({"version": 1, "id": "ignored"}, {}, 200, None),
+        ({"version": 2}, {}, 409, "BIZ_002"),
+        (None, {"If-Match": '"v2"'}, 409, "BIZ_002"),
+        ({"version": 1}, {"If-Match": '"v1"'}, 200, None),
+        ({"version": 1}, {"If-Match": '"v2"'}, 409, "BIZ_002"),
+        ({"reason": "changed my mind"}, {}, 422, "VAL_002"),
+        ({"version": "1"}, {}, 422, "VAL_002"),
+        ("[]", {}, 422, "VAL_002"),
+        ("{", {}, 400, "VAL_001"),
+        ({"version": 1}, {"Content-Type": "text/plain"}, 415, "VAL_002"),
+    ],
+)
+def test_cancel_takes_an_optional_version(shop, body, headers, status, code):
+    order = placed()
+    evt = on("cancel_order", order["id"], body=body)
+    if body is not None:
+        set_header(evt, "Content-Type", "application/json")
+    for name, value in headers.items():
+        set_header(evt, name, value)
+    answered, _, answer = call(CANCEL, evt)
+    assert answered == status, answer
+    if code is not None:
+        assert answer["error"]["code"] == code
+        assert shop.state.orders[UUID(order["id"])].status.value == "PENDING", "nothing changed"
+    else:
+        assert answer["data"]["status"] == "CANCELLED"
+
+
+@pytest.mark.parametrize(("fields", "keys"), [("id,status", {"id", "status"}), ("total", {"total"}), ("", None)])
+def test_list_and_get_select_fields(shop, fields, keys):
+    order = placed()
+    query = {"fields": fields}
+    listing = event("orders/list_orders.json", queryStringParameters=query)
+    listing["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
+    reading = on("get_order", order["id"], queryStringParameters=query)
+    reading["multiValueQueryStringParameters"] = listing["multiValueQueryStringParameters"]
+    for handler, evt in ((LIST, listing), (GET, reading)):
+        status, _, body = call(handler, evt)
+        assert status == 200, body
+        data = body["data"][0] if handler == LIST else body["data"]
+        assert set(data) == (keys if keys is not None else set(order))
+
+
+@pytest.mark.parametrize("fields", ["payment_token", "id,nope", ","])
+def test_an_unknown_selected_field_is_422(shop, fields):
+    order = placed()
+    query = {"fields": fields}
+    for handler, evt in ((LIST, event("orders/list_orders.json")), (GET, on("get_order", order["id"]))):
+        evt["queryStringParameters"] = query
+        evt["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
+        status, _, body = call(handler, evt)
+        assert (status, body["error"]["code"], body["error"]["details"]["field"]) == (422, "VAL_002", "fields")

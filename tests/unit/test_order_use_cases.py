@@ -175,17 +175,53 @@ def test_create_refuses_products_that_cannot_be_ordered(shop, buyer, change, fie
     assert shop.publisher.sent == []
 
 
-def test_another_users_or_tenants_order_is_not_found(shop, buyer):
+REACH_ROUTES = {
+    "get": lambda ports, caller, order_id: orders.get_order(ports, caller, order_id),
+    "amend": lambda ports, caller, order_id: orders.amend_order(ports, caller, order_id, {"notes": "x"}, None),
+    "cancel": lambda ports, caller, order_id: orders.cancel_order(ports, caller, order_id, None),
+}
+
+
+@pytest.mark.parametrize("route", sorted(REACH_ROUTES))
+@pytest.mark.parametrize(
+    ("caller", "reaches"),
+    [
+        ("owner", True),
+        ("admin of the tenant", True),
+        ("another user of the tenant", False),
+        ("the owner in another tenant", False),
+        ("an admin of another tenant", False),
+        ("a service", False),
+    ],
+)
+def test_an_order_is_reached_by_its_owner_or_an_admin_of_its_tenant(shop, buyer, route, caller, reaches):
     order = orders.create_order(shop.ports, buyer, request((stock(shop, buyer.tenant_id), 1)))
     someone = Principal(user_id=str(uuid4()), username="eve", role=Role.USER, tenant_id=buyer.tenant_id)
-    admin = replace(someone, role=Role.ADMIN)
-    stranger = replace(buyer, tenant_id=uuid4())
-    for caller in (someone, admin, stranger):
+    callers = {
+        "owner": buyer,
+        "admin of the tenant": replace(someone, role=Role.ADMIN),
+        "another user of the tenant": someone,
+        "the owner in another tenant": replace(buyer, tenant_id=uuid4()),
+        "an admin of another tenant": replace(someone, role=Role.ADMIN, tenant_id=uuid4()),
+        "a service": replace(someone, user_id="billing-service", role=Role.SERVICE),
+    }
+    if reaches:
+        assert REACH_ROUTES[route](shop.ports, callers[caller], order.id).id == order.id
+    else:
         with pytest.raises(NotFound):
-            orders.get_order(shop.ports, caller, order.id)
-        with pytest.raises(NotFound):
-            orders.cancel_order(shop.ports, caller, order.id, None)
-    assert orders.list_orders(shop.ports, someone, OrderQuery()).total == 0
+            REACH_ROUTES[route](shop.ports, callers[caller], order.id)
+        assert shop.state.orders[order.id] == order, "nothing changed"
+
+
+def test_an_admin_deletes_a_finished_order_of_another_user_and_lists_stay_own(shop, buyer):
+    order = orders.create_order(shop.ports, buyer, request((stock(shop, buyer.tenant_id), 1)))
+    admin = Principal(user_id=str(uuid4()), username="root", role=Role.ADMIN, tenant_id=buyer.tenant_id)
+    assert orders.list_orders(shop.ports, admin, OrderQuery()).total == 0, "GET /orders lists the caller's own"
+    orders.cancel_order(shop.ports, admin, order.id, None)
+    orders.delete_order(shop.ports, admin, order.id, None)
+    with pytest.raises(NotFound):
+        orders.get_order(shop.ports, buyer, order.id)
+    assert orders.list_orders(shop.ports, buyer, OrderQuery()).total == 0
 
 
 def test_amend_while_pending_with_versions(shop, buyer):

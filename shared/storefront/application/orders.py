@@ -3,7 +3,9 @@
 Every change writes the order, its event and the messages it announces (outbox rows) in one transaction, and
 the messages are sent after the commit: a message exists exactly when its change does, and nothing is sent for
 a transaction that rolled back. A send that fails leaves the row for the relay (``application/outbox.py``).
-Another user's order is answered as one that does not exist (BIZ_001).
+Who reaches an order (get, amend, delete, cancel): its owner or an admin of its tenant (``Principal.may_reach``,
+as for users); anyone else gets BIZ_001, as for an order that does not exist. Lists and new orders are the
+caller's own.
 """
 
 from __future__ import annotations
@@ -144,9 +146,10 @@ def priced_items(lines: Sequence[OrderLine], catalogue: Mapping[UUID, Product]) 
 
 
 def get_order(ports: OrderPorts, principal: Principal, order_id: UUID) -> Order:
-    """The caller's live order with its items and history (BIZ_001 when absent or someone else's)."""
+    """A live order of the tenant with its items and history, for its owner or an admin (BIZ_001 when absent or
+    someone else's)."""
     with ports.unit_of_work() as uow:
-        return _own(uow, principal, order_id)
+        return _reachable(uow, principal, order_id)
 
 
 def amend_order(
@@ -159,7 +162,7 @@ def amend_order(
     """Change the shipping address and/or notes of a PENDING order (BIZ_002 when it is past PENDING or
     ``expected_version`` is stale)."""
     with ports.unit_of_work() as uow:
-        current = _own(uow, principal, order_id)
+        current = _reachable(uow, principal, order_id)
         _check_version(current, expected_version)
         amended, event = current.amended(changes, principal.user_id, ports.clock.now())
         _store(uow, amended, current, event)
@@ -171,7 +174,7 @@ def amend_order(
 def delete_order(ports: OrderPorts, principal: Principal, order_id: UUID, expected_version: int | None) -> None:
     """Soft-delete an order that is DELIVERED, FAILED or CANCELLED (BIZ_002 otherwise): then 404, gone from lists."""
     with ports.unit_of_work() as uow:
-        current = _own(uow, principal, order_id)
+        current = _reachable(uow, principal, order_id)
         _check_version(current, expected_version)
         _store(uow, current.deleted(principal.user_id, ports.clock.now()), current, None)
         uow.commit()
@@ -183,7 +186,7 @@ def cancel_order(ports: OrderPorts, principal: Principal, order_id: UUID, expect
     held goes back (from RESERVED or CONFIRMED), a refund is asked of the payment queue when the payment was
     authorized or captured, and ``order.cancelled`` goes to the notification queue."""
     with ports.unit_of_work() as uow:
-        current = _own(uow, principal, order_id)
+        current = _reachable(uow, principal, order_id)
         _check_version(current, expected_version)
         outcome = cancel(current, principal.user_id, ports.clock.now())
         _store(uow, outcome.order, current, outcome.event)
@@ -204,15 +207,16 @@ def cancel_order(ports: OrderPorts, principal: Principal, order_id: UUID, expect
 
 def owner_id(principal: Principal) -> UUID:
     """The caller's user id (a token's ``sub`` is a UUID; anything else owns no order)."""
-    try:
-        return UUID(principal.user_id)
-    except ValueError:
-        raise NotFound("Order not found") from None
+    found = principal.subject_id
+    if found is None:
+        raise NotFound("Order not found")
+    return found
 
 
-def _own(uow: OrderUnitOfWork, principal: Principal, order_id: UUID) -> Order:
+def _reachable(uow: OrderUnitOfWork, principal: Principal, order_id: UUID) -> Order:
+    """The tenant's live order when the caller is its owner or an admin; BIZ_001 otherwise."""
     order = uow.orders.get(principal.tenant_id, order_id)
-    if order is None or order.user_id != owner_id(principal):
+    if order is None or not principal.may_reach(order.user_id):
         raise NotFound("Order not found")
     return order
 

@@ -78,7 +78,7 @@ def get_user(ports: UserPorts, principal: Principal, user_id: UUID) -> User:
 
 def own_id(principal: Principal) -> UUID:
     """The id of the caller's own account; BIZ_001 when the token names no user (a service's subject)."""
-    found = _uuid(principal.user_id)
+    found = principal.subject_id
     if found is None:
         raise NotFound("User not found")
     return found
@@ -238,7 +238,7 @@ def _refuse_access_tokens(ports: UserPorts, user: User, now: datetime) -> None:
 def _visible(uow: IdentityUnitOfWork, principal: Principal, user_id: UUID) -> User:
     """The user if the caller may see it: an admin any live user of the tenant, anyone else only themselves.
     Another user's id is not even read: it is answered as an id that does not exist."""
-    if principal.role != Role.ADMIN and _uuid(principal.user_id) != user_id:
+    if not principal.may_reach(user_id):
         raise NotFound("User not found")
     user = uow.users.get(principal.tenant_id, user_id)
     if user is None:
@@ -251,10 +251,3 @@ def _stale(current_version: int | None) -> Conflict:
     if current_version is not None:
         details["current_version"] = current_version
     return Conflict("Version conflict", details=details)
-
-
-def _uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except ValueError:
-        return None

@@ -34,3 +34,16 @@ class Principal:
     def issued_at_ms(self) -> int:
         """When the token was issued, to the millisecond where its ``jti`` tells (``token_time.issued_at_ms``)."""
         return issued_at_ms(self.token_id, self.issued_at)
+
+    @property
+    def subject_id(self) -> UUID | None:
+        """The user the token names (its ``sub`` as a UUID); None when it names none (a service's subject)."""
+        try:
+            return UUID(self.user_id)
+        except ValueError:
+            return None
+
+    def may_reach(self, owner_id: UUID) -> bool:
+        """Whether the caller may reach a resource of its tenant owned by ``owner_id``: its owner or an admin
+        (the contract's ``O``). The caller scopes the read to the principal's tenant."""
+        return self.role is Role.ADMIN or self.subject_id == owner_id

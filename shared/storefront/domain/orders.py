@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from storefront.domain.countries import COUNTRIES
-from storefront.domain.errors import Conflict, ErrorCode, FieldError, ValidationFailed
+from storefront.domain.errors import Conflict, ErrorCode, FieldError, Forbidden, ValidationFailed
 from storefront.domain.money import Money
 
 ITEMS_MIN, ITEMS_MAX = 1, 100
@@ -32,6 +32,9 @@ SKU_SNAPSHOT_MAX = 64
 NAME_SNAPSHOT_MAX = 200
 DETAIL_MAX = 400
 TOTAL_MAX = Decimal("999999999999.99")  # NUMERIC(14, 2)
+# Fields of an order that only the server sets (its owner, the saga's statuses, the priced total, the events):
+# a body naming one is refused by name (403 AUTH_003), never silently ignored.
+SERVER_SET_FIELDS = ("tenant_id", "user_id", "status", "payment_status", "total", "history")
 
 
 class OrderStatus(StrEnum):
@@ -421,3 +424,14 @@ def _names(values: Iterable[str]) -> str:
 
 def _cut(text: str | None, limit: int) -> str | None:
     return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_settable(sent: Iterable[str]) -> None:
+    """Forbidden (AUTH_003, ``details.field`` naming it) for the first field of ``sent`` only the server sets."""
+    names = set(sent)
+    for name in SERVER_SET_FIELDS:
+        if name in names:
+            raise Forbidden(
+                f"The field {name} cannot be set by a client",
+                details={"field": name, "reason": "is set by the server (order processing), never by a request"},
+            )

@@ -6,12 +6,13 @@ from typing import Any, Literal
 from uuid import UUID
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from storefront.application.auth import TokenPair
 from storefront.domain.errors import ErrorCode, ValidationFailed
 from storefront.domain.users import EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN
 from storefront.http.openapi import envelope
+from storefront.http.request_body import RequestBody, StrictBody
 
 AUTH_TAG = "auth"
 TOKEN_MAX = 128  # an opaque refresh or reset token is 43 characters; anything far longer is not one of ours
@@ -19,14 +20,7 @@ TOKEN_MAX = 128  # an opaque refresh or reset token is 43 characters; anything f
 TENANT_HEADER_HELP = "The tenant to sign in to (a UUID); without it, the deployment's default tenant."
 
 
-READ_ONLY = frozenset({"id", "version", "created_at", "updated_at", "created_by", "updated_by"})
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RegisterIn(_Body):
+class RegisterIn(RequestBody):
     """A new account; the password is 12 to 128 characters, not the email or username, not a common one."""
 
     model_config = ConfigDict(
@@ -47,16 +41,8 @@ class RegisterIn(_Body):
     password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
     full_name: str = Field(min_length=1, max_length=FULL_NAME_MAX)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_read_only(cls, data: Any) -> Any:
-        """The contract's read-only fields are ignored in a body, as every route ignores them."""
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in READ_ONLY}
-        return data
 
-
-class LoginIn(_Body):
+class LoginIn(StrictBody):
     """An email or username and its password."""
 
     model_config = ConfigDict(
@@ -67,19 +53,19 @@ class LoginIn(_Body):
     password: str = Field(min_length=1, max_length=PASSWORD_MAX)
 
 
-class RefreshIn(_Body):
+class RefreshIn(StrictBody):
     """The refresh token of the last pair."""
 
     refresh_token: str = Field(min_length=1, max_length=TOKEN_MAX)
 
 
-class ForgotPasswordIn(_Body):
+class ForgotPasswordIn(StrictBody):
     """The account's email."""
 
     email: str = Field(min_length=1, max_length=EMAIL_MAX)
 
 
-class ResetPasswordIn(_Body):
+class ResetPasswordIn(StrictBody):
     """The token from the reset email and the new password."""
 
     token: str = Field(min_length=1, max_length=TOKEN_MAX)

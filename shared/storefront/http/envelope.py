@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -14,6 +15,8 @@ from storefront.http.request_meta import current_meta
 from storefront.http.status import status_for
 
 JSON = "application/json"
+LIST_CACHING = {"Cache-Control": "private, no-cache"}
+T = TypeVar("T")
 
 
 def _meta(pagination: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -52,6 +55,11 @@ def ok(
         "meta": _meta(pagination(page) if page is not None else None),
     }
     return Response(status, JSON, json.dumps(body, separators=(",", ":")), headers=headers)
+
+
+def listed(page: Page[T], present: Callable[[T], Any]) -> Response[str]:
+    """The answer of a list route: each item of ``page`` presented, its pagination, revalidated by caches."""
+    return ok([present(item) for item in page.items], page=page, headers=LIST_CACHING)
 
 
 def no_content(headers: dict[str, str] | None = None) -> Response[str]:

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic.json_schema import SkipJsonSchema
 
 from storefront.application.order_queries import ORDER_SORT_FIELDS
 from storefront.application.orders import NewOrder, OrderLine
@@ -27,42 +28,53 @@ from storefront.domain.orders import (
     OrderStatus,
     PaymentStatus,
     ShippingAddress,
+    check_settable,
 )
 from storefront.http.openapi import PageMeta, envelope
 from storefront.http.products import MoneyOut
+from storefront.http.request_body import RequestBody
+from storefront.http.selection import parse_fields
 
 ORDERS_TAG = "orders"
-# Fields of a representation a client may send back unchanged; the server owns them, so they are ignored.
-SERVER_OWNED = frozenset(
-    {
-        "id",
-        "created_at",
-        "updated_at",
-        "created_by",
-        "updated_by",
-        "user_id",
-        "status",
-        "payment_status",
-        "total",
-        "history",
-    }
+ORDER_FIELDS = (
+    "id",
+    "user_id",
+    "status",
+    "payment_status",
+    "items",
+    "total",
+    "shipping_address",
+    "notes",
+    "history",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "updated_by",
 )
 CURSOR_HELP = (
     "meta.pagination.next_cursor of the previous page, for pages deeper than offset allows; keep sort, order "
     "and filters unchanged (another list's cursor is 422 VAL_002) and leave offset out."
 )
 DATE_HELP = "An ISO-8601 date (2026-12-01: the whole day, UTC) or date-time with its offset."
+# Fields only the server sets: sending one is 403 AUTH_003 naming it. Not in the documented schema.
+ServerSet = SkipJsonSchema[Any]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Body(RequestBody):
+    """An order body: unknown fields are 422, the read-only base fields are ignored, and the fields only the
+    server sets (``domain.orders.SERVER_SET_FIELDS``) are refused by name (``refuse``)."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_server_owned(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in SERVER_OWNED}
-        return data
+    tenant_id: ServerSet = Field(None, exclude=True)
+    user_id: ServerSet = Field(None, exclude=True)
+    status: ServerSet = Field(None, exclude=True)
+    payment_status: ServerSet = Field(None, exclude=True)
+    total: ServerSet = Field(None, exclude=True)
+    history: ServerSet = Field(None, exclude=True)
+
+    def refuse(self) -> None:
+        """AUTH_003 naming the first field of the body only the server sets."""
+        check_settable(self.model_fields_set)
 
 
 class AddressIn(BaseModel):
@@ -122,6 +134,8 @@ class OrderIn(_Body):
     notes: str | None = Field(None, json_schema_extra={"maxLength": NOTES_MAX})
 
     def to_request(self) -> NewOrder:
+        """The order request; AUTH_003 first for a field only the server sets."""
+        self.refuse()
         return NewOrder(
             lines=tuple(OrderLine(i.product_id, i.quantity) for i in self.items),
             shipping_address=self.shipping_address.to_address(),
@@ -154,6 +168,8 @@ class OrderReplace(_Body):
     version: StrictInt | None = None
 
     def to_changes(self) -> dict[str, Any]:
+        """The replacement; AUTH_003 first for a field only the server sets."""
+        self.refuse()
         return {"shipping_address": self.shipping_address.to_address(), "notes": self.notes}
 
 
@@ -167,7 +183,9 @@ class OrderPatch(_Body):
     version: StrictInt | None = None
 
     def to_changes(self) -> dict[str, Any]:
-        """The fields sent, as domain values; VAL_001 for an empty patch or a null address."""
+        """The fields sent, as domain values; AUTH_003 first for a field only the server sets, VAL_001 for an
+        empty patch or a null address."""
+        self.refuse()
         sent = self.model_fields_set - {"version"}
         if not sent:
             raise ValidationFailed.single("body", ErrorCode.REQUIRED, "names no field to change")
@@ -179,6 +197,17 @@ class OrderPatch(_Body):
         if "notes" in sent:
             changes["notes"] = self.notes
         return changes
+
+
+class CancelIn(RequestBody):
+    """Optional: the version the cancel expects to replace (as If-Match); the body itself may be left out."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 1}]})
+
+    version: StrictInt | None = None
+
+
+ANY_VERSION = CancelIn()
 
 
 class AddressOut(BaseModel):
@@ -232,8 +261,19 @@ class OrderOut(BaseModel):
     updated_by: str
 
 
+def _none_required(schema: dict[str, Any]) -> None:
+    schema.pop("required", None)
+
+
+class OrderSelection(OrderOut):
+    """An order, or only the fields asked for with `?fields=`."""
+
+    model_config = ConfigDict(json_schema_extra=_none_required)
+
+
 OrderEnvelope = envelope("OrderEnvelope", OrderOut)
-OrderPageEnvelope = envelope("OrderPageEnvelope", list[OrderOut], PageMeta)
+OrderSelectionEnvelope = envelope("OrderSelectionEnvelope", OrderSelection)
+OrderPageEnvelope = envelope("OrderPageEnvelope", list[OrderSelection], PageMeta)
 # What a client can do next with an order it has just placed (OpenAPI links; the fuzzer follows them too).
 LINKS_FROM_NEW_ORDER = {
     name: {"operationId": operation, "parameters": {"order_id": "$response.body#/data/id"}}
@@ -247,10 +287,11 @@ LINKS_FROM_NEW_ORDER = {
 }
 
 
-def present(order: Order) -> dict[str, Any]:
-    """The representation of an order (the payment token is left out, always)."""
+def present(order: Order, selected: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The representation of an order, or only the ``selected`` fields of it (the payment token is left out,
+    always)."""
     a = order.shipping_address
-    return {
+    full: dict[str, Any] = {
         "id": str(order.id),
         "user_id": str(order.user_id),
         "status": order.status.value,
@@ -282,6 +323,14 @@ def present(order: Order) -> dict[str, Any]:
         "created_by": order.created_by,
         "updated_by": order.updated_by,
     }
+    if selected is None:
+        return full
+    return {name: full[name] for name in selected}
+
+
+def parse_order_fields(value: str | None) -> tuple[str, ...] | None:
+    """The fields a client asked for with ``?fields=a,b``; VAL_002 names an unknown one."""
+    return parse_fields(value, ORDER_FIELDS)
 
 
 def _event(e: OrderEvent) -> dict[str, Any]:

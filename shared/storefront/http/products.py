@@ -18,7 +18,6 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     WithJsonSchema,
-    model_validator,
 )
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
@@ -37,6 +36,7 @@ from storefront.domain.products import (
     ProductStatus,
 )
 from storefront.http.openapi import PageMeta, envelope
+from storefront.http.request_body import RequestBody
 from storefront.http.selection import parse_fields as select_fields
 
 PRODUCT_FIELDS = (
@@ -63,8 +63,6 @@ CURSOR_HELP = (
     "meta.pagination.next_cursor of the previous page, for pages deeper than offset allows; keep sort, order "
     "and filters unchanged (another list's cursor is 422 VAL_002) and leave offset out."
 )
-# Fields of a representation a client may send back unchanged; the server owns them, so they are ignored.
-SERVER_OWNED = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
 NULLABLE = frozenset({"category"})
 
 
@@ -129,17 +127,6 @@ AMOUNT_RULES: JsonDict = {
 STOCK_RULES: JsonDict = {"minimum": 0, "maximum": STOCK_MAX}
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_server_owned(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in SERVER_OWNED}
-        return data
-
-
 class MoneyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -150,7 +137,7 @@ class MoneyIn(BaseModel):
         return Money.of(self.amount, self.currency)
 
 
-class ProductIn(_Body):
+class ProductIn(RequestBody):
     """A whole product (POST and PUT)."""
 
     model_config = ConfigDict(
@@ -189,7 +176,7 @@ class ProductIn(_Body):
         )
 
 
-class ProductPatch(_Body):
+class ProductPatch(RequestBody):
     """Some fields of a product (PATCH); a field left out keeps its value."""
 
     model_config = ConfigDict(

@@ -19,10 +19,9 @@ from storefront.domain.identity import Role
 from storefront.domain.users import UserStatus
 from storefront.http.conditional import expected_version
 from storefront.http.context import RequestContext, request_context
-from storefront.http.envelope import no_content, ok
+from storefront.http.envelope import listed, no_content
 from storefront.http.users import (
     CURSOR_HELP,
-    READ_CACHING,
     SEARCH_HELP,
     WRITE_CACHING,
     UserIn,
@@ -63,7 +62,7 @@ def list_users(
         text=q,
     )
     page = users.list_users(bootstrap.users(), ctx.tenant_id, query)
-    return ok([present_user(u, selected) for u in page.items], page=page, headers=READ_CACHING)
+    return listed(page, lambda u: present_user(u, selected))
 
 
 def get_user(

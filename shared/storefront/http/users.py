@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
 from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
@@ -48,6 +48,7 @@ from storefront.domain.users import (
 from storefront.http.conditional import etag, matches_none
 from storefront.http.envelope import not_modified, ok
 from storefront.http.openapi import PageMeta, envelope
+from storefront.http.request_body import READ_ONLY, RequestBody, StrictBody
 from storefront.http.selection import parse_fields
 
 USERS_TAG = "users"
@@ -70,8 +71,6 @@ LIST_HELP = (
     "order, last in descending) and `order`, filters `status`, `role` and `q` (whole-word search over username, "
     "email and full name), `fields` to select fields."
 )
-# Fields of the representation a client may send back unchanged; the server owns them, so they are ignored.
-SERVER_OWNED = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by", "last_login_at"})
 
 
 def _time(value: datetime | None) -> str | None:
@@ -241,33 +240,22 @@ AdminFlag = Annotated[Any, _only({"type": "boolean", "description": "Admin only 
 Refused = SkipJsonSchema[Any]
 
 
-class _Body(BaseModel):
-    """A request body of these routes: unknown fields are 422, the server's own fields are ignored, and the
-    fields the caller may not set are refused by name (``refuse``)."""
+class _Body(RequestBody):
+    """A request body of these routes: unknown fields are 422, the server's own fields (the base fields and
+    ``last_login_at``) are ignored, and the fields the caller may not set are refused by name (``refuse``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    IGNORED = READ_ONLY | {"last_login_at"}
 
     password: Refused = Field(None, exclude=True)
     password_hash: Refused = Field(None, exclude=True)
     tenant_id: Refused = Field(None, exclude=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_server_owned(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in SERVER_OWNED}
-        return data
 
     def refuse(self, principal: Principal) -> None:
         """AUTH_003 naming the first field of the body the caller may not set."""
         check_settable(principal.role, self.model_fields_set)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class AddressIn(_Strict):
+class AddressIn(StrictBody):
     """A postal address; `country` is an ISO 3166-1 alpha-2 code."""
 
     line1: str = Field(json_schema_extra={"minLength": 1, "maxLength": ADDRESS_LINE_MAX})
@@ -277,7 +265,7 @@ class AddressIn(_Strict):
     country: str = Field(json_schema_extra={"pattern": "^[A-Z]{2}$"})
 
 
-class AddressPatch(_Strict):
+class AddressPatch(StrictBody):
     """Some fields of an address (merged into the current one)."""
 
     line1: str | None = Field(None, json_schema_extra={"minLength": 1, "maxLength": ADDRESS_LINE_MAX})
@@ -295,7 +283,7 @@ _PROFILE_RULES: dict[str, JsonDict] = {
 }
 
 
-class ProfileFields(_Strict):
+class ProfileFields(StrictBody):
     """A whole profile; a field left out is empty."""
 
     model_config = ConfigDict(
@@ -327,7 +315,7 @@ class ProfileFields(_Strict):
         }
 
 
-class ProfilePatch(_Strict):
+class ProfilePatch(StrictBody):
     """Some fields of a profile, merged into the current one (RFC 7396): null clears a field."""
 
     display_name: str | None = Field(None, json_schema_extra=_PROFILE_RULES["display_name"])
@@ -341,19 +329,19 @@ LOCALE_RULES: JsonDict = {"minLength": 2, "maxLength": LOCALE_MAX, "pattern": r"
 TIMEZONE_RULES: JsonDict = {"minLength": 1, "maxLength": 64, "description": "An IANA time zone (Europe/Paris)."}
 
 
-class NotificationsIn(_Strict):
+class NotificationsIn(StrictBody):
     email: StrictBool = True
     sms: StrictBool = False
     marketing: StrictBool = False
 
 
-class NotificationsPatch(_Strict):
+class NotificationsPatch(StrictBody):
     email: StrictBool | None = None
     sms: StrictBool | None = None
     marketing: StrictBool | None = None
 
 
-class SettingsFields(_Strict):
+class SettingsFields(StrictBody):
     """Whole settings; a field left out takes its default (en, UTC, email notifications only)."""
 
     model_config = ConfigDict(
@@ -374,7 +362,7 @@ class SettingsFields(_Strict):
         return {"locale": self.locale, "timezone": self.timezone, "notifications": self.notifications.model_dump()}
 
 
-class SettingsPatch(_Strict):
+class SettingsPatch(StrictBody):
     """Some settings, merged into the current ones (RFC 7396): null puts a default back."""
 
     locale: str | None = Field(None, json_schema_extra=LOCALE_RULES)
@@ -562,7 +550,7 @@ def _refuse_account_fields(body: BaseModel) -> None:
             )
 
 
-class BanIn(_Strict):
+class BanIn(StrictBody):
     """Why (optional, kept in the audit trail); the body itself may be left out."""
 
     reason: str | None = Field(None, max_length=200)

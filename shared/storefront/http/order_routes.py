@@ -1,0 +1,89 @@
+"""Route bodies the order functions share: the list (the paging plumbing every list route has), a read with its
+ETag, and one amendment that PUT and PATCH both run (they differ only in their body model and documentation),
+as ``user_routes`` does for users."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+
+from storefront import bootstrap
+from storefront.application import orders
+from storefront.application.order_queries import OrderQuery
+from storefront.application.queries import CURSOR_MAX, MAX_OFFSET
+from storefront.domain.orders import Order, OrderStatus
+from storefront.http.conditional import etag, expected_version, matches_none
+from storefront.http.context import RequestContext, request_context
+from storefront.http.envelope import listed, not_modified, ok
+from storefront.http.orders import (
+    CURSOR_HELP,
+    DateQuery,
+    OrderPatch,
+    OrderReplace,
+    parse_moment,
+    parse_order_fields,
+    parse_sort,
+    present,
+)
+
+Context = Annotated[RequestContext, Depends(request_context)]
+IfMatch = Annotated[str | None, Header(alias="if-match")]
+IfNoneMatch = Annotated[str | None, Header(alias="if-none-match")]
+READ_CACHING = {"Cache-Control": "private, no-cache"}
+WRITE_CACHING = {"Cache-Control": "no-store"}
+
+
+def list_orders(
+    ctx: Context,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description=CURSOR_HELP)] = None,
+    sort: str = "created_at",
+    order: Literal["asc", "desc"] = "desc",
+    status: OrderStatus | None = None,
+    created_from: DateQuery | None = None,
+    created_to: DateQuery | None = None,
+    fields: str | None = None,
+) -> Response[str]:
+    """One page of the caller's own orders (or the selected fields of each)."""
+    selected = parse_order_fields(fields)
+    query = OrderQuery(
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        sort=parse_sort(sort),
+        order=order,
+        status=status,
+        created_from=parse_moment("created_from", created_from, end_of_day=False),
+        created_to=parse_moment("created_to", created_to, end_of_day=True),
+    )
+    page = orders.list_orders(bootstrap.orders(), ctx.principal, query)
+    return listed(page, lambda o: present(o, selected))
+
+
+def get_order(
+    order_id: UUID, ctx: Context, fields: str | None = None, if_none_match: IfNoneMatch = None
+) -> Response[str]:
+    """One order (or its selected fields) with its ETag (304 when If-None-Match names it)."""
+    selected = parse_order_fields(fields)
+    order = orders.get_order(bootstrap.orders(), ctx.principal, order_id)
+    headers = {"ETag": etag(order.version), **READ_CACHING}
+    if matches_none(if_none_match, headers["ETag"]):
+        return not_modified(headers)
+    return ok(present(order, selected), headers=headers)
+
+
+def amend_order(order_id: UUID, body: OrderReplace | OrderPatch, ctx: Context, if_match: str | None) -> Response[str]:
+    """Replace or change the address and notes of an order (AUTH_003 first for a field only the server sets)."""
+    changes = body.to_changes()
+    version = expected_version(if_match, body.version)
+    return written(orders.amend_order(bootstrap.orders(), ctx.principal, order_id, changes, version))
+
+
+def written(order: Order, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
+    """The answer to a write: the order with its new ETag, never stored by a cache."""
+    return ok(present(order), status, headers={"ETag": etag(order.version), **WRITE_CACHING, **(headers or {})})
