@@ -175,16 +175,72 @@ def test_a_confirmed_order_cancelled_is_refunded_and_its_stock_comes_back(shop: 
     assert (again.status, again.code) == (409, "BIZ_002")
 
 
-def test_another_users_order_is_404(shop: Shop):
+def test_another_users_order_is_404_to_a_user_and_reached_by_an_admin_of_the_tenant(shop: Shop):
     order_id = shop.place("tok_approve").json["data"]["id"]
     stranger = token("user", sub=str(uuid.uuid4()))
-    for method, path in (("GET", f"/orders/{order_id}"), ("POST", f"/orders/{order_id}/cancel")):
-        reply = shop.call(method, path, token=stranger)
-        assert (reply.status, reply.code) == (404, "BIZ_001"), (method, reply.json)
+    foreign_admin = token("admin", tenant=str(uuid.uuid4()))
+    for caller in (stranger, foreign_admin):
+        for method, path in (("GET", f"/orders/{order_id}"), ("POST", f"/orders/{order_id}/cancel")):
+            reply = shop.call(method, path, token=caller)
+            assert (reply.status, reply.code) == (404, "BIZ_001"), (method, reply.json)
     listed = shop.call("GET", "/orders", token=stranger)
     assert listed.status == 200
     assert order_id not in {o["id"] for o in listed.json["data"]}
-    assert shop.call("GET", f"/orders/{order_id}").status == 200
+    admin = token("admin")
+    shop.wait_for(order_id, status="CONFIRMED")  # settled: no saga step moves its version under the cancel
+    seen = shop.call("GET", f"/orders/{order_id}", token=admin)
+    assert seen.status == 200, seen.json
+    version = seen.json["data"]["version"]
+    cancelled = shop.call("POST", f"/orders/{order_id}/cancel", token=admin, body={"version": version})
+    assert (cancelled.status, cancelled.json["data"]["status"]) == (200, "CANCELLED"), cancelled.json
+
+
+SERVER_SET = {"status": "DELIVERED", "payment_status": "captured", "user_id": str(uuid.uuid4()), "total": {}}
+
+
+def test_a_field_only_the_server_sets_is_403_naming_it_and_read_only_fields_are_ignored(shop: Shop):
+    body = {"items": [{"product_id": MUG, "quantity": 1}], "shipping_address": ADDRESS, "payment_token": "tok_approve"}
+    for field, value in SERVER_SET.items():
+        reply = shop.call("POST", "/orders", body={**body, field: value})
+        assert (reply.status, reply.code, reply.json["error"]["details"]["field"]) == (403, "AUTH_003", field)
+    placed = shop.call("POST", "/orders", body={**body, "version": 9, "id": str(uuid.uuid4()), "created_by": "x"})
+    assert (placed.status, placed.json["data"]["version"]) == (201, 1), placed.json
+    order_id = placed.json["data"]["id"]
+    for method in ("PUT", "PATCH"):
+        reply = shop.call(method, f"/orders/{order_id}", body={"shipping_address": ADDRESS, "status": "CANCELLED"})
+        assert (reply.status, reply.code, reply.json["error"]["details"]["field"]) == (403, "AUTH_003", "status")
+
+
+def test_cancel_takes_an_optional_version_and_refuses_bad_bodies(shop: Shop):
+    order_id = shop.place("tok_approve").json["data"]["id"]
+    shop.wait_for(order_id, status="CONFIRMED")
+    path = f"/orders/{order_id}/cancel"
+    refused = [
+        ({"version": 99}, {}, 409, "BIZ_002"),
+        ({"reason": "no"}, {}, 422, "VAL_002"),
+        ("[1]", {}, 422, "VAL_002"),
+        ("{", {}, 400, "VAL_001"),
+        ('{"version": 1}', {"Content-Type": "text/plain"}, 415, "VAL_002"),
+        (None, {"If-Match": '"v99"'}, 409, "BIZ_002"),
+    ]
+    for body, headers, status, code in refused:
+        reply = shop.call("POST", path, body=body, headers=headers)
+        assert (reply.status, reply.code) == (status, code), (body, reply.json)
+    current = shop.wait_for(order_id, status="CONFIRMED")["version"]
+    reply = shop.call("POST", path, body={"version": current})
+    assert (reply.status, reply.json["data"]["status"]) == (200, "CANCELLED"), reply.json
+
+
+def test_orders_select_fields(shop: Shop):
+    order_id = shop.place("tok_approve").json["data"]["id"]
+    listed = shop.call("GET", "/orders?fields=id,status&limit=5")
+    assert listed.status == 200, listed.json
+    assert all(set(o) == {"id", "status"} for o in listed.json["data"])
+    one = shop.call("GET", f"/orders/{order_id}?fields=total")
+    assert (one.status, set(one.json["data"])) == (200, {"total"})
+    for path in ("/orders?fields=payment_token", f"/orders/{order_id}?fields=nope"):
+        reply = shop.call("GET", path)
+        assert (reply.status, reply.code, reply.json["error"]["details"]["field"]) == (422, "VAL_002", "fields")
 
 
 def test_an_idempotency_key_replayed_answers_the_first_response_byte_for_byte(shop: Shop):

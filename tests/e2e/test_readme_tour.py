@@ -67,6 +67,7 @@ def test_the_readme_tour_works_as_written(fresh_gateway):
         "CANCELLED refunded",  # and refunded
         "120",  # its stock back
         '"code":"BIZ_001"',  # another user's order
+        "admin: 200",  # an admin of the tenant reaches it
         ".eml",  # the order emails on disk
         "429",  # the burst ends in 429
     ]
