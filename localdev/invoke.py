@@ -85,7 +85,8 @@ def _place_sample_order(steps: int) -> str | None:
     from storefront import bootstrap
     from storefront.application import saga
     from storefront.application.orders import OrderLine, priced_items
-    from storefront.domain.orders import Order, ShippingAddress
+    from storefront.domain.addresses import Address
+    from storefront.domain.orders import Order
 
     user_id = DEMO_ACCOUNTS[1][0]
     mug = DEMO_PRODUCTS[0][0]
@@ -98,9 +99,7 @@ def _place_sample_order(steps: int) -> str | None:
                 tenant_id=DEMO_TENANT,
                 user_id=user_id,
                 items=priced_items(lines, uow.orders.catalogue(DEMO_TENANT, [mug])),
-                shipping_address=ShippingAddress(
-                    line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR"
-                ),
+                shipping_address=Address(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR"),
                 payment_token="tok_approve",  # noqa: S106 - the fake provider's approving token
                 notes=None,
                 actor=str(user_id),

@@ -29,6 +29,7 @@ from storefront.application.queries import TOTAL_CAP, Keyset, ProductQuery, Wind
 from storefront.application.user_queries import UserQuery
 from storefront.domain import rate_limits
 from storefront.domain.errors import AppError, Conflict, ExternalUnavailable, ServiceUnavailable
+from storefront.domain.identity import Principal, UserStatus
 from storefront.domain.money import Money
 from storefront.domain.orders import Order, OrderEvent
 from storefront.domain.payments import (
@@ -644,6 +645,7 @@ class OrderState:
     products: dict[UUID, Product] = field(default_factory=dict)
     outbox: dict[UUID, OutboxRow] = field(default_factory=dict)
     payments: dict[tuple[UUID, PaymentKind], PaymentRecord] = field(default_factory=dict)
+    accounts: dict[tuple[UUID, UUID], UserStatus] = field(default_factory=dict)  # (tenant, user): live users
 
 
 @dataclass
@@ -712,6 +714,9 @@ class FakeOrderRepository:
             rows = ordered[query.offset :]
         counted = min(len(found), TOTAL_CAP + 1)
         return Window(rows[: query.limit + 1], counted if known_matches is None else known_matches)
+
+    def account_status(self, tenant_id: UUID, user_id: UUID) -> UserStatus | None:
+        return self.state.accounts.get((tenant_id, user_id))
 
     def catalogue(self, tenant_id: UUID, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
         return {
@@ -802,6 +807,7 @@ class FakeOrderUnitOfWork:
         self.state.products = dict(self._committed.products)
         self.state.outbox = {k: replace(v) for k, v in self._committed.outbox.items()}
         self.state.payments = dict(self._committed.payments)
+        self.state.accounts = self._committed.accounts
         return self
 
     def __exit__(
@@ -853,6 +859,11 @@ class FakeOrders:
     units: list[FakeOrderUnitOfWork] = field(default_factory=list)
     fail_commits: bool = False
     no_queue: bool = False  # a deployment without queues: the ports carry no publisher
+
+    def account(self, principal: Principal, status: UserStatus = UserStatus.ACTIVE) -> Principal:
+        """Store ``principal``'s account (live, with ``status``): only an account places orders."""
+        self.state.accounts[(principal.tenant_id, UUID(principal.user_id))] = status
+        return principal
 
     def unit_of_work(self) -> FakeOrderUnitOfWork:
         unit = FakeOrderUnitOfWork(self.state, self.fail_commits)

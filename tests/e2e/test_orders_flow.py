@@ -254,3 +254,11 @@ def test_an_idempotency_key_replayed_answers_the_first_response_byte_for_byte(sh
     assert (other_body.status, other_body.code) == (409, "BIZ_002")
     mine = shop.call("GET", "/orders?limit=100")
     assert [o["id"] for o in mine.json["data"]].count(first.json["data"]["id"]) == 1
+
+
+def test_only_an_existing_account_places_an_order(shop: Shop):
+    body = {"items": [{"product_id": MUG, "quantity": 1}], "shipping_address": ADDRESS, "payment_token": "tok_approve"}
+    for caller in (token("service"), token("user", sub=str(uuid.uuid4()))):
+        reply = shop.call("POST", "/orders", body=body, token=caller)
+        assert (reply.status, reply.code, reply.json["error"]["message"]) == (404, "BIZ_001", "User not found")
+    assert shop.call("POST", "/orders", body=body).status == 201

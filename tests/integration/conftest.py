@@ -9,6 +9,8 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,12 +20,17 @@ from sqlalchemy.exc import OperationalError
 
 from localdev.stack import free_port, migrate
 from storefront.adapters.db.engine import build_engine
+from storefront.adapters.db.unit_of_work import SqlUnitOfWork
 from storefront.config import DatabaseSettings
+from storefront.domain.identity import Principal, UserStatus
+from storefront.domain.users import Identity, User
 
 POSTGRES_URL = os.environ.get("STOREFRONT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("STOREFRONT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ORACLE_DSN = os.environ.get("ORACLE_DSN")
 BACKENDS = ["sqlite", "postgresql", "oracle"]
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
 def database_settings(url: str) -> DatabaseSettings:
@@ -124,3 +131,17 @@ def redis_server() -> Iterator[RedisServer]:
     yield server
     if server.process is not None and server.process.poll() is None:
         server.kill()
+
+
+def stored_account(engine: Engine, principal: Principal, status: UserStatus = UserStatus.ACTIVE) -> Principal:
+    """Store ``principal``'s account (once; an order needs its buyer's live account) and return the principal."""
+    user_id = uuid.UUID(principal.user_id)
+    with SqlUnitOfWork(engine) as uow:
+        if uow.users.get(principal.tenant_id, user_id) is None:
+            name = f"b{user_id.hex[:12]}"
+            made = User.create(
+                principal.tenant_id, Identity(f"{name}@example.com", name, "Bo Buyer"), "hash", None, NOW
+            )
+            uow.users.add(replace(made, id=user_id, status=status))
+            uow.commit()
+    return principal

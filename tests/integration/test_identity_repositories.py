@@ -11,10 +11,11 @@ from sqlalchemy import Engine, select
 
 from storefront.adapters.db.tables import AUTH_EVENTS
 from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+from storefront.domain.addresses import Address
 from storefront.domain.errors import Conflict
 from storefront.domain.identity import Role
 from storefront.domain.sessions import AuthEvent, AuthEventKind, PasswordReset, RefreshSession
-from storefront.domain.users import Address, Identity, Notifications, Profile, Settings, User, UserStatus
+from storefront.domain.users import Identity, Notifications, Profile, Settings, User, UserStatus
 
 T0 = datetime(2026, 11, 29, 10, 0, 0, 250000, tzinfo=UTC)
 

@@ -5,6 +5,7 @@ and without Redis the order is still placed."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, cast
 from uuid import UUID, uuid4
 
@@ -18,7 +19,7 @@ from storefront.domain.products import Product
 from tests.conftest import details
 from tests.fakes import FakeOrders
 from tests.integration.conftest import REDIS_URL
-from tests.unit.handlers import event, set_header
+from tests.unit.handlers import SAMPLE_BUYER, event, set_header
 
 TENANT = UUID("00000000-0000-4000-8000-000000000001")
 PRODUCT = UUID("5a1d2c4e-0001-4000-8000-000000000001")
@@ -29,6 +30,7 @@ CREATE = "orders.create_order.handler"
 def shop(monkeypatch: pytest.MonkeyPatch) -> FakeOrders:
     monkeypatch.setenv("GATEWAY_MODE", "apigw")
     fake = FakeOrders()
+    fake.account(SAMPLE_BUYER)
     tea = Product.create(TENANT, details(stock=100, price=Money.of("8.90", "EUR")), "admin", fake.clock.now())
     fake.state.products[PRODUCT] = tea.__class__(**{**{f: getattr(tea, f) for f in tea.__slots__}, "id": PRODUCT})
     return fake
@@ -67,7 +69,8 @@ def test_same_key_another_body_is_409_and_keys_are_per_user(shop):
     other = raw(keyed(key, body))
     assert other["statusCode"] == 409
     assert json.loads(other["body"])["error"]["code"] == "BIZ_002"
-    assert raw(keyed(key, user=str(uuid4())))["statusCode"] == 201, "another user's key is another key"
+    other_user = shop.account(replace(SAMPLE_BUYER, user_id=str(uuid4())))
+    assert raw(keyed(key, user=other_user.user_id))["statusCode"] == 201, "another user's key is another key"
     assert len(shop.state.orders) == 2
 
 

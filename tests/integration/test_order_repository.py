@@ -21,16 +21,18 @@ from storefront.application.order_queries import OrderQuery
 from storefront.application.orders import NewOrder, OrderLine
 from storefront.application.outbox import relay_outbox
 from storefront.application.ports import OrderPorts
+from storefront.domain.addresses import Address
 from storefront.domain.errors import Conflict, NotFound
 from storefront.domain.identity import Principal, Role
 from storefront.domain.money import Money
-from storefront.domain.orders import EventKind, Order, OrderStatus, PaymentStatus, ShippingAddress, replay
+from storefront.domain.orders import EventKind, Order, OrderStatus, PaymentStatus, replay
 from storefront.domain.products import Product
 from storefront.messages.envelope import Envelope, Queue
 from tests.conftest import details
 from tests.fakes import FakeCache, FakeListTotals, FakePublisher, FixedClock
+from tests.integration.conftest import stored_account
 
-ADDRESS = ShippingAddress(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR", line2="Bât. B")
+ADDRESS = Address(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR", line2="Bât. B")
 
 
 def ports(engine: Engine, publisher: FakePublisher | None = None, clock: FixedClock | None = None) -> OrderPorts:
@@ -67,7 +69,7 @@ def stock_of(engine: Engine, product_id: UUID) -> int:
 
 def place(engine: Engine, who: Principal, *lines: tuple[Product, int], p: OrderPorts | None = None) -> Order:
     request = NewOrder(tuple(OrderLine(pr.id, q) for pr, q in lines), ADDRESS, "tok_approve", "notes")
-    return orders.create_order(p or ports(engine), who, request)
+    return orders.create_order(p or ports(engine), stored_account(engine, who), request)
 
 
 def saga_step(engine: Engine, order: Order, status: OrderStatus, payment: PaymentStatus | None = None) -> Order:

@@ -40,17 +40,18 @@ from storefront.adapters.payments.retries import RetryPolicy
 from storefront.application import orders, saga
 from storefront.application.orders import NewOrder, OrderLine
 from storefront.application.ports import NotificationPorts, OrderPorts
+from storefront.domain.addresses import Address
 from storefront.domain.identity import Principal, Role
-from storefront.domain.orders import Order, OrderStatus, PaymentStatus, ShippingAddress, replay
+from storefront.domain.orders import Order, OrderStatus, PaymentStatus, replay
 from storefront.domain.payments import charge_key
 from storefront.domain.products import Product
 from storefront.domain.users import Identity, User
 from storefront.messages.envelope import Envelope, Queue
 from tests.conftest import details
 from tests.fakes import FakeCache, FakeListTotals, FakeNotifier, FakePublisher, FixedClock
-from tests.integration.conftest import database_settings
+from tests.integration.conftest import database_settings, stored_account
 
-ADDRESS = ShippingAddress(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR")
+ADDRESS = Address(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR")
 TIMEOUTS = Timeouts(connect_seconds=0.5, read_seconds=0.4)
 RETRIES = RetryPolicy(
     max_attempts=2, backoff_base_seconds=0.01, backoff_max_seconds=0.05, total_seconds=2.0, attempt_seconds=0.9
@@ -200,7 +201,7 @@ def product(engine: Engine, tenant: UUID, stock: int) -> Product:
 
 def place(p: Pipeline, who: Principal, item: Product, quantity: int = 1, token: str = "tok_approve") -> Order:  # noqa: S107 - a payment token of the contract
     request = NewOrder((OrderLine(item.id, quantity),), ADDRESS, token)
-    return orders.create_order(p.order_ports, who, request)
+    return orders.create_order(p.order_ports, stored_account(p.engine, who), request)
 
 
 def stock_of(engine: Engine, product_id: UUID) -> int:

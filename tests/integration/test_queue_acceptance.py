@@ -49,9 +49,10 @@ from storefront.application.orders import NewOrder, OrderLine
 from storefront.application.outbox import relay_outbox
 from storefront.application.ports import Email, NotificationPorts, OrderPorts
 from storefront.config import QueueSettings
+from storefront.domain.addresses import Address
 from storefront.domain.errors import ExternalError
 from storefront.domain.identity import Principal, Role
-from storefront.domain.orders import Order, OrderStatus, ShippingAddress
+from storefront.domain.orders import Order, OrderStatus
 from storefront.domain.payments import charge_key
 from storefront.domain.products import Product
 from storefront.domain.users import Identity, User
@@ -61,7 +62,7 @@ from tests.fakes import FakeNotifier
 from tests.integration.conftest import POSTGRES_URL, database_settings
 from tests.unit.handlers import event, set_header
 
-ADDRESS = ShippingAddress(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR")
+ADDRESS = Address(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR")
 TIMEOUTS = Timeouts(connect_seconds=0.5, read_seconds=0.4)
 RETRIES = RetryPolicy(
     max_attempts=2, backoff_base_seconds=0.01, backoff_max_seconds=0.05, total_seconds=2.0, attempt_seconds=0.9

@@ -6,10 +6,19 @@ import copy
 import json
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from localdev.runtime import LambdaContext, load_handler
+from storefront.domain.identity import Principal, Role
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
+# Who the sample order events come from: the demo user of the demo tenant (an account must exist to order).
+SAMPLE_BUYER = Principal(
+    user_id="9f0c2a51-3f55-4e57-bb8e-2a3f1c9a0002",
+    username="demo-user",
+    role=Role.USER,
+    tenant_id=UUID("00000000-0000-4000-8000-000000000001"),
+)
 
 
 def event(name: str, **changes: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from storefront.domain.products import Product
 from storefront.messages.envelope import Queue
 from tests.conftest import details
 from tests.fakes import FakeOrders
-from tests.unit.handlers import call, event, set_header
+from tests.unit.handlers import SAMPLE_BUYER, call, event, set_header
 
 TENANT = UUID("00000000-0000-4000-8000-000000000001")
 PRODUCT = UUID("5a1d2c4e-0001-4000-8000-000000000001")
@@ -26,6 +26,7 @@ CANCEL = "orders.cancel_order.handler"
 def shop(monkeypatch: pytest.MonkeyPatch) -> FakeOrders:
     monkeypatch.setenv("GATEWAY_MODE", "apigw")
     fake = FakeOrders()
+    fake.account(SAMPLE_BUYER)
     tea = Product.create(TENANT, details(stock=10, price=Money.of("8.90", "EUR")), "admin", fake.clock.now())
     fake.state.products[PRODUCT] = tea.__class__(**{**{f: getattr(tea, f) for f in tea.__slots__}, "id": PRODUCT})
     bootstrap.provide(orders=fake.ports)
@@ -293,3 +294,19 @@ def test_an_unknown_selected_field_is_422(shop, fields):
         evt["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
         status, _, body = call(handler, evt)
         assert (status, body["error"]["code"], body["error"]["details"]["field"]) == (422, "VAL_002", "fields")
+
+
+@pytest.mark.parametrize(
+    ("sub", "role", "status", "code"),
+    [
+        (str(uuid4()), "user", 404, "BIZ_001"),  # a valid token whose user does not exist (or was deleted)
+        (str(uuid4()), "service", 404, "BIZ_001"),  # a service's subject (make token ROLE=service): no account
+        (SAMPLE_BUYER.user_id, "user", 201, None),
+    ],
+)
+def test_create_needs_the_callers_account(shop, sub, role, status, code):
+    answered, _, answer = call(CREATE, as_caller(event("orders/create_order.json"), role, sub))
+    assert answered == status, answer
+    if code is not None:
+        assert (answer["error"]["code"], answer["error"]["message"]) == (code, "User not found")
+        assert shop.state.orders == {}

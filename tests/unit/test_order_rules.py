@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import pytest
 
+from storefront.domain.addresses import Address
 from storefront.domain.errors import Conflict, ErrorCode, ValidationFailed
 from storefront.domain.money import Money
 from storefront.domain.orders import (
@@ -18,7 +19,6 @@ from storefront.domain.orders import (
     OrderItem,
     OrderStatus,
     PaymentStatus,
-    ShippingAddress,
     cancel,
     replay,
 )
@@ -26,7 +26,7 @@ from storefront.domain.orders import (
 S = OrderStatus
 P = PaymentStatus
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-ADDRESS = ShippingAddress(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR")
+ADDRESS = Address(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR")
 
 
 def item(quantity: int = 2, price: str = "8.90", currency: str = "EUR") -> OrderItem:
@@ -158,7 +158,7 @@ def test_address_and_notes_change_only_while_pending(source):
         ([item(), item(currency="USD")], ADDRESS, "tok", None, "items", ErrorCode.INVALID_FORMAT),
         (
             [item()],
-            ShippingAddress("1 Road", "Town", "1000", "XX"),
+            Address("1 Road", "Town", "1000", "XX"),
             "tok",
             None,
             "shipping_address.country",
@@ -166,7 +166,7 @@ def test_address_and_notes_change_only_while_pending(source):
         ),
         (
             [item()],
-            ShippingAddress(" ", "Town", "1000", "FR"),
+            Address(" ", "Town", "1000", "FR"),
             "tok",
             None,
             "shipping_address.line1",

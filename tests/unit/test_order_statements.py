@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.dialects import oracle, postgresql
 
 from storefront.adapters.db.order_loader import IN_LIST_MAX, chunks, items_statement
-from storefront.adapters.db.orders import page_statement, release_statement
+from storefront.adapters.db.orders import account_status_statement, page_statement, release_statement
 from storefront.adapters.db.outbox import claim_statement
 from storefront.application.order_queries import OrderQuery
 from storefront.application.queries import Keyset
@@ -61,3 +61,11 @@ def test_in_lists_stay_under_oracles_limit():
     assert IN_LIST_MAX < 1000
     text = sql(items_statement(parts[0]), oracle.dialect())
     assert "IN (__[POSTCOMPILE_ORDER_ID_1])" in text
+
+
+def test_the_buyers_account_is_read_live_and_within_its_tenant():
+    text = sql(account_status_statement(uuid4(), uuid4()), oracle.dialect())
+    assert text == (
+        'SELECT "USERS"."STATUS" FROM "USERS" WHERE "USERS"."ID" = :ID_1 AND "USERS"."TENANT_ID" = :TENANT_ID_1 '
+        'AND "USERS"."DELETED_AT" IS NULL'
+    )

@@ -14,17 +14,18 @@ from storefront.application.order_queries import OrderQuery
 from storefront.application.orders import NewOrder, OrderLine
 from storefront.application.outbox import relay_outbox
 from storefront.application.products import cache_key
-from storefront.domain.errors import Conflict, ErrorCode, NotFound, ValidationFailed
-from storefront.domain.identity import Principal, Role
+from storefront.domain.addresses import Address
+from storefront.domain.errors import Conflict, ErrorCode, NotFound, Unauthenticated, ValidationFailed
+from storefront.domain.identity import Principal, Role, UserStatus
 from storefront.domain.money import Money
-from storefront.domain.orders import EventKind, OrderStatus, PaymentStatus, ShippingAddress, replay
+from storefront.domain.orders import EventKind, OrderStatus, PaymentStatus, replay
 from storefront.domain.products import Product, ProductStatus
 from storefront.messages.envelope import Envelope, Queue, parse
 from storefront.messages.orders import OrderCancelled, OrderPlaced, RefundRequested
 from tests.conftest import details
 from tests.fakes import FakeOrders, FakePublisher
 
-ADDRESS = ShippingAddress(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR")
+ADDRESS = Address(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR")
 
 
 @pytest.fixture
@@ -33,8 +34,8 @@ def shop() -> FakeOrders:
 
 
 @pytest.fixture
-def buyer(tenant: UUID) -> Principal:
-    return Principal(user_id=str(uuid4()), username="bo", role=Role.USER, tenant_id=tenant)
+def buyer(shop: FakeOrders, tenant: UUID) -> Principal:
+    return shop.account(Principal(user_id=str(uuid4()), username="bo", role=Role.USER, tenant_id=tenant))
 
 
 def stock(
@@ -99,6 +100,7 @@ def test_a_queue_down_at_create_leaves_the_order_and_the_relay_sends_it_after_re
 
 def test_without_a_queue_messages_wait_in_the_outbox(buyer):
     shop = FakeOrders(no_queue=True)
+    shop.account(buyer)
     tea = stock(shop, buyer.tenant_id)
     orders.create_order(shop.ports, buyer, request((tea, 1)))
     (row,) = shop.state.outbox.values()
@@ -107,6 +109,7 @@ def test_without_a_queue_messages_wait_in_the_outbox(buyer):
 
 def test_nothing_is_published_for_a_transaction_that_did_not_commit(buyer):
     shop = FakeOrders(fail_commits=True)
+    shop.account(buyer)
     tea = stock(shop, buyer.tenant_id)
     with pytest.raises(Exception, match="unavailable"):
         orders.create_order(shop.ports, buyer, request((tea, 1)))
@@ -326,3 +329,28 @@ def test_list_pages_own_orders_with_filters_and_remembers_the_total(shop, buyer)
         )
     with pytest.raises(ValidationFailed):
         orders.list_orders(shop.ports, buyer, OrderQuery(status=OrderStatus.PENDING, cursor=first.next_cursor))
+
+
+@pytest.mark.parametrize(
+    ("account", "error", "message"),
+    [
+        ("none", NotFound, "User not found"),
+        ("in another tenant", NotFound, "User not found"),
+        ("a service's subject", NotFound, "User not found"),
+        ("banned", Unauthenticated, None),
+    ],
+)
+def test_only_an_existing_active_account_places_an_order(shop, tenant, account, error, message):
+    caller = Principal(user_id=str(uuid4()), username="who", role=Role.USER, tenant_id=tenant)
+    if account == "in another tenant":
+        shop.account(replace(caller, tenant_id=uuid4()))
+    elif account == "a service's subject":
+        caller = replace(caller, user_id="local-service", role=Role.SERVICE)
+    elif account == "banned":
+        shop.account(caller, UserStatus.BANNED)
+    with pytest.raises(error) as refused:
+        orders.create_order(shop.ports, caller, request((stock(shop, tenant), 1)))
+    if message is not None:
+        assert refused.value.message == message
+    assert shop.state.orders == {}
+    assert shop.publisher.sent == []

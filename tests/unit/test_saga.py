@@ -13,9 +13,10 @@ import pytest
 from storefront.application import orders, saga
 from storefront.application.orders import NewOrder, OrderLine
 from storefront.application.saga import SagaPorts, Step
+from storefront.domain.addresses import Address
 from storefront.domain.errors import AppError, ExternalTimeout, ExternalUnavailable
 from storefront.domain.identity import Principal, Role
-from storefront.domain.orders import Order, OrderStatus, PaymentStatus, ShippingAddress, replay
+from storefront.domain.orders import Order, OrderStatus, PaymentStatus, replay
 from storefront.domain.payments import PaymentKind, PaymentOutcome, PaymentResult, charge_key, refund_key
 from storefront.domain.products import Product
 from storefront.messages.envelope import Envelope, Queue, envelope
@@ -23,7 +24,7 @@ from storefront.messages.orders import ChargeRequested
 from tests.conftest import details
 from tests.fakes import FakeOrders, FakePaymentGateway, FakePublisher
 
-ADDRESS = ShippingAddress(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR")
+ADDRESS = Address(line1="1 Rue de la Paix", city="Paris", postal_code="75002", country="FR")
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def product(shop: FakeOrders, tenant: UUID, stock: int) -> Product:
 
 
 def placed(shop: FakeOrders, lines: list[tuple[Product, int]], token: str = "tok_approve") -> tuple[Order, Principal]:  # noqa: S107
-    who = Principal(user_id=str(uuid4()), username="bo", role=Role.USER, tenant_id=lines[0][0].tenant_id)
+    who = shop.account(Principal(user_id=str(uuid4()), username="bo", role=Role.USER, tenant_id=lines[0][0].tenant_id))
     order = orders.create_order(shop.ports, who, NewOrder(tuple(OrderLine(p.id, q) for p, q in lines), ADDRESS, token))
     shop.publisher.sent.clear()
     return order, who

@@ -8,10 +8,10 @@ from uuid import uuid4
 import pytest
 
 from storefront.application.user_queries import UserQuery
+from storefront.domain.addresses import Address
 from storefront.domain.errors import Conflict, ErrorCode, Forbidden, ValidationFailed
 from storefront.domain.identity import Role
 from storefront.domain.users import (
-    Address,
     Identity,
     Notifications,
     Profile,

@@ -21,16 +21,10 @@ from storefront.application.outbox import publish_committed
 from storefront.application.ports import OrderPorts, OrderUnitOfWork, StockLine
 from storefront.application.products import cache_key
 from storefront.application.queries import Page, Window
-from storefront.domain.errors import Conflict, ErrorCode, FieldError, NotFound, ValidationFailed
-from storefront.domain.identity import Principal
-from storefront.domain.orders import (
-    Order,
-    OrderEvent,
-    OrderItem,
-    ShippingAddress,
-    cancel,
-    request_errors,
-)
+from storefront.domain.addresses import Address
+from storefront.domain.errors import Conflict, ErrorCode, FieldError, NotFound, Unauthenticated, ValidationFailed
+from storefront.domain.identity import Principal, UserStatus
+from storefront.domain.orders import Order, OrderEvent, OrderItem, cancel, request_errors
 from storefront.domain.products import Product, ProductStatus
 from storefront.messages.envelope import Envelope, MessageData, Queue, envelope
 from storefront.messages.orders import QUEUE_OF, OrderCancelled, OrderPlaced, RefundRequested
@@ -51,7 +45,7 @@ class NewOrder:
     """An order request: the lines, where to ship, what pays for it, and optional notes."""
 
     lines: tuple[OrderLine, ...]
-    shipping_address: ShippingAddress
+    shipping_address: Address
     payment_token: str
     notes: str | None = None
 
@@ -83,15 +77,17 @@ def list_orders(ports: OrderPorts, principal: Principal, query: OrderQuery) -> P
 def create_order(ports: OrderPorts, principal: Principal, request: NewOrder) -> Order:
     """Place a PENDING order priced from the catalogue now (422 naming the item for a product that is missing,
     not for sale or in another currency; 422 BIZ_003 for a quantity over the current stock, which is not taken
-    here: the saga reserves it). The order, its items, its first event and ``order.placed`` are one transaction;
-    the message is sent after the commit."""
-    user_id = owner_id(principal)
+    here: the saga reserves it). The caller must be a live, active user of the tenant (``_check_buyer``). The
+    order, its items, its first event and ``order.placed`` are one transaction; the message is sent after the
+    commit."""
+    user_id = buyer_id(principal)
     pairs = [(line.product_id, line.quantity) for line in request.lines]
     errors = request_errors(pairs, request.shipping_address, request.payment_token, request.notes)
     if errors:
         raise ValidationFailed(errors)
     now = ports.clock.now()
     with ports.unit_of_work() as uow:
+        _check_buyer(uow, principal.tenant_id, user_id)
         catalogue = uow.orders.catalogue(principal.tenant_id, [line.product_id for line in request.lines])
         items = priced_items(request.lines, catalogue)
         order, event = Order.place(
@@ -211,6 +207,26 @@ def owner_id(principal: Principal) -> UUID:
     if found is None:
         raise NotFound("Order not found")
     return found
+
+
+def buyer_id(principal: Principal) -> UUID:
+    """The caller's account id; BIZ_001 "User not found" when the token names no user (a service's subject),
+    as the profile routes answer."""
+    found = principal.subject_id
+    if found is None:
+        raise NotFound("User not found")
+    return found
+
+
+def _check_buyer(uow: OrderUnitOfWork, tenant_id: UUID, user_id: UUID) -> None:
+    """Only an existing, active account orders: none (never one, deleted) is BIZ_001 "User not found", as the
+    profile routes answer such a token; a banned one is AUTH_001, as every route answers a banned account's
+    tokens (a ban ends its sessions)."""
+    status = uow.orders.account_status(tenant_id, user_id)
+    if status is None:
+        raise NotFound("User not found")
+    if status is not UserStatus.ACTIVE:
+        raise Unauthenticated()
 
 
 def _reachable(uow: OrderUnitOfWork, principal: Principal, order_id: UUID) -> Order:

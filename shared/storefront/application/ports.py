@@ -11,6 +11,7 @@ from uuid import UUID
 
 from storefront.application.queries import Keyset, ProductQuery, Window
 from storefront.domain import rate_limits
+from storefront.domain.identity import UserStatus
 from storefront.domain.products import Product
 
 if TYPE_CHECKING:  # identity types only annotate here: a product function does not load them
@@ -394,6 +395,10 @@ class OrderRepository(Protocol):
         in the query's order with the id breaking ties in the same direction, starting after ``after`` (else at
         ``query.offset``), and how many match, counted up to TOTAL_CAP + 1 (not counted when ``known_matches``
         says it)."""
+
+    def account_status(self, tenant_id: UUID, user_id: UUID) -> UserStatus | None:
+        """The status of the tenant's live user ``user_id`` (the one placing an order), or None: no such account
+        (never one, deleted, or a service's subject)."""
 
     def catalogue(self, tenant_id: UUID, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
         """The tenant's live products among ``product_ids``, by id (batched reads, whatever the count)."""

@@ -15,6 +15,13 @@ class Role(StrEnum):
     SERVICE = "service"
 
 
+class UserStatus(StrEnum):
+    """Whether an account may act: a banned one cannot sign in, and its sessions have ended."""
+
+    ACTIVE = "active"
+    BANNED = "banned"
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """An authenticated caller: a user (or service) of one tenant."""

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
+from storefront.domain.addresses import ADDRESS_LINE_MAX, CITY_MAX, POSTAL_CODE_MAX, Address
 from storefront.domain.countries import COUNTRIES
 from storefront.domain.errors import Conflict, ErrorCode, FieldError, Forbidden, ValidationFailed
 from storefront.domain.money import Money
@@ -24,9 +25,6 @@ from storefront.domain.money import Money
 ITEMS_MIN, ITEMS_MAX = 1, 100
 QUANTITY_MIN, QUANTITY_MAX = 1, 1000
 NOTES_MAX = 1000
-ADDRESS_LINE_MAX = 200
-CITY_MAX = 100
-POSTAL_CODE_MAX = 20
 PAYMENT_TOKEN_MAX = 200
 SKU_SNAPSHOT_MAX = 64
 NAME_SNAPSHOT_MAX = 200
@@ -96,32 +94,6 @@ _KIND_OF_STATUS = {
     OrderStatus.FAILED: EventKind.FAILED,
     OrderStatus.CANCELLED: EventKind.CANCELLED,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ShippingAddress:
-    """The contract's address: line1, line2 (optional), city, postal_code, country (ISO 3166-1 alpha-2)."""
-
-    line1: str
-    city: str
-    postal_code: str
-    country: str
-    line2: str | None = None
-
-    def errors(self, prefix: str = "shipping_address") -> list[FieldError]:
-        """Every broken rule of the address, fields named under ``prefix``."""
-        found = [
-            _length(f"{prefix}.line1", self.line1.strip(), 1, ADDRESS_LINE_MAX),
-            _length(f"{prefix}.line2", self.line2, 0, ADDRESS_LINE_MAX) if self.line2 is not None else None,
-            _length(f"{prefix}.city", self.city.strip(), 1, CITY_MAX),
-            _length(f"{prefix}.postal_code", self.postal_code.strip(), 1, POSTAL_CODE_MAX),
-            None
-            if self.country in COUNTRIES
-            else FieldError(
-                f"{prefix}.country", ErrorCode.INVALID_FORMAT, "must be an ISO 3166-1 alpha-2 code such as FR"
-            ),
-        ]
-        return [e for e in found if e is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +171,7 @@ class Order:
     tenant_id: UUID
     user_id: UUID
     items: tuple[OrderItem, ...]
-    shipping_address: ShippingAddress
+    shipping_address: Address
     payment_token: str
     status: OrderStatus
     payment_status: PaymentStatus
@@ -230,7 +202,7 @@ class Order:
         tenant_id: UUID,
         user_id: UUID,
         items: Sequence[OrderItem],
-        shipping_address: ShippingAddress,
+        shipping_address: Address,
         payment_token: str,
         notes: str | None,
         actor: str,
@@ -297,7 +269,7 @@ class Order:
         if unknown:
             raise ValueError(f"not amendable: {sorted(unknown)}")
         changed = replace(self, **changes)
-        errors = changed.shipping_address.errors() + _notes_errors(changed.notes)
+        errors = address_errors(changed.shipping_address) + _notes_errors(changed.notes)
         if errors:
             raise ValidationFailed(errors)
         detail = "changed " + ", ".join(sorted(changes))
@@ -364,7 +336,7 @@ def cancel(order: Order, actor: str, now: datetime) -> Cancellation:
 
 
 def request_errors(
-    lines: Sequence[tuple[UUID, int]], address: ShippingAddress, payment_token: str, notes: str | None
+    lines: Sequence[tuple[UUID, int]], address: Address, payment_token: str, notes: str | None
 ) -> list[FieldError]:
     """Every broken rule of an order request that needs no catalogue: 1..100 lines, each product once with a
     quantity 1..1000, a valid address, a payment token, notes within their length."""
@@ -382,7 +354,7 @@ def request_errors(
                 FieldError(f"items[{n}].product_id", ErrorCode.INVALID_FORMAT, "names a product already in the order")
             )
         seen.add(product_id)
-    errors += address.errors()
+    errors += address_errors(address)
     if not 1 <= len(payment_token.strip()) <= PAYMENT_TOKEN_MAX:
         errors.append(
             FieldError("payment_token", ErrorCode.OUT_OF_RANGE, f"must be 1 to {PAYMENT_TOKEN_MAX} characters long")
@@ -391,7 +363,7 @@ def request_errors(
 
 
 def order_errors(
-    items: Sequence[OrderItem], address: ShippingAddress, payment_token: str, notes: str | None
+    items: Sequence[OrderItem], address: Address, payment_token: str, notes: str | None
 ) -> list[FieldError]:
     """Every broken rule of a new order: those of its request, then one currency and a total that fits."""
     errors = request_errors([(i.product_id, i.quantity) for i in items], address, payment_token, notes)
@@ -435,3 +407,17 @@ def check_settable(sent: Iterable[str]) -> None:
                 f"The field {name} cannot be set by a client",
                 details={"field": name, "reason": "is set by the server (order processing), never by a request"},
             )
+
+
+def address_errors(address: Address, prefix: str = "shipping_address") -> list[FieldError]:
+    """Every broken rule of a shipping address (its required lines not blank), fields named under ``prefix``."""
+    found = [
+        _length(f"{prefix}.line1", address.line1.strip(), 1, ADDRESS_LINE_MAX),
+        _length(f"{prefix}.line2", address.line2, 0, ADDRESS_LINE_MAX) if address.line2 is not None else None,
+        _length(f"{prefix}.city", address.city.strip(), 1, CITY_MAX),
+        _length(f"{prefix}.postal_code", address.postal_code.strip(), 1, POSTAL_CODE_MAX),
+        None
+        if address.country in COUNTRIES
+        else FieldError(f"{prefix}.country", ErrorCode.INVALID_FORMAT, "must be an ISO 3166-1 alpha-2 code such as FR"),
+    ]
+    return [e for e in found if e is not None]

@@ -6,14 +6,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
+from storefront.domain.addresses import ADDRESS_LINE_MAX, CITY_MAX, POSTAL_CODE_MAX, Address
 from storefront.domain.common_passwords import COMMON_PASSWORDS
 from storefront.domain.countries import COUNTRIES
 from storefront.domain.errors import Conflict, ErrorCode, FieldError, Forbidden, ValidationFailed
 from storefront.domain.identity import Role
+from storefront.domain.identity import UserStatus as UserStatus  # re-exported: the status is a user's
 from storefront.domain.search import search_words
 from storefront.domain.text import has_control_characters
 
@@ -27,9 +28,6 @@ DISPLAY_NAME_MAX = 100
 PHONE_MAX = 32
 BIO_MAX = 2000
 URL_MAX = 2048
-ADDRESS_LINE_MAX = 200
-CITY_MAX = 100
-POSTAL_CODE_MAX = 20
 LOCALE_MAX = 35
 
 # local@domain with a dot in the domain, no spaces, no second @: what a mail server would route, not RFC 5322.
@@ -39,11 +37,6 @@ _PHONE = re.compile(r"\+?[0-9][0-9 ()./-]*\Z")
 _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
 _TIMEZONE = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*\Z")
 _HTTPS = re.compile(r"https://\S+\Z")
-
-
-class UserStatus(StrEnum):
-    ACTIVE = "active"
-    BANNED = "banned"
 
 
 # Who may set what through the users, profile and admin routes (mass assignment is refused, never ignored):
@@ -78,17 +71,6 @@ def check_settable(role: Role, sent: Iterable[str]) -> None:
 def login_key(value: str) -> str:
     """The form an email or username is unique and looked up in: case-insensitive, surrounding space ignored."""
     return value.strip().casefold()
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    """A postal address; ``country`` is an ISO 3166-1 alpha-2 code."""
-
-    line1: str
-    city: str
-    postal_code: str
-    country: str
-    line2: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

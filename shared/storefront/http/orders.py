@@ -13,13 +13,10 @@ from storefront.application.order_queries import ORDER_SORT_FIELDS
 from storefront.application.orders import NewOrder, OrderLine
 from storefront.domain.errors import ErrorCode, ValidationFailed
 from storefront.domain.orders import (
-    ADDRESS_LINE_MAX,
-    CITY_MAX,
     ITEMS_MAX,
     ITEMS_MIN,
     NOTES_MAX,
     PAYMENT_TOKEN_MAX,
-    POSTAL_CODE_MAX,
     QUANTITY_MAX,
     QUANTITY_MIN,
     EventKind,
@@ -27,9 +24,9 @@ from storefront.domain.orders import (
     OrderEvent,
     OrderStatus,
     PaymentStatus,
-    ShippingAddress,
     check_settable,
 )
+from storefront.http.addresses import AddressIn, AddressOut, present_address
 from storefront.http.openapi import PageMeta, envelope
 from storefront.http.products import MoneyOut
 from storefront.http.request_body import RequestBody
@@ -75,27 +72,6 @@ class _Body(RequestBody):
     def refuse(self) -> None:
         """AUTH_003 naming the first field of the body only the server sets."""
         check_settable(self.model_fields_set)
-
-
-class AddressIn(BaseModel):
-    """A postal address; `country` is an ISO 3166-1 alpha-2 code."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    line1: str = Field(json_schema_extra={"minLength": 1, "maxLength": ADDRESS_LINE_MAX, "pattern": r"\S"})
-    line2: str | None = Field(None, json_schema_extra={"maxLength": ADDRESS_LINE_MAX})
-    city: str = Field(json_schema_extra={"minLength": 1, "maxLength": CITY_MAX, "pattern": r"\S"})
-    postal_code: str = Field(json_schema_extra={"minLength": 1, "maxLength": POSTAL_CODE_MAX, "pattern": r"\S"})
-    country: str = Field(json_schema_extra={"pattern": "^[A-Z]{2}$"})
-
-    def to_address(self) -> ShippingAddress:
-        return ShippingAddress(
-            line1=self.line1.strip(),
-            line2=self.line2,
-            city=self.city.strip(),
-            postal_code=self.postal_code.strip(),
-            country=self.country,
-        )
 
 
 class OrderLineIn(BaseModel):
@@ -210,14 +186,6 @@ class CancelIn(RequestBody):
 ANY_VERSION = CancelIn()
 
 
-class AddressOut(BaseModel):
-    line1: str
-    line2: str | None
-    city: str
-    postal_code: str
-    country: str
-
-
 class OrderItemOut(BaseModel):
     """A line of an order: the product's SKU and name and the price as they were when the order was placed."""
 
@@ -290,7 +258,6 @@ LINKS_FROM_NEW_ORDER = {
 def present(order: Order, selected: tuple[str, ...] | None = None) -> dict[str, Any]:
     """The representation of an order, or only the ``selected`` fields of it (the payment token is left out,
     always)."""
-    a = order.shipping_address
     full: dict[str, Any] = {
         "id": str(order.id),
         "user_id": str(order.user_id),
@@ -308,13 +275,7 @@ def present(order: Order, selected: tuple[str, ...] | None = None) -> dict[str, 
             for i in order.items
         ],
         "total": order.total.as_dict(),
-        "shipping_address": {
-            "line1": a.line1,
-            "line2": a.line2,
-            "city": a.city,
-            "postal_code": a.postal_code,
-            "country": a.country,
-        },
+        "shipping_address": present_address(order.shipping_address),
         "notes": order.notes,
         "history": [_event(e) for e in order.history],
         "version": order.version,

@@ -22,18 +22,16 @@ from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
 from storefront.application.user_queries import USER_SORT_FIELDS
+from storefront.domain.addresses import ADDRESS_LINE_MAX, CITY_MAX, POSTAL_CODE_MAX
 from storefront.domain.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
 from storefront.domain.identity import Principal, Role
 from storefront.domain.users import (
-    ADDRESS_LINE_MAX,
     BIO_MAX,
-    CITY_MAX,
     DISPLAY_NAME_MAX,
     EMAIL_MAX,
     FULL_NAME_MAX,
     LOCALE_MAX,
     PHONE_MAX,
-    POSTAL_CODE_MAX,
     URL_MAX,
     USERNAME_MAX,
     USERNAME_MIN,
@@ -45,6 +43,7 @@ from storefront.domain.users import (
     UserStatus,
     check_settable,
 )
+from storefront.http.addresses import AddressIn, AddressOut, present_address
 from storefront.http.conditional import etag, matches_none
 from storefront.http.envelope import not_modified, ok
 from storefront.http.openapi import PageMeta, envelope
@@ -79,12 +78,7 @@ def _time(value: datetime | None) -> str | None:
 
 def present_profile(profile: Profile) -> dict[str, Any]:
     """A profile as clients see it."""
-    a = profile.address
-    address = (
-        None
-        if a is None
-        else {"line1": a.line1, "line2": a.line2, "city": a.city, "postal_code": a.postal_code, "country": a.country}
-    )
+    address = None if profile.address is None else present_address(profile.address)
     return {
         "display_name": profile.display_name,
         "phone": profile.phone,
@@ -128,14 +122,6 @@ def present_user(user: User, selected: tuple[str, ...] | None = None) -> dict[st
 
 
 # Representations ----------------------------------------------------------------------------------------
-
-
-class AddressOut(BaseModel):
-    line1: str
-    line2: str | None
-    city: str
-    postal_code: str
-    country: str
 
 
 class ProfileOut(BaseModel):
@@ -253,16 +239,6 @@ class _Body(RequestBody):
     def refuse(self, principal: Principal) -> None:
         """AUTH_003 naming the first field of the body the caller may not set."""
         check_settable(principal.role, self.model_fields_set)
-
-
-class AddressIn(StrictBody):
-    """A postal address; `country` is an ISO 3166-1 alpha-2 code."""
-
-    line1: str = Field(json_schema_extra={"minLength": 1, "maxLength": ADDRESS_LINE_MAX})
-    line2: str | None = Field(None, json_schema_extra={"maxLength": ADDRESS_LINE_MAX})
-    city: str = Field(json_schema_extra={"minLength": 1, "maxLength": CITY_MAX})
-    postal_code: str = Field(json_schema_extra={"minLength": 1, "maxLength": POSTAL_CODE_MAX})
-    country: str = Field(json_schema_extra={"pattern": "^[A-Z]{2}$"})
 
 
 class AddressPatch(StrictBody):

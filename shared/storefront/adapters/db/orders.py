@@ -18,12 +18,14 @@ from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.keyset import capped_count, window
 from storefront.adapters.db.order_loader import OrderLoader
 from storefront.adapters.db.statements import Statements
-from storefront.adapters.db.tables import ORDER_EVENTS, ORDER_ITEMS, ORDERS, PAYMENT_RECORDS, PRODUCTS
+from storefront.adapters.db.tables import ORDER_EVENTS, ORDER_ITEMS, ORDERS, PAYMENT_RECORDS, PRODUCTS, USERS
 from storefront.application.order_queries import OrderQuery
 from storefront.application.ports import StockLine
 from storefront.application.queries import Keyset, Window
+from storefront.domain.addresses import Address
+from storefront.domain.identity import UserStatus
 from storefront.domain.money import Money
-from storefront.domain.orders import Order, OrderEvent, OrderStatus, PaymentStatus, ShippingAddress
+from storefront.domain.orders import Order, OrderEvent, OrderStatus, PaymentStatus
 from storefront.domain.payments import PaymentKind, PaymentRecord
 from storefront.domain.products import Product
 
@@ -64,6 +66,13 @@ def page_statement(
     key = ORDER_SORT_COLUMNS[query.sort]
     where = list_where(tenant_id, user_id, query)
     return window([*ORDERS.c, *extra], where, key, ORDERS.c.ID, query.order, query.limit, query.offset, after)
+
+
+def account_status_statement(tenant_id: UUID, user_id: UUID) -> Select[Any]:
+    """SELECT the status of the tenant's live user ``user_id`` (no row: no such account)."""
+    return select(USERS.c.STATUS).where(
+        USERS.c.ID == user_id, USERS.c.TENANT_ID == tenant_id, USERS.c.DELETED_AT.is_(None)
+    )
 
 
 def release_statement() -> Any:
@@ -172,7 +181,7 @@ def from_row(row: Any, items: Sequence[Any], events: Sequence[OrderEvent]) -> Or
         tenant_id=row.TENANT_ID,
         user_id=row.USER_ID,
         items=tuple(items),
-        shipping_address=ShippingAddress(
+        shipping_address=Address(
             line1=row.SHIPPING_LINE1,
             line2=row.SHIPPING_LINE2,
             city=row.SHIPPING_CITY,
@@ -259,6 +268,11 @@ class SqlOrderRepository:
                 else:
                     matches = 0
             return Window(self._hydrate(rows), matches)
+
+    def account_status(self, tenant_id: UUID, user_id: UUID) -> UserStatus | None:
+        with translated_errors():
+            status = self._statements.read(account_status_statement(tenant_id, user_id)).scalar_one_or_none()
+        return UserStatus(status) if status is not None else None
 
     def catalogue(self, tenant_id: UUID, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
         with translated_errors():

@@ -29,15 +29,13 @@ from sqlalchemy import (
     Uuid,
 )
 
+from storefront.domain.addresses import ADDRESS_LINE_MAX, CITY_MAX, POSTAL_CODE_MAX
 from storefront.domain.identity import Role
 from storefront.domain.orders import (
-    ADDRESS_LINE_MAX,
-    CITY_MAX,
     DETAIL_MAX,
     NAME_SNAPSHOT_MAX,
     NOTES_MAX,
     PAYMENT_TOKEN_MAX,
-    POSTAL_CODE_MAX,
     SKU_SNAPSHOT_MAX,
     EventKind,
     OrderStatus,

@@ -15,9 +15,9 @@ from storefront.adapters.db.statements import Statements
 from storefront.adapters.db.tables import USER_SEARCH_TERMS, USERS
 from storefront.application.queries import Keyset, Window
 from storefront.application.user_queries import USER_NULLABLE_SORTS, UserQuery
+from storefront.domain.addresses import Address
 from storefront.domain.identity import Role
 from storefront.domain.users import (
-    Address,
     Identity,
     Notifications,
     Profile,
