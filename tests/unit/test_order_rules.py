@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from storefront.domain.addresses import Address
-from storefront.domain.errors import Conflict, ErrorCode, ValidationFailed
+from storefront.domain.errors import Conflict, ErrorCode, Forbidden, ValidationFailed
 from storefront.domain.money import Money
 from storefront.domain.orders import (
     TERMINAL,
@@ -20,6 +20,7 @@ from storefront.domain.orders import (
     OrderStatus,
     PaymentStatus,
     cancel,
+    check_settable,
     replay,
 )
 
@@ -253,3 +254,29 @@ def _with_payment(order: Order, payment: PaymentStatus) -> Order:
         version=order.version + 1,
         history=(*order.history, event),
     )
+
+
+@pytest.mark.parametrize(
+    ("sent", "refused"),
+    [
+        ({"items", "shipping_address", "payment_token", "notes"}, None),
+        ({"shipping_address", "notes", "version"}, None),
+        ({"notes", "status"}, "status"),
+        ({"payment_status"}, "payment_status"),
+        ({"user_id"}, "user_id"),
+        ({"total"}, "total"),
+        ({"history"}, "history"),
+        ({"tenant_id"}, "tenant_id"),
+        ({"total", "status"}, "status"),  # the first in SERVER_SET_FIELDS order is named
+    ],
+)
+def test_only_the_server_sets_an_orders_owner_statuses_total_and_history(sent, refused):
+    if refused is None:
+        check_settable(sent)
+        return
+    with pytest.raises(Forbidden) as failed:
+        check_settable(sent)
+    assert failed.value.details == {
+        "field": refused,
+        "reason": "is set by the server (order processing), never by a request",
+    }
