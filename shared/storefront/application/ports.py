@@ -14,6 +14,7 @@ from storefront.domain import rate_limits
 from storefront.domain.products import Product
 
 if TYPE_CHECKING:  # identity types only annotate here: a product function does not load them
+    from storefront.application.admin_order_queries import AdminOrderQuery
     from storefront.application.order_queries import OrderQuery
     from storefront.application.user_queries import UserQuery
     from storefront.domain.money import Money
@@ -394,6 +395,12 @@ class OrderRepository(Protocol):
         in the query's order with the id breaking ties in the same direction, starting after ``after`` (else at
         ``query.offset``), and how many match, counted up to TOTAL_CAP + 1 (not counted when ``known_matches``
         says it)."""
+
+    def search_tenant(
+        self, tenant_id: UUID, query: AdminOrderQuery, after: Keyset | None = None, *, known_matches: int | None = None
+    ) -> Window[Order]:
+        """``search`` over every user's live orders of the tenant (the admin's list), with its owner and total
+        filters."""
 
     def catalogue(self, tenant_id: UUID, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
         """The tenant's live products among ``product_ids``, by id (batched reads, whatever the count)."""
