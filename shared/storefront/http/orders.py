@@ -234,7 +234,7 @@ class OrderOut(BaseModel):
 
 OrderEnvelope = envelope("OrderEnvelope", OrderOut)
 OrderPageEnvelope = envelope("OrderPageEnvelope", list[OrderOut], PageMeta)
-# What a client can do next with an order it has just placed (OpenAPI links; the fuzzer follows them too).
+# What a client (or an admin) can do next with an order just placed (OpenAPI links; the fuzzer follows them too).
 LINKS_FROM_NEW_ORDER = {
     name: {"operationId": operation, "parameters": {"order_id": "$response.body#/data/id"}}
     for name, operation in (
@@ -243,6 +243,9 @@ LINKS_FROM_NEW_ORDER = {
         ("UpdateOrder", "updateOrder"),
         ("CancelOrder", "cancelOrder"),
         ("DeleteOrder", "deleteOrder"),
+        ("AdminGetOrder", "adminGetOrder"),
+        ("AdminUpdateOrder", "adminUpdateOrder"),
+        ("AdminDeleteOrder", "adminDeleteOrder"),
     )
 }
 
