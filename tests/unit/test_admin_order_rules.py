@@ -1,12 +1,18 @@
 """An admin's update of an order as tables: which status moves it makes, the notes, and the one event each
-change appends."""
+change appends; the admin list's statement compiled for Oracle."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from uuid import uuid4
 
 import pytest
+from sqlalchemy.dialects import oracle
 
+from storefront.adapters.db.orders import page_where, tenant_where
+from storefront.application.admin_order_queries import AdminOrderQuery
+from storefront.application.queries import Keyset
 from storefront.domain.errors import Conflict, ErrorCode, ValidationFailed
 from storefront.domain.orders import ADMIN_MOVES, NOTES_MAX, EventKind, OrderStatus, replay
 from tests.unit.test_order_rules import NOW, PATHS, walk
@@ -70,3 +76,30 @@ def test_notes_keep_their_rules(notes, code):
     with pytest.raises(ValidationFailed) as raised:
         walk().administered(S.PENDING, notes, "admin-1", LATER)
     assert [(e.field, e.code) for e in raised.value.errors] == [("notes", code)]
+
+
+@pytest.mark.parametrize("sort", ["created_at", "updated_at", "total"])
+def test_the_admin_list_page_compiles_for_oracle_over_the_tenant_with_every_filter(sort):
+    query = AdminOrderQuery(
+        sort=sort,
+        status=S.CONFIRMED,
+        user_id=uuid4(),
+        created_from=NOW,
+        created_to=LATER,
+        min_total=Decimal("10.00"),
+        max_total=Decimal("99.99"),
+    )
+    value = NOW if sort != "total" else Decimal("10.00")
+    statement = page_where(tenant_where(uuid4(), query), query, Keyset(value, uuid4()))
+    text = " ".join(str(statement.compile(dialect=oracle.dialect())).split())
+    for column in ("TENANT_ID", "USER_ID", "STATUS", "CREATED_AT", "TOTAL_AMOUNT", "DELETED_AT"):
+        assert f'"ORDERS"."{column}"' in text
+    assert "FETCH FIRST" in text
+    assert "MATCHES" in text
+
+
+def test_without_filters_the_admin_list_is_the_tenants_live_orders():
+    terms = tenant_where(uuid4(), AdminOrderQuery())
+    text = " AND ".join(str(t.compile(dialect=oracle.dialect())) for t in terms)
+    assert "USER_ID" not in text
+    assert '"ORDERS"."DELETED_AT" IS NULL' in text
