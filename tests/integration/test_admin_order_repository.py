@@ -12,16 +12,14 @@ import pytest
 from sqlalchemy import event, select
 
 from storefront.adapters.db.tables import ORDER_EVENTS, OUTBOX_MESSAGES
-from storefront.adapters.db.unit_of_work import SqlUnitOfWork
 from storefront.application import admin_orders, orders
 from storefront.application.admin_order_queries import AdminOrderQuery
 from storefront.application.order_queries import OrderQuery
-from storefront.application.orders import OrderLine
 from storefront.domain.errors import Conflict, NotFound
 from storefront.domain.identity import Principal, Role
-from storefront.domain.orders import EventKind, Order, OrderStatus, PaymentStatus
+from storefront.domain.orders import EventKind, OrderStatus, PaymentStatus
 from tests.fakes import FakePublisher, FixedClock
-from tests.integration.test_order_repository import ADDRESS, buyer, place, ports, product, saga_step
+from tests.integration.test_order_repository import buyer, place, ports, product, saga_step, store_orders
 
 S = OrderStatus
 
@@ -68,25 +66,7 @@ def test_the_list_spans_the_tenants_users_with_every_filter(engine):
 
 def test_a_page_of_100_orders_of_many_users_costs_three_statements(engine):
     admin = admin_of(uuid4())
-    people = customers(admin.tenant_id, 10)
-    tea, pot = product(engine, admin.tenant_id, stock=10_000), product(engine, admin.tenant_id, stock=10_000)
-    clock = FixedClock()
-    with SqlUnitOfWork(engine) as uow:
-        for n in range(100):
-            who = people[n % 10]
-            order, placed = Order.place(
-                tenant_id=admin.tenant_id,
-                user_id=UUID(who.user_id),
-                items=orders.priced_items([OrderLine(tea.id, 1), OrderLine(pot.id, 2)], {tea.id: tea, pot.id: pot}),
-                shipping_address=ADDRESS,
-                payment_token="tok_approve",
-                notes=None,
-                actor=who.user_id,
-                now=clock.now(),
-            )
-            uow.orders.add(order, placed)
-            clock.advance(1)
-        uow.commit()
+    store_orders(engine, admin.tenant_id, [uuid4() for _ in range(10)], 100)
     statements: list[str] = []
 
     def count(*args: object) -> None:
