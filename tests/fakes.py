@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
+from storefront.application.admin_order_queries import AdminOrderQuery
 from storefront.application.auth import AuthPolicy, AuthPorts
 from storefront.application.order_queries import OrderQuery
 from storefront.application.ports import (
@@ -691,16 +692,35 @@ class FakeOrderRepository:
         *,
         known_matches: int | None = None,
     ) -> Window[Order]:
+        found = [o for o in self._matching(tenant_id, query) if o.user_id == user_id]
+        return self._window(found, query, after, known_matches)
+
+    def search_tenant(
+        self, tenant_id: UUID, query: AdminOrderQuery, after: Keyset | None = None, *, known_matches: int | None = None
+    ) -> Window[Order]:
         found = [
+            o
+            for o in self._matching(tenant_id, query)
+            if (query.user_id is None or o.user_id == query.user_id)
+            and (query.min_total is None or o.total.amount >= query.min_total)
+            and (query.max_total is None or o.total.amount <= query.max_total)
+        ]
+        return self._window(found, query, after, known_matches)
+
+    def _matching(self, tenant_id: UUID, query: OrderQuery) -> list[Order]:
+        return [
             o
             for o in self.state.orders.values()
             if o.tenant_id == tenant_id
-            and o.user_id == user_id
             and o.deleted_at is None
             and (query.status is None or o.status == query.status)
             and (query.created_from is None or o.created_at >= query.created_from)
             and (query.created_to is None or o.created_at <= query.created_to)
         ]
+
+    def _window(
+        self, found: list[Order], query: OrderQuery, after: Keyset | None, known_matches: int | None
+    ) -> Window[Order]:
         descending = query.order == "desc"
 
         def position(o: Order) -> tuple[Any, UUID]:

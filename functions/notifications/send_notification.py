@@ -1,18 +1,17 @@
-"""SQS (notification queue): email the owner of an order that was confirmed, failed or was cancelled, and mail
-password-reset links (the consumer makes the token: none travels on the queue), once per message however often
-it is delivered (NOTIFICATIONS_SENT, keyed by the message id). A failed send fails the record: it comes back,
-and reaches the DLQ after maxReceiveCount."""
+"""SQS (notification queue): email the owner of an order that was confirmed, failed, cancelled, shipped or
+delivered, and mail password-reset links (the consumer makes the token: none travels on the queue), once per
+message however often it is delivered (NOTIFICATIONS_SENT, keyed by the message id). A failed send fails the
+record: it comes back, and reaches the DLQ after maxReceiveCount."""
 
 from __future__ import annotations
 
 from storefront import bootstrap
 from storefront.application.auth import mail_password_reset
-from storefront.application.notifications import notify_order
+from storefront.application.notifications import ORDER_NOTICES, notify_order
 from storefront.config import DatabaseSettings, MailSettings, ResetLinkSettings, load
 from storefront.consumers.entry import ConsumedMessage, sqs_entry
 from storefront.messages.envelope import UnknownMessage
 from storefront.messages.identity import PasswordResetRequested
-from storefront.messages.orders import OrderCancelled, OrderConfirmed, OrderFailed
 
 load(DatabaseSettings)  # a misconfigured consumer fails its cold start, not its messages
 load(MailSettings)
@@ -26,7 +25,7 @@ class UnexpectedMessage(UnknownMessage):
 def process(message: ConsumedMessage) -> None:
     """Send the email the message asks for (UnexpectedMessage, to the DLQ at once, for a type not of this queue)."""
     envelope = message.envelope
-    if not isinstance(message.data, (OrderConfirmed, OrderFailed, OrderCancelled, PasswordResetRequested)):
+    if not isinstance(message.data, (*ORDER_NOTICES, PasswordResetRequested)):
         raise UnexpectedMessage(f"{envelope.type} does not belong on the notification queue")
     if isinstance(message.data, PasswordResetRequested):
         mail_password_reset(

@@ -68,6 +68,9 @@ def test_the_readme_tour_works_as_written(fresh_gateway):
         "120",  # its stock back
         '"code":"BIZ_001"',  # another user's order
         "admin: 200",  # an admin of the tenant reaches it
+        "'total': 1",  # the admin's list of CONFIRMED orders: the third one
+        "SHIPPED",  # the admin ships it
+        "DELIVERED",  # and delivers it
         ".eml",  # the order emails on disk
         "429",  # the burst ends in 429
     ]

@@ -188,25 +188,30 @@ def test_lists_are_own_filtered_sorted_and_paged(engine):
     assert orders.list_orders(p, other, OrderQuery()).total == 1
 
 
-def test_a_page_of_100_orders_costs_three_statements(engine):
-    who = buyer()
-    tea, pot = product(engine, who.tenant_id, stock=10_000), product(engine, who.tenant_id, stock=10_000)
+def store_orders(engine: Engine, tenant: UUID, owners: Sequence[UUID], count: int) -> None:
+    """``count`` PENDING orders of two lines each, placed a second apart by ``owners`` in turn, in one transaction."""
+    tea, pot = product(engine, tenant, stock=10_000), product(engine, tenant, stock=10_000)
     clock = FixedClock()
     with SqlUnitOfWork(engine) as uow:
-        for _ in range(100):
+        for n in range(count):
             order, placed = Order.place(
-                tenant_id=who.tenant_id,
-                user_id=UUID(who.user_id),
+                tenant_id=tenant,
+                user_id=owners[n % len(owners)],
                 items=orders.priced_items([OrderLine(tea.id, 1), OrderLine(pot.id, 2)], {tea.id: tea, pot.id: pot}),
                 shipping_address=ADDRESS,
                 payment_token="tok_approve",
                 notes=None,
-                actor=who.user_id,
+                actor=str(owners[n % len(owners)]),
                 now=clock.now(),
             )
             uow.orders.add(order, placed)
             clock.advance(1)
         uow.commit()
+
+
+def test_a_page_of_100_orders_costs_three_statements(engine):
+    who = buyer()
+    store_orders(engine, who.tenant_id, [UUID(who.user_id)], 100)
     statements: list[str] = []
 
     def count(*args: object) -> None:

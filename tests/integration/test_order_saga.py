@@ -37,7 +37,7 @@ from storefront.adapters.db.unit_of_work import SqlUnitOfWork
 from storefront.adapters.payments.breaker import PREFIX, BreakerPolicy, SharedCircuitBreaker
 from storefront.adapters.payments.http_provider import HttpPaymentProvider, Timeouts
 from storefront.adapters.payments.retries import RetryPolicy
-from storefront.application import orders, saga
+from storefront.application import admin_orders, orders, saga
 from storefront.application.orders import NewOrder, OrderLine
 from storefront.application.ports import NotificationPorts, OrderPorts
 from storefront.domain.addresses import Address
@@ -397,3 +397,21 @@ def test_a_notification_whose_email_fails_is_retried_and_then_sent_once(pipeline
     assert pipeline.deliver(Queue.NOTIFICATION, [notice]) == set()
     assert [e.to for e in pipeline.notifier.sent] == [f"{who.username}@example.com"]
     assert stored(pg, order).status is OrderStatus.CONFIRMED
+
+
+def test_an_admin_shipping_and_delivering_an_order_emails_its_owner_once_each(pipeline, pg):
+    tenant = uuid4()
+    who = buyer(tenant, pg)
+    order = place(pipeline, who, product(pg, tenant, stock=1))
+    pipeline.drain(Queue.ORDER_PROCESSING)
+    pipeline.drain(Queue.PAYMENT)
+    admin = Principal(user_id="admin-1", username="ada", role=Role.ADMIN, tenant_id=tenant)
+    admin_orders.update_order(pipeline.order_ports, admin, order.id, OrderStatus.SHIPPED, "Tracking 1Z", None)
+    admin_orders.update_order(pipeline.order_ports, admin, order.id, OrderStatus.DELIVERED, "Tracking 1Z", None)
+    notices = pipeline.queues.take(Queue.NOTIFICATION)
+    assert [m.type for m in notices] == ["order.confirmed", "order.shipped", "order.delivered"]
+    for _ in range(2):
+        assert pipeline.deliver(Queue.NOTIFICATION, notices) == set()
+    subjects = [e.subject.split(" ", 3)[-1] for e in pipeline.notifier.sent]
+    assert subjects == ["is confirmed", "has shipped", "was delivered"]
+    assert all(e.to == f"{who.username}@example.com" for e in pipeline.notifier.sent)

@@ -277,6 +277,28 @@ def test_order_reads_stay_within_their_budget(module, event):
     assert heavy(result["modules"]) == []
 
 
+ADMIN_ORDER_FUNCTIONS = [
+    ("admin.list_orders", "admin/list_orders.json"),
+    ("admin.get_order", "admin/get_order.json"),
+    ("admin.replace_order", "admin/replace_order.json"),
+    ("admin.delete_order", "admin/delete_order.json"),
+]
+
+
+@pytest.mark.parametrize(("module", "event"), ADMIN_ORDER_FUNCTIONS)
+def test_admin_order_functions_start_without_the_aws_sdk_argon2_or_a_database_or_redis_library(module, event):
+    result = loaded(module, event, IMPORT_ONLY, {**PRODUCTION, "REDIS_URL": "redis://127.0.0.1:9/0"})
+    forbidden = ("boto3", "botocore.session", "botocore.client", "argon2", "sqlalchemy", "oracledb", "redis")
+    assert heavy(result["modules"], forbidden) == []
+
+
+@pytest.mark.parametrize(("module", "event"), ADMIN_ORDER_FUNCTIONS[:2])
+def test_admin_order_reads_stay_within_their_budget(module, event):
+    result = loaded(module, event)
+    assert result["status"] in (200, 404)
+    assert heavy(result["modules"]) == []
+
+
 # The payment gateway as the payment consumer will build it at cold start (AWS settings: the key in a secret,
 # Redis for the breaker). The extension and Redis do not answer: building must need neither.
 PAYMENTS_BUILD = r"""

@@ -1,4 +1,4 @@
-"""Order emails (confirmed, failed, cancelled), sent once per message however often it is delivered.
+"""Order emails (confirmed, failed, cancelled, shipped, delivered), sent once per message however often it is delivered.
 
 The message's row in NOTIFICATIONS_SENT is claimed, the email sent, and the claim committed, in that order and
 in one transaction: a repeat delivered after the commit finds the row and sends nothing; one delivered while
@@ -17,9 +17,11 @@ from storefront.application.ports import Email, NotificationPorts
 from storefront.domain.orders import Order, PaymentStatus
 from storefront.domain.users import User
 from storefront.messages.envelope import MessageData
-from storefront.messages.orders import OrderCancelled, OrderConfirmed, OrderFailed
+from storefront.messages.orders import OrderCancelled, OrderConfirmed, OrderDelivered, OrderFailed, OrderShipped
 from storefront.observability import logger
 
+# The order messages that become an email to the order's owner.
+ORDER_NOTICES = (OrderConfirmed, OrderFailed, OrderCancelled, OrderShipped, OrderDelivered)
 FAILURE_REASONS = {
     "out_of_stock": "some of its items are no longer in stock; nothing was charged",
     "payment_declined": "the payment was declined; nothing was charged",
@@ -35,10 +37,10 @@ class OrderNotice:
 
 
 def notify_order(ports: NotificationPorts, message_id: UUID, tenant_id: UUID, data: MessageData) -> bool:
-    """Email the owner of the order ``data`` names (order.confirmed, order.failed, order.cancelled) unless the
-    message ``message_id`` was already notified; True when an email went out. ValueError for another type."""
+    """Email the owner of the order ``data`` names (order.confirmed, .failed, .cancelled, .shipped, .delivered)
+    unless the message ``message_id`` was already notified; True when an email went out. ValueError for another type."""
     order_id = getattr(data, "order_id", None)
-    if not isinstance(data, (OrderConfirmed, OrderFailed, OrderCancelled)) or not isinstance(order_id, UUID):
+    if not isinstance(data, ORDER_NOTICES) or not isinstance(order_id, UUID):
         raise ValueError(f"not an order notification: {type(data).__name__}")
     with ports.unit_of_work() as uow:
         order = uow.orders.get(tenant_id, order_id)
@@ -60,6 +62,10 @@ def notice(data: MessageData, order: Order) -> OrderNotice:
     short = str(order.id)[:8]
     if isinstance(data, OrderConfirmed):
         return OrderNotice(f"Your order {short} is confirmed", "We have your payment and your order is confirmed.")
+    if isinstance(data, OrderShipped):
+        return OrderNotice(f"Your order {short} has shipped", "Your order is on its way.")
+    if isinstance(data, OrderDelivered):
+        return OrderNotice(f"Your order {short} was delivered", "Your order was delivered. Thank you for shopping.")
     if isinstance(data, OrderFailed):
         reason = FAILURE_REASONS.get(data.reason, "it could not be completed")
         return OrderNotice(f"Your order {short} could not be completed", f"Your order failed: {reason}.")

@@ -101,7 +101,7 @@ def create_order(ports: OrderPorts, principal: Principal, request: NewOrder) -> 
             now=now,
         )
         uow.orders.add(order, event)
-        outgoing = _write_messages(uow, order, [OrderPlaced(order_id=order.id)])
+        outgoing = write_messages(uow, order, [OrderPlaced(order_id=order.id)])
         uow.commit()
     ports.totals.forget(totals_scope(principal.tenant_id, user_id))
     publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
@@ -159,9 +159,9 @@ def amend_order(
     ``expected_version`` is stale)."""
     with ports.unit_of_work() as uow:
         current = _reachable(uow, principal, order_id)
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         amended, event = current.amended(changes, principal.user_id, ports.clock.now())
-        _store(uow, amended, current, event)
+        store_change(uow, amended, current, event)
         uow.commit()
     ports.totals.forget(totals_scope(principal.tenant_id, current.user_id))
     return amended
@@ -171,8 +171,8 @@ def delete_order(ports: OrderPorts, principal: Principal, order_id: UUID, expect
     """Soft-delete an order that is DELIVERED, FAILED or CANCELLED (BIZ_002 otherwise): then 404, gone from lists."""
     with ports.unit_of_work() as uow:
         current = _reachable(uow, principal, order_id)
-        _check_version(current, expected_version)
-        _store(uow, current.deleted(principal.user_id, ports.clock.now()), current, None)
+        check_version(current, expected_version)
+        store_change(uow, current.deleted(principal.user_id, ports.clock.now()), current, None)
         uow.commit()
     ports.totals.forget(totals_scope(principal.tenant_id, current.user_id))
 
@@ -183,15 +183,15 @@ def cancel_order(ports: OrderPorts, principal: Principal, order_id: UUID, expect
     authorized or captured, and ``order.cancelled`` goes to the notification queue."""
     with ports.unit_of_work() as uow:
         current = _reachable(uow, principal, order_id)
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         outcome = cancel(current, principal.user_id, ports.clock.now())
-        _store(uow, outcome.order, current, outcome.event)
+        store_change(uow, outcome.order, current, outcome.event)
         if outcome.release_stock:
             uow.orders.release_stock(principal.tenant_id, [StockLine(i.product_id, i.quantity) for i in current.items])
         messages: list[MessageData] = [OrderCancelled(order_id=current.id)]
         if outcome.refund:
             messages.append(RefundRequested(order_id=current.id))
-        outgoing = _write_messages(uow, outcome.order, messages)
+        outgoing = write_messages(uow, outcome.order, messages)
         uow.commit()
     ports.totals.forget(totals_scope(principal.tenant_id, current.user_id))
     if outcome.release_stock:
@@ -237,12 +237,14 @@ def _reachable(uow: OrderUnitOfWork, principal: Principal, order_id: UUID) -> Or
     return order
 
 
-def _check_version(current: Order, expected_version: int | None) -> None:
+def check_version(current: Order, expected_version: int | None) -> None:
+    """BIZ_002 naming the current version when ``expected_version`` is given and stale."""
     if expected_version is not None and expected_version != current.version:
         raise _stale(current.version)
 
 
-def _store(uow: OrderUnitOfWork, changed: Order, current: Order, event: OrderEvent | None) -> None:
+def store_change(uow: OrderUnitOfWork, changed: Order, current: Order, event: OrderEvent | None) -> None:
+    """Store ``changed`` (and append ``event``) over ``current``; BIZ_002 when someone changed it first."""
     if not uow.orders.update(changed, current, event):
         raise _stale(None)
 
@@ -254,7 +256,8 @@ def _stale(current_version: int | None) -> Conflict:
     return Conflict("Version conflict", details=details)
 
 
-def _write_messages(uow: OrderUnitOfWork, order: Order, messages: Sequence[MessageData]) -> Outgoing:
+def write_messages(uow: OrderUnitOfWork, order: Order, messages: Sequence[MessageData]) -> Outgoing:
+    """Put ``messages`` about ``order`` in the unit's outbox; what to send once the unit has committed."""
     outgoing: Outgoing = []
     for data in messages:
         message = envelope(data, tenant_id=order.tenant_id, occurred_at=order.updated_at)

@@ -15,6 +15,7 @@ from storefront.domain.identity import UserStatus
 from storefront.domain.products import Product
 
 if TYPE_CHECKING:  # identity types only annotate here: a product function does not load them
+    from storefront.application.admin_order_queries import AdminOrderQuery
     from storefront.application.order_queries import OrderQuery
     from storefront.application.user_queries import UserQuery
     from storefront.domain.money import Money
@@ -399,6 +400,12 @@ class OrderRepository(Protocol):
     def account_status(self, tenant_id: UUID, user_id: UUID) -> UserStatus | None:
         """The status of the tenant's live user ``user_id`` (the one placing an order), or None: no such account
         (never one, deleted, or a service's subject)."""
+
+    def search_tenant(
+        self, tenant_id: UUID, query: AdminOrderQuery, after: Keyset | None = None, *, known_matches: int | None = None
+    ) -> Window[Order]:
+        """``search`` over every user's live orders of the tenant (the admin's list), with its owner and total
+        filters."""
 
     def catalogue(self, tenant_id: UUID, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
         """The tenant's live products among ``product_ids``, by id (batched reads, whatever the count)."""

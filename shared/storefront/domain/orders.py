@@ -65,6 +65,11 @@ TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.CANCELLED: frozenset(),
 }
 TERMINAL = frozenset(status for status, onward in TRANSITIONS.items() if not onward)
+# The moves an admin makes by hand (fulfilment); the saga makes the others and cancelling has its own route.
+ADMIN_MOVES: Mapping[OrderStatus, OrderStatus] = {
+    OrderStatus.CONFIRMED: OrderStatus.SHIPPED,
+    OrderStatus.SHIPPED: OrderStatus.DELIVERED,
+}
 # Stock is held from the reservation until the order fails or is cancelled.
 HOLDS_STOCK = frozenset({OrderStatus.RESERVED, OrderStatus.CONFIRMED})
 # Money has been taken (or promised) and must be given back when the order is cancelled.
@@ -275,6 +280,28 @@ class Order:
         detail = "changed " + ", ".join(sorted(changes))
         amended, event = changed._next(EventKind.AMENDED, self.status, actor, now, None, detail)
         return amended, event
+
+    def administered(
+        self, status: OrderStatus, notes: str | None, actor: str, now: datetime
+    ) -> tuple[Order, OrderEvent | None]:
+        """The order after an admin's update: ``status`` (its own, or the next fulfilment step of ADMIN_MOVES,
+        else Conflict) and ``notes``, with the one event recording the change (None when nothing changed)."""
+        errors = _notes_errors(notes)
+        if errors:
+            raise ValidationFailed(errors)
+        moved = status is not self.status
+        if moved and ADMIN_MOVES.get(self.status) is not status:
+            onward = ADMIN_MOVES.get(self.status)
+            raise Conflict(
+                f"An order {self.status} cannot become {status}",
+                details={"reason": f"an admin moves an order {self.status} to: {onward or 'nothing'}"},
+            )
+        noted = notes != self.notes
+        if not moved and not noted:
+            return self, None
+        kind = _KIND_OF_STATUS[status] if moved else EventKind.AMENDED
+        detail = "by an admin" + ("; changed notes" if moved and noted else ": changed notes" if noted else "")
+        return replace(self, notes=notes)._next(kind, status, actor, now, None, detail)
 
     def deleted(self, actor: str, now: datetime) -> Order:
         """The soft-deleted next version (Conflict unless the order is DELIVERED, FAILED or CANCELLED)."""

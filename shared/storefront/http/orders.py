@@ -242,7 +242,7 @@ class OrderSelection(OrderOut):
 OrderEnvelope = envelope("OrderEnvelope", OrderOut)
 OrderSelectionEnvelope = envelope("OrderSelectionEnvelope", OrderSelection)
 OrderPageEnvelope = envelope("OrderPageEnvelope", list[OrderSelection], PageMeta)
-# What a client can do next with an order it has just placed (OpenAPI links; the fuzzer follows them too).
+# What a client (or an admin) can do next with an order it has just placed (OpenAPI links; the fuzzer follows them too).
 LINKS_FROM_NEW_ORDER = {
     name: {"operationId": operation, "parameters": {"order_id": "$response.body#/data/id"}}
     for name, operation in (
@@ -251,6 +251,9 @@ LINKS_FROM_NEW_ORDER = {
         ("UpdateOrder", "updateOrder"),
         ("CancelOrder", "cancelOrder"),
         ("DeleteOrder", "deleteOrder"),
+        ("AdminGetOrder", "adminGetOrder"),
+        ("AdminUpdateOrder", "adminUpdateOrder"),
+        ("AdminDeleteOrder", "adminDeleteOrder"),
     )
 }
 

@@ -47,6 +47,20 @@ class OrderConfirmed(MessageData):
     order_id: UUID
 
 
+@message_type("order.shipped", 1)
+class OrderShipped(MessageData):
+    """An order an admin marked SHIPPED: its owner is told (notification queue)."""
+
+    order_id: UUID
+
+
+@message_type("order.delivered", 1)
+class OrderDelivered(MessageData):
+    """An order an admin marked DELIVERED: its owner is told (notification queue)."""
+
+    order_id: UUID
+
+
 FailureReason = Literal["out_of_stock", "payment_declined"]
 
 
@@ -66,4 +80,6 @@ QUEUE_OF: dict[type[MessageData], Queue] = {
     ChargeRequested: Queue.PAYMENT,
     OrderConfirmed: Queue.NOTIFICATION,
     OrderFailed: Queue.NOTIFICATION,
+    OrderShipped: Queue.NOTIFICATION,
+    OrderDelivered: Queue.NOTIFICATION,
 }

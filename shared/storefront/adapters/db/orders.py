@@ -19,6 +19,7 @@ from storefront.adapters.db.keyset import capped_count, window
 from storefront.adapters.db.order_loader import OrderLoader
 from storefront.adapters.db.statements import Statements
 from storefront.adapters.db.tables import ORDER_EVENTS, ORDER_ITEMS, ORDERS, PAYMENT_RECORDS, PRODUCTS, USERS
+from storefront.application.admin_order_queries import AdminOrderQuery
 from storefront.application.order_queries import OrderQuery
 from storefront.application.ports import StockLine
 from storefront.application.queries import Keyset, Window
@@ -43,7 +44,23 @@ def live(tenant_id: UUID) -> ColumnElement[bool]:
 
 def list_where(tenant_id: UUID, user_id: UUID, query: OrderQuery) -> list[ColumnElement[bool]]:
     """The WHERE terms of a user's list: tenant, owner, liveness, status and the creation range."""
-    terms = [live(tenant_id), ORDERS.c.USER_ID == user_id]
+    return [live(tenant_id), ORDERS.c.USER_ID == user_id, *_common_filters(query)]
+
+
+def tenant_where(tenant_id: UUID, query: AdminOrderQuery) -> list[ColumnElement[bool]]:
+    """The WHERE terms of the admin's list: tenant, liveness, owner when named, status, creation and total ranges."""
+    terms = [live(tenant_id), *_common_filters(query)]
+    if query.user_id is not None:
+        terms.append(ORDERS.c.USER_ID == query.user_id)
+    if query.min_total is not None:
+        terms.append(ORDERS.c.TOTAL_AMOUNT >= query.min_total)
+    if query.max_total is not None:
+        terms.append(ORDERS.c.TOTAL_AMOUNT <= query.max_total)
+    return terms
+
+
+def _common_filters(query: OrderQuery) -> list[ColumnElement[bool]]:
+    terms: list[ColumnElement[bool]] = []
     if query.status is not None:
         terms.append(ORDERS.c.STATUS == query.status.value)
     if query.created_from is not None:
@@ -55,16 +72,28 @@ def list_where(tenant_id: UUID, user_id: UUID, query: OrderQuery) -> list[Column
 
 def count_statement(tenant_id: UUID, user_id: UUID, query: OrderQuery) -> Select[Any]:
     """SELECT how many of the user's orders match, up to TOTAL_CAP + 1."""
-    return capped_count(select(ORDERS.c.ID).where(*list_where(tenant_id, user_id, query)))
+    return count_where(list_where(tenant_id, user_id, query))
 
 
 def page_statement(
     tenant_id: UUID, user_id: UUID, query: OrderQuery, after: Keyset | None = None, *, counted: bool = True
 ) -> Select[Any]:
     """SELECT one page of the user's orders plus one and, when ``counted``, the capped count as MATCHES."""
-    extra = [count_statement(tenant_id, user_id, query).scalar_subquery().label("MATCHES")] if counted else []
+    return page_where(list_where(tenant_id, user_id, query), query, after, counted=counted)
+
+
+def count_where(where: list[ColumnElement[bool]]) -> Select[Any]:
+    """SELECT how many orders meet ``where``, up to TOTAL_CAP + 1."""
+    return capped_count(select(ORDERS.c.ID).where(*where))
+
+
+def page_where(
+    where: list[ColumnElement[bool]], query: OrderQuery, after: Keyset | None = None, *, counted: bool = True
+) -> Select[Any]:
+    """SELECT one page of the orders meeting ``where`` plus one and, when ``counted``, the capped count as
+    MATCHES."""
+    extra = [count_where(where).scalar_subquery().label("MATCHES")] if counted else []
     key = ORDER_SORT_COLUMNS[query.sort]
-    where = list_where(tenant_id, user_id, query)
     return window([*ORDERS.c, *extra], where, key, ORDERS.c.ID, query.order, query.limit, query.offset, after)
 
 
@@ -254,17 +283,26 @@ class SqlOrderRepository:
         *,
         known_matches: int | None = None,
     ) -> Window[Order]:
+        return self._window(list_where(tenant_id, user_id, query), query, after, known_matches)
+
+    def search_tenant(
+        self, tenant_id: UUID, query: AdminOrderQuery, after: Keyset | None = None, *, known_matches: int | None = None
+    ) -> Window[Order]:
+        return self._window(tenant_where(tenant_id, query), query, after, known_matches)
+
+    def _window(
+        self, where: list[ColumnElement[bool]], query: OrderQuery, after: Keyset | None, known_matches: int | None
+    ) -> Window[Order]:
         with translated_errors():
             if known_matches is not None:
-                page = page_statement(tenant_id, user_id, query, after, counted=False)
-                rows = self._statements.read(page).all()
+                rows = self._statements.read(page_where(where, query, after, counted=False)).all()
                 matches = known_matches
             else:
-                rows = self._statements.read(page_statement(tenant_id, user_id, query, after)).all()
+                rows = self._statements.read(page_where(where, query, after)).all()
                 if rows:
                     matches = int(rows[0].MATCHES)
                 elif after is not None or query.offset:  # an empty page past the start says nothing of the count
-                    matches = int(self._statements.read(count_statement(tenant_id, user_id, query)).scalar_one())
+                    matches = int(self._statements.read(count_where(where)).scalar_one())
                 else:
                     matches = 0
             return Window(self._hydrate(rows), matches)

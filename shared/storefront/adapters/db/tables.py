@@ -301,6 +301,14 @@ ORDER_LIST_INDEXES = (
     list_index("IX_ORDERS_LIST_TOTAL", ORDERS, "USER_ID", sort="TOTAL_AMOUNT"),
     list_index("IX_ORDERS_LIST_STATUS", ORDERS, "USER_ID", "STATUS", sort="CREATED_AT"),
 )
+# The admin's list of every user's orders: the same per tenant (a user_id filter uses the indexes above); the
+# created_at index serves the creation range, the total index the total range.
+ADMIN_ORDER_LIST_INDEXES = (
+    list_index("IX_ORDERS_ADMIN_CREATED_AT", ORDERS, sort="CREATED_AT"),
+    list_index("IX_ORDERS_ADMIN_UPDATED_AT", ORDERS, sort="UPDATED_AT"),
+    list_index("IX_ORDERS_ADMIN_TOTAL", ORDERS, sort="TOTAL_AMOUNT"),
+    list_index("IX_ORDERS_ADMIN_STATUS", ORDERS, "STATUS", sort="CREATED_AT"),
+)
 
 ORDER_ITEMS = Table(
     "ORDER_ITEMS",

@@ -1,0 +1,152 @@
+"""The admin order handlers in-process: sample events in, envelopes out, fake order ports behind."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from storefront import bootstrap
+from storefront.domain.money import Money
+from storefront.domain.orders import OrderStatus, PaymentStatus
+from storefront.domain.products import Product
+from storefront.messages.envelope import Queue
+from tests.conftest import details
+from tests.fakes import FakeOrders
+from tests.unit.handlers import SAMPLE_BUYER, call, event, set_header
+from tests.unit.test_order_handlers import CREATE, PRODUCT, TENANT
+
+LIST, GET = "admin.list_orders.handler", "admin.get_order.handler"
+PUT, DELETE = "admin.replace_order.handler", "admin.delete_order.handler"
+
+
+@pytest.fixture
+def shop(monkeypatch: pytest.MonkeyPatch) -> FakeOrders:
+    monkeypatch.setenv("GATEWAY_MODE", "apigw")
+    fake = FakeOrders()
+    fake.account(SAMPLE_BUYER)
+    tea = Product.create(TENANT, details(stock=10, price=Money.of("8.90", "EUR")), "admin", fake.clock.now())
+    fake.state.products[PRODUCT] = replace(tea, id=PRODUCT)
+    bootstrap.provide(orders=fake.ports)
+    return fake
+
+
+def on(name: str, order_id: str, **changes: Any) -> dict[str, Any]:
+    evt = event(f"admin/{name}.json", **changes)
+    evt["path"] = f"/KONGAPI/api/v1/admin/orders/{order_id}"
+    evt["pathParameters"] = {"order_id": order_id}
+    return evt
+
+
+def put(order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The sample PUT with another body and no If-Match."""
+    evt = on("replace_order", order_id, body=body)
+    for headers in (evt["headers"], evt["multiValueHeaders"]):
+        headers.pop("If-Match")
+    return evt
+
+
+def as_user(evt: dict[str, Any]) -> dict[str, Any]:
+    evt["requestContext"]["authorizer"]["role"] = "user"
+    return evt
+
+
+def confirmed_order(shop: FakeOrders) -> dict[str, Any]:
+    """An order a customer placed, which the saga has reserved and paid."""
+    status, _, body = call(CREATE, event("orders/create_order.json"))
+    assert status == 201, body
+    order_id = UUID(body["data"]["id"])
+    order = shop.state.orders[order_id]
+    reserved, _ = order.moved_to(OrderStatus.RESERVED, "saga", shop.clock.now())
+    shop.state.orders[order_id], _ = reserved.moved_to(
+        OrderStatus.CONFIRMED, "saga", shop.clock.now(), payment_status=PaymentStatus.CAPTURED
+    )
+    return body["data"]
+
+
+def test_an_admin_lists_and_reads_a_customers_order_with_its_history(shop):
+    order = confirmed_order(shop)
+    status, _, body = call(LIST, event("admin/list_orders.json"))
+    assert (status, [o["id"] for o in body["data"]]) == (200, [order["id"]]), body
+    assert body["meta"]["pagination"]["total"] == 1
+    status, headers, body = call(GET, on("get_order", order["id"]))
+    assert (status, headers["ETag"]) == (200, ['"v3"'])
+    assert [e["kind"] for e in body["data"]["history"]] == ["placed", "reserved", "confirmed"]
+    assert call(GET, set_header(on("get_order", order["id"]), "If-None-Match", '"v3"'))[0] == 304
+    assert call(GET, on("get_order", str(uuid4())))[0] == 404
+
+
+def test_ship_deliver_then_delete_through_the_handlers(shop):
+    order = confirmed_order(shop)
+    assert call(DELETE, on("delete_order", order["id"]))[0] == 409, "not finished yet"
+    status, headers, body = call(PUT, on("replace_order", order["id"]))
+    assert (status, body["data"]["status"], headers["ETag"]) == (200, "SHIPPED", ['"v4"']), body
+    assert body["data"]["history"][-1]["kind"] == "shipped"
+    status, _, body = call(PUT, put(order["id"], {"status": "DELIVERED", "notes": None}))
+    assert (status, body["data"]["status"], body["data"]["notes"]) == (200, "DELIVERED", None)
+    stale = set_header(on("delete_order", order["id"]), "If-Match", '"v4"')
+    assert call(DELETE, stale)[0] == 409
+    assert call(DELETE, on("delete_order", order["id"]))[0] == 204
+    assert call(GET, on("get_order", order["id"]))[0] == 404
+    assert [m.type for q, m in shop.publisher.sent if q is Queue.NOTIFICATION] == ["order.shipped", "order.delivered"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"status": "DELIVERED", "notes": None}, 409, "BIZ_002"),
+        ({"status": "CANCELLED", "notes": None}, 409, "BIZ_002"),
+        ({"status": "SHIPPED", "notes": None, "version": 1}, 409, "BIZ_002"),
+        ({"status": "LOST", "notes": None}, 422, "VAL_002"),
+        ({"notes": "x"}, 400, "VAL_001"),
+        ({"status": "SHIPPED"}, 400, "VAL_001"),
+        ({"status": "SHIPPED", "notes": None, "items": []}, 422, "VAL_002"),
+        ({"status": "SHIPPED", "notes": "x" * 1001}, 422, "VAL_003"),
+    ],
+    ids=["skips shipping", "cancel", "stale version", "unknown status", "no status", "no notes", "items", "long notes"],
+)
+def test_refused_updates_answer_in_the_envelope(shop, body, status, code):
+    order = confirmed_order(shop)
+    got, _, answer = call(PUT, put(order["id"], body))
+    assert (got, answer["error"]["code"]) == (status, code), answer
+
+
+def test_a_representation_sent_back_is_accepted(shop):
+    order = confirmed_order(shop)
+    _, _, body = call(GET, on("get_order", order["id"]))
+    sent = {k: v for k, v in body["data"].items() if k not in ("items", "shipping_address")} | {"status": "SHIPPED"}
+    status, _, answer = call(PUT, put(order["id"], sent))
+    assert (status, answer["data"]["status"], answer["data"]["version"]) == (200, "SHIPPED", 4), answer
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"sort": "name"}, "sort"),
+        ({"status": "LOST"}, "status"),
+        ({"user_id": "someone"}, "user_id"),
+        ({"min_total": "-1"}, "min_total"),
+        ({"max_total": "ten"}, "max_total"),
+        ({"min_total": "20", "max_total": "10"}, "max_total"),
+        ({"created_from": "2026-12-02", "created_to": "2026-12-01"}, "created_to"),
+    ],
+)
+def test_the_list_refuses_bad_filters_with_422(shop, query, field):
+    evt = event("admin/list_orders.json", queryStringParameters=query)
+    evt["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
+    status, _, body = call(LIST, evt)
+    assert status == 422, body
+    assert field in str(body["error"]["details"])
+
+
+@pytest.mark.parametrize(
+    ("handler", "name"),
+    [(LIST, "list_orders"), (GET, "get_order"), (PUT, "replace_order"), (DELETE, "delete_order")],
+)
+def test_a_user_is_refused_every_admin_route(shop, handler, name):
+    order = confirmed_order(shop)
+    evt = as_user(event("admin/list_orders.json") if name == "list_orders" else on(name, order["id"]))
+    status, _, body = call(handler, evt)
+    assert (status, body["error"]["code"]) == (403, "AUTH_003")
