@@ -310,9 +310,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
         if "content-type" not in sent and response.body:
             self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(response.body)))
+        if response.status != 204:  # RFC 9110: no Content-Length on a 204, which has no body at all
+            self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and response.status != 204:
             self.wfile.write(response.body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve  # noqa: N815 - the base class names them
