@@ -13,7 +13,7 @@ from storefront.http.conditional import etag
 from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
-from storefront.http.idempotency import KEY_PATTERN, checked_key, idempotent
+from storefront.http.idempotency import KEY_PATTERN, REPLAYED_HEADER, checked_key, idempotent
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, ETAG, LOCATION, PROTECTED, WITH_BODY, responses, success
 from storefront.http.orders import LINKS_FROM_NEW_ORDER, ORDERS_TAG, OrderEnvelope, OrderIn, present
@@ -28,12 +28,13 @@ KEY_HELP = "Send the same key again with the same body to get the first answer a
     summary="Place an order",
     description="Places a PENDING order for the caller at the catalogue's current prices (one currency; a missing or "
     "unsold product is 422 naming the item, a quantity over the current stock 422 BIZ_003). Stock is reserved "
-    "afterwards by order processing. `Idempotency-Key`: the same key and body answer the first response again.",
+    "afterwards by order processing. `Idempotency-Key`: the same key and body answer the first response again, "
+    "byte for byte, with `Idempotent-Replayed: true`.",
     tags=[ORDERS_TAG],
     operation_id="createOrder",
     security=BEARER,
     responses=responses(
-        success("Placed", OrderEnvelope, 201, headers=(ETAG, LOCATION), links=LINKS_FROM_NEW_ORDER),
+        success("Placed", OrderEnvelope, 201, headers=(ETAG, LOCATION, REPLAYED_HEADER), links=LINKS_FROM_NEW_ORDER),
         errors=(*PROTECTED, *WITH_BODY, 409),
     ),
 )

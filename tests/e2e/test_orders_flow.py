@@ -193,6 +193,10 @@ def test_an_idempotency_key_replayed_answers_the_first_response_byte_for_byte(sh
     assert first.status == 201, first.json
     replay = shop.place("tok_approve", key=key)
     assert (replay.status, replay.raw) == (first.status, first.raw)
+    # the body is the first one (its meta.request_id too); the headers say it is a replay of which request
+    assert (first.headers.get("idempotent-replayed"), replay.headers["idempotent-replayed"]) == (None, "true")
+    assert replay.headers["x-request-id"] != first.headers["x-request-id"] == first.json["meta"]["request_id"]
+    assert replay.headers["x-request-id"]
     assert json.loads(replay.raw)["data"]["id"] == first.json["data"]["id"]
     other_body = shop.place("tok_approve", quantity=1, key=key)
     assert (other_body.status, other_body.code) == (409, "BIZ_002")
