@@ -202,3 +202,29 @@ def test_an_idempotency_key_replayed_answers_the_first_response_byte_for_byte(sh
     assert (other_body.status, other_body.code) == (409, "BIZ_002")
     mine = shop.call("GET", "/orders?limit=100")
     assert [o["id"] for o in mine.json["data"]].count(first.json["data"]["id"]) == 1
+
+
+def test_two_gateways_on_one_database_share_the_fake_providers_ledger_and_a_refund_always_finds_its_charge(
+    tmp_path: Path,
+):
+    """Outside pass: two `make run` on one database (different PORTs): whichever gateway's poller took the
+    refund asked its own provider, which had never seen the charge (charge_not_found): stuck at refund_requested."""
+    database_url = f"sqlite:///{tmp_path / 'shared.db'}"
+    with (
+        running_gateway("kong", database_url, tmp_path / "first.log", RAISED) as first_port,
+        running_gateway("apigw", database_url, tmp_path / "second.log", RAISED) as second_port,
+    ):
+        first = Shop(Client(first_port, database_url), tmp_path)
+        second = Shop(Client(second_port, database_url), tmp_path)
+        placed = first.place("tok_approve")
+        assert placed.status == 201, placed.json
+        order_id = placed.json["data"]["id"]
+        confirmed = first.wait_for(order_id, status="CONFIRMED")
+        cancelled = second.call(
+            "POST", f"/orders/{order_id}/cancel", headers={"If-Match": f'"v{confirmed["version"]}"'}
+        )
+        assert cancelled.status == 200, cancelled.json
+        assert second.wait_for(order_id, payment_status="refunded")["status"] == "CANCELLED"
+        for ledger in (first.ledger(), second.ledger()):  # one ledger, whichever gateway serves it
+            assert ledger["made_per_key"] == {f"charge:{order_id}": 1, f"refund:{order_id}": 1}
+            assert [r["status"] for r in ledger["refunds"]] == ["refunded"]

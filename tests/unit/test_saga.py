@@ -20,6 +20,7 @@ from storefront.domain.payments import PaymentKind, PaymentOutcome, PaymentResul
 from storefront.domain.products import Product
 from storefront.messages.envelope import Envelope, Queue, envelope
 from storefront.messages.orders import ChargeRequested
+from storefront.observability import metrics
 from tests.conftest import details
 from tests.fakes import FakeOrders, FakePaymentGateway, FakePublisher
 
@@ -289,11 +290,19 @@ def test_refund_order_gives_a_cancelled_paid_order_s_money_back_once(
     saga.charge_order(ports(shop), gateway, tenant, order.id)
     orders.cancel_order(shop.ports, who, order.id, None)
     gateway.decline_refunds = decline
+    metrics.clear_metrics()
     steps = [saga.refund_order(ports(shop), gateway, tenant, order.id) for _ in range(3)]
     assert steps == [step, Step.SKIPPED, Step.SKIPPED]
     assert now_of(shop).payment_status is payment
     assert {kind for (_, kind) in shop.state.payments} == records
     assert gateway.calls.count(refund_key(order.id)) == 1
+    # A declined refund is not silent: recorded, in the history, and counted once for the alarm.
+    refund = shop.state.payments[(order.id, PaymentKind.REFUND)]
+    assert refund.outcome == ("declined" if decline else "refunded")
+    assert (now_of(shop).history[-1].detail or "").startswith("refund declined") is decline
+    counted = metrics.metric_set.get(saga.REFUNDS_DECLINED, {}).get("Value", [])
+    assert counted == ([1.0] if decline else [])
+    metrics.clear_metrics()
 
 
 def test_refund_order_skips_an_order_that_asked_for_no_refund(shop, tenant, gateway):
