@@ -27,6 +27,7 @@ from storefront.domain.orders import (
     OrderItem,
     ShippingAddress,
     cancel,
+    item_field,
     request_errors,
 )
 from storefront.domain.products import Product, ProductStatus
@@ -118,14 +119,14 @@ def priced_items(lines: Sequence[OrderLine], catalogue: Mapping[UUID, Product]) 
     for n, line in enumerate(lines):
         product = catalogue.get(line.product_id)
         if product is None:
-            errors.append(FieldError(f"items[{n}].product_id", ErrorCode.INVALID_FORMAT, "names no product"))
+            errors.append(FieldError(item_field(n, "product_id"), ErrorCode.INVALID_FORMAT, "names no product"))
         elif product.details.status is not ProductStatus.ACTIVE:
             reason = f"is {product.details.status}: not for sale"
-            errors.append(FieldError(f"items[{n}].product_id", ErrorCode.INVALID_FORMAT, reason))
+            errors.append(FieldError(item_field(n, "product_id"), ErrorCode.INVALID_FORMAT, reason))
     if errors:
         raise ValidationFailed(errors)
     short = [
-        FieldError(f"items[{n}].quantity", ErrorCode.LIMIT_EXCEEDED, f"exceeds the current stock ({stock})")
+        FieldError(item_field(n, "quantity"), ErrorCode.LIMIT_EXCEEDED, f"exceeds the current stock ({stock})")
         for n, line in enumerate(lines)
         if line.quantity > (stock := catalogue[line.product_id].details.stock)
     ]
