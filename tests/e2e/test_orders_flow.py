@@ -228,3 +228,21 @@ def test_two_gateways_on_one_database_share_the_fake_providers_ledger_and_a_refu
         for ledger in (first.ledger(), second.ledger()):  # one ledger, whichever gateway serves it
             assert ledger["made_per_key"] == {f"charge:{order_id}": 1, f"refund:{order_id}": 1}
             assert [r["status"] for r in ledger["refunds"]] == ["refunded"]
+
+
+def test_with_an_order_delay_a_new_order_stays_pending_and_can_be_patched_then_completes(tmp_path: Path):
+    """`make run ORDER_DELAY=<s>` (README "Payments"): order-processing messages carry SQS DelaySeconds, so the
+    PENDING window in which PUT/PATCH/DELETE are allowed lasts that long instead of ~50 ms."""
+    database_url = f"sqlite:///{tmp_path / 'delayed.db'}"
+    environment = {**RAISED, "ORDER_PROCESSING_DELAY_SECONDS": "3"}
+    with running_gateway("kong", database_url, tmp_path / "gateway.log", environment) as port:
+        shop = Shop(Client(port, database_url), tmp_path)
+        placed = shop.place("tok_approve")
+        assert placed.status == 201, placed.json
+        order_id = placed.json["data"]["id"]
+        time.sleep(1.5)  # the pollers long-poll 1 s: without the delay the saga would have moved it by now
+        patched = shop.call("PATCH", f"/orders/{order_id}", body={"notes": "Ring twice"}, headers={"If-Match": '"v1"'})
+        assert patched.status == 200, patched.json
+        assert (patched.json["data"]["status"], patched.json["data"]["notes"]) == ("PENDING", "Ring twice")
+        order = shop.wait_for(order_id, status="CONFIRMED")
+        assert (order["payment_status"], order["notes"]) == ("captured", "Ring twice")
