@@ -17,7 +17,7 @@ from storefront.application.listing import remembered_page
 from storefront.application.order_queries import OrderQuery, totals_scope
 from storefront.application.outbox import publish_committed
 from storefront.application.ports import OrderPorts, OrderUnitOfWork, StockLine
-from storefront.application.products import cache_key
+from storefront.application.products import forget_stock_change
 from storefront.application.queries import Page, Window
 from storefront.domain.errors import Conflict, ErrorCode, FieldError, NotFound, ValidationFailed
 from storefront.domain.identity import Principal
@@ -197,8 +197,7 @@ def cancel_order(ports: OrderPorts, principal: Principal, order_id: UUID, expect
         uow.commit()
     ports.totals.forget(totals_scope(principal.tenant_id, current.user_id))
     if outcome.release_stock:
-        for item in current.items:
-            ports.cache.delete(cache_key(principal.tenant_id, item.product_id))
+        forget_stock_change(ports.cache, ports.totals, principal.tenant_id, [i.product_id for i in current.items])
     publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
     return outcome.order
 

@@ -35,7 +35,7 @@ from storefront.application.ports import (
     PaymentGateway,
     StockLine,
 )
-from storefront.application.products import cache_key
+from storefront.application.products import forget_stock_change
 from storefront.domain.errors import AppError, Conflict
 from storefront.domain.orders import EventKind, Order, OrderStatus, PaymentStatus
 from storefront.domain.payments import (
@@ -324,12 +324,11 @@ def _write(uow: OrderUnitOfWork, order: Order, messages: Sequence[MessageData]) 
 
 
 def _after(ports: SagaPorts, order: Order, outgoing: Outgoing, *, stock_moved: bool) -> None:
-    """After a commit: the owner's remembered list totals and (when stock moved) the products' cache entries
-    are forgotten, then the step's messages are sent."""
+    """After a commit: the owner's remembered order list totals and (when stock moved) what a stock change
+    makes the product routes forget are forgotten, then the step's messages are sent."""
     ports.totals.forget(totals_scope(order.tenant_id, order.user_id))
     if stock_moved:
-        for item in order.items:
-            ports.cache.delete(cache_key(order.tenant_id, item.product_id))
+        forget_stock_change(ports.cache, ports.totals, order.tenant_id, [i.product_id for i in order.items])
     publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
 
 
