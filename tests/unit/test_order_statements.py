@@ -61,3 +61,14 @@ def test_in_lists_stay_under_oracles_limit():
     assert IN_LIST_MAX < 1000
     text = sql(items_statement(parts[0]), oracle.dialect())
     assert "IN (__[POSTCOMPILE_ORDER_ID_1])" in text
+
+
+def test_a_notification_claim_is_taken_over_only_while_unsent_and_abandoned_on_oracle():
+    from storefront.adapters.db import notifications
+
+    message = uuid4()
+    take_over = sql(notifications.take_over_statement(message, NOW, NOW), oracle.dialect())
+    assert '"SENT_AT" IS NULL' in take_over
+    assert '"CLAIMED_AT" <' in take_over
+    for statement in (notifications.mark_sent_statement(message, NOW), notifications.release_statement(message)):
+        assert '"SENT_AT" IS NULL' in sql(statement, oracle.dialect())
