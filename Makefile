@@ -18,9 +18,10 @@ LOCKED_MAKE = @$(PYTHON) localdev/locked.py $(VENV).lock $(MAKE) -s --no-print-d
 .PHONY: run test check lint format typecheck validate build token invoke redrive bench oracle-sql kong openapi fuzz clean help \
 	local-env dev-env sam-env
 
-## run: the API on http://127.0.0.1:3000 (PORT=, MODE=apigw for API Gateway), SQLite, demo data, cache stand-in.
+## run: the API on http://127.0.0.1:3000 (PORT=, MODE=apigw for API Gateway), SQLite, demo data, cache stand-in
+## (ORDER_DELAY=20: new orders wait 20 s on the order-processing queue, PENDING and still changeable).
 run: local-env
-	$(BIN)/python -m localdev.gateway --mode $(MODE) --port $(PORT)
+	$(if $(ORDER_DELAY),ORDER_PROCESSING_DELAY_SECONDS=$(ORDER_DELAY) )$(BIN)/python -m localdev.gateway --mode $(MODE) --port $(PORT)
 
 ## test: every test (unit, integration on SQLite/PostgreSQL/Redis, e2e over HTTP) with the coverage gate.
 test: dev-env

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +32,7 @@ from localdev.generate_kong import KONG_REDIS_HOST
 from localdev.kong import KongConfig, KongProxy, load_kong
 from localdev.kong.aws_lambda_plugin import UnknownFunction
 from localdev.kong.declarative import declarative_config
+from localdev.paths import database_state
 from localdev.payment_provider import PATH_PREFIX as PAYMENT_PROVIDER_PATH
 from localdev.payment_provider import FakePaymentProvider, encode
 from localdev.runtime import invoke
@@ -85,12 +87,13 @@ def kong_hosts(redis_url: str | None) -> dict[str, tuple[str, int]]:
 class Gateway:
     """Turns HTTP requests into Lambda invocations the way the configured gateway does."""
 
-    def __init__(self, api: Api, kong: KongConfig, mode: str) -> None:
+    def __init__(self, api: Api, kong: KongConfig, mode: str, payment_ledger: Path | None = None) -> None:
         self.api = api
         self.kong = kong
         self.mode = mode
         self.kong_proxy = KongProxy(kong, self._call_function, hosts=kong_hosts(os.environ.get("REDIS_URL")))
-        self.payment_provider = FakePaymentProvider()
+        # The fake provider's ledger belongs to the database (every gateway on it sees the same charges).
+        self.payment_provider = FakePaymentProvider(ledger_file=payment_ledger)
         self._lock = threading.Lock()
 
     @property
@@ -310,9 +313,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
         if "content-type" not in sent and response.body:
             self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(response.body)))
+        if response.status != 204:  # RFC 9110: no Content-Length on a 204, which has no body at all
+            self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and response.status != 204:
             self.wfile.write(response.body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve  # noqa: N815 - the base class names them
@@ -392,7 +396,8 @@ def main(argv: list[str] | None = None) -> None:
     ):
         os.environ.update(sqs.environment(api))
         try:
-            gateway = Gateway(api, load_kong(declarative_config()), args.mode)
+            ledger = database_state("payments", env["DATABASE_URL"])
+            gateway = Gateway(api, load_kong(declarative_config()), args.mode, payment_ledger=ledger)
             server = serve(gateway, args.host, args.port)
         except OSError as error:
             free = next_free_port(args.host, args.port + 1)

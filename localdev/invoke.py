@@ -19,7 +19,9 @@ The consumers' sample events name the sample order ``SAMPLE_ORDER``: on the fres
 the demo user (two demo mugs, ``tok_approve``) and brought to the state the event expects by the saga's own
 steps (PENDING for ``order.placed``, RESERVED for ``payment.charge_requested``, CONFIRMED for
 ``order.confirmed``), so each consumer does its real work: reserves the stock, charges the fake payment
-provider (served by this call, as `make run` serves it), emails the confirmation to ``.local/mail/``.
+provider (served by this call, as `make run` serves it), emails the confirmation to ``.local/mail/``. The
+HTTP order events (get, replace, update, delete, cancel) name ``HTTP_SAMPLE_ORDER``, placed the same way and
+left PENDING at version 1, so each answers its success status.
 """
 
 from __future__ import annotations
@@ -54,45 +56,57 @@ def fill_placeholders(text: str) -> str:
 
 
 SAMPLE_ORDER = UUID("0195d5b0-0000-7000-8000-00000000a001")
-# How many saga steps the sample order goes through before each consumer's sample event.
-SAMPLE_ORDER_STEPS = {"ProcessOrderFunction": 0, "ProcessPaymentFunction": 1, "SendNotificationFunction": 2}
+# The order the HTTP order events (events/orders/{get,replace,update,delete,cancel}_order.json) name.
+HTTP_SAMPLE_ORDER = UUID("7b3e9d10-0001-4000-8000-000000000001")
+CANCELLED = -1  # in SAMPLE_ORDERS: cancelled by its owner instead of moved by the saga
+# The order each function's sample event names, and how many saga steps it goes through before the event.
+SAMPLE_ORDERS = {
+    "ProcessOrderFunction": (SAMPLE_ORDER, 0),
+    "ProcessPaymentFunction": (SAMPLE_ORDER, 1),
+    "SendNotificationFunction": (SAMPLE_ORDER, 2),
+    # PENDING, version 1: what GET, PUT (If-Match "v1"), PATCH and cancel may act on
+    **{f"{verb}OrderFunction": (HTTP_SAMPLE_ORDER, 0) for verb in ("Get", "Replace", "Update", "Cancel")},
+    "DeleteOrderFunction": (HTTP_SAMPLE_ORDER, CANCELLED),  # only a finished order may be deleted
+}
 
 
-def seed_sample_order(function_id: str) -> str | None:
-    """Place ``SAMPLE_ORDER`` and move it to the state ``function_id``'s sample event expects (None and
-    nothing done for other functions; the order's status otherwise). The steps' messages stay in the outbox:
+def seed_sample_order(function_id: str) -> UUID | None:
+    """Place the order ``function_id``'s sample event names and move it to the state the event expects (None
+    and nothing done for other functions; the order's id otherwise). The steps' messages stay in the outbox:
     only the event given to ``make invoke`` is consumed."""
-    steps = SAMPLE_ORDER_STEPS.get(function_id)
-    if steps is None:
+    sample = SAMPLE_ORDERS.get(function_id)
+    if sample is None:
         return None
-    return _place_sample_order(steps)
+    _place_sample_order(*sample)
+    return sample[0]
 
 
-def sample_order_status() -> str | None:
-    """The sample order's status now (None when it was never placed)."""
+def sample_order_status(order_id: UUID = SAMPLE_ORDER) -> str | None:
+    """The sample order's status now (None when it was never placed, or is deleted)."""
     use_lambda_paths()
     from storefront import bootstrap
 
     with bootstrap.order_unit_of_work() as uow:
-        order = uow.orders.get(DEMO_TENANT, SAMPLE_ORDER)
+        order = uow.orders.get(DEMO_TENANT, order_id)
     return None if order is None else f"{order.status.value} (payment {order.payment_status.value})"
 
 
-def _place_sample_order(steps: int) -> str | None:
+def _place_sample_order(order_id: UUID, steps: int) -> None:
     use_lambda_paths()
     from dataclasses import replace
 
     from storefront import bootstrap
-    from storefront.application import saga
+    from storefront.application import orders, saga
     from storefront.application.orders import OrderLine, priced_items
     from storefront.domain.addresses import Address
+    from storefront.domain.identity import Principal, Role
     from storefront.domain.orders import Order
 
     user_id = DEMO_ACCOUNTS[1][0]
     mug = DEMO_PRODUCTS[0][0]
     ports = replace(bootstrap.saga(), publisher=None)
     with ports.unit_of_work() as uow:
-        existing = uow.orders.get(DEMO_TENANT, SAMPLE_ORDER)
+        existing = uow.orders.get(DEMO_TENANT, order_id)
         if existing is None:
             lines = [OrderLine(mug, 2)]
             order, event = Order.place(
@@ -105,14 +119,16 @@ def _place_sample_order(steps: int) -> str | None:
                 actor=str(user_id),
                 now=ports.clock.now(),
             )
-            event = replace(event, order_id=SAMPLE_ORDER)
-            uow.orders.add(replace(order, id=SAMPLE_ORDER, history=(event,)), event)
+            event = replace(event, order_id=order_id)
+            uow.orders.add(replace(order, id=order_id, history=(event,)), event)
             uow.commit()
+    if steps == CANCELLED and existing is None:
+        owner = Principal(user_id=str(user_id), username=DEMO_ACCOUNTS[1][2], role=Role.USER, tenant_id=DEMO_TENANT)
+        orders.cancel_order(replace(bootstrap.orders(), publisher=None), owner, order_id, None)
     if steps >= 1:
-        saga.reserve_order(ports, DEMO_TENANT, SAMPLE_ORDER)
+        saga.reserve_order(ports, DEMO_TENANT, order_id)
     if steps >= 2:
-        saga.charge_order(ports, bootstrap.payment_gateway(), DEMO_TENANT, SAMPLE_ORDER)
-    return sample_order_status()
+        saga.charge_order(ports, bootstrap.payment_gateway(), DEMO_TENANT, order_id)
 
 
 def run(function_id: str, event_path: Path) -> dict[str, Any]:
@@ -195,12 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     ):
         os.environ.update(sqs.environment(api))
         os.environ["PAYMENT_PROVIDER_URL"] = provider.url
-        status = seed_sample_order(args.function)
-        if status is not None:
-            print(f"sample order {SAMPLE_ORDER} is {status} before the event", file=sys.stderr)
+        sample = seed_sample_order(args.function)
+        if sample is not None:
+            print(f"sample order {sample} is {sample_order_status(sample)} before the event", file=sys.stderr)
         result = run(args.function, event_path)
-        if status is not None:
-            print(f"sample order {SAMPLE_ORDER} is {sample_order_status()} after it", file=sys.stderr)
+        if sample is not None:
+            print(f"sample order {sample} is {sample_order_status(sample)} after it", file=sys.stderr)
         print(json.dumps(result, indent=2), file=stdout, flush=True)
     return 0
 

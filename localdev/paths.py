@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -11,6 +12,11 @@ KONG_CONFIG = ROOT / "kong" / "kong.yml"
 EVENTS = ROOT / "events"
 STATE = ROOT / ".local"
 STACK_NAME = "storefront-dev"
+
+
+def database_state(kind: str, database_url: str, state: Path = STATE) -> Path:
+    """The file of ``kind`` (sqs, redis, payments) that belongs to ``database_url``'s local run: one per database."""
+    return state / f"{kind}-{hashlib.sha256(database_url.encode()).hexdigest()[:12]}.json"
 
 
 def use_lambda_paths() -> None:

@@ -12,11 +12,18 @@ Idempotency-Key is honoured: a key seen before gets the first request's charge a
 The ledger (``ledger()`` in process, ``GET <base>/v1/ledger`` over HTTP) lists every charge and refund made
 and how many requests each key got. The local gateway serves it under PATH_PREFIX on its own port
 (README "Payments"); tests run one of their own with ``serve()``.
+
+With ``ledger_file`` the ledger belongs to a database, not to a process: the gateway keeps it in
+``.local/payments-<hash of the database URL>.json`` (as the local SQS is recorded per database), read and
+written under a file lock on every request, so every gateway on that database sees the same charges: a
+refund reaches the charge whichever gateway made it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 import threading
 import uuid
@@ -26,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 PATH_PREFIX = "/_local/payment-provider"
@@ -76,9 +84,12 @@ class FakePaymentProvider:
     """The fake's state and answers; ``slow_seconds`` is how long tok_timeout (and ``delay_next``) hold an
     answer: longer than the client's read timeout."""
 
-    def __init__(self, *, api_key: str = LOCAL_API_KEY, slow_seconds: float = 10.0) -> None:
+    def __init__(
+        self, *, api_key: str = LOCAL_API_KEY, slow_seconds: float = 10.0, ledger_file: Path | None = None
+    ) -> None:
         self.api_key = api_key
         self.slow_seconds = slow_seconds
+        self.ledger_file = ledger_file
         self._lock = threading.Lock()
         self._charges: dict[str, Charge] = {}
         self._refunds: dict[str, Refund] = {}
@@ -91,7 +102,7 @@ class FakePaymentProvider:
     # --- what a test reads and steers -------------------------------------------------------------------
     def ledger(self) -> dict[str, Any]:
         """Every charge and refund made, how many were made under each key and how many requests each key got."""
-        with self._lock:
+        with self._shared():
             made = Counter(key for _, key in self._made)
             return {
                 "charges": [asdict(c) for c in self._charges.values()],
@@ -102,12 +113,12 @@ class FakePaymentProvider:
 
     def made(self, idempotency_key: str) -> int:
         """How many charges or refunds were made under ``idempotency_key`` (never more than one)."""
-        with self._lock:
+        with self._shared():
             return sum(1 for _, key in self._made if key == idempotency_key)
 
     def requests(self, idempotency_key: str) -> int:
         """How many requests arrived with ``idempotency_key``."""
-        with self._lock:
+        with self._shared():
             return self._requests[idempotency_key]
 
     def delay_next(self, count: int = 1) -> None:
@@ -119,6 +130,46 @@ class FakePaymentProvider:
     def close(self) -> None:
         """Release every answer being held (a stopping server does not wait for them)."""
         self._closing.set()
+
+    @contextmanager
+    def _shared(self) -> Iterator[None]:
+        """The ledger for one read or change: this process's threads take turns; with a ledger file, other
+        processes too (a file lock), the file read before and written after a change."""
+        with self._lock:
+            if self.ledger_file is None:
+                yield
+                return
+            self.ledger_file.parent.mkdir(parents=True, exist_ok=True)
+            with self.ledger_file.with_suffix(".lock").open("a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                self._load(self.ledger_file)
+                before = self._snapshot()
+                yield
+                if self._snapshot() != before:
+                    temporary = self.ledger_file.with_suffix(f".{os.getpid()}.tmp")
+                    temporary.write_text(json.dumps(self._snapshot()))
+                    temporary.replace(self.ledger_file)
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {
+            "charges": {k: asdict(c) for k, c in self._charges.items()},
+            "refunds": {k: asdict(r) for k, r in self._refunds.items()},
+            "fingerprints": dict(self._fingerprints),
+            "made": [list(pair) for pair in self._made],
+            "requests": dict(self._requests),
+        }
+
+    def _load(self, path: Path) -> None:
+        """The ledger as the file holds it (empty when there is none: a fresh database)."""
+        try:
+            saved = json.loads(path.read_text())
+        except FileNotFoundError:
+            saved = {}
+        self._charges = {k: Charge(**v) for k, v in saved.get("charges", {}).items()}
+        self._refunds = {k: Refund(**v) for k, v in saved.get("refunds", {}).items()}
+        self._fingerprints = dict(saved.get("fingerprints", {}))
+        self._made = [(kind, key) for kind, key in saved.get("made", [])]
+        self._requests = Counter(saved.get("requests", {}))
 
     # --- the API --------------------------------------------------------------------------------------
     def answer(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Answer:
@@ -154,7 +205,7 @@ class FakePaymentProvider:
         if not isinstance(token, str) or not token or money is None:
             return _error(400, "invalid_request"), 0.0
         fingerprint = json.dumps(request, sort_keys=True)
-        with self._lock:
+        with self._shared():
             self._requests[key] += 1
             slow = self._delays.pop(0) if self._delays else 0.0
             if token == SLOW_TOKEN:
@@ -189,7 +240,7 @@ class FakePaymentProvider:
         if not isinstance(charge_id, str) or not charge_id or money is None:
             return _error(400, "invalid_request"), 0.0
         fingerprint = json.dumps(request, sort_keys=True)
-        with self._lock:
+        with self._shared():
             self._requests[key] += 1
             slow = self._delays.pop(0) if self._delays else 0.0
             if key in self._fingerprints:

@@ -12,7 +12,6 @@ stand-in until every process that shared the old one has stopped, since those wo
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import socket
@@ -25,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localdev.paths import STATE
+from localdev.paths import STATE, database_state
 
 TOKEN_KEY = "storefront:local-stand-in"  # noqa: S105 - a key name; its value tells this stand-in apart
 
@@ -46,7 +45,7 @@ class StandInRecord:
 
 def record_path(database_url: str, state: Path = STATE) -> Path:
     """Where the stand-in of ``database_url`` is recorded (one stand-in per database)."""
-    return state / f"redis-{hashlib.sha256(database_url.encode()).hexdigest()[:12]}.json"
+    return database_state("redis", database_url, state)
 
 
 def free_port() -> int:

@@ -40,8 +40,14 @@ def _sendable(attributes: dict[str, Any]) -> dict[str, Any]:
 
 
 def redrive(client: Any, source_url: str, dead_letter_url: str) -> int:
-    """Move every message of ``dead_letter_url`` to ``source_url``; returns how many were moved."""
-    moved = 0
+    """Move every message of ``dead_letter_url`` to ``source_url``; returns how many distinct messages were moved.
+
+    A message counts once it is both sent to the source queue and deleted from the DLQ. A message received
+    again (its delete failed, or its hold ran out) is not sent a second time: only its delete is retried.
+    """
+    seen_ids: set[str] = set()
+    sent_ids: set[str] = set()
+    moved_ids: set[str] = set()
     while True:
         messages = client.receive_message(
             QueueUrl=dead_letter_url,
@@ -50,25 +56,38 @@ def redrive(client: Any, source_url: str, dead_letter_url: str) -> int:
             VisibilityTimeout=HOLD_SECONDS,
             MessageAttributeNames=["All"],
         ).get("Messages", [])
-        if not messages:
-            return moved
-        entries = [
-            {"Id": str(i), "MessageBody": m["Body"], "MessageAttributes": _sendable(m.get("MessageAttributes") or {})}
-            for i, m in enumerate(messages)
-        ]
-        sent = client.send_message_batch(QueueUrl=source_url, Entries=entries)
-        done = {entry["Id"] for entry in sent.get("Successful", [])}
-        deletes = [
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages) if str(i) in done
-        ]
-        if deletes:
-            client.delete_message_batch(QueueUrl=dead_letter_url, Entries=deletes)
-        moved += len(deletes)
-        if len(deletes) < len(messages):  # what could not be sent stays in the DLQ (visible again later)
-            print(
-                f"{len(messages) - len(deletes)} message(s) could not be sent back and stay in the DLQ", file=sys.stderr
-            )
-            return moved
+        fresh = [m for m in messages if m["MessageId"] not in moved_ids]
+        seen_ids |= {m["MessageId"] for m in fresh}
+        unsent = [m for m in fresh if m["MessageId"] not in sent_ids]
+        if unsent:
+            sent_ids |= _send(client, source_url, unsent)
+        deleted = _delete(client, dead_letter_url, [m for m in fresh if m["MessageId"] in sent_ids])
+        moved_ids |= deleted
+        if not deleted:  # nothing left, or no progress: what could not be moved stays in the DLQ
+            if stuck := len(seen_ids - moved_ids):
+                print(f"{stuck} message(s) could not be moved and stay in the DLQ", file=sys.stderr)
+            return len(moved_ids)
+
+
+def _send(client: Any, queue_url: str, messages: list[dict[str, Any]]) -> set[str]:
+    """Send ``messages`` to ``queue_url``; the ids of those SQS accepted."""
+    entries = [
+        {"Id": str(i), "MessageBody": m["Body"], "MessageAttributes": _sendable(m.get("MessageAttributes") or {})}
+        for i, m in enumerate(messages)
+    ]
+    sent = client.send_message_batch(QueueUrl=queue_url, Entries=entries)
+    done = {entry["Id"] for entry in sent.get("Successful", [])}
+    return {m["MessageId"] for i, m in enumerate(messages) if str(i) in done}
+
+
+def _delete(client: Any, queue_url: str, messages: list[dict[str, Any]]) -> set[str]:
+    """Delete ``messages`` from ``queue_url``; the ids of those SQS deleted."""
+    if not messages:
+        return set()
+    entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+    answer = client.delete_message_batch(QueueUrl=queue_url, Entries=entries)
+    done = {entry["Id"] for entry in answer.get("Successful", [])}
+    return {m["MessageId"] for i, m in enumerate(messages) if str(i) in done}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,6 @@ it (its consumers would find no such order and drop it).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -28,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from localdev.aws_events import ACCOUNT, REGION, queue_arn
-from localdev.paths import STATE
+from localdev.paths import STATE, database_state
 from localdev.template import Api, QueueResource
 
 # The functions reach moto with these (never real AWS from the local run).
@@ -129,8 +128,7 @@ def default_database_url(state: Path = STATE) -> str:
 
 def record_path(database_url: str | None = None, state: Path = STATE) -> Path:
     """Where the local SQS of ``database_url`` (default: `make run`'s) is recorded: one SQS per database."""
-    url = database_url or default_database_url(state)
-    return state / f"sqs-{hashlib.sha256(url.encode()).hexdigest()[:12]}.json"
+    return database_state("sqs", database_url or default_database_url(state), state)
 
 
 def running_endpoint(state: Path = STATE, database_url: str | None = None) -> str | None:

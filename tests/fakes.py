@@ -16,6 +16,7 @@ from storefront.application.ports import (
     UNANSWERED,
     AccessToken,
     CatalogPorts,
+    Claim,
     Email,
     IssuedToken,
     NotificationPorts,
@@ -432,12 +433,32 @@ class FakeSentNotifications:
 
     def __init__(self, rows: set[UUID]) -> None:
         self.rows = rows
+        self.claims: dict[UUID, datetime] = {}  # claimed, not marked sent
 
     def claim(self, message_id: UUID, tenant_id: UUID, kind: str, at: datetime) -> bool:
         if message_id in self.rows:
             return False
         self.rows.add(message_id)
         return True
+
+    def claim_for_sending(
+        self, message_id: UUID, tenant_id: UUID, kind: str, at: datetime, abandoned_before: datetime
+    ) -> Claim:
+        claimed = self.claims.get(message_id)
+        if message_id in self.rows and claimed is None:
+            return Claim.SENT
+        if claimed is not None and claimed >= abandoned_before:
+            return Claim.BUSY
+        self.rows.add(message_id)
+        self.claims[message_id] = at
+        return Claim.CLAIMED
+
+    def mark_sent(self, message_id: UUID, at: datetime) -> None:
+        self.claims.pop(message_id, None)
+
+    def release(self, message_id: UUID) -> None:
+        if self.claims.pop(message_id, None) is not None:
+            self.rows.discard(message_id)
 
 
 class FakeIdentityUnitOfWork:

@@ -1,7 +1,8 @@
 """SQS (notification queue): email the owner of an order that was confirmed, failed, cancelled, shipped or
 delivered, and mail password-reset links (the consumer makes the token: none travels on the queue), once per
-message however often it is delivered (NOTIFICATIONS_SENT, keyed by the message id). A failed send fails the
-record: it comes back, and reaches the DLQ after maxReceiveCount."""
+message however often it is delivered (NOTIFICATIONS_SENT, keyed by the message id: an order email is claimed,
+sent outside any transaction, then marked sent). A failed send fails the record: it comes back, and reaches the
+DLQ after maxReceiveCount."""
 
 from __future__ import annotations
 

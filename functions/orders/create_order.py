@@ -11,7 +11,7 @@ from storefront.application import orders
 from storefront.config import CacheSettings, DatabaseSettings
 from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
-from storefront.http.idempotency import KEY_PATTERN, checked_key, idempotent
+from storefront.http.idempotency import KEY_PATTERN, REPLAYED_HEADER, checked_key, idempotent
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, ETAG, LOCATION, PROTECTED, WITH_BODY, responses, success
 from storefront.http.order_routes import written
@@ -29,12 +29,12 @@ KEY_HELP = "Send the same key again with the same body to get the first answer a
     "unsold product is 422 naming the item, a quantity over the current stock 422 BIZ_003). Stock is reserved "
     "afterwards by order processing. status, payment_status, user_id, total and history are set by the server "
     "only: 403 AUTH_003 naming the field; id, version, created_* and updated_* are ignored. `Idempotency-Key`: "
-    "the same key and body answer the first response again.",
+    "the same key and body answer the first response again, byte for byte, with `Idempotent-Replayed: true`.",
     tags=[ORDERS_TAG],
     operation_id="createOrder",
     security=BEARER,
     responses=responses(
-        success("Placed", OrderEnvelope, 201, headers=(ETAG, LOCATION), links=LINKS_FROM_NEW_ORDER),
+        success("Placed", OrderEnvelope, 201, headers=(ETAG, LOCATION, REPLAYED_HEADER), links=LINKS_FROM_NEW_ORDER),
         errors=(*PROTECTED, *WITH_BODY, 409),
     ),
 )

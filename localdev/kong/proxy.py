@@ -89,6 +89,17 @@ def request_termination(request: KongRequest, config: dict[str, Any], matched: R
     return _exit(status, {"message": message})
 
 
+def no_content_filter(response: KongResponse) -> KongResponse:
+    """nginx's header filter (ngx_http_header_filter_module) on a 204: the response is header-only and its
+    Content-Type, Content-Length and Last-Modified are dropped. The aws-lambda plugin merges the Lambda Invoke
+    API's own ``Content-Type: application/json`` into every answer; on a 204 nginx never sends it."""
+    if response.status == 204:
+        dropped = {"content-type", "content-length", "last-modified"}
+        response.headers = [(k, v) for k, v in response.headers if k.lower() not in dropped]
+        response.body = b""
+    return response
+
+
 class KongProxy:
     """Serves requests as Kong would with kong.yml loaded; ``call`` runs a function by its name.
 
@@ -150,7 +161,7 @@ class KongProxy:
         correlation = plugins.get("correlation-id")
         if correlation is not None and correlation["echo_downstream"]:
             response.set(correlation["header_name"], request.ctx.get("correlation.id") or str(uuid.uuid4()))
-        return self._runloop_headers(request, response, started).to_http()
+        return no_content_filter(self._runloop_headers(request, response, started)).to_http()
 
     def _access(self, request: KongRequest, matched: RouteMatch, plugins: dict[str, dict[str, Any]]) -> KongResponse:
         for name, config in plugins.items():

@@ -236,6 +236,9 @@ class QueueSettings(_Settings):
     sqs_max_attempts: int = Field(default=3, ge=1, le=10)
     # A consumer sends an unknown message here (else the DLQ named by its source queue's redrive policy).
     dead_letter_queue_url: str | None = None
+    # SQS DelaySeconds on every message sent to the order-processing queue: 0 (none) unless set. Locally,
+    # `make run ORDER_DELAY=20` keeps a new order PENDING (changeable) for 20 s before the saga takes it.
+    order_processing_delay_seconds: int = Field(default=0, ge=0, le=900)
 
     def url(self, queue: str) -> str:
         """The URL of ``queue`` (a messages.envelope.Queue value); ConfigurationError when it is not set."""

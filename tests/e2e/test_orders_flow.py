@@ -249,6 +249,10 @@ def test_an_idempotency_key_replayed_answers_the_first_response_byte_for_byte(sh
     assert first.status == 201, first.json
     replay = shop.place("tok_approve", key=key)
     assert (replay.status, replay.raw) == (first.status, first.raw)
+    # the body is the first one (its meta.request_id too); the headers say it is a replay of which request
+    assert (first.headers.get("idempotent-replayed"), replay.headers["idempotent-replayed"]) == (None, "true")
+    assert replay.headers["x-request-id"] != first.headers["x-request-id"] == first.json["meta"]["request_id"]
+    assert replay.headers["x-request-id"]
     assert json.loads(replay.raw)["data"]["id"] == first.json["data"]["id"]
     other_body = shop.place("tok_approve", quantity=1, key=key)
     assert (other_body.status, other_body.code) == (409, "BIZ_002")
@@ -262,3 +266,47 @@ def test_only_an_existing_account_places_an_order(shop: Shop):
         reply = shop.call("POST", "/orders", body=body, token=caller)
         assert (reply.status, reply.code, reply.json["error"]["message"]) == (404, "BIZ_001", "User not found")
     assert shop.call("POST", "/orders", body=body).status == 201
+
+
+def test_two_gateways_on_one_database_share_the_fake_providers_ledger_and_a_refund_always_finds_its_charge(
+    tmp_path: Path,
+):
+    """Outside pass: two `make run` on one database (different PORTs): whichever gateway's poller took the
+    refund asked its own provider, which had never seen the charge (charge_not_found): stuck at refund_requested."""
+    database_url = f"sqlite:///{tmp_path / 'shared.db'}"
+    with (
+        running_gateway("kong", database_url, tmp_path / "first.log", RAISED) as first_port,
+        running_gateway("apigw", database_url, tmp_path / "second.log", RAISED) as second_port,
+    ):
+        first = Shop(Client(first_port, database_url), tmp_path)
+        second = Shop(Client(second_port, database_url), tmp_path)
+        placed = first.place("tok_approve")
+        assert placed.status == 201, placed.json
+        order_id = placed.json["data"]["id"]
+        confirmed = first.wait_for(order_id, status="CONFIRMED")
+        cancelled = second.call(
+            "POST", f"/orders/{order_id}/cancel", headers={"If-Match": f'"v{confirmed["version"]}"'}
+        )
+        assert cancelled.status == 200, cancelled.json
+        assert second.wait_for(order_id, payment_status="refunded")["status"] == "CANCELLED"
+        for ledger in (first.ledger(), second.ledger()):  # one ledger, whichever gateway serves it
+            assert ledger["made_per_key"] == {f"charge:{order_id}": 1, f"refund:{order_id}": 1}
+            assert [r["status"] for r in ledger["refunds"]] == ["refunded"]
+
+
+def test_with_an_order_delay_a_new_order_stays_pending_and_can_be_patched_then_completes(tmp_path: Path):
+    """`make run ORDER_DELAY=<s>` (README "Payments"): order-processing messages carry SQS DelaySeconds, so the
+    PENDING window in which PUT/PATCH/DELETE are allowed lasts that long instead of ~50 ms."""
+    database_url = f"sqlite:///{tmp_path / 'delayed.db'}"
+    environment = {**RAISED, "ORDER_PROCESSING_DELAY_SECONDS": "3"}
+    with running_gateway("kong", database_url, tmp_path / "gateway.log", environment) as port:
+        shop = Shop(Client(port, database_url), tmp_path)
+        placed = shop.place("tok_approve")
+        assert placed.status == 201, placed.json
+        order_id = placed.json["data"]["id"]
+        time.sleep(1.5)  # the pollers long-poll 1 s: without the delay the saga would have moved it by now
+        patched = shop.call("PATCH", f"/orders/{order_id}", body={"notes": "Ring twice"}, headers={"If-Match": '"v1"'})
+        assert patched.status == 200, patched.json
+        assert (patched.json["data"]["status"], patched.json["data"]["notes"]) == ("PENDING", "Ring twice")
+        order = shop.wait_for(order_id, status="CONFIRMED")
+        assert (order["payment_status"], order["notes"]) == ("captured", "Ring twice")

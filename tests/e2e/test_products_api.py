@@ -55,6 +55,8 @@ def test_the_readme_tour(gateway):
 
     deleted = client.call("DELETE", f"/products/{product_id}", token=admin, headers={"If-Match": '"v2"'})
     assert (deleted.status, deleted.raw) == (204, b"")
+    # the contract: a 204 has no body at all: no Content-Type, no Content-Length (RFC 9110 forbids it on a 204)
+    assert {"content-type", "content-length"}.isdisjoint(deleted.headers), deleted.headers
     gone = client.call("GET", f"/products/{product_id}", token=admin)
     assert (gone.status, gone.code) == (404, "BIZ_001")
 

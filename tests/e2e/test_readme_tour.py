@@ -30,16 +30,30 @@ def tour_script() -> str:
     return blocks[0]
 
 
-def test_the_readme_tour_works_as_written(fresh_gateway):
-    client = fresh_gateway
-    script = tour_script().replace("127.0.0.1:3000", f"127.0.0.1:{client.port}")
-    result = subprocess.run(
+def run_tour(port: int) -> subprocess.CompletedProcess[str]:
+    script = tour_script().replace("127.0.0.1:3000", f"127.0.0.1:{port}")
+    return subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def test_the_readme_tour_works_as_written_and_runs_again(fresh_gateway):
+    client = fresh_gateway
+    result = run_tour(client.port)
     assert result.returncode == 0, result.stderr
-    out = result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+    assert_tour_output(result.stdout)
+    # Outside pass: a second run printed Python tracebacks (the json helper on an error's "data": null).
+    # Within the minute of the burst its logins are 429 (past it, a full run): either way it runs through.
+    again = run_tour(client.port)
+    assert again.returncode == 0, again.stderr
+    assert "Traceback" not in again.stderr + again.stdout
+    assert again.stdout.rstrip().endswith("429"), again.stdout
+
+
+def assert_tour_output(out: str) -> None:
     expected_in_order = [
-        '"sku":"TEA-001"',  # the list, cheapest first
+        '"sku":"TEA-',  # the list, cheapest first
         'ETag: "v1"',
         "X-Cache: MISS",
         "304",

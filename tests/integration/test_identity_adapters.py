@@ -136,3 +136,50 @@ def test_an_account_without_a_password_refuses_every_password_in_a_real_checks_t
     real = min(timed(encoded) for _ in range(3))
     none = min(timed(NO_PASSWORD) for _ in range(3))
     assert none > real / 3, (none, real)  # a verification, not an instant refusal
+
+
+UNICODE_RECIPIENTS = [
+    # (address, what the .eml's To: reads, what SES is given)
+    ("zoë@bücher.example", "zoë@bücher.example", None),  # a non-ASCII local part: no 7-bit form for SES
+    ("ada@bücher.example", "ada@bücher.example", "ada@xn--bcher-kva.example"),
+    ("ада@пример.рф", "ада@пример.рф", None),
+    ("ada@example.com", "ada@example.com", "ada@example.com"),
+]
+
+
+@pytest.mark.parametrize(("to", "header", "_"), UNICODE_RECIPIENTS)
+def test_the_file_notifier_writes_a_valid_to_header_for_a_unicode_address(tmp_path, to, header, _):
+    """Outside pass: an encoded word inside the address (``=?utf-8?b?...?=@example.com``) is no address."""
+    FileNotifier(tmp_path / "mail", "Störefront <no-reply@storefront.test>").send(
+        Email(to=to, subject="Ordér ✓", text="hi", html="<p>hi</p>")
+    )
+    raw = next((tmp_path / "mail").glob("*.eml")).read_bytes()
+    assert b"=?" not in raw.split(b"\n\n", 1)[0]  # RFC 6532: UTF-8 headers, no encoded words
+    parsed = email.message_from_string(raw.decode("utf-8"), policy=policy.SMTPUTF8)
+    (address,) = parsed["To"].addresses
+    assert (address.addr_spec, str(parsed["To"]), parsed["Subject"]) == (header, header, "Ordér ✓")
+    # the parser flags any non-ASCII local part (RFC 5322); RFC 6532 allows it: no other defect
+    assert {type(d).__name__ for d in parsed["To"].defects} <= {"NonASCIILocalPartDefect"}
+    assert parsed["From"].addresses[0].display_name == "Störefront"
+
+
+@mock_aws
+@pytest.mark.parametrize(("to", "_", "destination"), UNICODE_RECIPIENTS)
+def test_ses_gets_a_7_bit_address_with_a_punycode_domain_or_a_clear_refusal(monkeypatch, to, _, destination):
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from storefront.adapters.notify.mime import UndeliverableAddress
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    boto3.client("ses", region_name="eu-west-1").verify_email_identity(EmailAddress="no-reply@storefront.test")
+    notifier = SesNotifier("Störefront <no-reply@storefront.test>", region="eu-west-1")
+    message = Email(to=to, subject="Ordér", text="hi", html="<p>hi</p>")
+    if destination is None:  # SES has no SMTPUTF8: refused before SES is called, not sent mangled
+        with pytest.raises(UndeliverableAddress):
+            notifier.send(message)
+        return
+    notifier.send(message)
+    (sent,) = ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages
+    assert sent.destinations["ToAddresses"] == [destination]
+    assert sent.source == "=?utf-8?q?St=C3=B6refront?= <no-reply@storefront.test>"

@@ -79,3 +79,31 @@ def test_an_event_that_deletes_the_demo_user_answers_alike_every_time_and_leaves
         assert result.returncode == 0, result.stderr
         statuses.append(json.loads(result.stdout)["statusCode"])
     assert statuses == [204, 204]
+
+
+PENDING, CANCELLED = "PENDING (payment pending)", "CANCELLED (payment pending)"
+
+
+@pytest.mark.parametrize(
+    ("function", "event", "status", "before", "after"),
+    [
+        ("GetOrderFunction", "events/orders/get_order.json", 200, PENDING, PENDING),
+        ("ReplaceOrderFunction", "events/orders/replace_order.json", 200, PENDING, PENDING),
+        ("UpdateOrderFunction", "events/orders/update_order.json", 200, PENDING, PENDING),
+        ("CancelOrderFunction", "events/orders/cancel_order.json", 200, PENDING, CANCELLED),
+        ("DeleteOrderFunction", "events/orders/delete_order.json", 204, CANCELLED, "None"),  # only a finished one
+    ],
+)
+def test_the_http_order_events_act_on_the_order_they_name_and_answer_their_success_status(
+    tmp_path, function, event, status, before, after
+):
+    """Outside pass: these events named no order, so `make invoke` answered 404 to every one of them."""
+    result = make_invoke(tmp_path, f"FN={function}", f"EVENT={event}")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["statusCode"] == status, answer["body"]
+    order = "7b3e9d10-0001-4000-8000-000000000001"
+    assert f"sample order {order} is {before} before the event" in result.stderr
+    assert f"sample order {order} is {after} after it" in result.stderr
+    if status == 200:
+        assert json.loads(answer["body"])["data"]["id"] == order

@@ -32,12 +32,13 @@ from storefront import bootstrap
 from storefront.adapters.cache.redis_cache import RedisCache
 from storefront.adapters.cache.redis_totals import RedisListTotals
 from storefront.adapters.db.engine import build_engine
-from storefront.adapters.db.tables import PAYMENT_RECORDS, PRODUCTS
+from storefront.adapters.db.tables import NOTIFICATIONS_SENT, PAYMENT_RECORDS, PRODUCTS
 from storefront.adapters.db.unit_of_work import SqlUnitOfWork
 from storefront.adapters.payments.breaker import PREFIX, BreakerPolicy, SharedCircuitBreaker
 from storefront.adapters.payments.http_provider import HttpPaymentProvider, Timeouts
 from storefront.adapters.payments.retries import RetryPolicy
 from storefront.application import admin_orders, orders, saga
+from storefront.application.notifications import CLAIM_ABANDONED_AFTER
 from storefront.application.orders import NewOrder, OrderLine
 from storefront.application.ports import NotificationPorts, OrderPorts
 from storefront.domain.addresses import Address
@@ -367,7 +368,9 @@ def test_each_order_notification_delivered_three_times_is_emailed_once_and_escap
     with ThreadPoolExecutor(max_workers=3) as pool:
         for message in notices:  # three containers at once, then three more deliveries in turn
             results = list(pool.map(pipeline.deliver, [Queue.NOTIFICATION] * 3, [[message]] * 3))
-            assert results == [set(), set(), set()]
+            # one sends; a twin that meets its fresh claim fails and comes back later (one that comes after
+            # the mark finds it sent and is acknowledged)
+            assert results.count(set()) >= 1
     for _ in range(3):
         assert pipeline.deliver(Queue.NOTIFICATION, notices) == set()
     sent = pipeline.notifier.sent
@@ -381,6 +384,63 @@ def test_each_order_notification_delivered_three_times_is_emailed_once_and_escap
         assert "Bo <Buyer>" in email.text
         assert "Bo &lt;Buyer&gt;" in email.html
         assert "<Buyer>" not in email.html
+
+
+class WatchingNotifier(FakeNotifier):
+    """A mail service that, while it sends, looks at NOTIFICATIONS_SENT from another connection."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.engine = engine
+        self.seen: list[tuple[Any, Any]] = []
+
+    def send(self, email: Any) -> None:
+        with self.engine.connect() as connection:  # a transaction held open would hide an uncommitted claim
+            rows = connection.execute(select(NOTIFICATIONS_SENT.c.CLAIMED_AT, NOTIFICATIONS_SENT.c.SENT_AT)).all()
+        self.seen.extend((claimed, sent) for claimed, sent in rows if claimed is not None and sent is None)
+        super().send(email)
+
+
+def test_the_email_is_sent_outside_any_transaction_between_a_committed_claim_and_the_mark(pipeline, pg):
+    """Outside pass: the consumer held its transaction (and the claimed row's lock) open across the send."""
+    tenant = uuid4()
+    who = buyer(tenant, pg)
+    order = place(pipeline, who, product(pg, tenant, stock=1))
+    pipeline.drain(Queue.ORDER_PROCESSING)
+    pipeline.drain(Queue.PAYMENT)
+    [notice] = pipeline.queues.take(Queue.NOTIFICATION)
+    watching = WatchingNotifier(pg)
+    bootstrap.provide(notifications=NotificationPorts(lambda: SqlUnitOfWork(pg), watching, FixedClock()))
+    assert pipeline.deliver(Queue.NOTIFICATION, [notice]) == set()
+    assert len(watching.seen) == 1, "while sending, the claim was committed and not yet marked sent"
+    with pg.connect() as connection:
+        row = connection.execute(
+            select(NOTIFICATIONS_SENT.c.SENT_AT).where(NOTIFICATIONS_SENT.c.MESSAGE_ID == notice.id)
+        ).one()
+    assert row.SENT_AT is not None, "marked sent after the send"
+    assert pipeline.deliver(Queue.NOTIFICATION, [notice]) == set()
+    assert len(watching.sent) == 1
+    assert stored(pg, order).status is OrderStatus.CONFIRMED
+
+
+def test_a_claim_left_by_a_crash_before_the_mark_is_taken_over_once_abandoned_and_the_mail_is_not_lost(pipeline, pg):
+    tenant = uuid4()
+    who = buyer(tenant, pg)
+    place(pipeline, who, product(pg, tenant, stock=1))
+    pipeline.drain(Queue.ORDER_PROCESSING)
+    pipeline.drain(Queue.PAYMENT)
+    [notice] = pipeline.queues.take(Queue.NOTIFICATION)
+    clock = FixedClock()
+    with SqlUnitOfWork(pg) as uow:  # an invocation claimed it, then died before sending or marking
+        uow.notifications_sent.claim_for_sending(notice.id, tenant, "OrderConfirmed", clock.now(), clock.now())
+        uow.commit()
+    bootstrap.provide(notifications=NotificationPorts(lambda: SqlUnitOfWork(pg), pipeline.notifier, clock))
+    assert pipeline.deliver(Queue.NOTIFICATION, [notice]) != set(), "a fresh claim: it comes back later"
+    assert pipeline.notifier.sent == []
+    clock.advance(int(CLAIM_ABANDONED_AFTER.total_seconds()) + 1)  # longer than any invocation may run
+    assert pipeline.deliver(Queue.NOTIFICATION, [notice]) == set()
+    assert pipeline.deliver(Queue.NOTIFICATION, [notice]) == set()
+    assert [e.to for e in pipeline.notifier.sent] == [f"{who.username}@example.com"], "sent once, not lost"
 
 
 def test_a_notification_whose_email_fails_is_retried_and_then_sent_once(pipeline, pg):

@@ -8,6 +8,8 @@ this module's own, so the relay only ever sees these tests' outbox rows), Redis 
   back, and the order completes (process_order, process_payment: CONFIRMED).
 - Redis down: orders are created (Idempotency-Key path included) and processed, each delivery repeated, with no
   double charge and no double stock move.
+- A tok_timeout order cancelled while its charge's outcome is unknown (the provider charged; its answer never
+  arrived) ends CANCELLED and refunded: charged once, refunded once.
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ from storefront.config import QueueSettings
 from storefront.domain.addresses import Address
 from storefront.domain.errors import ExternalError
 from storefront.domain.identity import Principal, Role
-from storefront.domain.orders import Order, OrderStatus
-from storefront.domain.payments import charge_key
+from storefront.domain.orders import Order, OrderStatus, PaymentStatus
+from storefront.domain.payments import charge_key, refund_key
 from storefront.domain.products import Product
 from storefront.domain.users import Identity, User
 from storefront.messages.envelope import Envelope, Queue
@@ -151,6 +153,14 @@ class CountingPublisher(SqsPublisher):
             refused = super().publish(queue, messages, delay_seconds)
             self.accepted[queue] = self.accepted.get(queue, 0) + len(messages) - len(refused)
         return refused
+
+
+class PromptPublisher(CountingPublisher):
+    """The SQS publisher with a deferred message's delay cut to 1 s (the saga asks a minute), so a test need not
+    wait a minute for it to come back. SQS's DelaySeconds itself is honoured by moto."""
+
+    def publish(self, queue: Queue, messages: Sequence[Envelope], delay_seconds: int = 0) -> list[UUID]:
+        return super().publish(queue, messages, min(delay_seconds, 1))
 
 
 @dataclass
@@ -370,3 +380,40 @@ def json_data(answer: dict[str, Any]) -> dict[str, Any]:
 
     data: dict[str, Any] = json.loads(answer["body"])["data"]
     return data
+
+
+def test_a_tok_timeout_order_cancelled_while_its_charge_is_unknown_ends_refunded_charged_once_refunded_once(
+    sqs, pg, redis_client
+):
+    """Outside pass (issue 7): the provider charged, its answer never arrived (tok_timeout), the buyer cancelled
+    meanwhile; the deferred charge message settles with the same key and the money goes back."""
+    with serve(FakePaymentProvider(slow_seconds=1.5)) as slow:
+        shop = open_shop(pg, slow.url, redis_client, PromptPublisher(QueueSettings()))
+        tenant = uuid4()
+        item = product(pg, tenant, stock=5)
+        who = buyer(pg, tenant)
+        order = place(shop.order_ports, who, item, 2, token="tok_timeout")
+        poller = EventSources(CONSUMERS.values(), API.queues, sqs.urls, sqs.client())
+        process_order, process_payment = CONSUMERS["OrderProcessingQueue"], CONSUMERS["PaymentQueue"]
+        assert poller.poll_once(process_order, process_order.sqs[0], wait_seconds=1).deleted == 1  # RESERVED
+        # The charge: made by the provider, but every answer comes after the read timeout; the message is
+        # acknowledged and sent again with a delay (the outcome is unknown).
+        assert poller.poll_once(process_payment, process_payment.sqs[0], wait_seconds=1).deleted == 1
+        assert slow.provider.made(charge_key(order.id)) == 1
+        reserved = stored(pg, order.id, tenant)
+        assert (reserved.status, reserved.payment_status) == (OrderStatus.RESERVED, PaymentStatus.PENDING)
+        cancelled = orders.cancel_order(shop.order_ports, who, order.id, None)
+        assert (cancelled.status, cancelled.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.PENDING)
+        slow.provider.slow_seconds = 0.0  # the provider answers in time again: the deferred charge is replayed
+        run_consumers(sqs)
+        after = stored(pg, order.id, tenant)
+        assert (after.status, after.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
+        assert slow.provider.made(charge_key(order.id)) == 1, "charged once"
+        assert slow.provider.requests(charge_key(order.id)) >= 2, "the same key asked again"
+        assert slow.provider.made(refund_key(order.id)) == 1, "refunded once"
+        [refund] = slow.provider.ledger()["refunds"]
+        assert (refund["status"], refund["amount"]) == ("refunded", str(order.total.amount))
+        assert stock_of(pg, item.id) == 5, "the cancellation gave the stock back, once"
+        assert payment_rows(pg, [order.id]) == 2  # the charge and the refund
+        assert [depth(sqs, q) for q in DEAD_LETTER_QUEUES] == [0, 0, 0]
+    bootstrap.reset()

@@ -110,6 +110,24 @@ def test_a_refund_is_made_once_per_key_and_the_charge_cannot_be_refunded_twice_o
     assert ledger["made_per_key"] == {"charge:1": 1, "refund:1": 1, "refund:2": 1}
 
 
+def test_providers_on_one_ledger_file_share_their_charges_as_gateways_on_one_database_do(tmp_path):
+    """Outside pass: two `make run` on one database each had a ledger of their own; a refund sent to the other
+    one's provider was declined charge_not_found and the order stuck at refund_requested."""
+    ledger = tmp_path / "payments-db.json"
+    first, second = FakePaymentProvider(ledger_file=ledger), FakePaymentProvider(ledger_file=ledger)
+    made = charge(first, key="charge:shared")
+    assert charge(second, key="charge:shared")[0:3:2] == (200, made[2]), "the other gateway replays, never charges"
+    body = {"charge_id": made[2]["id"], "amount": "10.00", "currency": "EUR"}
+    refunded = post(second, "/v1/refunds", body, "refund:shared")
+    assert (refunded[0], refunded[2]["status"]) == (201, "refunded")
+    assert first.ledger()["made_per_key"] == {"charge:shared": 1, "refund:shared": 1}
+    assert first.requests("charge:shared") == 2
+    restarted = FakePaymentProvider(ledger_file=ledger)  # a gateway started later on the same database
+    assert [c["refunded"] for c in restarted.ledger()["charges"]] == ["10.00"]
+    elsewhere = FakePaymentProvider(ledger_file=tmp_path / "payments-other.json")  # another database
+    assert post(elsewhere, "/v1/refunds", body, "refund:shared")[2]["decline_reason"] == "charge_not_found"
+
+
 def test_answers_encode_as_json_with_their_headers():
     status, headers, body = encode((200, {"Idempotent-Replayed": "true"}, {"id": "ch_1"}))
     assert (status, json.loads(body)) == (200, {"id": "ch_1"})

@@ -145,6 +145,22 @@ def test_a_proxy_integration_answers_with_the_functions_status_headers_and_body(
     assert "X-Amz-Log-Result" not in headers, "kong.yml sets log_type None: no function log reaches clients"
 
 
+@pytest.mark.parametrize(
+    ("answer", "content_type"),
+    [
+        ({"statusCode": 204, "body": "", "headers": {}}, None),  # the Invoke API's Content-Type is dropped on a 204
+        ({"statusCode": 204, "body": "", "headers": {"Content-Type": "text/plain"}}, None),
+        ({"statusCode": 200, "body": "{}", "headers": {}}, "application/json"),  # kept on any other status
+    ],
+)
+def test_a_204_is_header_only_without_content_type_or_length_as_nginx_sends_it(answer, content_type):
+    response = proxy(KONG, Recorder(answer)).handle(request("DELETE"))
+    names = {name.lower(): value for name, value in response.headers}
+    assert (response.status, names.get("content-type")) == (answer["statusCode"], content_type)
+    if response.status == 204:
+        assert (response.body, "content-length" in names) == (b"", False)
+
+
 def test_without_is_proxy_integration_kong_answers_200_with_the_raw_return_value(tmp_path):
     kong = with_config({"is_proxy_integration": False}, tmp_path)
     answer = {"statusCode": 404, "headers": {"X-Cache": "MISS"}, "body": '{"success":false}', "tags": []}

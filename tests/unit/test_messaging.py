@@ -231,6 +231,26 @@ def test_the_publisher_sends_one_batch_with_type_and_version_attributes_and_retu
     }
 
 
+@pytest.mark.parametrize(
+    ("setting", "queue", "asked", "sent"),
+    [
+        (0, Queue.ORDER_PROCESSING, 0, None),  # no setting: no DelaySeconds at all
+        (20, Queue.ORDER_PROCESSING, 0, 20),  # make run ORDER_DELAY=20
+        (20, Queue.ORDER_PROCESSING, 60, 60),  # a longer delay asked (a deferral) wins
+        (20, Queue.PAYMENT, 0, None),  # only the order-processing queue
+        (0, Queue.PAYMENT, 5, 5),
+    ],
+)
+def test_order_processing_messages_wait_at_least_the_configured_delay(setting, queue, asked, sent):
+    settings = queue_settings().model_copy(
+        update={"order_processing_delay_seconds": setting, "payment_queue_url": "http://sqs.local/1/payment"}
+    )
+    client = FakeSqsClient()
+    SqsPublisher(settings, client).publish(queue, envelopes(2), delay_seconds=asked)
+    [call] = client.calls
+    assert [e.get("DelaySeconds") for e in call["Entries"]] == [sent, sent]
+
+
 def test_the_publisher_refuses_more_than_ten_and_sends_nothing_for_none():
     client = FakeSqsClient()
     publisher = SqsPublisher(queue_settings(), client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from uuid import UUID, uuid4
 
 import pytest
@@ -122,12 +123,42 @@ def test_list_refuses_bad_filters_with_422(shop, query, field):
 
 
 @pytest.mark.parametrize(
+    ("items", "code", "field"),
+    [
+        # the request model's checks (pydantic's location)
+        ([{"product_id": "not-a-uuid", "quantity": 1}], "VAL_002", "items.0.product_id"),
+        ([{"quantity": 1}], "VAL_001", "items.0.product_id"),
+        ([{"product_id": str(PRODUCT), "quantity": "two"}], "VAL_002", "items.0.quantity"),
+        # the domain's rules (FieldError)
+        ([{"product_id": str(PRODUCT), "quantity": 0}], "VAL_003", "items.0.quantity"),
+        (
+            [{"product_id": str(PRODUCT), "quantity": 1}, {"product_id": str(PRODUCT), "quantity": 1}],
+            "VAL_002",
+            "items.1.product_id",
+        ),
+        # the catalogue's (application)
+        ([{"product_id": str(uuid4()), "quantity": 1}], "VAL_002", "items.0.product_id"),
+        ([{"product_id": str(PRODUCT), "quantity": 11}], "BIZ_003", "items.0.quantity"),
+    ],
+)
+def test_an_item_field_is_named_the_same_dotted_way_whichever_check_refuses_it(shop, items, code, field):
+    """Outside pass: pydantic said ``items.0.quantity``, the domain ``items[0].quantity``; the API names every
+    nested field with dots (``price.amount``, ``shipping_address.line1``), so items are ``items.0.quantity``."""
+    body = {**json.loads(event("orders/create_order.json")["body"]), "items": items}
+    status, _, answer = call(CREATE, event("orders/create_order.json", body=body))
+    assert status in (400, 422), answer
+    details = answer["error"]["details"]
+    assert (answer["error"]["code"], details["field"]) == (code, field)
+    assert all("[" not in e["field"] for e in details["errors"])
+
+
+@pytest.mark.parametrize(
     ("change", "status", "code", "field"),
     [
         ({"items": []}, 422, "VAL_003", "items"),
-        ({"items": [{"product_id": str(uuid4()), "quantity": 1}]}, 422, "VAL_002", "items[0].product_id"),
-        ({"items": [{"product_id": str(PRODUCT), "quantity": 11}]}, 422, "BIZ_003", "items[0].quantity"),
-        ({"items": [{"product_id": str(PRODUCT), "quantity": 1001}]}, 422, "VAL_003", "items[0].quantity"),
+        ({"items": [{"product_id": str(uuid4()), "quantity": 1}]}, 422, "VAL_002", "items.0.product_id"),
+        ({"items": [{"product_id": str(PRODUCT), "quantity": 11}]}, 422, "BIZ_003", "items.0.quantity"),
+        ({"items": [{"product_id": str(PRODUCT), "quantity": 1001}]}, 422, "VAL_003", "items.0.quantity"),
         ({"shipping_address": {"line1": "x", "city": "y", "postal_code": "1", "country": "ZZ"}}, 422, "VAL_002", None),
         ({"payment_token": None}, 422, "VAL_002", "payment_token"),
         ({"payment_token": "   "}, 422, "VAL_003", "payment_token"),

@@ -154,8 +154,8 @@ def test_address_and_notes_change_only_while_pending(source):
     [
         ([], ADDRESS, "tok", None, "items", ErrorCode.OUT_OF_RANGE),
         ([item()] * 101, ADDRESS, "tok", None, "items", ErrorCode.OUT_OF_RANGE),
-        ([item(quantity=0)], ADDRESS, "tok", None, "items[0].quantity", ErrorCode.OUT_OF_RANGE),
-        ([item(quantity=1001)], ADDRESS, "tok", None, "items[0].quantity", ErrorCode.OUT_OF_RANGE),
+        ([item(quantity=0)], ADDRESS, "tok", None, "items.0.quantity", ErrorCode.OUT_OF_RANGE),
+        ([item(quantity=1001)], ADDRESS, "tok", None, "items.0.quantity", ErrorCode.OUT_OF_RANGE),
         ([item(), item(currency="USD")], ADDRESS, "tok", None, "items", ErrorCode.INVALID_FORMAT),
         (
             [item()],
@@ -189,7 +189,7 @@ def test_a_product_twice_is_refused_naming_the_second_line():
     same = item()
     with pytest.raises(ValidationFailed) as failed:
         placed(same, same)
-    assert failed.value.errors[0].field == "items[1].product_id"
+    assert failed.value.errors[0].field == "items.1.product_id"
 
 
 def test_totals_are_exact_decimal_sums():

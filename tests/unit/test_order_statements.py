@@ -69,3 +69,14 @@ def test_the_buyers_account_is_read_live_and_within_its_tenant():
         'SELECT "USERS"."STATUS" FROM "USERS" WHERE "USERS"."ID" = :ID_1 AND "USERS"."TENANT_ID" = :TENANT_ID_1 '
         'AND "USERS"."DELETED_AT" IS NULL'
     )
+
+
+def test_a_notification_claim_is_taken_over_only_while_unsent_and_abandoned_on_oracle():
+    from storefront.adapters.db import notifications
+
+    message = uuid4()
+    take_over = sql(notifications.take_over_statement(message, NOW, NOW), oracle.dialect())
+    assert '"SENT_AT" IS NULL' in take_over
+    assert '"CLAIMED_AT" <' in take_over
+    for statement in (notifications.mark_sent_statement(message, NOW), notifications.release_statement(message)):
+        assert '"SENT_AT" IS NULL' in sql(statement, oracle.dialect())

@@ -153,11 +153,11 @@ def test_the_relay_sends_oldest_first_in_batches_of_ten_and_counts_refusals(shop
 @pytest.mark.parametrize(
     ("change", "field", "code"),
     [
-        ({"deleted": True}, "items[0].product_id", ErrorCode.INVALID_FORMAT),
-        ({"status": ProductStatus.DISCONTINUED}, "items[0].product_id", ErrorCode.INVALID_FORMAT),
-        ({"other_tenant": True}, "items[0].product_id", ErrorCode.INVALID_FORMAT),
+        ({"deleted": True}, "items.0.product_id", ErrorCode.INVALID_FORMAT),
+        ({"status": ProductStatus.DISCONTINUED}, "items.0.product_id", ErrorCode.INVALID_FORMAT),
+        ({"other_tenant": True}, "items.0.product_id", ErrorCode.INVALID_FORMAT),
         ({"currency": "USD"}, "items", ErrorCode.INVALID_FORMAT),
-        ({"quantity": 11}, "items[0].quantity", ErrorCode.LIMIT_EXCEEDED),
+        ({"quantity": 11}, "items.0.quantity", ErrorCode.LIMIT_EXCEEDED),
     ],
 )
 def test_create_refuses_products_that_cannot_be_ordered(shop, buyer, change, field, code):

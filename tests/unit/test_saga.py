@@ -12,6 +12,8 @@ import pytest
 
 from storefront.application import orders, saga
 from storefront.application.orders import NewOrder, OrderLine
+from storefront.application.products import cache_key as product_cache_key
+from storefront.application.products import totals_scope as product_totals_scope
 from storefront.application.saga import SagaPorts, Step
 from storefront.domain.addresses import Address
 from storefront.domain.errors import AppError, ExternalTimeout, ExternalUnavailable
@@ -21,6 +23,7 @@ from storefront.domain.payments import PaymentKind, PaymentOutcome, PaymentResul
 from storefront.domain.products import Product
 from storefront.messages.envelope import Envelope, Queue, envelope
 from storefront.messages.orders import ChargeRequested
+from storefront.observability import metrics
 from tests.conftest import details
 from tests.fakes import FakeOrders, FakePaymentGateway, FakePublisher
 
@@ -290,11 +293,19 @@ def test_refund_order_gives_a_cancelled_paid_order_s_money_back_once(
     saga.charge_order(ports(shop), gateway, tenant, order.id)
     orders.cancel_order(shop.ports, who, order.id, None)
     gateway.decline_refunds = decline
+    metrics.clear_metrics()
     steps = [saga.refund_order(ports(shop), gateway, tenant, order.id) for _ in range(3)]
     assert steps == [step, Step.SKIPPED, Step.SKIPPED]
     assert now_of(shop).payment_status is payment
     assert {kind for (_, kind) in shop.state.payments} == records
     assert gateway.calls.count(refund_key(order.id)) == 1
+    # A declined refund is not silent: recorded, in the history, and counted once for the alarm.
+    refund = shop.state.payments[(order.id, PaymentKind.REFUND)]
+    assert refund.outcome == ("declined" if decline else "refunded")
+    assert (now_of(shop).history[-1].detail or "").startswith("refund declined") is decline
+    counted = metrics.metric_set.get(saga.REFUNDS_DECLINED, {}).get("Value", [])
+    assert counted == ([1.0] if decline else [])
+    metrics.clear_metrics()
 
 
 def test_refund_order_skips_an_order_that_asked_for_no_refund(shop, tenant, gateway):
@@ -346,3 +357,39 @@ def test_defer_re_sends_a_message_delayed_while_it_is_young_enough(publisher_sta
     assert publisher.delays == ([delay] if deferred else [])
     if deferred:
         assert publisher.sent == [(Queue.PAYMENT, message)], "the same envelope: consumers deduplicate on its id"
+
+
+# --- what a stock move makes the caches forget ------------------------------------------------------------
+def remembered_product_totals(shop: FakeOrders, tenant: UUID) -> bool:
+    """Whether the tenant's product list totals are still remembered (a forget drops their generation)."""
+    return product_totals_scope(tenant) in shop.totals.generations
+
+
+@pytest.mark.parametrize(
+    ("move", "stock_after"),
+    [
+        ("reserve", 3),  # the saga takes the stock
+        ("decline", 5),  # the payment declined: the saga gives it back
+        ("cancel", 5),  # the customer cancels a reserved order: the cancel gives it back
+    ],
+)
+def test_a_stock_move_forgets_the_product_list_totals_and_the_product_as_a_product_write_does(
+    shop, tenant, gateway, move, stock_after
+):
+    """Outside pass: the saga moved stock but the product list totals (adapters/cache/redis_totals.py) kept
+    counting the old stock until they expired."""
+    item = product(shop, tenant, 5)
+    order, who = placed(shop, [(item, 2)], "tok_decline" if move == "decline" else "tok_approve")
+    if move != "reserve":
+        saga.reserve_order(ports(shop), tenant, order.id)
+    shop.totals.recall(product_totals_scope(tenant), "any list")  # a product list counted meanwhile
+    shop.cache.set(product_cache_key(tenant, item.id), b"cached product", 60)
+    if move == "reserve":
+        saga.reserve_order(ports(shop), tenant, order.id)
+    elif move == "decline":
+        saga.charge_order(ports(shop), gateway, tenant, order.id)
+    else:
+        orders.cancel_order(shop.ports, who, order.id, None)
+    assert stock_of(shop, item) == stock_after
+    assert not remembered_product_totals(shop, tenant)
+    assert shop.cache.get(product_cache_key(tenant, item.id)) is None

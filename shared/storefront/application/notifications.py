@@ -1,19 +1,25 @@
 """Order emails (confirmed, failed, cancelled, shipped, delivered), sent once per message however often it is delivered.
 
-The message's row in NOTIFICATIONS_SENT is claimed, the email sent, and the claim committed, in that order and
-in one transaction: a repeat delivered after the commit finds the row and sends nothing; one delivered while
-the first is sending waits on the row and then finds it; a send that fails rolls the claim back, so the
-message comes back and the email is tried again. (A commit lost after a successful send is the one case where
-an email goes twice: at-least-once, never zero.) Every value from a user or the catalogue is HTML-escaped.
+Claim, send, mark, each step on its own: no database transaction stays open while the email service is
+called. The message's row in NOTIFICATIONS_SENT is claimed (CLAIMED_AT) and committed; the email is sent;
+the row is marked sent (SENT_AT) in a second short transaction. A repeat that finds the row sent does
+nothing; one that finds a fresh claim (a twin sending right now) fails and comes back later, by when the
+row is sent; a send that fails drops the claim, so the next delivery sends at once. A crash (or a lost
+commit) after the claim and before the mark leaves a claim nobody marks: the message was not acknowledged,
+so it comes back, and a claim older than CLAIM_ABANDONED_AFTER (longer than the consumer may run) is taken
+over and the email sent: at least once, never zero, twice only when the crash fell after the send. See
+ARCHITECTURE.md. Every value from a user or the catalogue is HTML-escaped.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID
 
-from storefront.application.ports import Email, NotificationPorts
+from storefront.application.ports import Claim, Email, NotificationPorts
+from storefront.domain.errors import AppError, ErrorCode
 from storefront.domain.orders import Order, PaymentStatus
 from storefront.domain.users import User
 from storefront.messages.envelope import MessageData
@@ -22,6 +28,16 @@ from storefront.observability import logger
 
 # The order messages that become an email to the order's owner.
 ORDER_NOTICES = (OrderConfirmed, OrderFailed, OrderCancelled, OrderShipped, OrderDelivered)
+
+# A claim this old was left by an invocation that has ended (the consumer's timeout is 30 s): taken over.
+CLAIM_ABANDONED_AFTER = timedelta(seconds=90)
+
+
+class NotificationBusy(AppError):
+    code = ErrorCode.CONFLICT
+    default_message = "This message's email is being sent by another delivery"
+
+
 FAILURE_REASONS = {
     "out_of_stock": "some of its items are no longer in stock; nothing was charged",
     "payment_declined": "the payment was declined; nothing was charged",
@@ -42,6 +58,7 @@ def notify_order(ports: NotificationPorts, message_id: UUID, tenant_id: UUID, da
     order_id = getattr(data, "order_id", None)
     if not isinstance(data, ORDER_NOTICES) or not isinstance(order_id, UUID):
         raise ValueError(f"not an order notification: {type(data).__name__}")
+    now = ports.clock.now()
     with ports.unit_of_work() as uow:
         order = uow.orders.get(tenant_id, order_id)
         owner = uow.users.get(tenant_id, order.user_id) if order is not None else None
@@ -49,12 +66,32 @@ def notify_order(ports: NotificationPorts, message_id: UUID, tenant_id: UUID, da
             logger.warning("no order or owner to notify", extra={"order_id": str(order_id)})
             return False
         kind = type(data).__name__
-        if not uow.notifications_sent.claim(message_id, tenant_id, kind, ports.clock.now()):
+        claim = uow.notifications_sent.claim_for_sending(message_id, tenant_id, kind, now, now - CLAIM_ABANDONED_AFTER)
+        if claim is Claim.SENT:
             logger.info("already notified", extra={"order_id": str(order_id)})
             return False
+        if claim is Claim.BUSY:
+            raise NotificationBusy()  # the message comes back after its visibility timeout
+        uow.commit()
+    try:
         ports.notifier.send(order_email(owner, order, notice(data, order)))
+    except Exception:
+        _release(ports, message_id)
+        raise
+    with ports.unit_of_work() as uow:
+        uow.notifications_sent.mark_sent(message_id, ports.clock.now())
         uow.commit()
     return True
+
+
+def _release(ports: NotificationPorts, message_id: UUID) -> None:
+    """Drop the claim of a send that failed; when that fails too, the claim is taken over once abandoned."""
+    try:
+        with ports.unit_of_work() as uow:
+            uow.notifications_sent.release(message_id)
+            uow.commit()
+    except Exception:
+        logger.warning("could not release a failed send's claim", exc_info=True)
 
 
 def notice(data: MessageData, order: Order) -> OrderNotice:

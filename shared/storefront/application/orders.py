@@ -19,12 +19,12 @@ from storefront.application.listing import remembered_page
 from storefront.application.order_queries import OrderQuery, totals_scope
 from storefront.application.outbox import publish_committed
 from storefront.application.ports import OrderPorts, OrderUnitOfWork, StockLine
-from storefront.application.products import cache_key
+from storefront.application.products import forget_stock_change
 from storefront.application.queries import Page, Window
 from storefront.domain.addresses import Address
 from storefront.domain.errors import Conflict, ErrorCode, FieldError, NotFound, Unauthenticated, ValidationFailed
 from storefront.domain.identity import Principal, UserStatus
-from storefront.domain.orders import Order, OrderEvent, OrderItem, cancel, request_errors
+from storefront.domain.orders import Order, OrderEvent, OrderItem, cancel, item_field, request_errors
 from storefront.domain.products import Product, ProductStatus
 from storefront.messages.envelope import Envelope, MessageData, Queue, envelope
 from storefront.messages.orders import QUEUE_OF, OrderCancelled, OrderPlaced, RefundRequested
@@ -116,14 +116,14 @@ def priced_items(lines: Sequence[OrderLine], catalogue: Mapping[UUID, Product]) 
     for n, line in enumerate(lines):
         product = catalogue.get(line.product_id)
         if product is None:
-            errors.append(FieldError(f"items[{n}].product_id", ErrorCode.INVALID_FORMAT, "names no product"))
+            errors.append(FieldError(item_field(n, "product_id"), ErrorCode.INVALID_FORMAT, "names no product"))
         elif product.details.status is not ProductStatus.ACTIVE:
             reason = f"is {product.details.status}: not for sale"
-            errors.append(FieldError(f"items[{n}].product_id", ErrorCode.INVALID_FORMAT, reason))
+            errors.append(FieldError(item_field(n, "product_id"), ErrorCode.INVALID_FORMAT, reason))
     if errors:
         raise ValidationFailed(errors)
     short = [
-        FieldError(f"items[{n}].quantity", ErrorCode.LIMIT_EXCEEDED, f"exceeds the current stock ({stock})")
+        FieldError(item_field(n, "quantity"), ErrorCode.LIMIT_EXCEEDED, f"exceeds the current stock ({stock})")
         for n, line in enumerate(lines)
         if line.quantity > (stock := catalogue[line.product_id].details.stock)
     ]
@@ -195,8 +195,7 @@ def cancel_order(ports: OrderPorts, principal: Principal, order_id: UUID, expect
         uow.commit()
     ports.totals.forget(totals_scope(principal.tenant_id, current.user_id))
     if outcome.release_stock:
-        for item in current.items:
-            ports.cache.delete(cache_key(principal.tenant_id, item.product_id))
+        forget_stock_change(ports.cache, ports.totals, principal.tenant_id, [i.product_id for i in current.items])
     publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
     return outcome.order
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 from uuid import UUID
@@ -509,11 +510,32 @@ class PaymentGateway(Protocol):
 # Notifications -----------------------------------------------------------------------------------------------
 
 
+class Claim(StrEnum):
+    """What a claim of a message's notification found."""
+
+    CLAIMED = "claimed"  # this caller sends it now (no row yet, or an abandoned claim taken over)
+    SENT = "sent"  # already sent: nothing to do
+    BUSY = "busy"  # claimed by another caller a moment ago: try again later
+
+
 class SentNotifications(Protocol):
     def claim(self, message_id: UUID, tenant_id: UUID, kind: str, at: datetime) -> bool:
         """Record in the unit's transaction that the message ``message_id`` is being notified; False when it
         already was (its row exists: UNIQUE). A second claim of the same id waits for the first transaction and
         is refused once it commits; it succeeds when the first rolled back (its email was not sent)."""
+
+    def claim_for_sending(
+        self, message_id: UUID, tenant_id: UUID, kind: str, at: datetime, abandoned_before: datetime
+    ) -> Claim:
+        """Claim ``message_id``'s email for sending outside the transaction (commit, send, then ``mark_sent``):
+        CLAIMED when there is no row, or only a claim made before ``abandoned_before`` (its caller ended
+        without marking it: it is taken over); SENT when it was sent; BUSY when claimed since."""
+
+    def mark_sent(self, message_id: UUID, at: datetime) -> None:
+        """Record that the claimed email of ``message_id`` went out."""
+
+    def release(self, message_id: UUID) -> None:
+        """Drop an unsent claim of ``message_id`` (its send failed), so the next delivery sends at once."""
 
 
 class NotificationUnitOfWork(Transaction, Protocol):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from storefront.application.listing import remembered_page
-from storefront.application.ports import CatalogPorts, UnitOfWork
+from storefront.application.ports import Cache, CatalogPorts, ListTotals, UnitOfWork
 from storefront.application.queries import Page, ProductQuery, Window
 from storefront.domain.errors import Conflict, NotFound
 from storefront.domain.identity import Principal
@@ -62,6 +62,15 @@ def list_products(ports: CatalogPorts, tenant_id: UUID, query: ProductQuery) -> 
 def totals_scope(tenant_id: UUID) -> str:
     """The totals memo's scope of a tenant's products: every product write makes it forget."""
     return f"products:{tenant_id}"
+
+
+def forget_stock_change(cache: Cache, totals: ListTotals, tenant_id: UUID, product_ids: Iterable[UUID]) -> None:
+    """After a committed change to the stock of ``product_ids`` (an order reserving or giving it back): forget
+    what a product write makes the product routes forget, each product's cache entry and the tenant's product
+    list totals (a list filtered on stock counts differently now)."""
+    for product_id in product_ids:
+        cache.delete(cache_key(tenant_id, product_id))
+    totals.forget(totals_scope(tenant_id))
 
 
 def get_product(ports: CatalogPorts, tenant_id: UUID, product_id: UUID) -> Lookup:

@@ -35,7 +35,7 @@ from storefront.application.ports import (
     PaymentGateway,
     StockLine,
 )
-from storefront.application.products import cache_key
+from storefront.application.products import forget_stock_change
 from storefront.domain.errors import AppError, Conflict
 from storefront.domain.orders import EventKind, Order, OrderStatus, PaymentStatus
 from storefront.domain.payments import (
@@ -51,6 +51,7 @@ from storefront.messages.orders import QUEUE_OF, ChargeRequested, OrderConfirmed
 from storefront.observability import logger, metrics
 
 ACTOR = "saga"
+REFUNDS_DECLINED = "RefundsDeclined"  # the metric the RefundsDeclinedAlarm of template.yaml watches
 SETTLE_ATTEMPTS = 3  # re-reads of an order that changed between the read and the conditional move
 # A consumer defers a message the payment provider cannot take now (re-sent with a delay, the original
 # acknowledged) while it is younger than this; an older one fails like any other and reaches the DLQ after
@@ -215,7 +216,9 @@ def _settle_charge(ports: SagaPorts, tenant_id: UUID, order_id: UUID, result: Pa
 def refund_order(ports: SagaPorts, gateway: PaymentGateway, tenant_id: UUID, order_id: UUID) -> Step:
     """Give back a charged order's money (idempotency key ``refund:<order_id>``) when its payment status is
     refund_requested and no refund is recorded: refunded -> payment status ``refunded``; a refund the provider
-    declines is recorded and logged for a person to follow up. Repeats are skipped."""
+    declines is recorded (a REFUND payment record with outcome ``declined`` and its reason, an order event
+    ``refund declined: <reason>``; the payment status stays ``refund_requested``), logged as an error and
+    counted (metric ``RefundsDeclined``, alarmed) for a person to follow up. Repeats are skipped."""
     with ports.unit_of_work() as uow:
         order = uow.orders.get(tenant_id, order_id)
         charge = uow.orders.payment_record(tenant_id, order_id, PaymentKind.CHARGE)
@@ -263,7 +266,11 @@ def _settle_refund(
         uow.orders.record_payment(record)
         uow.commit()
     if step is Step.REFUND_DECLINED:
-        logger.error("the provider declined a refund", extra={"order_id": str(order_id)})
+        # Nothing retries it (the refund record stands): the RefundsDeclined alarm calls a person (README).
+        logger.error(
+            "the provider declined a refund", extra={"order_id": str(order_id), "reason": result.decline_reason}
+        )
+        metrics.add_metric(name=REFUNDS_DECLINED, unit=MetricUnit.Count, value=1)
     _after(ports, moved, [], stock_moved=False)
     metrics.add_metric(name="RefundsSettled", unit=MetricUnit.Count, value=1)
     return step
@@ -317,12 +324,11 @@ def _write(uow: OrderUnitOfWork, order: Order, messages: Sequence[MessageData]) 
 
 
 def _after(ports: SagaPorts, order: Order, outgoing: Outgoing, *, stock_moved: bool) -> None:
-    """After a commit: the owner's remembered list totals and (when stock moved) the products' cache entries
-    are forgotten, then the step's messages are sent."""
+    """After a commit: the owner's remembered order list totals and (when stock moved) what a stock change
+    makes the product routes forget are forgotten, then the step's messages are sent."""
     ports.totals.forget(totals_scope(order.tenant_id, order.user_id))
     if stock_moved:
-        for item in order.items:
-            ports.cache.delete(cache_key(order.tenant_id, item.product_id))
+        forget_stock_change(ports.cache, ports.totals, order.tenant_id, [i.product_id for i in order.items])
     publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
 
 

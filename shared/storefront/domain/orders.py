@@ -362,6 +362,13 @@ def cancel(order: Order, actor: str, now: datetime) -> Cancellation:
     return Cancellation(cancelled, event, release_stock=order.status in HOLDS_STOCK, refund=refund)
 
 
+def item_field(index: int, name: str) -> str:
+    """The name of field ``name`` of the order's item ``index`` in an error's ``details``: the dotted path,
+    ``items.0.quantity``, as the request models name it and as every other field of the API is named
+    (``price.amount``, ``shipping_address.line1``)."""
+    return f"items.{index}.{name}"
+
+
 def request_errors(
     lines: Sequence[tuple[UUID, int]], address: Address, payment_token: str, notes: str | None
 ) -> list[FieldError]:
@@ -374,11 +381,15 @@ def request_errors(
     for n, (product_id, quantity) in enumerate(lines[:ITEMS_MAX]):
         if not QUANTITY_MIN <= quantity <= QUANTITY_MAX:
             errors.append(
-                FieldError(f"items[{n}].quantity", ErrorCode.OUT_OF_RANGE, f"must be {QUANTITY_MIN} to {QUANTITY_MAX}")
+                FieldError(
+                    item_field(n, "quantity"), ErrorCode.OUT_OF_RANGE, f"must be {QUANTITY_MIN} to {QUANTITY_MAX}"
+                )
             )
         if product_id in seen:
             errors.append(
-                FieldError(f"items[{n}].product_id", ErrorCode.INVALID_FORMAT, "names a product already in the order")
+                FieldError(
+                    item_field(n, "product_id"), ErrorCode.INVALID_FORMAT, "names a product already in the order"
+                )
             )
         seen.add(product_id)
     errors += address_errors(address)

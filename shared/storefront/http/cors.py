@@ -31,6 +31,7 @@ EXPOSE_HEADERS = (
     "X-RateLimit-Limit",
     "X-RateLimit-Remaining",
     "X-RateLimit-Reset",
+    "Idempotent-Replayed",
 )
 MAX_AGE_SECONDS = 3600
 ANY_PORT = "*"

@@ -3,7 +3,9 @@
 Powertools' idempotency utility keeps the record in Redis (``CachePersistenceLayer``): the key is the caller's
 tenant, user and header value (so two users' keys never meet), the payload validated against it is the parsed
 body (so the same key with another body is 409 BIZ_002, as is a key whose first request is still running). The
-stored value is the whole first response: status, body and headers.
+stored value is the whole first response: status, body and headers. A replay answers that body byte for byte
+(so its ``meta.request_id`` is the first call's) with ``Idempotent-Replayed: true``; its ``X-Request-ID``
+header, set after the handler, is the current request's, which is the one in this request's logs.
 
 Redis only short-cuts repeats; the database is what guarantees the effects. So when Redis cannot be asked
 (unreachable, or no REDIS_URL) the request runs without the short-cut, logged and counted
@@ -22,12 +24,22 @@ from aws_lambda_powertools.metrics import MetricUnit
 from storefront import bootstrap
 from storefront.domain.errors import Conflict, ErrorCode, ValidationFailed
 from storefront.http.envelope import JSON
+from storefront.http.openapi import header
 from storefront.observability import logger, metrics
 
 HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # 1 to 255 visible ASCII characters (a UUID, a ULID, a client's own scheme)
 EXPIRES_AFTER_SECONDS = 24 * 3600
 _KEY = re.compile(KEY_PATTERN)
+REPLAYED_HEADER = {  # the response header, for the OpenAPI document
+    REPLAYED: header(
+        "true when this is the stored first response to the same Idempotency-Key and body (the body byte for byte, "
+        "its meta.request_id the first call's; X-Request-ID is this request's).",
+        required=False,
+        schema={"type": "string", "enum": ["true"]},
+    )
+}
 
 
 def checked_key(value: str | None) -> str | None:
@@ -104,4 +116,5 @@ def idempotent(
     if "response" in outcome:
         fresh: Response[str] = outcome["response"]
         return fresh
-    return Response(int(stored["status"]), JSON, str(stored["body"]), headers=dict(stored["headers"]))
+    headers = {**dict(stored["headers"]), REPLAYED: "true"}
+    return Response(int(stored["status"]), JSON, str(stored["body"]), headers=headers)

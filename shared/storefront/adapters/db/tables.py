@@ -409,5 +409,6 @@ NOTIFICATIONS_SENT = Table(
     Column("MESSAGE_ID", Uuid(), primary_key=True),
     Column("TENANT_ID", Uuid(), nullable=False),
     Column("KIND", String(NOTIFICATION_KIND_MAX), nullable=False),
-    Column("SENT_AT", UtcTimestamp(), nullable=False),
+    Column("SENT_AT", UtcTimestamp(), nullable=True),  # null: claimed, its email not (yet) known to be sent
+    Column("CLAIMED_AT", UtcTimestamp(), nullable=True),
 )

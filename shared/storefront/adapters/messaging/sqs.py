@@ -75,7 +75,8 @@ class SqsPublisher:
         self._client = _LazyClient(settings, client)
 
     def publish(self, queue: Queue, messages: Sequence[Envelope], delay_seconds: int = 0) -> list[UUID]:
-        """Send ``messages`` to ``queue`` (invisible for ``delay_seconds``, 0..900); returns the ids SQS did not
+        """Send ``messages`` to ``queue`` (invisible for ``delay_seconds``, 0..900, and on the order-processing queue
+        for at least ``order_processing_delay_seconds``); returns the ids SQS did not
         accept. ExternalUnavailable when the call itself fails (unreachable, timed out after retries, throttled,
         refused); ConfigurationError when the queue's URL is not set."""
         if not messages:
@@ -90,6 +91,8 @@ class SqsPublisher:
 
         if not 0 <= delay_seconds <= MAX_DELAY_SECONDS:
             raise ValueError(f"SQS delays 0 to {MAX_DELAY_SECONDS} seconds, not {delay_seconds}")
+        if queue is Queue.ORDER_PROCESSING:  # ORDER_PROCESSING_DELAY_SECONDS (0 unless set): at least that long
+            delay_seconds = max(delay_seconds, self._settings.order_processing_delay_seconds)
         entries: list[dict[str, Any]] = [
             {"Id": str(m.id), "MessageBody": m.to_json(), "MessageAttributes": message_attributes(m)} for m in messages
         ]

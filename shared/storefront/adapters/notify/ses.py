@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from storefront.adapters.notify.mime import ascii_address
 from storefront.application.ports import Email
 from storefront.domain.errors import AppError, ErrorCode
 
@@ -15,7 +16,11 @@ class EmailUnavailable(AppError):
 
 
 class SesNotifier:
-    """Sends through SES from ``sender`` (a verified identity), optionally with a configuration set."""
+    """Sends through SES from ``sender`` (a verified identity), optionally with a configuration set.
+
+    SES has no SMTPUTF8: addresses go as 7-bit, an internationalised domain in Punycode; a non-ASCII local part
+    cannot be sent (UndeliverableAddress, before SES is called).
+    """
 
     def __init__(self, sender: str, *, region: str | None = None, configuration_set: str | None = None) -> None:
         self._sender = sender
@@ -27,8 +32,8 @@ class SesNotifier:
         from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
         request: dict[str, Any] = {
-            "FromEmailAddress": self._sender,
-            "Destination": {"ToAddresses": [email.to]},
+            "FromEmailAddress": ascii_address(self._sender),
+            "Destination": {"ToAddresses": [ascii_address(email.to)]},
             "Content": {
                 "Simple": {
                     "Subject": {"Data": email.subject, "Charset": "UTF-8"},
