@@ -1,19 +1,8 @@
 """DELETE /orders/{order_id}: soft-delete a finished order (its owner or an admin) (If-Match optional). 204, no body."""
 
-from typing import Annotated
-from uuid import UUID
-
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Header
-
-from storefront import bootstrap
-from storefront.application import orders
 from storefront.config import CacheSettings, DatabaseSettings
-from storefront.http.conditional import expected_version
-from storefront.http.context import RequestContext, request_context
+from storefront.http import order_routes
 from storefront.http.entry import lambda_entry
-from storefront.http.envelope import no_content
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, PROTECTED, empty, responses
 from storefront.http.orders import ORDERS_TAG
@@ -21,8 +10,7 @@ from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
 
-
-@app.delete(
+delete_order = app.delete(
     f"{PREFIX}/orders/<order_id>",
     summary="Delete an order",
     description="Soft-deletes an order once it is DELIVERED, FAILED or CANCELLED (409 before): it is 404 and gone "
@@ -32,14 +20,6 @@ app = api_resolver()
     operation_id="deleteOrder",
     security=BEARER,
     responses=responses(empty("Deleted", 204), errors=(*PROTECTED, 404, 409, 422)),
-)
-def delete_order(
-    order_id: UUID,
-    ctx: Annotated[RequestContext, Depends(request_context)],
-    if_match: Annotated[str | None, Header(alias="if-match")] = None,
-) -> Response[str]:
-    orders.delete_order(bootstrap.orders(), ctx.principal, order_id, expected_version(if_match, None))
-    return no_content({"Cache-Control": "no-store"})
-
+)(order_routes.delete_order)
 
 handler = lambda_entry(app, allow=READERS, requires=(DatabaseSettings, CacheSettings))

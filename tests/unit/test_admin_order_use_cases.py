@@ -119,12 +119,12 @@ def test_a_users_cursor_is_not_the_admins(shop, admin, buyers):
 
 def test_get_shows_any_order_of_the_tenant_with_its_history(shop, admin, buyers):
     order = confirmed(shop, buyers[1])
-    got = admin_orders.get_order(shop.ports, admin, order.id)
+    got = orders.get_order(shop.ports, admin, order.id)
     assert [e.kind for e in got.history] == [EventKind.PLACED, EventKind.RESERVED, EventKind.CONFIRMED]
     with pytest.raises(NotFound):
-        admin_orders.get_order(shop.ports, replace(admin, tenant_id=uuid4()), order.id)
+        orders.get_order(shop.ports, replace(admin, tenant_id=uuid4()), order.id)
     with pytest.raises(NotFound):
-        admin_orders.get_order(shop.ports, admin, uuid4())
+        orders.get_order(shop.ports, admin, uuid4())
 
 
 def test_shipping_then_delivering_appends_events_and_tells_the_owner(shop, admin, buyers):
@@ -174,14 +174,14 @@ def test_refused_updates_change_nothing(shop, admin, buyers, status, version):
 def test_delete_only_finished_orders_of_any_user(shop, admin, buyers):
     order = confirmed(shop, buyers[0])
     with pytest.raises(Conflict):
-        admin_orders.delete_order(shop.ports, admin, order.id, None)
+        orders.delete_order(shop.ports, admin, order.id, None)
     admin_orders.update_order(shop.ports, admin, order.id, S.SHIPPED, None, None)
     admin_orders.update_order(shop.ports, admin, order.id, S.DELIVERED, None, None)
     with pytest.raises(Conflict):
-        admin_orders.delete_order(shop.ports, admin, order.id, 1)
-    admin_orders.delete_order(shop.ports, admin, order.id, 5)
+        orders.delete_order(shop.ports, admin, order.id, 1)
+    orders.delete_order(shop.ports, admin, order.id, 5)
     for read in (
-        lambda: admin_orders.get_order(shop.ports, admin, order.id),
+        lambda: orders.get_order(shop.ports, admin, order.id),
         lambda: orders.get_order(shop.ports, buyers[0], order.id),
     ):
         with pytest.raises(NotFound):

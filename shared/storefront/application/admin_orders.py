@@ -1,6 +1,7 @@
-"""Order use cases of a tenant's admin: every user's orders (list, get, update, delete).
+"""Order use cases only a tenant's admin has: every user's orders listed, and fulfilment updates.
 
-An admin sees any live order of the tenant (another tenant's is BIZ_001). An admin moves an order along its
+An admin reads, deletes and cancels any order of the tenant through the owner-or-admin use cases of
+``application.orders`` (another tenant's is BIZ_001). An admin moves an order along its
 fulfilment only (CONFIRMED -> SHIPPED -> DELIVERED, ``domain.orders.ADMIN_MOVES``): the saga makes the other
 moves and cancelling has its own route, which releases the stock and asks for the refund. Each update appends
 one event and, when the order ships or is delivered, writes ``order.shipped`` / ``order.delivered`` for the
@@ -17,11 +18,10 @@ from uuid import UUID
 
 from storefront.application.admin_order_queries import AdminOrderQuery
 from storefront.application.order_queries import totals_scope
-from storefront.application.orders import Outgoing, check_version, store_change, write_messages
+from storefront.application.orders import Outgoing, check_version, reachable, store_change, write_messages
 from storefront.application.outbox import publish_committed
-from storefront.application.ports import OrderPorts, OrderUnitOfWork
+from storefront.application.ports import OrderPorts
 from storefront.application.queries import Page
-from storefront.domain.errors import NotFound
 from storefront.domain.identity import Principal
 from storefront.domain.orders import Order, OrderStatus
 from storefront.messages.envelope import MessageData
@@ -44,12 +44,6 @@ def list_orders(ports: OrderPorts, principal: Principal, query: AdminOrderQuery)
     return listing.page(window, query.limit, query.offset, after, query.keyset_of)
 
 
-def get_order(ports: OrderPorts, principal: Principal, order_id: UUID) -> Order:
-    """Any live order of the admin's tenant with its items and full history (BIZ_001 when absent)."""
-    with ports.unit_of_work() as uow:
-        return _of_tenant(uow, principal, order_id)
-
-
 def update_order(
     ports: OrderPorts,
     principal: Principal,
@@ -62,7 +56,7 @@ def update_order(
     event when something changed, and ``order.shipped`` / ``order.delivered`` for the owner's email (BIZ_002 too
     when ``expected_version`` is stale). An update that changes nothing changes nothing, not even the version."""
     with ports.unit_of_work() as uow:
-        current = _of_tenant(uow, principal, order_id)
+        current = reachable(uow, principal, order_id)
         check_version(current, expected_version)
         updated, event = current.administered(status, notes, principal.user_id, ports.clock.now())
         if event is None:
@@ -75,21 +69,3 @@ def update_order(
     ports.totals.forget(totals_scope(principal.tenant_id, current.user_id))
     publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
     return updated
-
-
-def delete_order(ports: OrderPorts, principal: Principal, order_id: UUID, expected_version: int | None) -> None:
-    """Soft-delete any order of the tenant that is DELIVERED, FAILED or CANCELLED (BIZ_002 otherwise, or for a
-    stale ``expected_version``): then 404 and gone from every list, its owner's included."""
-    with ports.unit_of_work() as uow:
-        current = _of_tenant(uow, principal, order_id)
-        check_version(current, expected_version)
-        store_change(uow, current.deleted(principal.user_id, ports.clock.now()), current, None)
-        uow.commit()
-    ports.totals.forget(totals_scope(principal.tenant_id, current.user_id))
-
-
-def _of_tenant(uow: OrderUnitOfWork, principal: Principal, order_id: UUID) -> Order:
-    order = uow.orders.get(principal.tenant_id, order_id)
-    if order is None:
-        raise NotFound("Order not found")
-    return order

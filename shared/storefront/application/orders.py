@@ -145,7 +145,7 @@ def get_order(ports: OrderPorts, principal: Principal, order_id: UUID) -> Order:
     """A live order of the tenant with its items and history, for its owner or an admin (BIZ_001 when absent or
     someone else's)."""
     with ports.unit_of_work() as uow:
-        return _reachable(uow, principal, order_id)
+        return reachable(uow, principal, order_id)
 
 
 def amend_order(
@@ -158,7 +158,7 @@ def amend_order(
     """Change the shipping address and/or notes of a PENDING order (BIZ_002 when it is past PENDING or
     ``expected_version`` is stale)."""
     with ports.unit_of_work() as uow:
-        current = _reachable(uow, principal, order_id)
+        current = reachable(uow, principal, order_id)
         check_version(current, expected_version)
         amended, event = current.amended(changes, principal.user_id, ports.clock.now())
         store_change(uow, amended, current, event)
@@ -170,7 +170,7 @@ def amend_order(
 def delete_order(ports: OrderPorts, principal: Principal, order_id: UUID, expected_version: int | None) -> None:
     """Soft-delete an order that is DELIVERED, FAILED or CANCELLED (BIZ_002 otherwise): then 404, gone from lists."""
     with ports.unit_of_work() as uow:
-        current = _reachable(uow, principal, order_id)
+        current = reachable(uow, principal, order_id)
         check_version(current, expected_version)
         store_change(uow, current.deleted(principal.user_id, ports.clock.now()), current, None)
         uow.commit()
@@ -182,7 +182,7 @@ def cancel_order(ports: OrderPorts, principal: Principal, order_id: UUID, expect
     held goes back (from RESERVED or CONFIRMED), a refund is asked of the payment queue when the payment was
     authorized or captured, and ``order.cancelled`` goes to the notification queue."""
     with ports.unit_of_work() as uow:
-        current = _reachable(uow, principal, order_id)
+        current = reachable(uow, principal, order_id)
         check_version(current, expected_version)
         outcome = cancel(current, principal.user_id, ports.clock.now())
         store_change(uow, outcome.order, current, outcome.event)
@@ -228,8 +228,9 @@ def _check_buyer(uow: OrderUnitOfWork, tenant_id: UUID, user_id: UUID) -> None:
         raise Unauthenticated()
 
 
-def _reachable(uow: OrderUnitOfWork, principal: Principal, order_id: UUID) -> Order:
-    """The tenant's live order when the caller is its owner or an admin; BIZ_001 otherwise."""
+def reachable(uow: OrderUnitOfWork, principal: Principal, order_id: UUID) -> Order:
+    """The tenant's live order when the caller is its owner or an admin (who reaches any of the tenant's);
+    BIZ_001 otherwise."""
     order = uow.orders.get(principal.tenant_id, order_id)
     if order is None or not principal.may_reach(order.user_id):
         raise NotFound("Order not found")

@@ -1,6 +1,6 @@
-"""Route bodies the order functions share: the list (the paging plumbing every list route has), a read with its
-ETag, and one amendment that PUT and PATCH both run (they differ only in their body model and documentation),
-as ``user_routes`` does for users."""
+"""Route bodies the order functions share (as ``user_routes`` does for users): the list (the paging plumbing
+every list route has), a read with its ETag, a deletion, and one amendment that PUT and PATCH both run (they
+differ only in their body model and documentation)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from storefront.application.queries import CURSOR_MAX, MAX_OFFSET
 from storefront.domain.orders import Order, OrderStatus
 from storefront.http.conditional import etag, expected_version, matches_none
 from storefront.http.context import RequestContext, request_context
-from storefront.http.envelope import listed, not_modified, ok
+from storefront.http.envelope import listed, no_content, not_modified, ok
 from storefront.http.orders import (
     CURSOR_HELP,
     DateQuery,
@@ -75,6 +75,12 @@ def get_order(
     if matches_none(if_none_match, headers["ETag"]):
         return not_modified(headers)
     return ok(present(order, selected), headers=headers)
+
+
+def delete_order(order_id: UUID, ctx: Context, if_match: IfMatch = None) -> Response[str]:
+    """Soft-delete a finished order (204, no body; If-Match optional, a stale one 409)."""
+    orders.delete_order(bootstrap.orders(), ctx.principal, order_id, expected_version(if_match, None))
+    return no_content(WRITE_CACHING)
 
 
 def amend_order(order_id: UUID, body: OrderReplace | OrderPatch, ctx: Context, if_match: str | None) -> Response[str]:
