@@ -20,6 +20,7 @@ LOCKED_MAKE = @$(PYTHON) localdev/locked.py $(VENV).lock $(MAKE) -s --no-print-d
 
 ## run: the API on http://127.0.0.1:3000 (PORT=, MODE=apigw for API Gateway), SQLite, demo data, cache stand-in.
 run: local-env
+	$(BIN)/python -m localdev.stamp
 	$(BIN)/python -m localdev.gateway --mode $(MODE) --port $(PORT)
 
 ## test: every test (unit, integration on SQLite/PostgreSQL/Redis, e2e over HTTP) with the coverage gate.
@@ -50,8 +51,9 @@ typecheck: dev-env
 validate: sam-env
 	$(SAM_VENV)/bin/sam validate --lint
 
-## build: sam build (needs network access to PyPI for the arm64 wheels of the dependency layer).
+## build: stamp the version and git revision (shared/storefront/build.json), then sam build (needs network access to PyPI for the arm64 wheels of the dependency layer).
 build: sam-env
+	$(PYTHON) -m localdev.stamp
 	PATH="$(abspath $(SAM_VENV))/bin:$$PATH" $(SAM_VENV)/bin/sam build
 
 ## token: a signed local token, e.g. make token ROLE=admin [TENANT=<uuid>] [TTL=-60 for an expired one].

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from storefront.application.queries import Keyset, ProductQuery, Window
 from storefront.domain import rate_limits
+from storefront.domain.health import MetricFamily
 from storefront.domain.products import Product
 
 if TYPE_CHECKING:  # identity types only annotate here: a product function does not load them
@@ -528,3 +529,20 @@ class NotificationPorts:
     unit_of_work: Callable[[], NotificationUnitOfWork]
     notifier: Notifier
     clock: Clock
+
+
+class HealthProbe(Protocol):
+    """One dependency a readiness check asks (the database, Redis): ``check`` returns when it answered and
+    raises when it did not; the probe bounds its own wait (connect and read timeouts)."""
+
+    name: str
+
+    def check(self) -> None: ...
+
+
+class MetricSource(Protocol):
+    """One source of the operational metrics (queue depths, the outbox, orders, the cache, the pool)."""
+
+    name: str
+
+    def collect(self) -> list[MetricFamily]: ...
