@@ -224,6 +224,8 @@ def read_api(template: dict[str, Any] | None = None) -> Api:
     responses: dict[str, GatewayResponse] = {}
     binary: tuple[str, ...] = ()
     for logical_id, resource in template["Resources"].items():
+        if logical_id.startswith("Fn::ForEach::"):  # the per-function alarms (AWS::LanguageExtensions)
+            continue
         properties = resource.get("Properties", {})
         if resource["Type"] == "AWS::Serverless::Function":
             routes, public, iam = [], False, False

@@ -787,6 +787,10 @@ class FakeOutbox:
         for message_id in message_ids:
             self.state.outbox[message_id].attempts += 1
 
+    def backlog(self) -> tuple[int, datetime | None]:
+        waiting = [row.message.occurred_at for row in self.state.outbox.values() if row.published_at is None]
+        return len(waiting), min(waiting, default=None)
+
 
 class FakeOrderUnitOfWork:
     """A transaction over the order state: works on a copy, keeps it only when committed."""

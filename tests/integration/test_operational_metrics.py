@@ -11,7 +11,8 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import oracle
 
 from storefront.adapters.db.engine import pool_usage
-from storefront.adapters.db.operational import orders_by_status_statement, outbox_backlog_statement
+from storefront.adapters.db.operational import orders_by_status_statement
+from storefront.adapters.db.outbox import backlog_statement
 from storefront.adapters.db.tables import ORDERS, OUTBOX_MESSAGES
 from storefront.adapters.health import DatabaseProbe, RedisProbe, ping_statement
 from storefront.adapters.metric_sources import CacheStatistics, DatabasePool, OrdersByStatus, OutboxBacklog
@@ -90,9 +91,7 @@ def test_redis_keyspace_statistics_and_ping(redis_client):
 
 
 def test_the_statements_compile_for_oracle():
-    compiled = [
-        str(s.compile(dialect=oracle.dialect())) for s in (outbox_backlog_statement(), orders_by_status_statement())
-    ]
+    compiled = [str(s.compile(dialect=oracle.dialect())) for s in (backlog_statement(), orders_by_status_statement())]
     assert "PUBLISHED_AT" in compiled[0]
     assert "GROUP BY" in compiled[1]
     assert "FROM DUAL" in str(ping_statement().compile(dialect=oracle.dialect())).upper()

@@ -66,10 +66,10 @@ class OutboxBacklog:
 
     def collect(self) -> list[MetricFamily]:
         """storefront_outbox_backlog_messages and storefront_outbox_oldest_age_seconds (0 when empty)."""
-        from storefront.adapters.db.operational import outbox_backlog_statement
+        from storefront.adapters.db.outbox import backlog_statement
 
         with self._engine().connect() as connection:
-            count, oldest = connection.execute(outbox_backlog_statement()).one()
+            count, oldest = connection.execute(backlog_statement()).one()
         age = max((self._clock.now() - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
         return [
             gauge("storefront_outbox_backlog_messages", "Outbox messages waiting to be published.", Sample(count)),

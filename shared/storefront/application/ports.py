@@ -441,6 +441,9 @@ class Outbox(Protocol):
     def mark_failed(self, message_ids: Sequence[UUID]) -> None:
         """Count one more failed send of each message (it stays unpublished)."""
 
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many messages are unpublished, and when the oldest of them was written (None: none waits)."""
+
 
 class OutboxUnitOfWork(Transaction, Protocol):
     """Any transaction that can write and mark outbox rows (what ``publish_committed`` needs)."""

@@ -1,5 +1,5 @@
-"""The statements behind the operational metrics: the outbox backlog and the orders by status (whole table,
-every tenant: an operator's view). Each is one aggregate the database computes; no rows come back."""
+"""The statement behind the orders-by-status metric (whole table, every tenant: an operator's view): one
+aggregate the database computes; no rows come back. The outbox backlog's is ``outbox.backlog_statement``."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from storefront.adapters.db.tables import ORDERS, OUTBOX_MESSAGES
-
-
-def outbox_backlog_statement() -> Select[int, Any]:
-    """How many outbox messages wait to be published and when the oldest was written (IX_OUTBOX_MESSAGES_UNPUBLISHED
-    starts with PUBLISHED_AT, CREATED_AT: the database reads only the unpublished entries)."""
-    return select(func.count(), func.min(OUTBOX_MESSAGES.c.CREATED_AT)).where(OUTBOX_MESSAGES.c.PUBLISHED_AT.is_(None))
+from storefront.adapters.db.tables import ORDERS
 
 
 def orders_by_status_statement() -> Select[Any]:
