@@ -4,8 +4,9 @@
 
 Each mode gets a fresh gateway on a free port with a fresh SQLite database, and an admin token (every
 operation is open to admins; in API Gateway mode the internal /api/v1 operations take AWS_IAM instead, so
-they run apart, each request signed with SigV4 and the local credentials by ``localdev.fuzz_hooks``). The run fails on any 5xx and on any response that breaks docs/openapi.json:
-its status, content type, headers or body schema; an operation that answers without the token fails too.
+they run apart, each request signed with SigV4 and the local credentials by ``localdev.fuzz_hooks``). The
+run fails on any 5xx and on any response that breaks docs/openapi.json: its status, content type, headers or
+body schema; an operation that answers without the token fails too.
 Reports (JUnit XML, the gateway's log) land in .local/fuzz/<mode>/, schemathesis's crash cache in
 .local/fuzz/.schemathesis/.
 """
