@@ -331,3 +331,13 @@ def test_log_entries_carry_request_id_trace_id_tenant_and_user(monkeypatch, toke
     assert failed["tenant_id"] == TENANT
     assert failed["user_id"] == OPERATOR
     assert failed["component"] == "database"
+
+
+def test_the_benchmark_table_of_the_operational_endpoints():
+    from benchmarks.operations import table
+
+    assert table([("/api/v1/ready, warm", 0.8, 7.25)]).splitlines() == [
+        "| measurement | p50 ms | p99 ms |",
+        "| --- | ---: | ---: |",
+        "| /api/v1/ready, warm | 0.80 | 7.25 |",
+    ]

@@ -38,7 +38,7 @@ class QueueDepths:
 
     def collect(self) -> list[MetricFamily]:
         """storefront_queue_messages{queue,state} and storefront_dead_letter_queue_messages{queue}."""
-        client = self._client()
+        client: Any = self._client() if self._urls else None  # no queue named: no SDK client built
         depths, dead = [], []
         for variable, url in sorted(self._urls.items()):
             attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=list(QUEUE_STATES.values()))
