@@ -47,7 +47,9 @@ def _run_all(tasks: Sequence[tuple[str, Callable[[], T]]], deadline_seconds: flo
         outcomes: list[_Outcome[T]] = []
         for (name, _), future in zip(tasks, futures, strict=True):
             if not future.done():
-                outcomes.append(_Outcome(None, f"no answer within {deadline_seconds:g} s", deadline_seconds))
+                late = f"no answer within {deadline_seconds:g} s"
+                logger.warning("dependency check failed", extra={"component": name, "reason": late})
+                outcomes.append(_Outcome(None, late, deadline_seconds))
                 continue
             outcome = future.result()
             if outcome.error is not None:
