@@ -10,6 +10,8 @@ ROLE ?= user
 TTL ?= 3600
 FUZZ_EXAMPLES ?= 100
 export SAM_CLI_TELEMETRY := 0
+# template.yaml uses Fn::ForEach (AWS::LanguageExtensions): SAM CLI expands it locally only when enabled.
+export SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS := 1
 # Installs run one at a time under this lock: a second `make` waits for the first one's install, then
 # finds it done. The inner make writes to stderr, so `TOKEN=$$(make -s token)` captures only the token.
 PEER_VENVS := benchmarks/peers/cookbook/.venv/.installed benchmarks/peers/lambdalith/.venv/.installed

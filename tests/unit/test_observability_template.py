@@ -22,8 +22,12 @@ def _for_each(name: str) -> tuple[list[str], dict]:
     return collection, resource
 
 
-def test_language_extensions_run_before_sam():
+def test_language_extensions_run_before_sam_and_sam_build_expands_them():
+    """sam build (SAM CLI 1.170) fails on Fn::ForEach unless its language extensions are switched on."""
     assert TEMPLATE["Transform"] == ["AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"]
+    build = (ROOT / "samconfig.toml").read_text().split("[default.build.parameters]", 1)[1].split("\n[", 1)[0]
+    assert "language_extensions = true" in build
+    assert "export SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS := 1" in (ROOT / "Makefile").read_text()
 
 
 def test_every_request_path_function_has_the_p99_latency_alarm_of_the_sli():
