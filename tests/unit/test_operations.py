@@ -341,3 +341,18 @@ def test_the_benchmark_table_of_the_operational_endpoints():
         "| --- | ---: | ---: |",
         "| /api/v1/ready, warm | 0.80 | 7.25 |",
     ]
+
+
+def test_a_consumer_is_profiled_when_the_switch_is_on(monkeypatch):
+    from storefront.consumers.entry import sqs_entry
+
+    monkeypatch.setenv(observability.PROFILE_SWITCH, "on")
+    handler = sqs_entry(lambda message: None)
+    with logged() as entries:
+        answer = handler(event("orders/process_order.json"), LambdaContext("consumer"))
+    assert "batchItemFailures" in answer  # the consumer's own answer, profiled or not
+    assert [e["message"] for e in entries].count("handler profile") == 1
+    monkeypatch.delenv(observability.PROFILE_SWITCH)
+    with logged() as entries:
+        sqs_entry(lambda message: None)(event("orders/process_order.json"), LambdaContext("consumer"))
+    assert "handler profile" not in [e["message"] for e in entries]
