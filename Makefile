@@ -10,6 +10,8 @@ ROLE ?= user
 TTL ?= 3600
 FUZZ_EXAMPLES ?= 100
 export SAM_CLI_TELEMETRY := 0
+# template.yaml uses Fn::ForEach (AWS::LanguageExtensions): SAM CLI expands it locally only when enabled.
+export SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS := 1
 # Installs run one at a time under this lock: a second `make` waits for the first one's install, then
 # finds it done. The inner make writes to stderr, so `TOKEN=$$(make -s token)` captures only the token.
 PEER_VENVS := benchmarks/peers/cookbook/.venv/.installed benchmarks/peers/lambdalith/.venv/.installed
@@ -21,6 +23,7 @@ LOCKED_MAKE = @$(PYTHON) localdev/locked.py $(VENV).lock $(MAKE) -s --no-print-d
 ## run: the API on http://127.0.0.1:3000 (PORT=, MODE=apigw for API Gateway), SQLite, demo data, cache stand-in
 ## (ORDER_DELAY=20: new orders wait 20 s on the order-processing queue, PENDING and still changeable).
 run: local-env
+	$(BIN)/python -m localdev.stamp
 	$(if $(ORDER_DELAY),ORDER_PROCESSING_DELAY_SECONDS=$(ORDER_DELAY) )$(BIN)/python -m localdev.gateway --mode $(MODE) --port $(PORT)
 
 ## test: every test (unit, integration on SQLite/PostgreSQL/Redis, e2e over HTTP) with the coverage gate.
@@ -51,8 +54,9 @@ typecheck: dev-env
 validate: sam-env
 	$(SAM_VENV)/bin/sam validate --lint
 
-## build: sam build (needs network access to PyPI for the arm64 wheels of the dependency layer).
+## build: stamp the version and git revision (shared/storefront/build.json), then sam build (needs network access to PyPI for the arm64 wheels of the dependency layer).
 build: sam-env
+	$(PYTHON) -m localdev.stamp
 	PATH="$(abspath $(SAM_VENV))/bin:$$PATH" $(SAM_VENV)/bin/sam build
 
 ## token: a signed local token, e.g. make token ROLE=admin [TENANT=<uuid>] [TTL=-60 for an expired one].

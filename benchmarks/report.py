@@ -41,6 +41,7 @@ def write(
     lists_table: str,
     redis_url: str,
     passwords: dict[str, float] | None = None,
+    operations_table: str = "",
 ) -> Path:
     """Write the report and plots; the report's path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -101,6 +102,13 @@ def write(
         " when it counts it (the first request after a write), and the SQL alone; the 1M/10k ratio."
     )
     lines += ["", lists_table]
+    if operations_table:
+        lines += ["", "## Operational endpoints", ""]
+        lines.append(
+            "Warm /api/v1/ready and /api/v1/metrics on PostgreSQL + Redis (no SQS), /api/v1/ready while the database"
+            " accepts connections and never answers (bounded by the deadline), and the local SigV4 check (ms)."
+        )
+        lines += ["", operations_table]
     lines += ["", "![cold starts](cold_start.png)", "", "![warm latency](warm_latency.png)", ""]
     path = RESULTS / "report.md"
     path.write_text("\n".join(lines))

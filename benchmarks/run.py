@@ -11,6 +11,7 @@
 2. Warm requests per route on PostgreSQL + Redis: SQL statements, round trips, p50/p99.
 3. Product lists at 10k / 100k / 1M rows on PostgreSQL (benchmarks/lists.py).
 4. The admin's orders list at 10k / 100k / 1M orders on PostgreSQL (benchmarks/admin_orders.py, its own table).
+5. The operational endpoints: warm ready and metrics, ready against a silent database (benchmarks/operations.py).
 Results: benchmarks/results/report.md and PNG plots beside it.
 """
 
@@ -25,7 +26,7 @@ import time
 from typing import Any
 from uuid import UUID
 
-from benchmarks import admin_orders, cold, lists, report, warm
+from benchmarks import admin_orders, cold, lists, operations, report, warm
 from benchmarks.environment import REDIS_URL, TENANT, Environment, environment
 from benchmarks.events import FUNCTIONS, LOGIN, event, event_for, login_event, new_product_body
 
@@ -222,8 +223,16 @@ def main() -> None:
         print("bench: password costs measured", flush=True)
     lists_table = run_lists_benchmark()
     admin_orders.main()  # writes benchmarks/results/admin_orders.md
+    operations_table = operations.table(operations.main(runs=50 if QUICK else 200))
+    print("bench: operational endpoints measured", flush=True)
     written = report.write(
-        measured, routes, quick=QUICK, lists_table=lists_table, redis_url=REDIS_URL, passwords=passwords
+        measured,
+        routes,
+        quick=QUICK,
+        lists_table=lists_table,
+        redis_url=REDIS_URL,
+        passwords=passwords,
+        operations_table=operations_table,
     )
     print(written.read_text())
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from localdev import docs
+from localdev import docs, sigv4
 from localdev.events import HttpRequest, HttpResponse, rest_event
 from localdev.generate_kong import KONG_REDIS_HOST
 from localdev.kong import KongConfig, KongProxy, load_kong
@@ -145,7 +145,13 @@ class Gateway:
         if len(request.body) > API_GATEWAY_MAX_BODY:
             return self._gateway_response("REQUEST_TOO_LARGE", context, request, parameters)
         authorizer_context = None
-        if not function.public and self.api.authorizer is not None:
+        iam_identity: dict[str, str] | None = None
+        if function.iam:  # AWS_IAM: a SigV4 signature of a known IAM user, checked by API Gateway itself
+            caller = sigv4.verify(request)
+            if isinstance(caller, str):
+                return self._gateway_response(caller, context, request, parameters)
+            iam_identity = caller.identity()
+        elif not function.public and self.api.authorizer is not None:
             decision = self._authorize(request, resource)
             if isinstance(decision, str):
                 return self._gateway_response(decision, context, request, parameters)
@@ -164,6 +170,8 @@ class Gateway:
             request_id=context["requestId"],
             base64_body="*/*" in self.api.binary_media_types,
         )
+        if iam_identity is not None:
+            event["requestContext"]["identity"].update(iam_identity)
         return self._invoke(
             function, event, lambda: self._gateway_response("DEFAULT_5XX", context, request, parameters)
         )

@@ -235,9 +235,12 @@ def kong_yaml(api: Api, origins: str = LOCAL_ORIGINS) -> str:
 
 
 def route_table(api: Api) -> dict[str, tuple[str, ...]]:
-    """Each API path of the template and its methods (the preflight's OPTIONS and the catch-all's ANY left out)."""
+    """Each API path of the template and its methods (the preflight's OPTIONS and the catch-all's ANY left out;
+    the internal IAM routes too: no browser calls them, so no preflight answers for them)."""
     table: dict[str, set[str]] = {}
     for function in api.functions.values():
+        if function.iam:
+            continue
         for route in function.routes:
             if route.method not in ("OPTIONS", "ANY"):
                 table.setdefault(route.path, set()).add(route.method)

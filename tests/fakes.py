@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from storefront.application.queries import TOTAL_CAP, Keyset, ProductQuery, Wind
 from storefront.application.user_queries import UserQuery
 from storefront.domain import rate_limits
 from storefront.domain.errors import AppError, Conflict, ExternalUnavailable, ServiceUnavailable
+from storefront.domain.health import MetricFamily
 from storefront.domain.identity import Principal, UserStatus
 from storefront.domain.money import Money
 from storefront.domain.orders import Order, OrderEvent
@@ -831,6 +833,10 @@ class FakeOutbox:
         for message_id in message_ids:
             self.state.outbox[message_id].attempts += 1
 
+    def backlog(self) -> tuple[int, datetime | None]:
+        waiting = [row.message.occurred_at for row in self.state.outbox.values() if row.published_at is None]
+        return len(waiting), min(waiting, default=None)
+
 
 class FakeOrderUnitOfWork:
     """A transaction over the order state: works on a copy, keeps it only when committed."""
@@ -964,3 +970,39 @@ class FakePaymentGateway:
             reason = "charge_too_old" if self.decline_refunds else None
             self.refunds[idempotency_key] = RefundResult(outcome, f"re_{len(self.refunds) + 1}", reason)
         return self.refunds[idempotency_key]
+
+
+class FakeProbe:
+    """A readiness probe (``HealthProbe``) that answers, fails, or takes ``delay`` seconds; counts its checks."""
+
+    def __init__(self, name: str, *, fails: bool = False, delay: float = 0.0) -> None:
+        self.name = name
+        self.fails = fails
+        self.delay = delay
+        self.checks = 0
+
+    def check(self) -> None:
+        self.checks += 1
+        if self.delay:
+            time.sleep(self.delay)
+        if self.fails:
+            raise ConnectionRefusedError(f"{self.name} refused the connection")
+
+
+class FakeMetricSource:
+    """A metric source (``MetricSource``) answering ``families``, or failing, or taking ``delay`` seconds."""
+
+    def __init__(
+        self, name: str, families: list[MetricFamily] | None = None, *, fails: bool = False, delay: float = 0.0
+    ) -> None:
+        self.name = name
+        self.families = families or []
+        self.fails = fails
+        self.delay = delay
+
+    def collect(self) -> list[MetricFamily]:
+        if self.delay:
+            time.sleep(self.delay)
+        if self.fails:
+            raise TimeoutError(f"{self.name} did not answer")
+        return self.families

@@ -13,11 +13,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from storefront import bootstrap
 from storefront.application.outbox import relay_outbox
 from storefront.config import DatabaseSettings, load
-from storefront.observability import logger, metrics
+from storefront.observability import logger, metrics, profiled
 
 load(DatabaseSettings)  # a misconfigured relay fails its cold start, not its first run
 
 
+@profiled
 @metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -20,9 +20,11 @@ from storefront.application.ports import (
     Cache,
     CatalogPorts,
     DeadLetters,
+    HealthProbe,
     IdentityUnitOfWork,
     ListTotals,
     MessagePublisher,
+    MetricSource,
     NotificationPorts,
     Notifier,
     OrderPorts,
@@ -215,7 +217,8 @@ _provided: dict[str, Any] = {}
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
     ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``, ``orders``,
-    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``, ``notifications``, ``reset_policy``."""
+    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``, ``notifications``, ``reset_policy``,
+    ``probes``, ``metric_sources``."""
     reset()
     _provided.update(adapters)
 
@@ -558,6 +561,49 @@ def _payment_api_key() -> str:
     return key
 
 
+def probes() -> list[HealthProbe]:
+    """What readiness asks: the database and Redis (Redis is down when REDIS_URL is unset)."""
+    provided: list[HealthProbe] | None = _provided.get("probes")
+    if provided is not None:
+        return provided
+    from storefront.adapters.health import DatabaseProbe, RedisProbe
+
+    return [DatabaseProbe(engine), RedisProbe(_redis_client)]
+
+
+def metric_sources() -> list[MetricSource]:
+    """The sources of /api/v1/metrics: every queue named by a ``*_QUEUE_URL`` variable (dead-letter queues
+    too), the outbox, the orders, the cache and this container's database pool."""
+    provided: list[MetricSource] | None = _provided.get("metric_sources")
+    if provided is not None:
+        return provided
+    from storefront.adapters.clock import SystemClock
+    from storefront.adapters.metric_sources import (
+        CacheStatistics,
+        DatabasePool,
+        OrdersByStatus,
+        OutboxBacklog,
+        QueueDepths,
+    )
+
+    urls = {name: url for name, url in os.environ.items() if name.endswith("_QUEUE_URL") and url}
+    return [
+        QueueDepths(_metrics_sqs_client, urls),
+        OutboxBacklog(engine, SystemClock()),
+        OrdersByStatus(engine),
+        CacheStatistics(_redis_client),
+        DatabasePool(engine),
+    ]
+
+
+@cache
+def _metrics_sqs_client() -> Any:
+    from storefront.adapters.messaging.sqs import sqs_client
+
+    # One attempt: the metrics endpoint bounds each source with its own timeout and reports it, never retries.
+    return sqs_client(load(QueueSettings).model_copy(update={"sqs_max_attempts": 1}))
+
+
 def reset() -> None:
     """Forget every built and provided adapter and every read setting (tests and local tools use this)."""
     _provided.clear()
@@ -577,6 +623,7 @@ def reset() -> None:
         _dead_letters,
         _idempotency_store,
         _payment_gateway,
+        _metrics_sqs_client,
     ):
         builder.cache_clear()
     config.forget()

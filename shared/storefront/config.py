@@ -182,6 +182,14 @@ class RedisRequiredSettings(CacheSettings):
     redis_url: SecretStr
 
 
+class OperationsSettings(_Settings):
+    """The operational endpoints: how long readiness waits for each dependency, and each metric source."""
+
+    ready_deadline_seconds: float = Field(default=1.0, gt=0, le=5)
+    metrics_source_timeout_seconds: float = Field(default=2.0, gt=0, le=5)
+    environment: str = "local"  # the deployment stage (template: !Ref Environment)
+
+
 class ResetLinkSettings(_Settings):
     """Reset links: how long one lives and where it points (the notification consumer mails them)."""
 

@@ -48,3 +48,22 @@ def test_a_policy_needs_a_threshold_and_positive_timeouts(threshold, reset, prob
 
 def test_the_shared_state_outlives_the_open_period_and_a_trial():
     assert POLICY.ttl_ms > POLICY.reset_timeout_ms + POLICY.probe_timeout_ms
+
+
+def test_the_breaker_emits_the_metrics_its_alarm_watches():
+    """CircuitBreakerOpened when it opens, CircuitBreakerOpen on each call it refuses (template.yaml's alarm)."""
+    from storefront.observability import metrics
+
+    metrics.clear_metrics()
+    clock = Clock()
+    breaker = SharedCircuitBreaker("unit", POLICY, None, clock=clock)
+    for _ in range(POLICY.failure_threshold - 1):
+        breaker.record(success=False)
+    assert "CircuitBreakerOpened" not in metrics.metric_set
+    breaker.record(success=False)
+    assert metrics.metric_set["CircuitBreakerOpened"]["Value"] == [1.0]
+    for _ in range(2):
+        with pytest.raises(ExternalUnavailable):
+            breaker.acquire()
+    assert metrics.metric_set["CircuitBreakerOpen"]["Value"] == [1.0, 1.0]
+    metrics.clear_metrics()

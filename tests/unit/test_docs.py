@@ -10,6 +10,7 @@ from storefront.config import (
     CorsSettings,
     DatabaseSettings,
     GatewaySettings,
+    OperationsSettings,
     PaymentSettings,
     QueueSettings,
     RateLimitSettings,
@@ -36,6 +37,7 @@ def test_every_setting_is_documented_in_architecture():
             RateLimitSettings,
             QueueSettings,
             PaymentSettings,
+            OperationsSettings,
         )
         for name in settings.model_fields
     }

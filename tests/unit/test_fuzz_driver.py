@@ -86,3 +86,35 @@ def test_operations_that_can_end_or_demote_the_callers_account_run_alone_as_admi
         if isinstance(op, dict) and "operationId" in op
     }
     assert set(ACCOUNT_CHANGERS) | set(SESSION_ENDERS) <= operation_ids  # a renamed operation would slip back in
+
+
+def test_in_api_gateway_mode_the_internal_operations_run_apart_signed_with_sigv4(tmp_path):
+    """Behind API Gateway the internal routes take AWS_IAM: a bearer token would only meet 401, so they run in a
+    run of their own without the token, each request signed by localdev.fuzz_hooks."""
+    from localdev.fuzz import INTERNAL_PATHS, fuzz_runs
+
+    made = iter(f"admin-{n}" for n in range(100))
+    runs = fuzz_runs("subject", lambda: next(made), signed_internal=True)
+    _, main = runs[0]
+    assert main[main.index(INTERNAL_PATHS) - 1] == "--exclude-path-regex"
+    caller, internal = runs[-1]
+    assert caller is None
+    assert internal[:2] == ["--include-path-regex", INTERNAL_PATHS]
+    assert all(INTERNAL_PATHS not in filters for _, filters in fuzz_runs("s", lambda: next(made)))
+    command = schemathesis_command("http://x", None, 1, 1, tmp_path, internal)
+    assert not any(arg.startswith("Authorization") for arg in command)
+
+
+def test_the_hooks_sign_an_internal_case_as_the_local_gateway_verifies(monkeypatch):
+    from types import SimpleNamespace
+
+    from localdev import sigv4
+    from localdev.events import HttpRequest
+    from localdev.fuzz_hooks import SigV4
+
+    monkeypatch.setenv("FUZZ_BASE_URL", "http://127.0.0.1:3999")
+    case = SimpleNamespace(method="GET", path="/api/v1/metrics", query={"a": "1"}, headers={"Accept": "text/plain"})
+    auth = SigV4()
+    auth.set(case, auth.get(case, None), None)
+    headers = [("Host", "127.0.0.1:3999"), *case.headers.items()]
+    assert isinstance(sigv4.verify(HttpRequest("GET", "/api/v1/metrics", "a=1", headers, b"")), sigv4.IamCaller)

@@ -334,3 +334,17 @@ def test_the_saga_consumers_start_without_the_aws_sdk_a_database_redis_or_the_re
     result = loaded(module, event, IMPORT_ONLY, {**PRODUCTION, **PAYMENTS})
     forbidden = ("boto3", "botocore.session", "botocore.client", "sqlalchemy", "oracledb", "redis", "tenacity")
     assert heavy(result["modules"], (*FORBIDDEN, *forbidden)) == []
+
+
+OPERATIONS_FUNCTIONS = [
+    (f"operations.{name}", f"operations/{name}.json")
+    for name in ("health", "live", "ready", "metrics", "public_health", "public_ready", "info", "version", "status")
+]
+
+
+@pytest.mark.parametrize(("module", "event"), OPERATIONS_FUNCTIONS)
+def test_the_operational_functions_load_no_client_library_to_start(module, event):
+    """A probe's cold start is not a database's, Redis's or the AWS SDK's: those load when a check runs."""
+    result = loaded(module, event, IMPORT_ONLY, PRODUCTION)
+    heavy_modules = ("boto3", "botocore.session", "botocore.client", "sqlalchemy", "oracledb", "redis", "cProfile")
+    assert heavy(result["modules"], heavy_modules) == []

@@ -243,9 +243,10 @@ def test_every_route_carries_the_guard_per_client_address_in_redis_with_kongs_he
             "name"
         ]
         assert guard["redis"]["host"] == KONG_REDIS_HOST
-        # ten times the function's windows: the default's, or public/auth/*'s stricter ones
+        # ten times the function's windows: the default's, public/auth/*'s stricter ones, or the probes' wider ones
         auth = any("/public/auth/" in p for p in route["paths"])
-        expected = (100, 1000, 10000) if auth else (1000, 10000, 100000)
+        probe = any(p.endswith(("/public/ready$", "/public/status$")) for p in route["paths"])
+        expected = (100, 1000, 10000) if auth else (3000, 60000, 600000) if probe else (1000, 10000, 100000)
         assert (guard["minute"], guard["hour"], guard["day"]) == expected, route["name"]
 
 

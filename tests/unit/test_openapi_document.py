@@ -31,7 +31,7 @@ from storefront.domain.errors import (
 )
 from storefront.domain.products import Product
 from storefront.http.envelope import failure, ok, pagination
-from storefront.http.openapi import ALWAYS, BEARER, ERROR_MEANINGS, PROTECTED, WITH_BODY, Meta, Pagination
+from storefront.http.openapi import ALWAYS, BEARER, ERROR_MEANINGS, INTERNAL, PROTECTED, WITH_BODY, Meta, Pagination
 from storefront.http.products import ProductIn, ProductOut, present
 from storefront.http.status import STATUS_BY_CODE
 from tests.conftest import details
@@ -104,7 +104,7 @@ def test_every_operation_says_what_it_does_who_may_call_it_and_how_it_fails(func
     for route in function.routes:
         op = OPERATIONS[(route.method, route.path)]
         assert all(op.get(key) for key in ("summary", "description", "tags")), route
-        assert op.get("security") == (None if function.public else BEARER)
+        assert op.get("security") == (None if function.public else INTERNAL if function.iam else BEARER)
         statuses = {int(s) for s in op["responses"]}
         assert set(ALWAYS) <= statuses
         assert function.public or set(PROTECTED) <= statuses
@@ -112,6 +112,10 @@ def test_every_operation_says_what_it_does_who_may_call_it_and_how_it_fails(func
         assert "{" not in route.path or 404 in statuses
         for status, response in op["responses"].items():
             schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+            if int(status) == 200 and "text/plain" in response.get("content", {}):  # the Prometheus exposition
+                assert response["content"]["text/plain"]["schema"] == {"type": "string"}, route
+                assert response["headers"]["X-Request-ID"]["required"] is True
+                continue
             if int(status) >= 400:
                 assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}, (route, status)
             elif int(status) in (204, 304):

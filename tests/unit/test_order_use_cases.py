@@ -354,3 +354,24 @@ def test_only_an_existing_active_account_places_an_order(shop, tenant, account, 
         assert refused.value.message == message
     assert shop.state.orders == {}
     assert shop.publisher.sent == []
+
+
+def test_the_relay_emits_the_backlog_and_the_oldest_messages_age(shop, buyer):
+    """OutboxBacklog and OutboxOldestAgeSeconds after each run: what the outbox-age alarm watches."""
+    from storefront.observability import metrics
+
+    tea = stock(shop, buyer.tenant_id)
+    shop.publisher.down = True
+    orders.create_order(shop.ports, buyer, request((tea, 1)))
+    shop.clock.advance(90)
+    metrics.clear_metrics()
+    relay_outbox(shop.unit_of_work, shop.publisher, shop.clock)
+    assert metrics.metric_set["OutboxBacklog"]["Value"] == [1.0]
+    assert metrics.metric_set["OutboxOldestAgeSeconds"]["Value"] == [90.0]
+    assert metrics.metric_set["OutboxOldestAgeSeconds"]["Unit"] == "Seconds"
+    shop.publisher.down = False
+    metrics.clear_metrics()
+    relay_outbox(shop.unit_of_work, shop.publisher, shop.clock)
+    assert metrics.metric_set["OutboxBacklog"]["Value"] == [0.0]
+    assert metrics.metric_set["OutboxOldestAgeSeconds"]["Value"] == [0.0]
+    metrics.clear_metrics()

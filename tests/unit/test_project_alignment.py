@@ -117,22 +117,50 @@ def test_paths_no_route_serves_reach_the_catch_all_function_in_both_gateways():
 
 
 def test_the_template_routes_are_unique_and_under_the_public_prefix():
+    """Every route is under the public prefix, except the catch-all and the internal (IAM) routes, which the
+    contract places under /api/v1 (outside the prefix Kong's public routes live under)."""
     seen = set()
     for function in HTTP_FUNCTIONS.values():
         for route in function.routes:
-            assert route.path.startswith("/KONGAPI/api/v1/") or route.path == "/{proxy+}"
+            internal = function.iam and route.path.startswith("/api/v1/")
+            assert route.path.startswith("/KONGAPI/api/v1/") or route.path == "/{proxy+}" or internal
             assert (route.method, route.path) not in seen
             seen.add((route.method, route.path))
+
+
+def test_internal_routes_are_iam_only_in_the_template_and_need_an_operator_token_behind_kong():
+    """Contract "I": AWS_IAM behind API Gateway (the function requires the IAM caller: ``iam=True``), and
+    behind Kong, which has no IAM, the jwt plugin and a token of the roles it allows (the operational routes:
+    a service or admin token, ``allow=OPERATORS``; the /api/v1/internal/* routes name their own)."""
+    internal = [f for f in HTTP_FUNCTIONS.values() if any(r.path.startswith("/api/v1/") for r in f.routes)]
+    assert internal
+    for function in internal:
+        assert function.iam, function.logical_id
+        assert not function.public, function.logical_id
+        source = handler_file(function.handler).read_text()
+        allow = re.search(r"lambda_entry\(\s*app,\s*allow=(\w+),\s*iam=True", source)
+        assert allow is not None, function.logical_id
+        if not function.routes[0].path.startswith("/api/v1/internal/"):
+            assert allow.group(1) == "OPERATORS", function.logical_id
+        for route in function.routes:
+            matched = KONG.route_for(route.method, route.path)
+            assert matched is not None, route.path
+            assert "jwt" in matched.route.plugins, route.path
+    for function in HTTP_FUNCTIONS.values():
+        if function.iam:
+            assert all(r.path.startswith("/api/v1/") for r in function.routes), function.logical_id
 
 
 def test_protected_functions_declare_the_roles_the_contract_gives():
     writers = {"POST", "PUT", "PATCH", "DELETE"}
     for function in HTTP_FUNCTIONS.values():
         source = handler_file(function.handler).read_text()
-        allow = re.search(r"lambda_entry\(\s*app, allow=(\w+)", source)
+        allow = re.search(r"lambda_entry\(\s*app,\s*allow=(\w+)", source)
         if function.public:
             continue
         assert allow is not None, function.logical_id
+        if function.iam:
+            continue  # test_internal_routes_are_iam_only_in_the_template_and_need_an_operator_token_behind_kong
         if "/products" in function.routes[0].path:
             expected = "ADMINS" if function.routes[0].method in writers else "READERS"
             assert allow.group(1) == expected, function.logical_id
@@ -204,4 +232,6 @@ def test_a_functions_own_rate_limits_are_valid_and_every_data_function_is_limite
         load_template()["Resources"][function.logical_id]["Properties"].get("VpcConfig", {}).get("SubnetIds") == []
     )
     if "lambda_entry(" in source:
-        assert unlimited == outside_vpc, function.logical_id
+        # The internal (IAM) routes are not limited per client either: their callers are our own probes and
+        # scrapers, and a readiness probe must report Redis down rather than be refused by a limiter in it.
+        assert unlimited == (outside_vpc or function.iam), function.logical_id

@@ -55,7 +55,11 @@ def _names(value: Any) -> str:
 
 
 def test_every_dead_letter_queue_has_an_alarm_on_any_visible_message():
-    alarms = [r["Properties"] for r in TEMPLATE["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    alarms = [
+        r["Properties"]
+        for r in TEMPLATE["Resources"].values()
+        if isinstance(r, dict) and r["Type"] == "AWS::CloudWatch::Alarm"
+    ]
     for dead_letter in DEAD_LETTER_QUEUES:
         matching = [
             a

@@ -102,7 +102,18 @@ def relay_outbox(
     if report.failed:
         metrics.add_metric(name="OutboxPublishFailed", unit=MetricUnit.Count, value=report.failed)
     metrics.add_metric(name="OutboxRelayed", unit=MetricUnit.Count, value=report.published)
+    record_backlog(unit_of_work, clock)
     return report
+
+
+def record_backlog(unit_of_work: Callable[[], OrderUnitOfWork], clock: Clock) -> None:
+    """Emit what is still waiting after a run: ``OutboxBacklog`` (messages) and ``OutboxOldestAgeSeconds`` (the
+    oldest one's age, 0 when none waits), the metrics the outbox-age alarm watches."""
+    with unit_of_work() as uow:
+        count, oldest = uow.outbox.backlog()
+    age = max((clock.now() - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+    metrics.add_metric(name="OutboxBacklog", unit=MetricUnit.Count, value=count)
+    metrics.add_metric(name="OutboxOldestAgeSeconds", unit=MetricUnit.Seconds, value=age)
 
 
 def _send_claimed(publisher: MessagePublisher, claimed: Sequence[OutboxMessage]) -> tuple[list[UUID], list[UUID]]:

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from storefront.application.queries import Keyset, ProductQuery, Window
 from storefront.domain import rate_limits
+from storefront.domain.health import MetricFamily
 from storefront.domain.identity import UserStatus
 from storefront.domain.products import Product
 
@@ -453,6 +454,9 @@ class Outbox(Protocol):
     def mark_failed(self, message_ids: Sequence[UUID]) -> None:
         """Count one more failed send of each message (it stays unpublished)."""
 
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many messages are unpublished, and when the oldest of them was written (None: none waits)."""
+
 
 class OutboxUnitOfWork(Transaction, Protocol):
     """Any transaction that can write and mark outbox rows (what ``publish_committed`` needs)."""
@@ -562,3 +566,20 @@ class NotificationPorts:
     unit_of_work: Callable[[], NotificationUnitOfWork]
     notifier: Notifier
     clock: Clock
+
+
+class HealthProbe(Protocol):
+    """One dependency a readiness check asks (the database, Redis): ``check`` returns when it answered and
+    raises when it did not; the probe bounds its own wait (connect and read timeouts)."""
+
+    name: str
+
+    def check(self) -> None: ...
+
+
+class MetricSource(Protocol):
+    """One source of the operational metrics (queue depths, the outbox, orders, the cache, the pool)."""
+
+    name: str
+
+    def collect(self) -> list[MetricFamily]: ...

@@ -32,7 +32,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from storefront import bootstrap
 from storefront.messages.envelope import Envelope, MessageData, UnknownMessage, parse
-from storefront.observability import logger, metrics
+from storefront.observability import logger, metrics, profiled
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def sqs_entry(process: Process, *, around: MessageHook = _run) -> Callable[[dict
         )
         return dict(response)
 
-    return cast("Callable[[dict[str, Any], Any], dict[str, Any]]", handler)
+    return cast("Callable[[dict[str, Any], Any], dict[str, Any]]", profiled(handler))
 
 
 def _dead_letter(record: SQSRecord, reason: str) -> None:

@@ -29,11 +29,11 @@ from storefront.http.body import accept_body
 from storefront.http.context import PRINCIPAL
 from storefront.http.cors import policy
 from storefront.http.envelope import failure
-from storefront.http.identity import authenticate, require_role
+from storefront.http.identity import authenticate, iam_caller, require_role
 from storefront.http.parameters import normalise_headers, normalise_parameters
 from storefront.http.rate_limit import check_rate, enforce, rate_headers
 from storefront.http.request_meta import RequestMeta, bind_request, header
-from storefront.observability import logger, metrics
+from storefront.observability import logger, metrics, profiled
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -54,6 +54,7 @@ def lambda_entry(
     reads_request: bool = True,
     rate_limited: bool = True,
     no_store: bool = False,
+    iam: bool = False,
 ) -> Handler:
     """The handler of an HTTP function open to the roles in ``allow`` (None: public).
 
@@ -66,6 +67,11 @@ def lambda_entry(
     as the 404 of an unknown path). Every response carries the rate limit's headers once it was decided;
     with ``no_store`` (the auth functions: tokens and credentials), every response, refusals included, is
     marked ``Cache-Control: no-store``. A refusal is never stored by a cache whatever the function.
+    With ``iam`` (the internal routes, ``Auth: {Authorizer: AWS_IAM}`` in the template) API Gateway has
+    authenticated the caller by its SigV4 signature and IAM policy: the function only requires that
+    ``requestContext.identity`` names it (``iam_caller``); behind Kong, which has no IAM, the caller needs a
+    token of one of the ``allow`` roles as on any protected route. Set ``PROFILE_HANDLER`` to profile it
+    (``observability.profiled``).
     """
     _check_settings(allow, requires, rate_limited)
     admins_only = allow is not None and set(allow) == {Role.ADMIN}
@@ -80,7 +86,9 @@ def lambda_entry(
         decision: RateDecision | None = None
         try:
             principal: Principal | None = None
-            if allow is not None:
+            if iam and gateway.gateway_mode == "apigw":
+                logger.append_keys(iam_caller=iam_caller(event))
+            elif allow is not None:
                 principal = authenticate(event, gateway, bootstrap.token_verifier)
                 logger.append_keys(tenant_id=str(principal.tenant_id), user_id=principal.user_id)
             if rate_limited:
@@ -96,7 +104,7 @@ def lambda_entry(
             return finish(_error_response(refused), event, meta, gateway, decision, no_store=no_store)
         return finish(app.resolve(event, context), event, meta, gateway, decision, no_store=no_store)
 
-    return handler
+    return profiled(handler)
 
 
 def _check_settings(allow: tuple[Role, ...] | None, requires: tuple[type, ...], rate_limited: bool) -> None:

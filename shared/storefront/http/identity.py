@@ -128,6 +128,21 @@ def authenticate(
         raise
 
 
+def iam_caller(event: Mapping[str, Any]) -> str:
+    """The IAM principal (its ARN) API Gateway authenticated for an ``AWS_IAM`` route: SigV4 was checked and
+    ``execute-api:Invoke`` allowed before the function was called, and ``requestContext.identity`` names the
+    caller. Without one (the route lost its AWS_IAM authorization, say) the request is Unauthenticated: an
+    internal route never falls open."""
+    identity = (event.get("requestContext") or {}).get("identity") or {}
+    arn, access_key = identity.get("userArn"), identity.get("accessKey")
+    if not (isinstance(arn, str) and arn.startswith("arn:") and isinstance(access_key, str) and access_key):
+        refused = Unauthenticated()
+        refused.__cause__ = RefusalReason("no IAM caller in requestContext.identity")
+        log_refusal(refused)
+        raise refused
+    return arn
+
+
 def log_refusal(refused: AppError) -> None:
     """Log why a caller was refused: the refusal's cause when it has one (a client never sees it)."""
     reason = str(refused.__cause__ or refused.message)
@@ -193,3 +208,5 @@ def require_role(principal: Principal, *roles: Role) -> Principal:
 ANY_ROLE: tuple[Role, ...] = (Role.USER, Role.ADMIN, Role.SERVICE)
 READERS = ANY_ROLE
 ADMINS: tuple[Role, ...] = (Role.ADMIN,)
+# The internal (IAM) routes behind Kong, where no IAM stands in front: a service's token or an admin's.
+OPERATORS: tuple[Role, ...] = (Role.SERVICE, Role.ADMIN)

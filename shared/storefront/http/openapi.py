@@ -26,7 +26,18 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "description": "An HS256 access token (claims iss, sub, role, tenant_id, exp); locally: make token ROLE=admin.",
     }
 }
+SIGV4_SCHEME = "sigv4"
+SECURITY_SCHEMES[SIGV4_SCHEME] = {
+    "type": "apiKey",
+    "name": "Authorization",
+    "in": "header",
+    "x-amazon-apigateway-authtype": "awsSigv4",
+    "description": "AWS Signature Version 4 (execute-api) of an IAM principal allowed execute-api:Invoke: the "
+    "internal routes behind API Gateway. Behind Kong they take a bearer token of the service or admin role instead.",
+}
 BEARER: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}]
+# The internal routes: IAM behind API Gateway, a service's or an admin's token behind Kong.
+INTERNAL: list[dict[str, list[str]]] = [{SIGV4_SCHEME: []}, {BEARER_SCHEME: []}]
 # Paths keep the template's /KONGAPI/api/v1 prefix, so a server is only where the gateway is.
 SERVERS: list[dict[str, Any]] = [
     {"url": "/", "description": "The gateway serving this document (make run: http://127.0.0.1:3000)."},
@@ -101,6 +112,11 @@ class ErrorDetails(BaseModel):
         default=None, ge=1, json_schema_extra=_drop_default, description="Field errors beyond the 50 listed."
     )
     current_version: int | SkipJsonSchema[None] = absent()
+    components: dict[str, Literal["up", "down"]] | SkipJsonSchema[None] = Field(
+        default=None,
+        json_schema_extra=_drop_default,
+        description="SYS_003 of a readiness probe: each component checked (database, redis) and its state.",
+    )
     retry_after_seconds: int | SkipJsonSchema[None] = Field(
         default=None, ge=1, description="RATE_001: the Retry-After header's value.", json_schema_extra=_drop_default
     )
@@ -209,6 +225,17 @@ def success(
 def empty(description: str, status: int, headers: Iterable[dict[str, Any]] = ()) -> dict[int, Any]:
     """A response without a body (204, 304)."""
     return {status: {"description": description, "headers": _headers(headers), "content": {}}}
+
+
+def text(description: str, media_type: str, headers: Iterable[dict[str, Any]] = ()) -> dict[int, Any]:
+    """A 200 whose body is text of ``media_type`` (the Prometheus exposition), not the envelope."""
+    return {
+        200: {
+            "description": description,
+            "headers": _headers(headers),
+            "content": {media_type.split(";")[0]: {"schema": {"type": "string"}}},
+        }
+    }
 
 
 def _headers(groups: Iterable[dict[str, Any]]) -> dict[str, Any]:

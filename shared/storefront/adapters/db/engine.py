@@ -9,6 +9,8 @@ and no ROLLBACK, and plan every statement for its actual parameters (see ``POSTG
 
 from __future__ import annotations
 
+import weakref
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -82,6 +84,7 @@ def _oracle_engine(url: URL, settings: DatabaseSettings) -> Engine:
         params["purity"] = oracledb.PURITY_SELF
     pool = oracledb.create_pool(getmode=oracledb.POOL_GETMODE_TIMEDWAIT, **params)
     engine = create_engine(f"{DRIVER_NAME}://", creator=pool.acquire, poolclass=NullPool)
+    _ORACLE_POOLS[engine] = pool
 
     @event.listens_for(engine, "connect")
     def _call_timeout(dbapi_connection: Any, _: Any) -> None:
@@ -102,3 +105,28 @@ def _sqlite_engine(url: URL, settings: DatabaseSettings) -> Engine:
         cursor.close()
 
     return engine
+
+
+# The python-oracledb pool behind each Oracle engine (SQLAlchemy's own pool is a NullPool there).
+_ORACLE_POOLS: weakref.WeakKeyDictionary[Engine, Any] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True, slots=True)
+class PoolUsage:
+    """This container's database connections: in use, idle in the pool, and the most the pool opens."""
+
+    in_use: int
+    idle: int
+    maximum: int
+
+
+def pool_usage(engine: Engine) -> PoolUsage | None:
+    """How much of ``engine``'s connection pool is in use; None for a pool that keeps no connections."""
+    oracle = _ORACLE_POOLS.get(engine)
+    if oracle is not None:
+        return PoolUsage(in_use=oracle.busy, idle=oracle.opened - oracle.busy, maximum=oracle.max)
+    pool: Any = engine.pool
+    if not hasattr(pool, "checkedout"):
+        return None
+    overflow = max(getattr(pool, "_max_overflow", 0), 0)
+    return PoolUsage(in_use=pool.checkedout(), idle=pool.checkedin(), maximum=pool.size() + overflow)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.order_loader import chunks
@@ -37,6 +37,13 @@ def claim_statement(limit: int, created_before: datetime, dialect_name: str) -> 
         .with_for_update(skip_locked=True)
     )
     return statement if dialect_name in FETCH_LIMITED else statement.limit(limit)
+
+
+def backlog_statement() -> Select[int, Any]:
+    """How many messages wait to be published and when the oldest was written (IX_OUTBOX_MESSAGES_UNPUBLISHED
+    starts with PUBLISHED_AT, CREATED_AT: the database reads only the unpublished entries)."""
+    unpublished = OUTBOX_MESSAGES.c.PUBLISHED_AT.is_(None)
+    return select(func.count(), func.min(OUTBOX_MESSAGES.c.CREATED_AT)).where(unpublished)
 
 
 class SqlOutbox:
@@ -77,6 +84,11 @@ class SqlOutbox:
                 self._statements.write(
                     update(OUTBOX_MESSAGES).where(OUTBOX_MESSAGES.c.ID.in_(chunk)).values(PUBLISHED_AT=at)
                 )
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        with translated_errors():
+            row: Any = self._statements.read(backlog_statement()).one()
+        return int(row[0]), row[1]
 
     def mark_failed(self, message_ids: Sequence[UUID]) -> None:
         with translated_errors():

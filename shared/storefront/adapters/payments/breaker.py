@@ -37,12 +37,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from redis import Redis
 
 from storefront.adapters.cache.degrading import Degrading
 from storefront.adapters.cache.rate_limiter import _Script
 from storefront.domain.errors import ExternalUnavailable
-from storefront.observability import logger
+from storefront.observability import logger, metrics
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 PREFIX = "storefront:breaker:"
@@ -206,6 +207,7 @@ class SharedCircuitBreaker:
         call is the half-open trial."""
         permit = self.permit()
         if not permit.allowed:
+            metrics.add_metric(name="CircuitBreakerOpen", unit=MetricUnit.Count, value=1)
             error = ExternalUnavailable("The payment provider is unavailable; try again later")
             error.retry_after = max(1, math.ceil(permit.retry_after_ms / 1000))
             raise error
@@ -225,6 +227,8 @@ class SharedCircuitBreaker:
             change = (before, self._local.record(self._local_now(), success, self._policy))
         before, after = change
         if before != after:
+            if after == OPEN:
+                metrics.add_metric(name="CircuitBreakerOpened", unit=MetricUnit.Count, value=1)
             log = logger.warning if after == OPEN else logger.info
             log("circuit breaker " + after, extra={"breaker": self.name, "from": before})
         return after
