@@ -29,6 +29,8 @@ from storefront.application.ports import (
     OrderUnitOfWork,
     PaymentGateway,
     RateLimiter,
+    ReportPorts,
+    ReportUnitOfWork,
     Revocations,
     SecretStore,
     TokenVerifier,
@@ -215,7 +217,8 @@ _provided: dict[str, Any] = {}
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
     ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``, ``orders``,
-    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``, ``notifications``, ``reset_policy``."""
+    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``, ``notifications``, ``reset_policy``,
+    ``reports``."""
     reset()
     _provided.update(adapters)
 
@@ -453,6 +456,31 @@ def order_unit_of_work() -> OrderUnitOfWork:
     return SqlUnitOfWork(engine())
 
 
+def reports() -> ReportPorts:
+    """The ports of the admin's stats, reports and analytics (figures cached in Redis when REDIS_URL is set)."""
+    provided: ReportPorts | None = _provided.get("reports")
+    return provided if provided is not None else _reports()
+
+
+@cache
+def _reports() -> ReportPorts:
+    from storefront.adapters.clock import SystemClock
+
+    return ReportPorts(
+        unit_of_work=report_unit_of_work,
+        cache=cache_store(),
+        clock=SystemClock(),
+        cache_ttl_seconds=load(CacheSettings).cache_ttl_seconds,
+    )
+
+
+def report_unit_of_work() -> ReportUnitOfWork:
+    """A new (read-only) unit of work for the admin's figures."""
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+
+    return SqlUnitOfWork(engine())
+
+
 # The variables naming the queues (template.yaml sets them from each queue's Ref).
 QUEUE_URL_VARIABLES = ("ORDER_PROCESSING_QUEUE_URL", "PAYMENT_QUEUE_URL", "NOTIFICATION_QUEUE_URL")
 
@@ -573,6 +601,7 @@ def reset() -> None:
         _saga,
         _notifications,
         _reset_policy,
+        _reports,
         _sqs_publisher,
         _dead_letters,
         _idempotency_store,

@@ -1,0 +1,296 @@
+"""The admin's figures as SQL aggregates: every count and sum is a GROUP BY in the statement, so a report reads
+one row per group, never the orders themselves.
+
+Buckets (day, ISO week, month) are UTC dates spelled per dialect (``PeriodStart``): PostgreSQL truncates the
+timestamp at UTC, Oracle truncates its UTC value (``TRUNC(..., 'IW')`` is the ISO week), SQLite computes the
+date from its stored UTC text. All three answer the bucket's first day as 'YYYY-MM-DD' text, so the same
+expression groups, orders and reads alike everywhere; it carries no bind parameter, so PostgreSQL sees the
+SELECT and the GROUP BY expression as the same one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, String, and_, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from storefront.adapters.db.errors import translated_errors
+from storefront.adapters.db.statements import Statements
+from storefront.adapters.db.tables import ORDER_EVENTS, ORDER_ITEMS, ORDERS, PRODUCTS, USERS
+from storefront.domain.orders import EventKind
+from storefront.domain.products import ProductStatus
+from storefront.domain.reports import (
+    REFUNDING,
+    REVENUE_STATUSES,
+    CustomerSales,
+    DateRange,
+    Granularity,
+    GroupCount,
+    OrderFlow,
+    ProductSales,
+    RevenueTotals,
+    RevenueWindows,
+    SalesTotal,
+    StockLevel,
+    UserCount,
+)
+
+
+class PeriodStart(ColumnElement[str]):
+    """The first day of the UTC day, ISO week or month a timestamp column falls in, as 'YYYY-MM-DD' text."""
+
+    inherit_cache = True
+    type = String()
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's cache-key protocol reads this class attribute
+        ("column", InternalTraversal.dp_clauseelement),
+        ("granularity", InternalTraversal.dp_string),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], granularity: Granularity) -> None:
+        self.column = column
+        self.granularity = granularity.value
+
+
+_POSTGRESQL_UNITS = {"day": "day", "week": "week", "month": "month"}
+_ORACLE_UNITS = {"day": "DD", "week": "IW", "month": "MM"}
+_SQLITE_MODIFIERS = {"day": "", "week": ", '-6 days', 'weekday 1'", "month": ", 'start of month'"}
+
+
+@compiles(PeriodStart, "postgresql")
+def _postgresql_period(element: PeriodStart, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    unit = _POSTGRESQL_UNITS[element.granularity]
+    return f"to_char(date_trunc('{unit}', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+
+
+@compiles(PeriodStart, "oracle")
+def _oracle_period(element: PeriodStart, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    unit = _ORACLE_UNITS[element.granularity]
+    return f"TO_CHAR(TRUNC(SYS_EXTRACT_UTC({column}), '{unit}'), 'YYYY-MM-DD')"
+
+
+@compiles(PeriodStart, "sqlite")
+def _sqlite_period(element: PeriodStart, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)  # stored as UTC text: 'YYYY-MM-DD HH:MM:SS.ffffff'
+    return f"date({column}{_SQLITE_MODIFIERS[element.granularity]})"
+
+
+def live_orders(tenant_id: UUID) -> ColumnElement[bool]:
+    """The tenant's orders that are not soft-deleted."""
+    return and_(ORDERS.c.TENANT_ID == tenant_id, ORDERS.c.DELETED_AT.is_(None))
+
+
+def placed_in(span: DateRange) -> ColumnElement[bool]:
+    """Orders placed within the range's days."""
+    return and_(ORDERS.c.CREATED_AT >= span.start, ORDERS.c.CREATED_AT < span.end)
+
+
+def is_revenue() -> ColumnElement[bool]:
+    """Orders whose total is revenue (``storefront.domain.reports.REVENUE_STATUSES``)."""
+    return and_(
+        ORDERS.c.STATUS.in_([s.value for s in REVENUE_STATUSES]),
+        ORDERS.c.PAYMENT_STATUS.not_in([s.value for s in REFUNDING]),
+    )
+
+
+def user_counts_statement(tenant_id: UUID) -> Select[Any]:
+    """SELECT how many live users the tenant has per (status, role)."""
+    return (
+        select(USERS.c.STATUS, USERS.c.ROLE, func.count().label("N"))
+        .where(USERS.c.TENANT_ID == tenant_id, USERS.c.DELETED_AT.is_(None))
+        .group_by(USERS.c.STATUS, USERS.c.ROLE)
+    )
+
+
+def order_counts_statement(tenant_id: UUID) -> Select[Any]:
+    """SELECT how many live orders the tenant has per status."""
+    return select(ORDERS.c.STATUS, func.count().label("N")).where(live_orders(tenant_id)).group_by(ORDERS.c.STATUS)
+
+
+def revenue_statement(tenant_id: UUID, windows: RevenueWindows, now: datetime) -> Select[Any]:
+    """SELECT per currency the revenue orders and amounts placed since each window's start (and up to ``now``)."""
+    sums: list[ColumnElement[Any]] = []
+    for name, since in (("TODAY", windows.today), ("WEEK", windows.week), ("MONTH", windows.month)):
+        inside = ORDERS.c.CREATED_AT >= since
+        sums.append(func.sum(case((inside, 1), else_=0)).label(f"{name}_ORDERS"))
+        sums.append(func.sum(case((inside, ORDERS.c.TOTAL_AMOUNT), else_=0)).label(name))
+    earliest = min(windows.today, windows.week, windows.month)
+    return (
+        select(ORDERS.c.CURRENCY, *sums)
+        .where(live_orders(tenant_id), ORDERS.c.CREATED_AT >= earliest, ORDERS.c.CREATED_AT <= now, is_revenue())
+        .group_by(ORDERS.c.CURRENCY)
+        .order_by(ORDERS.c.CURRENCY)
+    )
+
+
+def _low_stock_terms(tenant_id: UUID, threshold: int) -> list[ColumnElement[bool]]:
+    return [
+        PRODUCTS.c.TENANT_ID == tenant_id,
+        PRODUCTS.c.DELETED_AT.is_(None),
+        PRODUCTS.c.STOCK <= threshold,
+        PRODUCTS.c.STATUS == ProductStatus.ACTIVE.value,
+    ]
+
+
+def low_stock_count_statement(tenant_id: UUID, threshold: int) -> Select[Any]:
+    """SELECT how many live, active products have at most ``threshold`` in stock."""
+    return select(func.count().label("N")).where(*_low_stock_terms(tenant_id, threshold))
+
+
+def low_stock_statement(tenant_id: UUID, threshold: int, listed: int) -> Select[Any]:
+    """SELECT the first ``listed`` of those products, lowest stock first."""
+    return (
+        select(PRODUCTS.c.ID, PRODUCTS.c.SKU, PRODUCTS.c.NAME, PRODUCTS.c.STOCK)
+        .where(*_low_stock_terms(tenant_id, threshold))
+        .order_by(PRODUCTS.c.STOCK, PRODUCTS.c.ID)
+        .limit(listed)
+    )
+
+
+def sales_statement(tenant_id: UUID, span: DateRange, granularity: Granularity | None = None) -> Select[Any]:
+    """SELECT per currency (and per bucket when ``granularity`` is given) the revenue orders placed in the range
+    and their amount."""
+    keys: list[ColumnElement[Any]] = [PeriodStart(ORDERS.c.CREATED_AT, granularity)] if granularity else []
+    keys.append(ORDERS.c.CURRENCY)
+    return (
+        select(*keys, func.count().label("N"), func.sum(ORDERS.c.TOTAL_AMOUNT).label("REVENUE"))
+        .where(live_orders(tenant_id), placed_in(span), is_revenue())
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+
+
+def order_flow_statement(tenant_id: UUID, span: DateRange, granularity: Granularity | None = None) -> Select[Any]:
+    """SELECT (per bucket when ``granularity`` is given) the orders placed in the range and how many of them
+    reached CONFIRMED (their history has the ``confirmed`` event: the state machine reaches it at most once)."""
+    confirmed = and_(
+        ORDER_EVENTS.c.ORDER_ID == ORDERS.c.ID,
+        ORDER_EVENTS.c.TENANT_ID == tenant_id,
+        ORDER_EVENTS.c.KIND == EventKind.CONFIRMED.value,
+    )
+    keys: list[ColumnElement[Any]] = [PeriodStart(ORDERS.c.CREATED_AT, granularity)] if granularity else []
+    return (
+        select(*keys, func.count().label("N"), func.count(ORDER_EVENTS.c.ORDER_ID).label("CONFIRMED"))
+        .select_from(ORDERS.outerjoin(ORDER_EVENTS, confirmed))
+        .where(live_orders(tenant_id), placed_in(span))
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+
+
+def top_products_statement(tenant_id: UUID, span: DateRange, top: int) -> Select[Any]:
+    """SELECT per currency the ``top`` products by revenue of their lines in revenue orders placed in the range
+    (the product id breaking ties), with units and orders, and the product's SKU and name."""
+    revenue = func.sum(ORDER_ITEMS.c.LINE_TOTAL)
+    ranked = (
+        select(
+            ORDER_ITEMS.c.PRODUCT_ID,
+            ORDER_ITEMS.c.CURRENCY,
+            func.sum(ORDER_ITEMS.c.QUANTITY).label("UNITS"),
+            func.count(ORDER_ITEMS.c.ORDER_ID.distinct()).label("N"),
+            revenue.label("REVENUE"),
+            _rank(ORDER_ITEMS.c.CURRENCY, revenue, ORDER_ITEMS.c.PRODUCT_ID),
+        )
+        .select_from(ORDER_ITEMS.join(ORDERS, ORDERS.c.ID == ORDER_ITEMS.c.ORDER_ID))
+        .where(live_orders(tenant_id), placed_in(span), is_revenue())
+        .group_by(ORDER_ITEMS.c.PRODUCT_ID, ORDER_ITEMS.c.CURRENCY)
+        .subquery("RANKED")
+    )
+    return (
+        select(ranked, PRODUCTS.c.SKU, PRODUCTS.c.NAME)
+        .select_from(ranked.join(PRODUCTS, PRODUCTS.c.ID == ranked.c.PRODUCT_ID))
+        .where(ranked.c.POSITION <= top)
+        .order_by(ranked.c.CURRENCY, ranked.c.POSITION)
+    )
+
+
+def top_customers_statement(tenant_id: UUID, span: DateRange, top: int) -> Select[Any]:
+    """SELECT per currency the ``top`` customers by the revenue of their orders placed in the range (the user id
+    breaking ties), with their order counts."""
+    revenue = func.sum(ORDERS.c.TOTAL_AMOUNT)
+    ranked = (
+        select(
+            ORDERS.c.USER_ID,
+            ORDERS.c.CURRENCY,
+            func.count().label("N"),
+            revenue.label("REVENUE"),
+            _rank(ORDERS.c.CURRENCY, revenue, ORDERS.c.USER_ID),
+        )
+        .where(live_orders(tenant_id), placed_in(span), is_revenue())
+        .group_by(ORDERS.c.USER_ID, ORDERS.c.CURRENCY)
+        .subquery("RANKED")
+    )
+    return select(ranked).where(ranked.c.POSITION <= top).order_by(ranked.c.CURRENCY, ranked.c.POSITION)
+
+
+def _rank(currency: Any, revenue: ColumnElement[Any], tiebreak: Any) -> ColumnElement[int]:
+    """ROW_NUMBER() within the currency, highest revenue first."""
+    return func.row_number().over(partition_by=currency, order_by=(revenue.desc(), tiebreak)).label("POSITION")
+
+
+def _period(value: Any) -> date | None:
+    return date.fromisoformat(value) if value is not None else None
+
+
+class SqlReportRepository:
+    """The ReportRepository port on SQLAlchemy Core: reads only, one aggregate statement per figure."""
+
+    def __init__(self, statements: Statements) -> None:
+        self._statements = statements
+
+    def _rows(self, statement: Select[Any]) -> list[Any]:
+        with translated_errors():
+            return list(self._statements.read(statement))
+
+    def user_counts(self, tenant_id: UUID) -> list[UserCount]:
+        """How many live users the tenant has per status and role."""
+        return [UserCount(r.STATUS, r.ROLE, r.N) for r in self._rows(user_counts_statement(tenant_id))]
+
+    def order_counts(self, tenant_id: UUID) -> list[GroupCount]:
+        """How many live orders the tenant has per status."""
+        return [GroupCount(r.STATUS, r.N) for r in self._rows(order_counts_statement(tenant_id))]
+
+    def revenue(self, tenant_id: UUID, windows: RevenueWindows, now: datetime) -> list[RevenueTotals]:
+        """The revenue per currency in each window up to ``now``."""
+        return [
+            RevenueTotals(r.CURRENCY, r.TODAY_ORDERS, r.TODAY, r.WEEK_ORDERS, r.WEEK, r.MONTH_ORDERS, r.MONTH)
+            for r in self._rows(revenue_statement(tenant_id, windows, now))
+        ]
+
+    def low_stock(self, tenant_id: UUID, threshold: int, listed: int) -> tuple[int, list[StockLevel]]:
+        """How many live, active products have at most ``threshold`` in stock, and the first ``listed`` of them."""
+        count = self._rows(low_stock_count_statement(tenant_id, threshold))[0].N
+        if not count:
+            return 0, []
+        rows = self._rows(low_stock_statement(tenant_id, threshold, listed))
+        return count, [StockLevel(r.ID, r.SKU, r.NAME, r.STOCK) for r in rows]
+
+    def sales(self, tenant_id: UUID, span: DateRange, granularity: Granularity | None = None) -> list[SalesTotal]:
+        """Revenue orders and amount per currency (and bucket) over the range."""
+        rows = self._rows(sales_statement(tenant_id, span, granularity))
+        return [SalesTotal(r.CURRENCY, r.N, r.REVENUE, _period(r[0]) if granularity else None) for r in rows]
+
+    def order_flow(self, tenant_id: UUID, span: DateRange, granularity: Granularity | None = None) -> list[OrderFlow]:
+        """Orders placed and confirmed (per bucket) over the range."""
+        rows = self._rows(order_flow_statement(tenant_id, span, granularity))
+        return [OrderFlow(r.N, r.CONFIRMED, _period(r[0]) if granularity else None) for r in rows]
+
+    def top_products(self, tenant_id: UUID, span: DateRange, top: int) -> list[ProductSales]:
+        """Per currency, the ``top`` products by revenue over the range."""
+        return [
+            ProductSales(r.PRODUCT_ID, r.SKU, r.NAME, r.CURRENCY, r.UNITS, r.N, r.REVENUE)
+            for r in self._rows(top_products_statement(tenant_id, span, top))
+        ]
+
+    def top_customers(self, tenant_id: UUID, span: DateRange, top: int) -> list[CustomerSales]:
+        """Per currency, the ``top`` customers by revenue over the range."""
+        return [
+            CustomerSales(r.USER_ID, r.CURRENCY, r.N, r.REVENUE)
+            for r in self._rows(top_customers_statement(tenant_id, span, top))
+        ]
