@@ -41,6 +41,7 @@ def write(
     lists_table: str,
     redis_url: str,
     passwords: dict[str, float] | None = None,
+    reports_table: str = "",
 ) -> Path:
     """Write the report and plots; the report's path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -101,6 +102,8 @@ def write(
         " when it counts it (the first request after a write), and the SQL alone; the 1M/10k ratio."
     )
     lines += ["", lists_table]
+    if reports_table:
+        lines += ["", "## Admin stats, reports and analytics", "", reports_table]
     lines += ["", "![cold starts](cold_start.png)", "", "![warm latency](warm_latency.png)", ""]
     path = RESULTS / "report.md"
     path.write_text("\n".join(lines))

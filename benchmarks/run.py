@@ -10,6 +10,7 @@
    (benchmarks/peers/): a cookbook-style Powertools handler and a FastAPI + Mangum lambdalith.
 2. Warm requests per route on PostgreSQL + Redis: SQL statements, round trips, p50/p99.
 3. Product lists at 10k / 100k / 1M rows on PostgreSQL (benchmarks/lists.py).
+4. The admin's stats, sales reports and analytics on 1M orders (100k quick) on PostgreSQL (benchmarks/reports.py).
 Results: benchmarks/results/report.md and PNG plots beside it.
 """
 
@@ -25,6 +26,7 @@ from typing import Any
 from uuid import UUID
 
 from benchmarks import cold, lists, report, warm
+from benchmarks import reports as figures
 from benchmarks.environment import REDIS_URL, TENANT, Environment, environment
 from benchmarks.events import FUNCTIONS, LOGIN, event, event_for, login_event, new_product_body
 
@@ -220,8 +222,15 @@ def main() -> None:
         passwords = password_costs(env, 5 if QUICK else 21)
         print("bench: password costs measured", flush=True)
     lists_table = run_lists_benchmark()
+    reports_table = figures.main()
     written = report.write(
-        measured, routes, quick=QUICK, lists_table=lists_table, redis_url=REDIS_URL, passwords=passwords
+        measured,
+        routes,
+        quick=QUICK,
+        lists_table=lists_table,
+        redis_url=REDIS_URL,
+        passwords=passwords,
+        reports_table=reports_table,
     )
     print(written.read_text())
 

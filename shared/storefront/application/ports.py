@@ -562,13 +562,13 @@ class ReportRepository(Protocol):
         """How many live, active products have at most ``threshold`` in stock, and the first ``listed`` of them
         (lowest stock first, the id breaking ties)."""
 
-    def sales(self, tenant_id: UUID, span: DateRange, granularity: Granularity | None = None) -> list[SalesTotal]:
-        """Per currency (and bucket, when ``granularity`` is given, ordered by bucket then currency), the revenue
-        orders placed in the range and their amount."""
+    def sales(self, tenant_id: UUID, span: DateRange, granularity: Granularity) -> list[SalesTotal]:
+        """The revenue orders placed in the range and their amount, per bucket and currency (in that order), then
+        per currency over the whole range (``period`` None), in one statement."""
 
-    def order_flow(self, tenant_id: UUID, span: DateRange, granularity: Granularity | None = None) -> list[OrderFlow]:
-        """(Per bucket, in bucket order, when ``granularity`` is given) the orders placed in the range and how many
-        of them reached CONFIRMED."""
+    def order_flow(self, tenant_id: UUID, span: DateRange, granularity: Granularity) -> list[OrderFlow]:
+        """The orders placed in the range and how many of them reached CONFIRMED, per bucket with orders (in bucket
+        order), then over the whole range (``period`` None; absent without orders), in one statement."""
 
     def top_products(self, tenant_id: UUID, span: DateRange, top: int) -> list[ProductSales]:
         """Per currency (in currency order), the ``top`` products by the revenue of their lines in revenue orders

@@ -180,7 +180,8 @@ def sales_report(ports: ReportPorts, tenant_id: UUID, query: SalesQuery) -> Figu
 
     def compute(reports: ReportRepository) -> dict[str, Any]:
         if query.by is SalesGrouping.DAY:
-            rows = [_day_row(s) for s in reports.sales(tenant_id, query.span, Granularity.DAY)]
+            sales = reports.sales(tenant_id, query.span, Granularity.DAY)
+            rows = [_day_row(s) for s in sales if s.period is not None]
         else:
             rows = [_product_row(p) for p in reports.top_products(tenant_id, query.span, query.limit)]
         return {
@@ -224,18 +225,20 @@ def analytics(ports: ReportPorts, tenant_id: UUID, query: AnalyticsQuery) -> Fig
     key = cache_key(tenant_id, "analytics", parameters)
 
     def compute(reports: ReportRepository) -> dict[str, Any]:
-        flow = reports.order_flow(tenant_id, query.span)
-        placed, confirmed = (flow[0].placed, flow[0].confirmed) if flow else (0, 0)
+        flow = reports.order_flow(tenant_id, query.span, query.granularity)
+        sales = reports.sales(tenant_id, query.span, query.granularity)
+        whole = next((f for f in flow if f.period is None), OrderFlow(0, 0))
         return {
             "date_from": query.span.first.isoformat(),
             "date_to": query.span.last.isoformat(),
             "granularity": query.granularity.value,
-            "orders": {"placed": placed, "confirmed": confirmed, "confirmation_rate": rate(confirmed, placed)},
-            "average_order_value": _averages(reports.sales(tenant_id, query.span)),
-            "series": _series(
-                reports.order_flow(tenant_id, query.span, query.granularity),
-                reports.sales(tenant_id, query.span, query.granularity),
-            ),
+            "orders": {
+                "placed": whole.placed,
+                "confirmed": whole.confirmed,
+                "confirmation_rate": rate(whole.confirmed, whole.placed),
+            },
+            "average_order_value": _averages([s for s in sales if s.period is None]),
+            "series": _series(flow, [s for s in sales if s.period is not None]),
             "top_customers": [_customer(c) for c in reports.top_customers(tenant_id, query.span, query.top)],
             "top_products": [_product_row(p) for p in reports.top_products(tenant_id, query.span, query.top)],
         }

@@ -14,7 +14,21 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Dialect,
+    Integer,
+    Select,
+    TypeDecorator,
+    and_,
+    case,
+    cast,
+    func,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -41,11 +55,25 @@ from storefront.domain.reports import (
 )
 
 
-class PeriodStart(ColumnElement[str]):
-    """The first day of the UTC day, ISO week or month a timestamp column falls in, as 'YYYY-MM-DD' text."""
+class BucketDate(TypeDecorator[date]):
+    """A bucket's first day as each dialect answers it (PostgreSQL's timestamp, Oracle's DATE, SQLite's text)."""
+
+    impl = Date
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> date | None:
+        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+            return value
+        if isinstance(value, datetime):
+            return value.date()
+        return date.fromisoformat(str(value))
+
+
+class PeriodStart(ColumnElement[date]):
+    """The first day of the UTC day, ISO week or month a timestamp column falls in."""
 
     inherit_cache = True
-    type = String()
+    type = BucketDate()
     _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's cache-key protocol reads this class attribute
         ("column", InternalTraversal.dp_clauseelement),
         ("granularity", InternalTraversal.dp_string),
@@ -64,15 +92,13 @@ _SQLITE_MODIFIERS = {"day": "", "week": ", '-6 days', 'weekday 1'", "month": ", 
 @compiles(PeriodStart, "postgresql")
 def _postgresql_period(element: PeriodStart, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
-    unit = _POSTGRESQL_UNITS[element.granularity]
-    return f"to_char(date_trunc('{unit}', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+    return f"date_trunc('{_POSTGRESQL_UNITS[element.granularity]}', {column} AT TIME ZONE 'UTC')"
 
 
 @compiles(PeriodStart, "oracle")
 def _oracle_period(element: PeriodStart, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
-    unit = _ORACLE_UNITS[element.granularity]
-    return f"TO_CHAR(TRUNC(SYS_EXTRACT_UTC({column}), '{unit}'), 'YYYY-MM-DD')"
+    return f"TRUNC(SYS_EXTRACT_UTC({column}), '{_ORACLE_UNITS[element.granularity]}')"
 
 
 @compiles(PeriodStart, "sqlite")
@@ -153,35 +179,45 @@ def low_stock_statement(tenant_id: UUID, threshold: int, listed: int) -> Select[
     )
 
 
-def sales_statement(tenant_id: UUID, span: DateRange, granularity: Granularity | None = None) -> Select[Any]:
-    """SELECT per currency (and per bucket when ``granularity`` is given) the revenue orders placed in the range
-    and their amount."""
-    keys: list[ColumnElement[Any]] = [PeriodStart(ORDERS.c.CREATED_AT, granularity)] if granularity else []
-    keys.append(ORDERS.c.CURRENCY)
-    return (
-        select(*keys, func.count().label("N"), func.sum(ORDERS.c.TOTAL_AMOUNT).label("REVENUE"))
+def _whole(count: ColumnElement[Any]) -> ColumnElement[int]:
+    """The sum of counts as an integer (PostgreSQL sums bigints as numeric)."""
+    return cast(func.sum(count), Integer)
+
+
+def sales_statement(tenant_id: UUID, span: DateRange, granularity: Granularity) -> Select[Any]:
+    """SELECT per bucket and currency the revenue orders placed in the range and their amount, and per currency
+    the same over the whole range (rows whose PERIOD is NULL), added up from the buckets in the same statement."""
+    period = PeriodStart(ORDERS.c.CREATED_AT, granularity).label("PERIOD")
+    buckets = (
+        select(period, ORDERS.c.CURRENCY, func.count().label("N"), func.sum(ORDERS.c.TOTAL_AMOUNT).label("REVENUE"))
         .where(live_orders(tenant_id), placed_in(span), is_revenue())
-        .group_by(*keys)
-        .order_by(*keys)
+        .group_by(period, ORDERS.c.CURRENCY)
+        .cte("BUCKETS")
     )
+    totals = select(
+        null().label("PERIOD"), buckets.c.CURRENCY, _whole(buckets.c.N), func.sum(buckets.c.REVENUE)
+    ).group_by(buckets.c.CURRENCY)
+    every = union_all(select(buckets), totals).subquery("SALES")
+    return select(every).order_by(every.c.PERIOD, every.c.CURRENCY)
 
 
-def order_flow_statement(tenant_id: UUID, span: DateRange, granularity: Granularity | None = None) -> Select[Any]:
-    """SELECT (per bucket when ``granularity`` is given) the orders placed in the range and how many of them
-    reached CONFIRMED (their history has the ``confirmed`` event: the state machine reaches it at most once)."""
-    confirmed = and_(
-        ORDER_EVENTS.c.ORDER_ID == ORDERS.c.ID,
-        ORDER_EVENTS.c.TENANT_ID == tenant_id,
-        ORDER_EVENTS.c.KIND == EventKind.CONFIRMED.value,
-    )
-    keys: list[ColumnElement[Any]] = [PeriodStart(ORDERS.c.CREATED_AT, granularity)] if granularity else []
-    return (
-        select(*keys, func.count().label("N"), func.count(ORDER_EVENTS.c.ORDER_ID).label("CONFIRMED"))
+def order_flow_statement(tenant_id: UUID, span: DateRange, granularity: Granularity) -> Select[Any]:
+    """SELECT per bucket the orders placed in the range and how many of them reached CONFIRMED (their history has
+    the ``confirmed`` event: the state machine reaches it at most once), and the same over the whole range (the
+    row whose PERIOD is NULL), added up from the buckets in the same statement."""
+    # An order's events are its tenant's (ORDER_ID): (ORDER_ID, KIND) answers from IX_ORDER_EVENTS_KIND alone.
+    confirmed = and_(ORDER_EVENTS.c.ORDER_ID == ORDERS.c.ID, ORDER_EVENTS.c.KIND == EventKind.CONFIRMED.value)
+    period = PeriodStart(ORDERS.c.CREATED_AT, granularity).label("PERIOD")
+    buckets = (
+        select(period, func.count().label("N"), func.count(ORDER_EVENTS.c.ORDER_ID).label("CONFIRMED"))
         .select_from(ORDERS.outerjoin(ORDER_EVENTS, confirmed))
         .where(live_orders(tenant_id), placed_in(span))
-        .group_by(*keys)
-        .order_by(*keys)
+        .group_by(period)
+        .cte("BUCKETS")
     )
+    total = select(null().label("PERIOD"), _whole(buckets.c.N), _whole(buckets.c.CONFIRMED))
+    every = union_all(select(buckets), total).subquery("FLOW")
+    return select(every).order_by(every.c.PERIOD)
 
 
 def top_products_statement(tenant_id: UUID, span: DateRange, top: int) -> Select[Any]:
@@ -202,12 +238,12 @@ def top_products_statement(tenant_id: UUID, span: DateRange, top: int) -> Select
         .group_by(ORDER_ITEMS.c.PRODUCT_ID, ORDER_ITEMS.c.CURRENCY)
         .subquery("RANKED")
     )
-    return (
-        select(ranked, PRODUCTS.c.SKU, PRODUCTS.c.NAME)
-        .select_from(ranked.join(PRODUCTS, PRODUCTS.c.ID == ranked.c.PRODUCT_ID))
-        .where(ranked.c.POSITION <= top)
-        .order_by(ranked.c.CURRENCY, ranked.c.POSITION)
+    # The SKU and name of the few ranked products only, by primary key (a join would read the whole catalogue).
+    sku, name = (
+        select(column).where(PRODUCTS.c.ID == ranked.c.PRODUCT_ID).scalar_subquery().label(column.name)
+        for column in (PRODUCTS.c.SKU, PRODUCTS.c.NAME)
     )
+    return select(ranked, sku, name).where(ranked.c.POSITION <= top).order_by(ranked.c.CURRENCY, ranked.c.POSITION)
 
 
 def top_customers_statement(tenant_id: UUID, span: DateRange, top: int) -> Select[Any]:
@@ -234,8 +270,9 @@ def _rank(currency: Any, revenue: ColumnElement[Any], tiebreak: Any) -> ColumnEl
     return func.row_number().over(partition_by=currency, order_by=(revenue.desc(), tiebreak)).label("POSITION")
 
 
-def _period(value: Any) -> date | None:
-    return date.fromisoformat(value) if value is not None else None
+def _buckets_then_totals(rows: list[Any]) -> list[Any]:
+    """The bucket rows in order, then the total rows (PERIOD NULL), wherever the dialect sorted NULL."""
+    return [r for r in rows if r.PERIOD is not None] + [r for r in rows if r.PERIOD is None]
 
 
 class SqlReportRepository:
@@ -271,15 +308,15 @@ class SqlReportRepository:
         rows = self._rows(low_stock_statement(tenant_id, threshold, listed))
         return count, [StockLevel(r.ID, r.SKU, r.NAME, r.STOCK) for r in rows]
 
-    def sales(self, tenant_id: UUID, span: DateRange, granularity: Granularity | None = None) -> list[SalesTotal]:
-        """Revenue orders and amount per currency (and bucket) over the range."""
+    def sales(self, tenant_id: UUID, span: DateRange, granularity: Granularity) -> list[SalesTotal]:
+        """Revenue orders and amount per bucket and currency over the range, then per currency (period None)."""
         rows = self._rows(sales_statement(tenant_id, span, granularity))
-        return [SalesTotal(r.CURRENCY, r.N, r.REVENUE, _period(r[0]) if granularity else None) for r in rows]
+        return [SalesTotal(r.CURRENCY, r.N, r.REVENUE, r.PERIOD) for r in _buckets_then_totals(rows)]
 
-    def order_flow(self, tenant_id: UUID, span: DateRange, granularity: Granularity | None = None) -> list[OrderFlow]:
-        """Orders placed and confirmed (per bucket) over the range."""
+    def order_flow(self, tenant_id: UUID, span: DateRange, granularity: Granularity) -> list[OrderFlow]:
+        """Orders placed and confirmed per bucket over the range, then over the whole range (period None)."""
         rows = self._rows(order_flow_statement(tenant_id, span, granularity))
-        return [OrderFlow(r.N, r.CONFIRMED, _period(r[0]) if granularity else None) for r in rows]
+        return [OrderFlow(r.N, r.CONFIRMED, r.PERIOD) for r in _buckets_then_totals(rows) if r.N]
 
     def top_products(self, tenant_id: UUID, span: DateRange, top: int) -> list[ProductSales]:
         """Per currency, the ``top`` products by revenue over the range."""
