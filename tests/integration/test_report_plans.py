@@ -52,7 +52,7 @@ def test_no_figure_scans_a_table(loaded: Engine) -> None:
 
 def test_the_report_indexes_are_partial_where_rows_are_soft_deleted(loaded: Engine) -> None:
     with loaded.connect() as connection:
-        definitions = dict(
+        definitions: dict[str, str] = dict(
             connection.exec_driver_sql(
                 "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN"
                 " ('IX_ORDERS_REPORTS', 'IX_ORDERS_STATUS', 'IX_USERS_STATS') AND schemaname = current_schema()"
