@@ -110,15 +110,29 @@ def load_orders(connection: Connection, tenant: UUID, start: int, stop: int, *, 
 
 
 def load(engine: Engine, tenant: UUID, orders: int) -> float:
-    """The tenant's users (one per 20 orders), products (10,000, or one per 10 orders) and orders; seconds taken."""
+    """The tenant's users (one per 20 orders), products (10,000, or one per 10 orders) and orders; seconds taken.
+
+    The order tables' secondary indexes are dropped for the load and built again after it (one sort each instead
+    of a million insertions), and their foreign keys are not checked row by row (the generated rows name only
+    orders and products of the same load): a fresh benchmark database is the only one this runs on."""
+    from storefront.adapters.db.tables import ORDER_EVENTS, ORDER_ITEMS
+    from storefront.adapters.db.tables import ORDERS as ORDER_TABLE
+
     users, products = max(orders // 20, 1), min(10_000, max(orders // 10, 1))
+    secondary = [index for table in (ORDER_TABLE, ORDER_ITEMS, ORDER_EVENTS) for index in table.indexes]
     started = time.perf_counter()
     with engine.begin() as connection:
         load_users(connection, tenant, 0, users)
         load_products(connection, tenant, 0, products)
+        for index in secondary:
+            index.drop(connection)
     for start in range(0, orders, 250_000):  # batches keep each statement's memory bounded
         with engine.begin() as connection:
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")  # no per-row FK triggers
             load_orders(connection, tenant, start, min(start + 250_000, orders), users=users, products=products)
+    with engine.begin() as connection:
+        for index in secondary:
+            index.create(connection)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for table in TABLES:
             connection.exec_driver_sql(f'VACUUM ANALYZE "{table}"')

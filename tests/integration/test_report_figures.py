@@ -15,13 +15,15 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from redis import Redis
 from sqlalchemy import Engine, insert
 
+from storefront.adapters.cache.redis_cache import RedisCache
 from storefront.adapters.db.tables import ORDER_EVENTS, ORDER_ITEMS, ORDERS, PRODUCTS, USERS
 from storefront.adapters.db.unit_of_work import SqlUnitOfWork
 from storefront.application import reports
 from storefront.application.ports import ReportPorts
-from storefront.application.reports import AnalyticsQuery, SalesQuery
+from storefront.application.reports import AnalyticsQuery, SalesQuery, cache_key
 from storefront.domain.identity import Role
 from storefront.domain.orders import EventKind, OrderStatus, PaymentStatus
 from storefront.domain.products import ProductStatus
@@ -372,3 +374,23 @@ def test_a_tenant_without_orders_gets_zeros_not_errors(engine, worlds):
     assert analysis["orders"] == {"placed": 0, "confirmed": 0, "confirmation_rate": None}
     assert analysis["series"] == []
     assert analysis["top_products"] == []
+
+
+def test_figures_are_cached_in_redis_and_computed_when_redis_is_down(engine, worlds, redis_client):
+    world, _ = worlds
+    live_cache = ReportPorts(lambda: SqlUnitOfWork(engine), RedisCache(redis_client), FixedClock(NOW), 60)
+    first = reports.analytics(live_cache, world.tenant, AnalyticsQuery(SPAN, Granularity.MONTH))
+    second = reports.analytics(live_cache, world.tenant, AnalyticsQuery(SPAN, Granularity.MONTH))
+    assert (first.cache_hit, second.cache_hit) == (False, True)
+    assert second.document == first.document
+    assert 0 < redis_client.ttl(cache_key(world.tenant, "analytics", PARAMETERS)) <= 60
+    redis_client.delete(cache_key(world.tenant, "analytics", PARAMETERS))
+
+    unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_timeout=0.2, socket_connect_timeout=0.2)
+    dead_cache = ReportPorts(lambda: SqlUnitOfWork(engine), RedisCache(unreachable), FixedClock(NOW), 60)
+    degraded = reports.analytics(dead_cache, world.tenant, AnalyticsQuery(SPAN, Granularity.MONTH))
+    assert not degraded.cache_hit
+    assert degraded.document == first.document
+
+
+PARAMETERS = {"from": SPAN.first, "to": SPAN.last, "granularity": "month", "top": 10}
