@@ -16,8 +16,9 @@ from storefront.adapters.db import reports as statements
 from storefront.adapters.db.reports import PeriodStart
 from storefront.adapters.db.tables import ORDERS
 from storefront.domain.errors import ErrorCode, NotAcceptable, ValidationFailed
-from storefront.domain.orders import OrderStatus, PaymentStatus
+from storefront.domain.orders import TRANSITIONS, OrderStatus, PaymentStatus
 from storefront.domain.reports import (
+    PAST_CONFIRMED,
     DateRange,
     Granularity,
     RevenueWindows,
@@ -302,3 +303,13 @@ def test_the_totals_add_up_the_buckets_in_the_same_statement(name):
     assert text.startswith('WITH "BUCKETS" AS')
     assert "UNION ALL" in text
     assert 'NULL AS "PERIOD"' in text
+
+
+def test_past_confirmed_statuses_are_reached_only_through_confirmed():
+    """What the order flow statement relies on: only a CANCELLED order must be asked its history."""
+    predecessors = {s: {f for f, moves in TRANSITIONS.items() if s in moves} for s in OrderStatus}
+    for status in PAST_CONFIRMED:
+        if status is not OrderStatus.CONFIRMED:
+            assert predecessors[status] <= set(PAST_CONFIRMED), status
+    leaving = {to for status in PAST_CONFIRMED for to in TRANSITIONS.get(status, ())} - set(PAST_CONFIRMED)
+    assert leaving == {OrderStatus.CANCELLED}

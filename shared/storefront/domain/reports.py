@@ -20,6 +20,10 @@ from storefront.domain.orders import OrderStatus, PaymentStatus
 REVENUE_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 REFUNDING = (PaymentStatus.REFUND_REQUESTED, PaymentStatus.REFUNDED)
 
+# Statuses an order reaches only through CONFIRMED (the contract's state machine); an order in none of them
+# reached CONFIRMED only if it is CANCELLED and its history has the confirmed event.
+PAST_CONFIRMED = (OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
 MAX_RANGE_DAYS = 366  # a report or an analysis covers at most a year (one leap year) of days
 DEFAULT_RANGE_DAYS = 30  # the last 30 days (today included) when no range is given
 LOW_STOCK_DEFAULT = 10
