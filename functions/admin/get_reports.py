@@ -14,19 +14,9 @@ from storefront.config import CacheSettings, DatabaseSettings
 from storefront.domain.reports import REPORT_ROWS_DEFAULT, REPORT_ROWS_MAX, SalesGrouping
 from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
-from storefront.http.envelope import ok
 from storefront.http.identity import ADMINS
 from storefront.http.openapi import BEARER, PROTECTED, responses
-from storefront.http.reports import (
-    CSV,
-    RANGE_HELP,
-    REPORTS_TAG,
-    REVENUE_HELP,
-    csv_answer,
-    figures_headers,
-    negotiate,
-    report_answers,
-)
+from storefront.http.reports import REPORTS_TAG, SALES_REPORT_HELP, negotiate, report_answers, sales_answer
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
@@ -35,11 +25,7 @@ app = api_resolver()
 @app.get(
     f"{PREFIX}/admin/reports",
     summary="Sales report (admin)",
-    description="The caller's tenant's sales over a date range, one row per UTC day and currency (`by=day`, days "
-    f"without sales left out) or per product and currency (`by=product`: the `limit` best sellers per currency). "
-    f"{RANGE_HELP} {REVENUE_HELP} `Accept: text/csv` answers the rows as CSV with a header row (a text cell that "
-    "starts like a formula is prefixed with an apostrophe); JSON otherwise; 406 when the Accept header admits "
-    "neither. Admin only.",
+    description=SALES_REPORT_HELP,
     tags=[REPORTS_TAG],
     operation_id="adminGetSalesReport",
     security=BEARER,
@@ -56,10 +42,7 @@ def get_reports(
     media_type = negotiate(accept)
     ports = bootstrap.reports()
     query = SalesQuery(reports.report_span(ports, date_from, date_to), by, limit)
-    figures = reports.sales_report(ports, ctx.tenant_id, query)
-    if media_type == CSV:
-        return csv_answer(figures)
-    return ok(figures.document, headers=figures_headers(figures, vary_accept=True))
+    return sales_answer(reports.sales_report(ports, ctx.tenant_id, query), media_type)
 
 
 handler = lambda_entry(app, allow=ADMINS, requires=(DatabaseSettings, CacheSettings))

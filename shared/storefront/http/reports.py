@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from storefront.application.reports import Figures
 from storefront.domain.errors import NotAcceptable
 from storefront.domain.reports import MAX_RANGE_DAYS, spreadsheet_safe
-from storefront.http.envelope import JSON
+from storefront.http.envelope import JSON, ok
 from storefront.http.openapi import X_CACHE, envelope, header, success
 from storefront.http.products import MoneyOut
 
@@ -29,6 +29,13 @@ RANGE_HELP = (
 REVENUE_HELP = (
     "Revenue is the total of the orders placed in the period that are CONFIRMED, SHIPPED or DELIVERED with no "
     "refund requested; amounts are per currency, never added across currencies. Soft-deleted rows never count."
+)
+SALES_REPORT_HELP = (
+    "The caller's tenant's sales over a date range, one row per UTC day and currency (`by=day`, days without sales "
+    "left out) or per product and currency (`by=product`: the `limit` best sellers per currency). "
+    f"{RANGE_HELP} {REVENUE_HELP} `Accept: text/csv` answers the rows as CSV with a header row (a text cell that "
+    "starts like a formula is prefixed with an apostrophe); JSON otherwise; 406 when the Accept header admits "
+    "neither. Admin only."
 )
 VARY_ACCEPT = {"Vary": header("The answer depends on the Accept header (and on Origin, Accept-Encoding).")}
 CACHE_HELP = "Figures are computed in the database and cached for a short time per tenant and parameters (X-Cache)."
@@ -114,6 +121,13 @@ def csv_document(document: dict[str, Any]) -> str:
         flat = {**row, "currency": row["revenue"]["currency"], "revenue": row["revenue"]["amount"]}
         writer.writerow(spreadsheet_safe(str(flat[c])) if c in _TEXT_COLUMNS else flat[c] for c in columns)
     return out.getvalue()
+
+
+def sales_answer(figures: Figures, media_type: str) -> Response[str]:
+    """A sales report in the media type ``negotiate`` chose: the rows as CSV, or the envelope."""
+    if media_type == CSV:
+        return csv_answer(figures)
+    return ok(figures.document, headers=figures_headers(figures, vary_accept=True))
 
 
 def csv_answer(figures: Figures) -> Response[str]:
