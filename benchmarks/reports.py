@@ -3,7 +3,8 @@
     python -m benchmarks.reports        # also part of `make bench`
 
 One tenant's orders (with their lines and events), users and products are generated in PostgreSQL itself
-(generate_series, one INSERT ... SELECT per table), spread over the 365 days ending now. Each figure is then
+(generate_series: one INSERT ... SELECT per 250,000 orders, lines and events included, the order tables'
+secondary indexes built after the load), spread over the 365 days ending now. Each figure is then
 timed through its warm handler (an API Gateway event, as a client waits for it): computed (the tenant's cached
 figures deleted, untimed, before each call) and from the Redis cache; and every statement of the figures is
 EXPLAINed to name any table read by a sequential scan. Results: benchmarks/results/reports.md.
@@ -31,6 +32,7 @@ sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
 from sqlalchemy import Connection, Engine, text  # noqa: E402
 
 from benchmarks.lists import fresh_database, load_products, load_users, plan_of, sequential_scans  # noqa: E402
+from benchmarks.report import machine  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 BENCH_URL = os.environ.get(
@@ -296,7 +298,7 @@ def main(orders: int = ORDERS, runs: int = RUNS) -> str:
         bootstrap.reset()
     lines = [
         f"{orders:,} orders of one tenant (loaded in {seconds:.0f} s), {runs} calls per figure;"
-        " ms of the warm handler.",
+        f" ms of the warm handler; {machine()}, load average {os.getloadavg()[0]:.1f} at the end.",
         "",
         "| figure | computed p50 | computed p95 | computed max | cached p50 |",
         "| --- | ---: | ---: | ---: | ---: |",
