@@ -42,17 +42,16 @@ from storefront.domain.payments import (
 )
 from storefront.domain.products import Product
 from storefront.domain.reports import (
+    Breakdown,
     CustomerSales,
     DateRange,
     Granularity,
-    GroupCount,
     OrderFlow,
     ProductSales,
     RevenueTotals,
     RevenueWindows,
     SalesTotal,
     StockLevel,
-    UserCount,
 )
 from storefront.domain.search import matches
 from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
@@ -937,8 +936,8 @@ class FakeReportRepository:
     ``calls`` names every figure asked for, with its arguments."""
 
     tenant_id: UUID
-    users: list[UserCount] = field(default_factory=list)
-    orders: list[GroupCount] = field(default_factory=list)
+    users: tuple[Breakdown, Breakdown] = field(default_factory=lambda: (Breakdown(0, {}), Breakdown(0, {})))
+    orders: Breakdown = field(default_factory=lambda: Breakdown(0, {}))
     revenue_totals: list[RevenueTotals] = field(default_factory=list)
     low: list[StockLevel] = field(default_factory=list)
     sales_totals: list[SalesTotal] = field(default_factory=list)
@@ -951,11 +950,11 @@ class FakeReportRepository:
         self.calls.append(call)
         return tenant_id == self.tenant_id
 
-    def user_counts(self, tenant_id: UUID) -> list[UserCount]:
-        return list(self.users) if self._mine(tenant_id, "user_counts") else []
+    def user_counts(self, tenant_id: UUID) -> tuple[Breakdown, Breakdown]:
+        return self.users if self._mine(tenant_id, "user_counts") else (Breakdown(0, {}), Breakdown(0, {}))
 
-    def order_counts(self, tenant_id: UUID) -> list[GroupCount]:
-        return list(self.orders) if self._mine(tenant_id, "order_counts") else []
+    def order_counts(self, tenant_id: UUID) -> Breakdown:
+        return self.orders if self._mine(tenant_id, "order_counts") else Breakdown(0, {})
 
     def revenue(self, tenant_id: UUID, windows: RevenueWindows, now: datetime) -> list[RevenueTotals]:
         return list(self.revenue_totals) if self._mine(tenant_id, "revenue", windows, now) else []

@@ -12,17 +12,16 @@ import pytest
 from storefront.application import reports
 from storefront.application.reports import AnalyticsQuery, SalesQuery, cache_key, money, rate
 from storefront.domain.reports import (
+    Breakdown,
     CustomerSales,
     DateRange,
     Granularity,
-    GroupCount,
     OrderFlow,
     ProductSales,
     RevenueTotals,
     SalesGrouping,
     SalesTotal,
     StockLevel,
-    UserCount,
 )
 from tests.fakes import FakeReportRepository, FakeReports, FixedClock
 
@@ -35,12 +34,8 @@ NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 def fake() -> FakeReports:
     repository = FakeReportRepository(
         TENANT,
-        users=[
-            UserCount("active", "user", 7),
-            UserCount("banned", "user", 2),
-            UserCount("active", "admin", 1),
-        ],
-        orders=[GroupCount("DELIVERED", 4), GroupCount("PENDING", 1)],
+        users=(Breakdown(10, {"active": 8, "banned": 2}), Breakdown(10, {"user": 9, "admin": 1})),
+        orders=Breakdown(5, {"DELIVERED": 4, "PENDING": 1}),
         revenue_totals=[
             RevenueTotals("EUR", 0, Decimal("0"), 2, Decimal("20.50"), 5, Decimal("70.00")),
             RevenueTotals("USD", 1, Decimal("9.99"), 1, Decimal("9.99"), 1, Decimal("9.99")),

@@ -20,17 +20,16 @@ if TYPE_CHECKING:  # identity types only annotate here: a product function does 
     from storefront.domain.orders import Order, OrderEvent
     from storefront.domain.payments import PaymentKind, PaymentRecord, PaymentResult, RefundResult
     from storefront.domain.reports import (
+        Breakdown,
         CustomerSales,
         DateRange,
         Granularity,
-        GroupCount,
         OrderFlow,
         ProductSales,
         RevenueTotals,
         RevenueWindows,
         SalesTotal,
         StockLevel,
-        UserCount,
     )
     from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
     from storefront.domain.users import User
@@ -549,11 +548,11 @@ class NotificationPorts:
 class ReportRepository(Protocol):
     """The admin's figures, each one aggregate read over the tenant's live rows (nothing is summed by the caller)."""
 
-    def user_counts(self, tenant_id: UUID) -> list[UserCount]:
-        """How many live users the tenant has per (status, role)."""
+    def user_counts(self, tenant_id: UUID) -> tuple[Breakdown, Breakdown]:
+        """How many live users the tenant has, per status and per role."""
 
-    def order_counts(self, tenant_id: UUID) -> list[GroupCount]:
-        """How many live orders the tenant has per status."""
+    def order_counts(self, tenant_id: UUID) -> Breakdown:
+        """How many live orders the tenant has, per status."""
 
     def revenue(self, tenant_id: UUID, windows: RevenueWindows, now: datetime) -> list[RevenueTotals]:
         """Per currency, the revenue orders and amounts placed since each window's start, up to ``now``."""

@@ -121,16 +121,18 @@ def admin_stats(ports: ReportPorts, tenant_id: UUID, low_stock_threshold: int = 
 
     def compute(reports: ReportRepository) -> dict[str, Any]:
         now = ports.clock.now()
-        users = reports.user_counts(tenant_id)
-        by_status = {s.value: 0 for s in UserStatus} | _totals((u.status, u.count) for u in users)
-        by_role = {r.value: 0 for r in Role} | _totals((u.role, u.count) for u in users)
-        orders = {s.value: 0 for s in OrderStatus} | {g.key: g.count for g in reports.order_counts(tenant_id)}
+        by_status, by_role = reports.user_counts(tenant_id)
+        orders = reports.order_counts(tenant_id)
         revenue = reports.revenue(tenant_id, RevenueWindows.at(now), now)
         count, products = reports.low_stock(tenant_id, low_stock_threshold, LOW_STOCK_LISTED)
         return {
             "generated_at": now.isoformat().replace("+00:00", "Z"),
-            "users": {"total": sum(by_status.values()), "by_status": by_status, "by_role": by_role},
-            "orders": {"total": sum(orders.values()), "by_status": orders},
+            "users": {
+                "total": by_status.total,
+                "by_status": {s.value: 0 for s in UserStatus} | by_status.counts,
+                "by_role": {r.value: 0 for r in Role} | by_role.counts,
+            },
+            "orders": {"total": orders.total, "by_status": {s.value: 0 for s in OrderStatus} | orders.counts},
             "revenue": {window: _revenue_in(revenue, window) for window in REVENUE_WINDOWS},
             "low_stock": {
                 "threshold": low_stock_threshold,
@@ -142,14 +144,6 @@ def admin_stats(ports: ReportPorts, tenant_id: UUID, low_stock_threshold: int = 
         }
 
     return _cached(ports, key, compute)
-
-
-def _totals(pairs: Any) -> dict[str, int]:
-    """Group counts added per key (the few (status, role) groups of a tenant's users)."""
-    totals: dict[str, int] = {}
-    for key, count in pairs:
-        totals[key] = totals.get(key, 0) + count
-    return totals
 
 
 REVENUE_WINDOWS = ("today", "last_7_days", "last_30_days")

@@ -124,20 +124,11 @@ class RevenueWindows:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupCount:
-    """How many rows share one value of a column (users by status, orders by status)."""
+class Breakdown:
+    """How many live rows there are, and how many per value of one column (values without rows left out)."""
 
-    key: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class UserCount:
-    """How many live users have one status and one role."""
-
-    status: str
-    role: str
-    count: int
+    total: int
+    counts: dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)

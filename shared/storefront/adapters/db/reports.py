@@ -16,6 +16,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Date,
     Dialect,
     Integer,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     null,
     select,
     union_all,
@@ -43,17 +45,16 @@ from storefront.domain.reports import (
     PAST_CONFIRMED,
     REFUNDING,
     REVENUE_STATUSES,
+    Breakdown,
     CustomerSales,
     DateRange,
     Granularity,
-    GroupCount,
     OrderFlow,
     ProductSales,
     RevenueTotals,
     RevenueWindows,
     SalesTotal,
     StockLevel,
-    UserCount,
 )
 
 
@@ -127,18 +128,43 @@ def is_revenue() -> ColumnElement[bool]:
     )
 
 
-def user_counts_statement(tenant_id: UUID) -> Select[Any]:
-    """SELECT how many live users the tenant has per (status, role)."""
-    return (
-        select(USERS.c.STATUS, USERS.c.ROLE, func.count().label("N"))
-        .where(USERS.c.TENANT_ID == tenant_id, USERS.c.DELETED_AT.is_(None))
-        .group_by(USERS.c.STATUS, USERS.c.ROLE)
-    )
+def breakdown_statement(where: list[ColumnElement[bool]], *columns: ColumnElement[Any]) -> CompoundSelect[Any]:
+    """SELECT (DIMENSION, KEY, N): how many rows match ``where`` per value of each column (DIMENSION 1, 2, ...
+    in the order given) and in all (DIMENSION 0, added up from the first column's counts in the same statement)."""
+    first, *others = columns
+    counted = select(first.label("KEY"), func.count().label("N")).where(*where).group_by(first).cte("COUNTED")
+    parts = [
+        select(_dimension(1), counted.c.KEY, counted.c.N),
+        select(_dimension(0), null(), _whole(counted.c.N)),
+        *(
+            select(_dimension(n), column, func.count()).where(*where).group_by(column)
+            for n, column in enumerate(others, start=2)
+        ),
+    ]
+    return union_all(*parts)
 
 
-def order_counts_statement(tenant_id: UUID) -> Select[Any]:
-    """SELECT how many live orders the tenant has per status."""
-    return select(ORDERS.c.STATUS, func.count().label("N")).where(live_orders(tenant_id)).group_by(ORDERS.c.STATUS)
+def _dimension(number: int) -> ColumnElement[int]:
+    return literal_column(str(number), Integer).label("DIMENSION")  # no bind: the same in every branch
+
+
+def user_counts_statement(tenant_id: UUID) -> CompoundSelect[Any]:
+    """SELECT how many live users the tenant has per status (DIMENSION 1), per role (2) and in all (0)."""
+    live = [USERS.c.TENANT_ID == tenant_id, USERS.c.DELETED_AT.is_(None)]
+    return breakdown_statement(live, USERS.c.STATUS, USERS.c.ROLE)
+
+
+def order_counts_statement(tenant_id: UUID) -> CompoundSelect[Any]:
+    """SELECT how many live orders the tenant has per status (DIMENSION 1) and in all (0)."""
+    return breakdown_statement([live_orders(tenant_id)], ORDERS.c.STATUS)
+
+
+def _breakdowns(rows: list[Any], dimensions: int) -> list[Breakdown]:
+    total = next((r.N for r in rows if r.DIMENSION == 0), None) or 0
+    return [
+        Breakdown(total, {r.KEY: r.N for r in rows if r.DIMENSION == dimension})
+        for dimension in range(1, dimensions + 1)
+    ]
 
 
 def revenue_statement(tenant_id: UUID, windows: RevenueWindows, now: datetime) -> Select[Any]:
@@ -298,17 +324,18 @@ class SqlReportRepository:
     def __init__(self, statements: Statements) -> None:
         self._statements = statements
 
-    def _rows(self, statement: Select[Any]) -> list[Any]:
+    def _rows(self, statement: Select[Any] | CompoundSelect[Any]) -> list[Any]:
         with translated_errors():
             return list(self._statements.read(statement))
 
-    def user_counts(self, tenant_id: UUID) -> list[UserCount]:
-        """How many live users the tenant has per status and role."""
-        return [UserCount(r.STATUS, r.ROLE, r.N) for r in self._rows(user_counts_statement(tenant_id))]
+    def user_counts(self, tenant_id: UUID) -> tuple[Breakdown, Breakdown]:
+        """How many live users the tenant has, per status and per role."""
+        by_status, by_role = _breakdowns(self._rows(user_counts_statement(tenant_id)), 2)
+        return by_status, by_role
 
-    def order_counts(self, tenant_id: UUID) -> list[GroupCount]:
-        """How many live orders the tenant has per status."""
-        return [GroupCount(r.STATUS, r.N) for r in self._rows(order_counts_statement(tenant_id))]
+    def order_counts(self, tenant_id: UUID) -> Breakdown:
+        """How many live orders the tenant has, per status."""
+        return _breakdowns(self._rows(order_counts_statement(tenant_id)), 1)[0]
 
     def revenue(self, tenant_id: UUID, windows: RevenueWindows, now: datetime) -> list[RevenueTotals]:
         """The revenue per currency in each window up to ``now``."""
