@@ -16,8 +16,8 @@ from benchmarks.lists import RANDOM_PAGE_COST, load_products, load_users
 from benchmarks.reports import TABLES, load_orders, scanned_tables
 from sqlalchemy import Engine, create_engine, event
 
-TENANT = UUID("0b0b0b0b-0000-4000-8000-0000000000c3")
-NEIGHBOUR = UUID("0b0b0b0b-0000-4000-8000-0000000000d4")
+TENANT = UUID("0b0b0b0b-0000-4000-8000-0000000000e5")  # tenants of their own: other plan tests load theirs
+NEIGHBOUR = UUID("0b0b0b0b-0000-4000-8000-0000000000f6")
 ORDERS = 20_000
 
 
