@@ -42,6 +42,7 @@ def write(
     redis_url: str,
     passwords: dict[str, float] | None = None,
     operations_table: str = "",
+    reports_table: str = "",
 ) -> Path:
     """Write the report and plots; the report's path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -109,6 +110,8 @@ def write(
             " accepts connections and never answers (bounded by the deadline), and the local SigV4 check (ms)."
         )
         lines += ["", operations_table]
+    if reports_table:
+        lines += ["", "## Admin stats, reports and analytics", "", reports_table]
     lines += ["", "![cold starts](cold_start.png)", "", "![warm latency](warm_latency.png)", ""]
     path = RESULTS / "report.md"
     path.write_text("\n".join(lines))

@@ -12,6 +12,7 @@
 3. Product lists at 10k / 100k / 1M rows on PostgreSQL (benchmarks/lists.py).
 4. The admin's orders list at 10k / 100k / 1M orders on PostgreSQL (benchmarks/admin_orders.py, its own table).
 5. The operational endpoints: warm ready and metrics, ready against a silent database (benchmarks/operations.py).
+6. The admin's stats, sales reports and analytics on 1M orders (100k quick) on PostgreSQL (benchmarks/reports.py).
 Results: benchmarks/results/report.md and PNG plots beside it.
 """
 
@@ -27,6 +28,7 @@ from typing import Any
 from uuid import UUID
 
 from benchmarks import admin_orders, cold, lists, operations, report, warm
+from benchmarks import reports as figures
 from benchmarks.environment import REDIS_URL, TENANT, Environment, environment
 from benchmarks.events import FUNCTIONS, LOGIN, event, event_for, login_event, new_product_body
 
@@ -225,6 +227,7 @@ def main() -> None:
     admin_orders.main()  # writes benchmarks/results/admin_orders.md
     operations_table = operations.table(operations.main(runs=50 if QUICK else 200))
     print("bench: operational endpoints measured", flush=True)
+    reports_table = figures.main()
     written = report.write(
         measured,
         routes,
@@ -233,6 +236,7 @@ def main() -> None:
         redis_url=REDIS_URL,
         passwords=passwords,
         operations_table=operations_table,
+        reports_table=reports_table,
     )
     print(written.read_text())
 

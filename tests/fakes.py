@@ -25,6 +25,7 @@ from storefront.application.ports import (
     OutboxMessage,
     RateDecision,
     RecalledTotal,
+    ReportPorts,
     StockLine,
     UserPorts,
 )
@@ -45,6 +46,18 @@ from storefront.domain.payments import (
     RefundResult,
 )
 from storefront.domain.products import Product
+from storefront.domain.reports import (
+    Breakdown,
+    CustomerSales,
+    DateRange,
+    Granularity,
+    OrderFlow,
+    ProductSales,
+    RevenueTotals,
+    RevenueWindows,
+    SalesTotal,
+    StockLevel,
+)
 from storefront.domain.search import matches
 from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
 from storefront.domain.users import User, login_key, search_terms
@@ -1006,3 +1019,87 @@ class FakeMetricSource:
         if self.fails:
             raise TimeoutError(f"{self.name} did not answer")
         return self.families
+
+
+# Reports ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeReportRepository:
+    """The ReportRepository port answering the figures a test sets (what SQL would have aggregated), per tenant;
+    ``calls`` names every figure asked for, with its arguments."""
+
+    tenant_id: UUID
+    users: tuple[Breakdown, Breakdown] = field(default_factory=lambda: (Breakdown(0, {}), Breakdown(0, {})))
+    orders: Breakdown = field(default_factory=lambda: Breakdown(0, {}))
+    revenue_totals: list[RevenueTotals] = field(default_factory=list)
+    low: list[StockLevel] = field(default_factory=list)
+    sales_totals: list[SalesTotal] = field(default_factory=list)
+    flow: list[OrderFlow] = field(default_factory=list)
+    products: list[ProductSales] = field(default_factory=list)
+    customers: list[CustomerSales] = field(default_factory=list)
+    calls: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def _mine(self, tenant_id: UUID, *call: Any) -> bool:
+        self.calls.append(call)
+        return tenant_id == self.tenant_id
+
+    def user_counts(self, tenant_id: UUID) -> tuple[Breakdown, Breakdown]:
+        return self.users if self._mine(tenant_id, "user_counts") else (Breakdown(0, {}), Breakdown(0, {}))
+
+    def order_counts(self, tenant_id: UUID) -> Breakdown:
+        return self.orders if self._mine(tenant_id, "order_counts") else Breakdown(0, {})
+
+    def revenue(self, tenant_id: UUID, windows: RevenueWindows, now: datetime) -> list[RevenueTotals]:
+        return list(self.revenue_totals) if self._mine(tenant_id, "revenue", windows, now) else []
+
+    def low_stock(self, tenant_id: UUID, threshold: int, listed: int) -> tuple[int, list[StockLevel]]:
+        if not self._mine(tenant_id, "low_stock", threshold, listed):
+            return 0, []
+        low = [s for s in self.low if s.stock <= threshold]
+        return len(low), low[:listed]
+
+    def sales(self, tenant_id: UUID, span: DateRange, granularity: Granularity) -> list[SalesTotal]:
+        return list(self.sales_totals) if self._mine(tenant_id, "sales", span, granularity) else []
+
+    def order_flow(self, tenant_id: UUID, span: DateRange, granularity: Granularity) -> list[OrderFlow]:
+        return list(self.flow) if self._mine(tenant_id, "order_flow", span, granularity) else []
+
+    def top_products(self, tenant_id: UUID, span: DateRange, top: int) -> list[ProductSales]:
+        return list(self.products[:top]) if self._mine(tenant_id, "top_products", span, top) else []
+
+    def top_customers(self, tenant_id: UUID, span: DateRange, top: int) -> list[CustomerSales]:
+        return list(self.customers[:top]) if self._mine(tenant_id, "top_customers", span, top) else []
+
+
+class FakeReportUnitOfWork:
+    """A read-only unit of work over a FakeReportRepository."""
+
+    def __init__(self, reports: FakeReportRepository) -> None:
+        self.reports = reports
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        return None
+
+
+@dataclass
+class FakeReports:
+    """ReportPorts wired to fakes, with handles on each."""
+
+    repository: FakeReportRepository
+    cache: FakeCache = field(default_factory=FakeCache)
+    clock: FixedClock = field(default_factory=FixedClock)
+
+    @property
+    def ports(self) -> ReportPorts:
+        return ReportPorts(
+            unit_of_work=lambda: FakeReportUnitOfWork(self.repository), cache=self.cache, clock=self.clock
+        )

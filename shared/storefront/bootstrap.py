@@ -31,6 +31,8 @@ from storefront.application.ports import (
     OrderUnitOfWork,
     PaymentGateway,
     RateLimiter,
+    ReportPorts,
+    ReportUnitOfWork,
     Revocations,
     SecretStore,
     TokenVerifier,
@@ -218,7 +220,7 @@ def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
     ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``, ``orders``,
     ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``, ``notifications``, ``reset_policy``,
-    ``probes``, ``metric_sources``."""
+    ``probes``, ``metric_sources``, ``reports``."""
     reset()
     _provided.update(adapters)
 
@@ -456,6 +458,31 @@ def order_unit_of_work() -> OrderUnitOfWork:
     return SqlUnitOfWork(engine())
 
 
+def reports() -> ReportPorts:
+    """The ports of the admin's stats, reports and analytics (figures cached in Redis when REDIS_URL is set)."""
+    provided: ReportPorts | None = _provided.get("reports")
+    return provided if provided is not None else _reports()
+
+
+@cache
+def _reports() -> ReportPorts:
+    from storefront.adapters.clock import SystemClock
+
+    return ReportPorts(
+        unit_of_work=report_unit_of_work,
+        cache=cache_store(),
+        clock=SystemClock(),
+        cache_ttl_seconds=load(CacheSettings).cache_ttl_seconds,
+    )
+
+
+def report_unit_of_work() -> ReportUnitOfWork:
+    """A new (read-only) unit of work for the admin's figures."""
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+
+    return SqlUnitOfWork(engine())
+
+
 # The variables naming the queues (template.yaml sets them from each queue's Ref).
 QUEUE_URL_VARIABLES = ("ORDER_PROCESSING_QUEUE_URL", "PAYMENT_QUEUE_URL", "NOTIFICATION_QUEUE_URL")
 
@@ -619,6 +646,7 @@ def reset() -> None:
         _saga,
         _notifications,
         _reset_policy,
+        _reports,
         _sqs_publisher,
         _dead_letters,
         _idempotency_store,

@@ -348,3 +348,41 @@ def test_the_operational_functions_load_no_client_library_to_start(module, event
     result = loaded(module, event, IMPORT_ONLY, PRODUCTION)
     heavy_modules = ("boto3", "botocore.session", "botocore.client", "sqlalchemy", "oracledb", "redis", "cProfile")
     assert heavy(result["modules"], heavy_modules) == []
+
+
+REPORT_FUNCTIONS = [
+    ("admin.get_stats", "admin/get_stats.json"),
+    ("admin.get_reports", "admin/get_reports.json"),
+    ("admin.get_analytics", "admin/get_analytics.json"),
+]
+# A fresh container under production settings whose stats are in the cache (filled by the use case on fakes).
+STATS_HIT = r"""
+from uuid import UUID
+from tests.fakes import FakeReportRepository, FakeReports
+from storefront.application import reports
+from storefront import bootstrap
+tenant = UUID(event["requestContext"]["authorizer"]["tenant_id"])
+warm = FakeReports(FakeReportRepository(tenant))
+reports.admin_stats(warm.ports, tenant, int(event["queryStringParameters"]["low_stock_threshold"]))
+bootstrap.provide(cache=warm.cache)
+module = importlib.import_module(MODULE)
+result = module.handler(event, LambdaContext("budget"))
+print(json.dumps({"status": result["statusCode"], "x_cache": result["multiValueHeaders"].get("X-Cache"),
+                  "modules": sorted(sys.modules)}))
+"""
+
+
+@pytest.mark.parametrize(("module", "event"), REPORT_FUNCTIONS)
+def test_report_functions_start_without_a_database_library_and_answer_within_budget(module, event):
+    started = loaded(module, event, IMPORT_ONLY, PRODUCTION)
+    forbidden = ("boto3", "botocore.session", "botocore.client", "sqlalchemy", "oracledb", "redis")
+    assert heavy(started["modules"], forbidden) == []
+    served = loaded(module, event)
+    assert served["status"] == 200
+    assert heavy(served["modules"]) == []
+
+
+def test_cached_stats_on_a_fresh_container_load_no_database_library():
+    result = loaded("admin.get_stats", "admin/get_stats.json", STATS_HIT, PRODUCTION)
+    assert (result["status"], result["x_cache"]) == (200, ["HIT"])
+    assert heavy(result["modules"], (*FORBIDDEN, "sqlalchemy")) == []

@@ -23,6 +23,18 @@ if TYPE_CHECKING:  # identity types only annotate here: a product function does 
     from storefront.domain.money import Money
     from storefront.domain.orders import Order, OrderEvent
     from storefront.domain.payments import PaymentKind, PaymentRecord, PaymentResult, RefundResult
+    from storefront.domain.reports import (
+        Breakdown,
+        CustomerSales,
+        DateRange,
+        Granularity,
+        OrderFlow,
+        ProductSales,
+        RevenueTotals,
+        RevenueWindows,
+        SalesTotal,
+        StockLevel,
+    )
     from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
     from storefront.domain.users import User
     from storefront.messages.envelope import Envelope, Queue
@@ -583,3 +595,56 @@ class MetricSource(Protocol):
     name: str
 
     def collect(self) -> list[MetricFamily]: ...
+
+
+# Reports -----------------------------------------------------------------------------------------------------
+
+
+class ReportRepository(Protocol):
+    """The admin's figures, each one aggregate read over the tenant's live rows (nothing is summed by the caller)."""
+
+    def user_counts(self, tenant_id: UUID) -> tuple[Breakdown, Breakdown]:
+        """How many live users the tenant has, per status and per role."""
+
+    def order_counts(self, tenant_id: UUID) -> Breakdown:
+        """How many live orders the tenant has, per status."""
+
+    def revenue(self, tenant_id: UUID, windows: RevenueWindows, now: datetime) -> list[RevenueTotals]:
+        """Per currency, the revenue orders and amounts placed since each window's start, up to ``now``."""
+
+    def low_stock(self, tenant_id: UUID, threshold: int, listed: int) -> tuple[int, list[StockLevel]]:
+        """How many live, active products have at most ``threshold`` in stock, and the first ``listed`` of them
+        (lowest stock first, the id breaking ties)."""
+
+    def sales(self, tenant_id: UUID, span: DateRange, granularity: Granularity) -> list[SalesTotal]:
+        """The revenue orders placed in the range and their amount, per bucket and currency (in that order), then
+        per currency over the whole range (``period`` None), in one statement."""
+
+    def order_flow(self, tenant_id: UUID, span: DateRange, granularity: Granularity) -> list[OrderFlow]:
+        """The orders placed in the range and how many of them reached CONFIRMED, per bucket with orders (in bucket
+        order), then over the whole range (``period`` None; absent without orders), in one statement."""
+
+    def top_products(self, tenant_id: UUID, span: DateRange, top: int) -> list[ProductSales]:
+        """Per currency (in currency order), the ``top`` products by the revenue of their lines in revenue orders
+        placed in the range, best first, the product id breaking ties."""
+
+    def top_customers(self, tenant_id: UUID, span: DateRange, top: int) -> list[CustomerSales]:
+        """Per currency (in currency order), the ``top`` customers by the revenue of their orders placed in the
+        range, best first, the user id breaking ties."""
+
+
+class ReportUnitOfWork(Transaction, Protocol):
+    """A read-only unit of work over the tenant's users, products and orders."""
+
+    @property
+    def reports(self) -> ReportRepository: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPorts:
+    """What the admin's stats, reports and analytics need: the figures are cached for ``cache_ttl_seconds``."""
+
+    unit_of_work: Callable[[], ReportUnitOfWork]
+    cache: Cache
+    clock: Clock
+    cache_ttl_seconds: int = 60

@@ -98,6 +98,13 @@ class UnsupportedMediaType(AppError):
     default_message = "Unsupported media type"
 
 
+class NotAcceptable(AppError):
+    """The Accept header admits none of the media types the resource is served as."""
+
+    code = ErrorCode.INVALID_FORMAT
+    default_message = "Not acceptable"
+
+
 class Unauthenticated(AppError):
     code = ErrorCode.UNAUTHENTICATED
     default_message = "Missing or invalid credentials"

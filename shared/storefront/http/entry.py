@@ -159,7 +159,7 @@ def finish(
         response["body"] = base64.b64encode(gzip.compress(body.encode(), compresslevel=6)).decode()
         response["isBase64Encoded"] = True
         headers["Content-Encoding"] = ["gzip"]
-        headers["Vary"] = ["Accept-Encoding"]
+        headers["Vary"] = [*headers.get("Vary", []), "Accept-Encoding"]  # a route's own Vary (Accept) stays
     cors = policy(load(CorsSettings).cors_allowed_origins)
     headers.update(cors.response_headers(header(event, "origin"), headers.get("Vary")))
     response["statusCode"] = status = int(response["statusCode"])

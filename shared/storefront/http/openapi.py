@@ -184,6 +184,7 @@ ERROR_MEANINGS: dict[int, str] = {
     401: "AUTH_001: missing or invalid credentials; AUTH_002: the token has expired.",
     403: "AUTH_003: the caller's role may not do this, or may not set a field it sent (named in details.field).",
     404: "BIZ_001: no such resource (another tenant's resources do not exist for the caller).",
+    406: "VAL_002: the Accept header admits none of the media types the route answers with.",
     409: "BIZ_002: a conflict: a duplicate (a SKU, email or username already taken), a stale version (If-Match or "
     "body version), or a change the current state refuses (an admin banning themselves).",
     413: "VAL_003: the request body is larger than 1 MiB.",

@@ -4,8 +4,11 @@ Functions cannot read template.yaml at run time; the CORS preflight answers from
 """
 
 ROUTES: dict[str, tuple[str, ...]] = {
+    "/KONGAPI/api/v1/admin/analytics": ("GET",),
     "/KONGAPI/api/v1/admin/orders": ("GET",),
     "/KONGAPI/api/v1/admin/orders/{order_id}": ("DELETE", "GET", "PUT"),
+    "/KONGAPI/api/v1/admin/reports": ("GET",),
+    "/KONGAPI/api/v1/admin/stats": ("GET",),
     "/KONGAPI/api/v1/admin/users": ("GET",),
     "/KONGAPI/api/v1/admin/users/{user_id}": ("DELETE", "GET", "PUT"),
     "/KONGAPI/api/v1/admin/users/{user_id}/ban": ("POST",),

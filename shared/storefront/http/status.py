@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storefront.domain.errors import AppError, ErrorCode, PayloadTooLarge, UnsupportedMediaType
+from storefront.domain.errors import AppError, ErrorCode, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
 
 STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.INTERNAL: 500,
@@ -24,8 +24,13 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
 }
 
 
-# Refusals of the request's bytes keep their contract code but answer with the status HTTP has for them.
-STATUS_BY_KIND: dict[type[AppError], int] = {PayloadTooLarge: 413, UnsupportedMediaType: 415}
+# Refusals of the request's bytes (and of its Accept header) keep their contract code but answer with the status
+# HTTP has for them.
+STATUS_BY_KIND: dict[type[AppError], int] = {
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
+    NotAcceptable: 406,
+}
 
 
 def status_for(error: AppError) -> int:

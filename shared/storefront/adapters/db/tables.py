@@ -412,3 +412,42 @@ NOTIFICATIONS_SENT = Table(
     Column("SENT_AT", UtcTimestamp(), nullable=True),  # null: claimed, its email not (yet) known to be sent
     Column("CLAIMED_AT", UtcTimestamp(), nullable=True),
 )
+
+
+# The admin's figures (migration 0010; adapters/db/reports.py). Each is read from an index alone, never the table:
+# the orders placed in a date range, with every column a revenue figure groups or sums (one range of
+# IX_ORDERS_REPORTS serves stats' revenue, sales by day, the order flow and top customers); orders and users
+# counted per status (and role); whether an order has an event of a kind (it reached CONFIRMED); an order's
+# lines with what the sales by product add up. Live rows only where rows are soft-deleted (DELETED_AT last on
+# Oracle, as in list_index).
+def _live_index(name: str, table: Table, *columns: str, compress: int) -> Index:
+    live = table.c.DELETED_AT.is_(None)
+    cols = [table.c[c] for c in (*columns, "DELETED_AT")]
+    return Index(name, *cols, postgresql_where=live, sqlite_where=live, oracle_compress=compress)
+
+
+REPORT_INDEXES = (
+    _live_index(
+        "IX_ORDERS_REPORTS",
+        ORDERS,
+        "TENANT_ID",
+        "CREATED_AT",
+        "STATUS",
+        "PAYMENT_STATUS",
+        "CURRENCY",
+        "TOTAL_AMOUNT",
+        "USER_ID",
+        "ID",
+        compress=1,
+    ),
+    _live_index("IX_USERS_STATS", USERS, "TENANT_ID", "STATUS", "ROLE", compress=3),
+    Index("IX_ORDER_EVENTS_KIND", ORDER_EVENTS.c.ORDER_ID, ORDER_EVENTS.c.KIND),
+    Index(
+        "IX_ORDER_ITEMS_SALES",
+        ORDER_ITEMS.c.ORDER_ID,
+        ORDER_ITEMS.c.PRODUCT_ID,
+        ORDER_ITEMS.c.CURRENCY,
+        ORDER_ITEMS.c.QUANTITY,
+        ORDER_ITEMS.c.LINE_TOTAL,
+    ),
+)
