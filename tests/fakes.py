@@ -22,6 +22,7 @@ from storefront.application.ports import (
     OutboxMessage,
     RateDecision,
     RecalledTotal,
+    ServiceKeyPorts,
     StockLine,
     UserPorts,
 )
@@ -41,6 +42,7 @@ from storefront.domain.payments import (
 )
 from storefront.domain.products import Product
 from storefront.domain.search import matches
+from storefront.domain.service_keys import ServiceKey
 from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
 from storefront.domain.users import User, login_key, search_terms
 from storefront.messages.envelope import Envelope, Queue
@@ -89,6 +91,31 @@ class FakeProductRepository:
             return False
         self.rows[product.id] = product
         return True
+
+    def taken_skus(self, tenant_id: UUID, skus: Sequence[str]) -> set[str]:
+        held = {p.details.sku for p in self.rows.values() if p.tenant_id == tenant_id}
+        return held & set(skus)
+
+    def add_many(self, products: Sequence[Product]) -> None:
+        for product in products:
+            self.add(product)
+
+    def get_many(self, tenant_id: UUID, product_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Product]:
+        found = (self.get(tenant_id, product_id) for product_id in product_ids)
+        return {p.id: p for p in found if p is not None}
+
+    def update_many(self, changes: Sequence[tuple[Product, int]]) -> None:
+        if not all(self.update(product, version) for product, version in changes):
+            raise Conflict("Version conflict")
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Product]:
+        rows = sorted(
+            (p for p in self.rows.values() if p.tenant_id == tenant_id and p.updated_at <= until),
+            key=lambda p: (p.updated_at, p.id),
+        )
+        if after is not None:
+            rows = [p for p in rows if (p.updated_at, p.id) > (after.value, after.id)]
+        return rows[:limit]
 
 
 def _matches(product: Product, query: ProductQuery) -> bool:
@@ -141,6 +168,10 @@ class FakeCache:
     def delete(self, key: str) -> None:
         if not self.down:
             self.entries.pop(key, None)
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.delete(key)
 
 
 class FakeListTotals:
@@ -912,3 +943,64 @@ class FakePaymentGateway:
             reason = "charge_too_old" if self.decline_refunds else None
             self.refunds[idempotency_key] = RefundResult(outcome, f"re_{len(self.refunds) + 1}", reason)
         return self.refunds[idempotency_key]
+
+
+# Service keys -----------------------------------------------------------------------------------------------
+
+
+class FakeServiceKeys:
+    """Service key records in a dict."""
+
+    def __init__(self, rows: dict[UUID, ServiceKey]) -> None:
+        self.rows = rows
+
+    def add(self, key: ServiceKey) -> None:
+        self.rows[key.id] = key
+
+    def active(self, tenant_id: UUID, service_name: str, *, lock: bool = False) -> list[ServiceKey]:
+        found = [
+            k
+            for k in self.rows.values()
+            if k.tenant_id == tenant_id and k.service_name == service_name and k.retired_at is None
+        ]
+        return sorted(found, key=lambda k: (k.created_at, str(k.id)), reverse=True)
+
+    def retire(self, key_ids: Sequence[UUID], at: datetime) -> None:
+        for key_id in key_ids:
+            if self.rows[key_id].retired_at is None:
+                self.rows[key_id] = replace(self.rows[key_id], retired_at=at)
+
+
+class FakeServiceKeyUnitOfWork:
+    """Keeps changes only when committed."""
+
+    def __init__(self, state: dict[UUID, ServiceKey], reads: list[str]) -> None:
+        self._state = state
+        self._reads = reads
+        self.service_keys = FakeServiceKeys(dict(state))
+
+    def __enter__(self) -> Self:
+        self._reads.append("open")
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        self._state.clear()
+        self._state.update(self.service_keys.rows)
+
+
+@dataclass
+class FakeServiceKeyStore:
+    """ServiceKeyPorts wired to fakes; ``opened`` counts the units of work (each one a database visit)."""
+
+    rows: dict[UUID, ServiceKey] = field(default_factory=dict)
+    clock: FixedClock = field(default_factory=FixedClock)
+    opened: list[str] = field(default_factory=list)
+
+    @property
+    def ports(self) -> ServiceKeyPorts:
+        return ServiceKeyPorts(unit_of_work=lambda: FakeServiceKeyUnitOfWork(self.rows, self.opened), clock=self.clock)

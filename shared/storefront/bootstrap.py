@@ -31,6 +31,7 @@ from storefront.application.ports import (
     RateLimiter,
     Revocations,
     SecretStore,
+    ServiceKeyPorts,
     TokenVerifier,
     UnitOfWork,
     UserPorts,
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
 
     from storefront.application.auth import AuthPolicy, AuthPorts
     from storefront.application.saga import SagaPorts
+    from storefront.application.service_keys import ServiceKeyVerifier
     from storefront.domain.users import User
 
 
@@ -215,7 +217,8 @@ _provided: dict[str, Any] = {}
 def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
     ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``, ``orders``,
-    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``, ``notifications``, ``reset_policy``."""
+    ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``, ``notifications``, ``reset_policy``,
+    ``service_keys`` (ServiceKeyPorts)."""
     reset()
     _provided.update(adapters)
 
@@ -268,6 +271,25 @@ def _token_verifier() -> TokenVerifier:
         {key: secret.get_secret_value() for key, secret in settings.jwt_secrets.items()},
         max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
     )
+
+
+def service_key_ports() -> ServiceKeyPorts:
+    """The ports of the service key use cases (making keys, checking them)."""
+    from storefront.adapters.clock import SystemClock
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+
+    provided: ServiceKeyPorts | None = _provided.get("service_keys")
+    if provided is not None:
+        return provided
+    return ServiceKeyPorts(unit_of_work=lambda: SqlUnitOfWork(engine()), clock=SystemClock())
+
+
+@cache
+def service_key_verifier() -> ServiceKeyVerifier:
+    """The service key check of this container (it remembers valid keys for a minute)."""
+    from storefront.application.service_keys import ServiceKeyVerifier
+
+    return ServiceKeyVerifier(service_key_ports())
 
 
 def identity() -> AuthPorts:
@@ -577,6 +599,7 @@ def reset() -> None:
         _dead_letters,
         _idempotency_store,
         _payment_gateway,
+        service_key_verifier,
     ):
         builder.cache_clear()
     config.forget()

@@ -133,10 +133,15 @@ def test_protected_functions_declare_the_roles_the_contract_gives():
         if function.public:
             continue
         assert allow is not None, function.logical_id
+        path, method = function.routes[0].path.removeprefix("/KONGAPI/api/v1/"), function.routes[0].method
+        if path.startswith("services/"):
+            # S: the service role and a service key.
+            assert allow.group(1) == "SERVICES", function.logical_id
+            assert "service_key=True" in source, function.logical_id
+            continue
         if "/products" in function.routes[0].path:
             expected = "ADMINS" if function.routes[0].method in writers else "READERS"
             assert allow.group(1) == expected, function.logical_id
-        path, method = function.routes[0].path.removeprefix("/KONGAPI/api/v1/"), function.routes[0].method
         if path.startswith(("users", "profile", "admin/")):
             # A: admin role; O (owner or admin, another user's id is 404) and U (self): any role, checked inside.
             admin_only = path.startswith("admin/") or (path == "users" and method in ("GET", "POST"))

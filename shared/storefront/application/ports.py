@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # identity types only annotate here: a product function does 
     from storefront.domain.money import Money
     from storefront.domain.orders import Order, OrderEvent
     from storefront.domain.payments import PaymentKind, PaymentRecord, PaymentResult, RefundResult
+    from storefront.domain.service_keys import ServiceKey
     from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
     from storefront.domain.users import User
     from storefront.messages.envelope import Envelope, Queue
@@ -40,6 +41,23 @@ class ProductRepository(Protocol):
 
     def update(self, product: Product, expected_version: int) -> bool:
         """Store ``product`` if the stored row is live and still at ``expected_version``; False otherwise."""
+
+    def taken_skus(self, tenant_id: UUID, skus: Sequence[str]) -> set[str]:
+        """Which of ``skus`` a product of the tenant has (deleted ones too: their SKUs stay taken)."""
+
+    def add_many(self, products: Sequence[Product]) -> None:
+        """Insert new products in bulk statements (BIZ_002 Conflict when a SKU is taken: none is inserted)."""
+
+    def get_many(self, tenant_id: UUID, product_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Product]:
+        """The tenant's live products among ``product_ids``, by id; with ``lock`` locked until the unit ends."""
+
+    def update_many(self, changes: Sequence[tuple[Product, int]]) -> None:
+        """Store each product whose row is live and still at the version paired with it, in bulk statements;
+        BIZ_002 Conflict unless every one was (nothing is then kept: the unit is not committed)."""
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Product]:
+        """Up to ``limit`` of the tenant's products, deleted ones too, with UPDATED_AT at or before ``until``,
+        in (UPDATED_AT, ID) order after ``after``."""
 
 
 class Transaction(Protocol):
@@ -72,6 +90,8 @@ class Cache(Protocol):
     def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
 
     def delete(self, key: str) -> None: ...
+
+    def delete_many(self, keys: Sequence[str]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -527,4 +547,34 @@ class NotificationPorts:
 
     unit_of_work: Callable[[], NotificationUnitOfWork]
     notifier: Notifier
+    clock: Clock
+
+
+# Service-to-service ---------------------------------------------------------------------------------------
+
+
+class ServiceKeys(Protocol):
+    def add(self, key: ServiceKey) -> None:
+        """Store a new key record."""
+
+    def active(self, tenant_id: UUID, service_name: str, *, lock: bool = False) -> list[ServiceKey]:
+        """The service's keys that are not retired, newest first; with ``lock`` held until the unit ends (the
+        unit then writes)."""
+
+    def retire(self, key_ids: Sequence[UUID], at: datetime) -> None:
+        """Mark keys retired: they are refused from now on."""
+
+
+class ServiceKeyUnitOfWork(Transaction, Protocol):
+    """A transaction over the service keys."""
+
+    @property
+    def service_keys(self) -> ServiceKeys: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceKeyPorts:
+    """What the service key use cases need."""
+
+    unit_of_work: Callable[[], ServiceKeyUnitOfWork]
     clock: Clock

@@ -193,3 +193,4 @@ def require_role(principal: Principal, *roles: Role) -> Principal:
 ANY_ROLE: tuple[Role, ...] = (Role.USER, Role.ADMIN, Role.SERVICE)
 READERS = ANY_ROLE
 ADMINS: tuple[Role, ...] = (Role.ADMIN,)
+SERVICES: tuple[Role, ...] = (Role.SERVICE,)  # with lambda_entry(service_key=True): the contract's S routes

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from storefront.adapters.db.notifications import SqlSentNotifications
     from storefront.adapters.db.orders import SqlOrderRepository
     from storefront.adapters.db.outbox import SqlOutbox
+    from storefront.adapters.db.service_keys import SqlServiceKeys
     from storefront.adapters.db.sessions import SqlAuthEvents, SqlPasswordResets, SqlRefreshSessions
     from storefront.adapters.db.users import SqlUserRepository
 
@@ -104,6 +105,13 @@ class SqlUnitOfWork:
         from storefront.adapters.db.notifications import SqlSentNotifications
 
         return SqlSentNotifications(self)
+
+    @cached_property
+    def service_keys(self) -> SqlServiceKeys:
+        """The hashed service keys of this unit of work."""
+        from storefront.adapters.db.service_keys import SqlServiceKeys
+
+        return SqlServiceKeys(self)
 
     def __exit__(
         self,

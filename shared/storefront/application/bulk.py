@@ -1,0 +1,94 @@
+"""What every service route shares: per-item results, chunks of bulk statements, and sync pages.
+
+Sync (``GET services/<resource>/sync``): the rows of a tenant changed after a cursor, oldest change first, in
+(UPDATED_AT, ID) order, deleted rows included. Two things could make a client miss a change or see one twice:
+
+- a transaction stamps UPDATED_AT before it commits, and transactions commit out of stamp order: a reader that
+  passed time T could later see a row stamped before T commit. So a page reads only rows stamped at or before
+  ``now - lag`` (the horizon): the lag is longer than any writing transaction can take from stamp to commit
+  (``SyncSettings``), so every row at or before the horizon is already committed or rolled back for good;
+- a row changed again moves to a new (UPDATED_AT, ID) position after the cursor: the client sees its newest
+  state again, once per change, never the same change twice.
+
+The cursor is opaque (``Listing.cursor``: base64 JSON of the last row's UPDATED_AT and id, with a fingerprint of
+the tenant and resource, so another tenant's or resource's cursor is 422 VAL_002). ``next_cursor`` is the
+position after a page's last row, null when the page is empty: the client is caught up and keeps the cursor it
+sent for the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Generic, Literal, TypeVar
+from uuid import UUID
+
+from storefront.application.queries import Keyset, Listing, SortKind, fingerprint
+from storefront.domain.errors import AppError, ErrorCode, ValidationFailed
+
+T = TypeVar("T")
+BATCH_MAX = 1000  # items of one batch or bulk-update request
+# Rows per bulk statement (executemany) and values per IN list: Oracle takes at most 1000 expressions in a list
+# (ORA-01795), and an executemany of a few hundred rows is one round trip's worth on every backend.
+WRITE_CHUNK = 500
+IN_LIST_MAX = 1000
+SYNC_LIMIT_MAX = 100
+ItemStatus = Literal["created", "updated", "conflict", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """The outcome of one item of a batch or bulk-update, at its index in the request."""
+
+    index: int
+    status: ItemStatus
+    id: UUID | None = None
+    error: AppError | None = None
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def check_item_count(count: int) -> None:
+    """VAL_003 unless a request holds 1..BATCH_MAX items."""
+    if not 1 <= count <= BATCH_MAX:
+        raise ValidationFailed.single("items", ErrorCode.OUT_OF_RANGE, f"must hold 1 to {BATCH_MAX} items")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncPage(Generic[T]):
+    """One page of changes: the rows (live or deleted), whether more are waiting, where the next page starts."""
+
+    items: list[T]
+    limit: int
+    has_next: bool
+    next_cursor: str | None
+
+
+def sync_listing(tenant_id: UUID, resource: str) -> Listing:
+    """The cursor codec of one tenant's sync of ``resource``."""
+    return Listing(fingerprint(tenant_id, "updated_at", "asc", {"sync": resource}), SortKind.TIMESTAMP)
+
+
+def sync_page(
+    listing: Listing,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+    lag_seconds: float,
+    read: Callable[[Keyset | None, datetime, int], list[T]],
+    keyset_of: Callable[[T], Keyset],
+) -> SyncPage[T]:
+    """The page of changes after ``cursor`` up to the horizon ``now - lag_seconds``; ``read(after, horizon, n)``
+    answers up to ``n`` rows in (UPDATED_AT, ID) order."""
+    if not 1 <= limit <= SYNC_LIMIT_MAX:
+        raise ValidationFailed.single("limit", ErrorCode.OUT_OF_RANGE, f"must be 1 to {SYNC_LIMIT_MAX}")
+    after = listing.after(cursor)
+    rows = read(after, now - timedelta(seconds=lag_seconds), limit + 1)
+    items = rows[:limit]
+    next_cursor = listing.cursor(keyset_of(items[-1])) if items else None
+    return SyncPage(items, limit, has_next=len(rows) > limit, next_cursor=next_cursor)
