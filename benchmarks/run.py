@@ -10,7 +10,8 @@
    (benchmarks/peers/): a cookbook-style Powertools handler and a FastAPI + Mangum lambdalith.
 2. Warm requests per route on PostgreSQL + Redis: SQL statements, round trips, p50/p99.
 3. Product lists at 10k / 100k / 1M rows on PostgreSQL (benchmarks/lists.py).
-Results: benchmarks/results/report.md and PNG plots beside it.
+4. A service batch of 1000 products (10 invalid) against 1000 single creates (benchmarks/services.py).
+Results: benchmarks/results/report.md and PNG plots beside it, lists.md and services.md.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import time
 from typing import Any
 from uuid import UUID
 
-from benchmarks import cold, lists, report, warm
+from benchmarks import cold, lists, report, services, warm
 from benchmarks.environment import REDIS_URL, TENANT, Environment, environment
 from benchmarks.events import FUNCTIONS, LOGIN, event, event_for, login_event, new_product_body
 
@@ -219,11 +220,14 @@ def main() -> None:
         print("bench: warm routes measured", flush=True)
         passwords = password_costs(env, 5 if QUICK else 21)
         print("bench: password costs measured", flush=True)
+    services_table = services.main(rounds=1 if QUICK else 5)
+    print("bench: service batch measured", flush=True)
     lists_table = run_lists_benchmark()
     written = report.write(
         measured, routes, quick=QUICK, lists_table=lists_table, redis_url=REDIS_URL, passwords=passwords
     )
     print(written.read_text())
+    print(services_table)
 
 
 if __name__ == "__main__":
