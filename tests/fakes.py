@@ -753,7 +753,7 @@ class FakeOrderRepository:
             and self.state.products[p].deleted_at is None
         }
 
-    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> None:
+    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine], at: datetime) -> None:
         for line in lines:
             product = self.state.products[line.product_id]
             assert product.tenant_id == tenant_id
@@ -761,9 +761,10 @@ class FakeOrderRepository:
                 product,
                 details=replace(product.details, stock=product.details.stock + line.quantity),
                 version=product.version + 1,
+                updated_at=at,
             )
 
-    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> bool:
+    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine], at: datetime) -> bool:
         for line in sorted(lines, key=lambda each: str(each.product_id)):
             product = self.state.products.get(line.product_id)
             if product is None or product.tenant_id != tenant_id or product.deleted_at is not None:
@@ -774,6 +775,7 @@ class FakeOrderRepository:
                 product,
                 details=replace(product.details, stock=product.details.stock - line.quantity),
                 version=product.version + 1,
+                updated_at=at,
             )
         return True
 

@@ -322,3 +322,26 @@ def test_sync_pages_through_10000_changes_without_gap_or_duplicate_while_writes_
             )
         }
     assert last_state == final, "every row's last change reached the client"
+
+
+def test_stock_moved_by_orders_moves_updated_at_so_a_sync_sees_it(engine):
+    from storefront.application.ports import StockLine
+
+    tenant = uuid4()
+    product = made(tenant, 1, stock=10)
+    with SqlUnitOfWork(engine) as uow:
+        uow.products.add(product)
+        uow.commit()
+    taken, given_back = T0 + timedelta(seconds=30), T0 + timedelta(seconds=60)
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.orders.reserve_stock(tenant, [StockLine(product.id, 4)], taken)
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        seen = uow.products.changes(tenant, Keyset(product.updated_at, product.id), given_back, 10)
+    assert [(p.details.stock, p.updated_at) for p in seen] == [(6, taken)]
+    with SqlUnitOfWork(engine) as uow:
+        uow.orders.release_stock(tenant, [StockLine(product.id, 4)], given_back)
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        seen = uow.products.changes(tenant, Keyset(taken, product.id), given_back, 10)
+    assert [(p.details.stock, p.updated_at, p.version) for p in seen] == [(10, given_back, 3)]

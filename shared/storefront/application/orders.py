@@ -185,10 +185,12 @@ def cancel_order(ports: OrderPorts, principal: Principal, order_id: UUID, expect
     with ports.unit_of_work() as uow:
         current = _own(uow, principal, order_id)
         _check_version(current, expected_version)
-        outcome = cancel(current, principal.user_id, ports.clock.now())
+        now = ports.clock.now()
+        outcome = cancel(current, principal.user_id, now)
         _store(uow, outcome.order, current, outcome.event)
         if outcome.release_stock:
-            uow.orders.release_stock(principal.tenant_id, [StockLine(i.product_id, i.quantity) for i in current.items])
+            lines = [StockLine(i.product_id, i.quantity) for i in current.items]
+            uow.orders.release_stock(principal.tenant_id, lines, now)
         messages: list[MessageData] = [OrderCancelled(order_id=current.id)]
         if outcome.refund:
             messages.append(RefundRequested(order_id=current.id))

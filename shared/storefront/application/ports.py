@@ -418,13 +418,14 @@ class OrderRepository(Protocol):
     def catalogue(self, tenant_id: UUID, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
         """The tenant's live products among ``product_ids``, by id (batched reads, whatever the count)."""
 
-    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> None:
-        """Give the quantities back to the products' stock (``STOCK = STOCK + :q``, in the unit's transaction)."""
+    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine], at: datetime) -> None:
+        """Give the quantities back to the products' stock (``STOCK = STOCK + :q``, in the unit's transaction);
+        the products' UPDATED_AT becomes ``at`` (a service sync sees the change)."""
 
-    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> bool:
+    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine], at: datetime) -> bool:
         """Take the quantities from the live products' stock, each by one conditional statement
-        (``STOCK = STOCK - :q WHERE STOCK >= :q``), in product id order; False at the first line short of stock
-        (the lines before it are taken: the caller must not commit)."""
+        (``STOCK = STOCK - :q WHERE STOCK >= :q``), in product id order, UPDATED_AT becoming ``at``; False at the
+        first line short of stock (the lines before it are taken: the caller must not commit)."""
 
     def payment_record(self, tenant_id: UUID, order_id: UUID, kind: PaymentKind) -> PaymentRecord | None:
         """The recorded charge or refund of the order, or None."""

@@ -9,6 +9,7 @@ the unit's ``OrderLoader`` (batched, cached per unit of work).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -68,15 +69,20 @@ def page_statement(
 
 def release_statement() -> Any:
     """UPDATE one product's stock up by a quantity (executed once per line): never read-modify-write. The version
-    moves too, so an admin's edit read before the change is refused as stale instead of overwriting the stock."""
+    moves too, so an admin's edit read before the change is refused as stale instead of overwriting the stock, and
+    UPDATED_AT, so a service sync (which reads by UPDATED_AT) sees the new stock."""
     return (
         update(PRODUCTS)
         .where(PRODUCTS.c.ID == bindparam("line_product_id"), PRODUCTS.c.TENANT_ID == bindparam("line_tenant_id"))
-        .values(STOCK=PRODUCTS.c.STOCK + bindparam("line_quantity"), VERSION=PRODUCTS.c.VERSION + 1)
+        .values(
+            STOCK=PRODUCTS.c.STOCK + bindparam("line_quantity"),
+            VERSION=PRODUCTS.c.VERSION + 1,
+            UPDATED_AT=bindparam("line_updated_at", type_=PRODUCTS.c.UPDATED_AT.type),
+        )
     )
 
 
-def reserve_statement(tenant_id: UUID, line: StockLine) -> Any:
+def reserve_statement(tenant_id: UUID, line: StockLine, at: datetime) -> Any:
     """UPDATE one live product's stock down by the line's quantity only when that much is left (its rowcount says
     whether it took it): the database decides, never a read-modify-write, so no two buyers can both take the last
     unit. The version moves as in ``release_statement``."""
@@ -88,7 +94,7 @@ def reserve_statement(tenant_id: UUID, line: StockLine) -> Any:
             PRODUCTS.c.DELETED_AT.is_(None),
             PRODUCTS.c.STOCK >= line.quantity,
         )
-        .values(STOCK=PRODUCTS.c.STOCK - line.quantity, VERSION=PRODUCTS.c.VERSION + 1)
+        .values(STOCK=PRODUCTS.c.STOCK - line.quantity, VERSION=PRODUCTS.c.VERSION + 1, UPDATED_AT=at)
     )
 
 
@@ -264,20 +270,25 @@ class SqlOrderRepository:
         with translated_errors():
             return self._loader.products(tenant_id, product_ids)
 
-    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> None:
+    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine], at: datetime) -> None:
         rows = [
-            {"line_product_id": line.product_id, "line_tenant_id": tenant_id, "line_quantity": line.quantity}
+            {
+                "line_product_id": line.product_id,
+                "line_tenant_id": tenant_id,
+                "line_quantity": line.quantity,
+                "line_updated_at": at,
+            }
             for line in lines
         ]
         if rows:
             with translated_errors():
                 self._statements.write(release_statement(), rows)
 
-    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> bool:
+    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine], at: datetime) -> bool:
         # One product at a time in id order: two orders sharing products lock them in the same order (no deadlock).
         for line in sorted(lines, key=lambda each: str(each.product_id)):
             with translated_errors():
-                if self._statements.write(reserve_statement(tenant_id, line)).rowcount != 1:
+                if self._statements.write(reserve_statement(tenant_id, line, at)).rowcount != 1:
                     return False
         return True
 
