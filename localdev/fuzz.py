@@ -3,7 +3,9 @@
     python -m localdev.fuzz [--examples 100] [--mode kong --mode apigw] [--seed N]
 
 Each mode gets a fresh gateway on a free port with a fresh SQLite database, and an admin token (every
-operation is open to admins). The run fails on any 5xx and on any response that breaks docs/openapi.json:
+operation but the service ones is open to admins); the service operations (tag ``services``) run on their own
+with a service-role token and a service key made in that database (X-Service-Name, X-API-Key).
+The run fails on any 5xx and on any response that breaks docs/openapi.json:
 its status, content type, headers or body schema; an operation that answers without the token fails too.
 Reports (JUnit XML, the gateway's log) land in .local/fuzz/<mode>/, schemathesis's crash cache in
 .local/fuzz/.schemathesis/.
@@ -28,6 +30,7 @@ from localdev.gateway_process import running_gateway
 from localdev.issue_token import make_token
 from localdev.openapi import SPEC
 from localdev.paths import KONG_CONFIG, STATE
+from localdev.service_key import new_service_key
 from localdev.stack import DEMO_ACCOUNTS, DEMO_TENANT
 
 CHECKS = (
@@ -68,12 +71,34 @@ SESSION_ENDERS = ("logout",)
 # (or 403), so the operations fuzzed after it never reached their logic ("DELETE /orders/{order_id}: only
 # 401/403 responses"). Each runs after the others, alone, as a fresh admin account of its own.
 ACCOUNT_CHANGERS = ("deleteUser", "adminDeleteUser", "banUser", "updateUser", "replaceUser", "adminUpdateUser")
+# The contract's S routes: a service-role token and a service key, nothing else gets in.
+SERVICE_TAG = "services"
+FUZZ_SERVICE = "fuzz-service"
+# The contract's internal routes with a service key: IAM-only, so API Gateway mode alone serves them (Kong has no
+# IAM: they have no Kong route); the local gateway takes any SigV4-shaped Authorization as signed (localdev/iam.py).
+INTERNAL_TAG = "internal"
+# Operations fuzzed apart have no links among them to follow (the stateful phase would find none and fail).
+STATELESS = ["--phases", "examples,coverage,fuzzing"]
+LOCAL_SIGV4 = (
+    "AWS4-HMAC-SHA256 Credential=AKIAFUZZ/20261124/eu-west-1/execute-api/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=0123456789abcdef"
+)
 
 
 def schemathesis_command(
-    base_url: str, token: str, examples: int, seed: int, report_dir: Path, operations: list[str] | None = None
+    base_url: str,
+    token: str,
+    examples: int,
+    seed: int,
+    report_dir: Path,
+    operations: list[str] | None = None,
+    service_key: str | None = None,
+    authorization: str | None = None,
 ) -> list[str]:
-    """The schemathesis CLI call for one running gateway; ``operations`` filters (--include/--exclude-...)."""
+    """The schemathesis CLI call for one running gateway; ``operations`` filters (--include/--exclude-...);
+    ``service_key``: sent with X-Service-Name FUZZ_SERVICE on every request; ``authorization``: the Authorization
+    header instead of ``Bearer <token>``."""
+    service = ["--header", f"X-Service-Name: {FUZZ_SERVICE}", "--header", f"X-API-Key: {service_key}"]
     return [
         sys.executable,
         "-m",
@@ -83,7 +108,8 @@ def schemathesis_command(
         "--url",
         base_url,
         "--header",
-        f"Authorization: Bearer {token}",
+        f"Authorization: {authorization or f'Bearer {token}'}",
+        *(service if service_key else []),
         "--checks",
         ",".join(CHECKS),
         "--max-examples",
@@ -116,12 +142,22 @@ def fuzz_mode(mode: str, examples: int, seed: int, reports: Path) -> int:
             print(f"fuzz: {mode} mode, {examples} examples per operation, seed {seed}", flush=True)
             runs = fuzz_runs(subject, lambda: fresh_admin(port, subject))
             codes = []
+            base_url = f"http://127.0.0.1:{port}"
             for caller, operations in runs:  # a fresh admin token for each run
                 token = make_token("admin", str(DEMO_TENANT), caller, "fuzz-admin", 3600)
-                command = schemathesis_command(
-                    f"http://127.0.0.1:{port}", token, examples, seed, report_dir, operations
-                )
+                command = schemathesis_command(base_url, token, examples, seed, report_dir, operations)
                 # Schemathesis keeps its crash cache (replayed first next time) in .schemathesis/ under its cwd.
+                codes.append(subprocess.run(command, cwd=reports, check=False).returncode)
+            key = new_service_key(database_url, FUZZ_SERVICE, actor="fuzz")
+            token = make_token("service", str(DEMO_TENANT), str(uuid.uuid4()), "fuzz-service", 3600)
+            services = ["--include-tag", SERVICE_TAG, *STATELESS]
+            command = schemathesis_command(base_url, token, examples, seed, report_dir, services, service_key=key)
+            codes.append(subprocess.run(command, cwd=reports, check=False).returncode)
+            if mode == "apigw":
+                internal = ["--include-tag", INTERNAL_TAG, *STATELESS]
+                command = schemathesis_command(
+                    base_url, token, examples, seed, report_dir, internal, service_key=key, authorization=LOCAL_SIGV4
+                )
                 codes.append(subprocess.run(command, cwd=reports, check=False).returncode)
             return max(codes)
 
@@ -130,8 +166,9 @@ def fuzz_runs(subject: str, new_admin: Callable[[], str]) -> list[tuple[str, lis
     """The schemathesis runs of one mode, in order, as (caller's account id, operation filters): everything but
     the session enders and account changers as ``subject``; logout alone as ``subject``; then each account
     changer alone as an admin account ``new_admin`` makes for it."""
-    alone = ["--phases", "examples,coverage,fuzzing"]  # alone, an operation has no links to follow
+    alone = STATELESS  # alone, an operation has no links to follow
     excluded = [arg for op in (*SESSION_ENDERS, *ACCOUNT_CHANGERS) for arg in ("--exclude-operation-id", op)]
+    excluded += ["--exclude-tag", SERVICE_TAG, "--exclude-tag", INTERNAL_TAG]
     included = [arg for op in SESSION_ENDERS for arg in ("--include-operation-id", op)]
     runs = [(subject, excluded), (subject, [*included, *alone])]
     runs += [(new_admin(), ["--include-operation-id", op, *alone]) for op in ACCOUNT_CHANGERS]

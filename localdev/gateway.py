@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from localdev import docs
 from localdev.events import HttpRequest, HttpResponse, rest_event
 from localdev.generate_kong import KONG_REDIS_HOST
+from localdev.iam import local_iam_identity
 from localdev.kong import KongConfig, KongProxy, load_kong
 from localdev.kong.aws_lambda_plugin import UnknownFunction
 from localdev.kong.declarative import declarative_config
@@ -141,8 +142,12 @@ class Gateway:
         function, resource, parameters = match
         if len(request.body) > API_GATEWAY_MAX_BODY:
             return self._gateway_response("REQUEST_TOO_LARGE", context, request, parameters)
-        authorizer_context = None
-        if not function.public and self.api.authorizer is not None:
+        authorizer_context, iam_identity = None, None
+        if function.iam:  # AWS_IAM: a SigV4 signature instead of the token authorizer (localdev/iam.py)
+            iam_identity = local_iam_identity(request.header_map().get("authorization"))
+            if iam_identity is None:
+                return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", context, request, parameters)
+        elif not function.public and self.api.authorizer is not None:
             decision = self._authorize(request, resource)
             if isinstance(decision, str):
                 return self._gateway_response(decision, context, request, parameters)
@@ -160,6 +165,7 @@ class Gateway:
             authorizer=authorizer_context,
             request_id=context["requestId"],
             base64_body="*/*" in self.api.binary_media_types,
+            iam_identity=iam_identity,
         )
         return self._invoke(
             function, event, lambda: self._gateway_response("DEFAULT_5XX", context, request, parameters)

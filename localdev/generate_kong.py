@@ -167,7 +167,8 @@ def kong_config(api: Api, origins: str = LOCAL_ORIGINS) -> dict[str, Any]:
     routes = []
     fallback = no_route_function(api)
     for function in api.functions.values():
-        if function is fallback:
+        # Kong has no IAM: the IAM-only internal routes are served by API Gateway alone (no Kong route).
+        if function is fallback or function.iam:
             continue
         for index, route in enumerate(function.routes):
             plugins = [_lambda(function.function_name), *([] if function.public else [JWT]), rate_limiting(function)]
@@ -235,10 +236,11 @@ def kong_yaml(api: Api, origins: str = LOCAL_ORIGINS) -> str:
 
 
 def route_table(api: Api) -> dict[str, tuple[str, ...]]:
-    """Each API path of the template and its methods (the preflight's OPTIONS and the catch-all's ANY left out)."""
+    """Each API path of the template and its methods (the preflight's OPTIONS and the catch-all's ANY left out, and
+    the IAM-only internal routes: services call them, never a browser)."""
     table: dict[str, set[str]] = {}
     for function in api.functions.values():
-        for route in function.routes:
+        for route in function.routes if not function.iam else ():
             if route.method not in ("OPTIONS", "ANY"):
                 table.setdefault(route.path, set()).add(route.method)
     return {path: tuple(sorted(methods)) for path, methods in sorted(table.items())}

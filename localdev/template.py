@@ -90,6 +90,7 @@ class Function:
     sqs: tuple[SqsSource, ...] = ()
     schedules: tuple[ScheduleSource, ...] = ()
     timeout: int = 3  # seconds (Lambda's default)
+    iam: bool = False  # its routes are IAM-only (Auth: {Authorizer: AWS_IAM}): API Gateway only, no Kong route
 
 
 @dataclass(frozen=True)
@@ -225,12 +226,13 @@ def read_api(template: dict[str, Any] | None = None) -> Api:
     for logical_id, resource in template["Resources"].items():
         properties = resource.get("Properties", {})
         if resource["Type"] == "AWS::Serverless::Function":
-            routes, public = [], False
+            routes, public, iam = [], False, False
             for event in properties.get("Events", {}).values():
                 if event["Type"] == "Api":
                     p = event["Properties"]
                     routes.append(Route(p["Method"].upper(), p["Path"]))
                     public = public or p.get("Auth", {}).get("Authorizer") == "NONE"
+                    iam = iam or p.get("Auth", {}).get("Authorizer") == "AWS_IAM"
             env = {**_plain(globals_env), **_plain(properties.get("Environment", {}).get("Variables", {}))}
             sqs, schedules = _sources(properties.get("Events", {}))
             timeout = int(properties.get("Timeout", globals_function.get("Timeout", 3)))
@@ -244,6 +246,7 @@ def read_api(template: dict[str, Any] | None = None) -> Api:
                 sqs,
                 schedules,
                 timeout,
+                iam,
             )
         elif resource["Type"] == "AWS::SQS::Queue":
             queues[logical_id] = _queue(logical_id, properties)

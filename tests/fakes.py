@@ -967,6 +967,10 @@ class FakeServiceKeys:
         ]
         return sorted(found, key=lambda k: (k.created_at, str(k.id)), reverse=True)
 
+    def find_active(self, key_hash: str) -> ServiceKey | None:
+        found = [k for k in self.rows.values() if k.key_hash == key_hash and k.retired_at is None]
+        return found[0] if found else None
+
     def retire(self, key_ids: Sequence[UUID], at: datetime) -> None:
         for key_id in key_ids:
             if self.rows[key_id].retired_at is None:

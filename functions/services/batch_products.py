@@ -13,7 +13,7 @@ from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.identity import SERVICES
-from storefront.http.openapi import BEARER, PROTECTED, WITH_BODY, responses, success
+from storefront.http.openapi import PROTECTED, SERVICE, WITH_BODY, responses, success
 from storefront.http.product_services import product_item
 from storefront.http.resolver import PREFIX, api_resolver
 from storefront.http.service_routes import SERVICES_TAG, BatchIn, ResultsEnvelope, parse_items, present_results
@@ -29,7 +29,7 @@ app = api_resolver()
     "and the valid items are created even when others fail. Service role with X-Service-Name and X-API-Key.",
     tags=[SERVICES_TAG],
     operation_id="batchCreateProducts",
-    security=BEARER,
+    security=SERVICE,
     responses=responses(success("One result per item", ResultsEnvelope), errors=(*PROTECTED, *WITH_BODY)),
 )
 def batch_products(

@@ -15,7 +15,7 @@ from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.identity import SERVICES
-from storefront.http.openapi import BEARER, PROTECTED, responses, success
+from storefront.http.openapi import PROTECTED, SERVICE, responses, success
 from storefront.http.product_services import ProductSyncEnvelope, present_synced
 from storefront.http.resolver import PREFIX, api_resolver
 from storefront.http.service_routes import SERVICES_TAG, SYNC_CURSOR_HELP, SYNC_HELP, sync_paging
@@ -31,7 +31,7 @@ app = api_resolver()
     f"meta.pagination.next_cursor. {SYNC_HELP} Service role with X-Service-Name and X-API-Key.",
     tags=[SERVICES_TAG],
     operation_id="syncProducts",
-    security=BEARER,
+    security=SERVICE,
     responses=responses(success("One page of changes", ProductSyncEnvelope), errors=(*PROTECTED, 422)),
 )
 def sync(

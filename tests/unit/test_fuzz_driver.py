@@ -86,3 +86,42 @@ def test_operations_that_can_end_or_demote_the_callers_account_run_alone_as_admi
         if isinstance(op, dict) and "operationId" in op
     }
     assert set(ACCOUNT_CHANGERS) | set(SESSION_ENDERS) <= operation_ids  # a renamed operation would slip back in
+
+
+def test_the_service_operations_run_apart_with_a_service_key(tmp_path):
+    """An admin token meets only 403 on the contract's S routes: they are fuzzed with a service token and key."""
+    import json
+
+    from localdev.fuzz import FUZZ_SERVICE, SERVICE_TAG, fuzz_runs
+
+    (_, main), *_ = fuzz_runs("subject", lambda: "other")
+    assert main[main.index(SERVICE_TAG) - 1] == "--exclude-tag"
+    command = schemathesis_command("http://x", "T", 1, 1, tmp_path, ["--include-tag", SERVICE_TAG], service_key="sk_k")
+    assert f"X-Service-Name: {FUZZ_SERVICE}" in command
+    assert "X-API-Key: sk_k" in command
+    assert "X-API-Key: sk_k" not in schemathesis_command("http://x", "T", 1, 1, tmp_path)
+    tagged = {
+        op["operationId"]
+        for path in json.loads(SPEC.read_text())["paths"].values()
+        for op in path.values()
+        if SERVICE_TAG in op.get("tags", ())
+    }
+    assert {"batchCreateProducts", "syncProducts", "bulkUpdateProducts"} <= tagged
+
+
+def test_the_internal_operations_are_fuzzed_signed_with_a_service_key(tmp_path):
+    from localdev.fuzz import INTERNAL_TAG, LOCAL_SIGV4
+    from localdev.iam import local_iam_identity
+
+    (_, main), *_ = fuzz_runs_of_subject()
+    assert main[main.index(INTERNAL_TAG) - 1] == "--exclude-tag"
+    command = schemathesis_command("http://x", "T", 1, 1, tmp_path, service_key="k", authorization=LOCAL_SIGV4)
+    assert f"Authorization: {LOCAL_SIGV4}" in command
+    assert "Authorization: Bearer T" not in command
+    assert local_iam_identity(LOCAL_SIGV4) is not None
+
+
+def fuzz_runs_of_subject():
+    from localdev.fuzz import fuzz_runs
+
+    return fuzz_runs("subject", lambda: "other")

@@ -15,6 +15,8 @@ from localdev.template import load_template, read_api
 API = read_api()
 KONG = load_kong()
 HTTP_FUNCTIONS = {k: f for k, f in API.functions.items() if f.routes}
+# The IAM-only internal routes: API Gateway alone serves them (Kong has no IAM).
+KONG_FUNCTIONS = {k: f for k, f in HTTP_FUNCTIONS.items() if not f.iam}
 
 
 def handler_file(handler: str) -> Path:
@@ -43,7 +45,7 @@ def test_every_event_belongs_to_a_function():
     assert events == expected
 
 
-@pytest.mark.parametrize("function", HTTP_FUNCTIONS.values(), ids=lambda f: f.logical_id)
+@pytest.mark.parametrize("function", KONG_FUNCTIONS.values(), ids=lambda f: f.logical_id)
 def test_every_route_has_a_kong_route_to_the_same_function(function):
     for route in function.routes:
         if route.method == "ANY":  # the catch-all: Kong's no-route route (below)
@@ -120,7 +122,8 @@ def test_the_template_routes_are_unique_and_under_the_public_prefix():
     seen = set()
     for function in HTTP_FUNCTIONS.values():
         for route in function.routes:
-            assert route.path.startswith("/KONGAPI/api/v1/") or route.path == "/{proxy+}"
+            internal = function.iam and route.path.startswith("/api/v1/internal/")
+            assert route.path.startswith("/KONGAPI/api/v1/") or route.path == "/{proxy+}" or internal
             assert (route.method, route.path) not in seen
             seen.add((route.method, route.path))
 
@@ -134,6 +137,11 @@ def test_protected_functions_declare_the_roles_the_contract_gives():
             continue
         assert allow is not None, function.logical_id
         path, method = function.routes[0].path.removeprefix("/KONGAPI/api/v1/"), function.routes[0].method
+        if function.iam:
+            # I + service key: IAM in API Gateway, then a service key (no token).
+            assert allow.group(1) == "SERVICES", function.logical_id
+            assert "service_key=True, iam=True" in source, function.logical_id
+            continue
         if path.startswith("services/"):
             # S: the service role and a service key.
             assert allow.group(1) == "SERVICES", function.logical_id
@@ -163,6 +171,8 @@ def test_globals_carry_runtime_tracing_and_layers():
 SECRETS_REFERENCE = "{{resolve:secretsmanager:${JwtSecretsArn}:SecretString}}"
 # Public functions that sign the access tokens they issue.
 SIGNERS = frozenset({"LoginFunction", "RefreshTokensFunction"})
+# Functions behind IAM that verify a token they are given (no authorizer runs on an IAM route).
+IAM_VERIFIERS = frozenset({"ValidateTokenFunction"})
 
 
 def _is_secrets_reference(value: object) -> bool:
@@ -183,9 +193,9 @@ def test_only_the_functions_that_verify_tokens_receive_the_signing_secrets():
     for logical_id, function in API.functions.items():
         variables = resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
         secrets = variables.get("JWT_SECRETS")
-        if logical_id == API.authorizer.function or logical_id in SIGNERS:
+        if logical_id == API.authorizer.function or logical_id in SIGNERS | IAM_VERIFIERS:
             assert _is_secrets_reference(secrets), logical_id
-        elif function.public or not function.routes:  # public, or not an HTTP function (the outbox relay)
+        elif function.public or not function.routes or function.iam:  # public, not HTTP (the relay), or IAM
             assert secrets is None, logical_id
         else:
             assert getattr(secrets, "tag", None) == "!If", logical_id

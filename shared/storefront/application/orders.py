@@ -25,6 +25,7 @@ from storefront.domain.orders import (
     Order,
     OrderEvent,
     OrderItem,
+    OrderStatus,
     ShippingAddress,
     cancel,
     request_errors,
@@ -234,6 +235,24 @@ def _stale(current_version: int | None) -> Conflict:
     if current_version is not None:
         details["current_version"] = current_version
     return Conflict("Version conflict", details=details)
+
+
+def reprocess_order(ports: OrderPorts, tenant_id: UUID, order_id: UUID) -> Order:
+    """Send a PENDING order's order-processing message (``order.placed``) again, through the outbox like the
+    first one (``POST /api/v1/internal/orders/process``): a message lost or dead-lettered is replaced. Idempotent:
+    the saga takes only a PENDING order, so a message sent twice reserves its stock once. BIZ_001 for an order
+    of no user of the tenant, BIZ_002 for one already past PENDING (nothing left to re-drive)."""
+    with ports.unit_of_work() as uow:
+        order = uow.orders.get(tenant_id, order_id)
+        if order is None:
+            raise NotFound("Order not found")
+        if order.status is not OrderStatus.PENDING:
+            reason = f"the order is {order.status.value}: only a PENDING order waits for processing"
+            raise Conflict("Nothing to re-drive", details={"field": "order_id", "reason": reason})
+        outgoing = _write_messages(uow, order, [OrderPlaced(order_id=order.id)])
+        uow.commit()
+    publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
+    return order
 
 
 def _write_messages(uow: OrderUnitOfWork, order: Order, messages: Sequence[MessageData]) -> Outgoing:

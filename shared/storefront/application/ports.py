@@ -565,6 +565,9 @@ class ServiceKeys(Protocol):
     def retire(self, key_ids: Sequence[UUID], at: datetime) -> None:
         """Mark keys retired: they are refused from now on."""
 
+    def find_active(self, key_hash: str) -> ServiceKey | None:
+        """The active key with this digest, whatever its tenant and service (UNIQUE on the digest)."""
+
 
 class ServiceKeyUnitOfWork(Transaction, Protocol):
     """A transaction over the service keys."""

@@ -17,6 +17,7 @@ from storefront.domain.service_keys import (
     KEY_MAX,
     SERVICE_NAME_PATTERN,
     IssuedServiceKey,
+    ServiceKey,
     digest_matches,
     issue_key,
     key_digest,
@@ -51,15 +52,37 @@ class ServiceKeyVerifier:
         self._remember_seconds = remember_seconds
         self._monotonic = monotonic
         self._valid_until: dict[tuple[UUID, str, str], float] = {}
+        self._identified: dict[str, tuple[ServiceKey, float]] = {}
 
-    def verify(self, tenant_id: UUID, service_name: str | None, key: str | None) -> str:
-        """The service name when ``key`` is one of its active keys in the tenant; Unauthenticated (AUTH_001)
-        otherwise, with the reason as the error's cause (for the log)."""
+    def identify(self, service_name: str | None, key: str | None) -> ServiceKey:
+        """The active key ``key`` of ``service_name``, whatever its tenant: an internal route's caller has no
+        token, so the key says which tenant it acts in. Unauthenticated (AUTH_001) otherwise; found keys are
+        remembered like ``verify``'s."""
+        presented = self._presented(service_name, key)
+        now = self._monotonic()
+        remembered = self._identified.get(presented)
+        if remembered is not None and remembered[1] > now and remembered[0].service_name == service_name:
+            return remembered[0]
+        with self._ports.unit_of_work() as uow:
+            found = uow.service_keys.find_active(presented)
+        # The digest was found by equality in the index; the stored one is compared again in constant time.
+        if found is None or found.service_name != service_name or not digest_matches(found.key_hash, presented):
+            raise Unauthenticated() from LookupError(f"no active key of service {service_name!r} matches")
+        self._identified[presented] = (found, now + self._remember_seconds)
+        return found
+
+    def _presented(self, service_name: str | None, key: str | None) -> str:
         if not service_name or not key:
             raise Unauthenticated() from LookupError("X-Service-Name and X-API-Key are required")
         if len(key) > KEY_MAX or not SERVICE_NAME_PATTERN.fullmatch(service_name):
             raise Unauthenticated() from LookupError("malformed service name or key")
-        presented = key_digest(key)
+        return key_digest(key)
+
+    def verify(self, tenant_id: UUID, service_name: str | None, key: str | None) -> str:
+        """The service name when ``key`` is one of its active keys in the tenant; Unauthenticated (AUTH_001)
+        otherwise, with the reason as the error's cause (for the log)."""
+        presented = self._presented(service_name, key)
+        assert service_name is not None  # _presented refused a missing one
         memo = (tenant_id, service_name, presented)
         now = self._monotonic()
         if self._valid_until.get(memo, 0.0) > now:

@@ -31,6 +31,7 @@ from storefront.http.context import PRINCIPAL
 from storefront.http.cors import policy
 from storefront.http.envelope import failure
 from storefront.http.identity import SERVICES, authenticate, require_role
+from storefront.http.internal import internal_principal
 from storefront.http.parameters import normalise_headers, normalise_parameters
 from storefront.http.rate_limit import check_rate, enforce, rate_headers
 from storefront.http.request_meta import RequestMeta, bind_request, header
@@ -57,6 +58,7 @@ def lambda_entry(
     rate_limited: bool = True,
     no_store: bool = False,
     service_key: bool = False,
+    iam: bool = False,
 ) -> Handler:
     """The handler of an HTTP function open to the roles in ``allow`` (None: public).
 
@@ -71,11 +73,16 @@ def lambda_entry(
     marked ``Cache-Control: no-store``. A refusal is never stored by a cache whatever the function.
     With ``service_key`` (the contract's ``S`` routes, ``allow=SERVICES``) the caller must also name an
     active key of its service in ``X-Service-Name`` and ``X-API-Key`` (``http/service_auth.py``), checked
-    after its role, before the request is read.
+    after its role, before the request is read. With ``iam`` (the contract's internal routes, ``I + service
+    key``) there is no token: API Gateway's IAM check and the service key say who calls (``http/internal.py``).
     """
     if service_key and allow != SERVICES:
         raise ValueError("a service key is asked of service-role callers only (allow=SERVICES)")
-    _check_settings(allow, (*requires, *((DatabaseSettings,) if service_key else ())), rate_limited)
+    if iam and not service_key:
+        raise ValueError("an internal route (iam) names its caller by a service key (service_key=True)")
+    _check_settings(
+        allow if not iam else None, (*requires, *((DatabaseSettings,) if service_key else ())), rate_limited
+    )
     admins_only = allow is not None and set(allow) == {Role.ADMIN}
 
     @metrics.log_metrics(capture_cold_start_metric=True)
@@ -88,7 +95,9 @@ def lambda_entry(
         decision: RateDecision | None = None
         try:
             principal: Principal | None = None
-            if allow is not None:
+            if iam:
+                principal = internal_principal(event, gateway, bootstrap.service_key_verifier)
+            elif allow is not None:
                 principal = authenticate(event, gateway, bootstrap.token_verifier)
                 logger.append_keys(tenant_id=str(principal.tenant_id), user_id=principal.user_id)
             if rate_limited:
@@ -97,7 +106,7 @@ def lambda_entry(
                 enforce(decision, limits, admins_only=admins_only)
             if allow is not None and principal is not None:
                 app.append_context(**{PRINCIPAL: require_role(principal, *allow)})
-                if service_key:
+                if service_key and not iam:
                     require_service_key(event, principal, bootstrap.service_key_verifier)
             if reads_request:  # a function that answers without looking at parameters or body skips their rules
                 normalise_parameters(event)

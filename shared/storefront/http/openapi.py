@@ -26,7 +26,36 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "description": "An HS256 access token (claims iss, sub, role, tenant_id, exp); locally: make token ROLE=admin.",
     }
 }
+SERVICE_NAME_SCHEME = "serviceName"
+SERVICE_KEY_SCHEME = "serviceKey"
+SIGV4_SCHEME = "awsSigV4"
+SECURITY_SCHEMES.update(
+    {
+        SIGV4_SCHEME: {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "AWS Signature Version 4 (IAM): the internal routes are served by API Gateway only "
+            "(AWS_IAM); the caller needs execute-api:Invoke on them. The local gateway takes any AWS4-HMAC-SHA256 "
+            "Authorization header as signed (it cannot check a signature without AWS credentials).",
+        },
+        SERVICE_NAME_SCHEME: {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Service-Name",
+            "description": "The calling service's name (service routes, with a service-role token and its key).",
+        },
+        SERVICE_KEY_SCHEME: {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-API-Key",
+            "description": "An active key of that service; locally: make service-key SERVICE=<name>.",
+        },
+    }
+)
 BEARER: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}]
+# The contract's S routes: a service-role token AND the service's name and key, all three at once.
+SERVICE: list[dict[str, list[str]]] = [{BEARER_SCHEME: [], SERVICE_NAME_SCHEME: [], SERVICE_KEY_SCHEME: []}]
 # Paths keep the template's /KONGAPI/api/v1 prefix, so a server is only where the gateway is.
 SERVERS: list[dict[str, Any]] = [
     {"url": "/", "description": "The gateway serving this document (make run: http://127.0.0.1:3000)."},

@@ -19,7 +19,8 @@ SERVICE_NAME_HEADER = "X-Service-Name"
 API_KEY_HEADER = "X-API-Key"
 
 
-def _one(event: Mapping[str, Any], name: str) -> str | None:
+def one_header(event: Mapping[str, Any], name: str) -> str | None:
+    """The one value of header ``name`` (stripped); None when it is missing or sent more than once."""
     values = header_values(event, name.lower())
     return values[0].strip() if len(values) == 1 else None
 
@@ -30,7 +31,9 @@ def require_service_key(
     """The calling service's name when its headers name an active key of the principal's tenant; AUTH_001
     (one message whatever failed, the reason logged) otherwise."""
     try:
-        return verifier().verify(principal.tenant_id, _one(event, SERVICE_NAME_HEADER), _one(event, API_KEY_HEADER))
+        return verifier().verify(
+            principal.tenant_id, one_header(event, SERVICE_NAME_HEADER), one_header(event, API_KEY_HEADER)
+        )
     except Unauthenticated as refused:
         log_refusal(refused)
         raise

@@ -75,6 +75,12 @@ class SqlServiceKeys:
             rows = (self._statements.write(statement) if lock else self._statements.read(statement)).all()
         return [_from_row(r) for r in rows]
 
+    def find_active(self, key_hash: str) -> ServiceKey | None:
+        statement = select(SERVICE_KEYS).where(SERVICE_KEYS.c.KEY_HASH == key_hash, SERVICE_KEYS.c.RETIRED_AT.is_(None))
+        with translated_errors():
+            row = self._statements.read(statement).first()
+        return _from_row(row) if row is not None else None
+
     def retire(self, key_ids: Sequence[UUID], at: datetime) -> None:
         if key_ids:
             with translated_errors():
