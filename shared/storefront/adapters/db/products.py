@@ -7,16 +7,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Select, insert, select, update
 
+from storefront.adapters.db.bulk import BulkRows
 from storefront.adapters.db.errors import translated_errors
-from storefront.adapters.db.keyset import After, ordering
 from storefront.adapters.db.lists import EntityList, SearchTermsKeeper
 from storefront.adapters.db.statements import Statements
 from storefront.adapters.db.tables import PRODUCT_SEARCH_TERMS, PRODUCTS
-from storefront.application.bulk import IN_LIST_MAX, WRITE_CHUNK, chunks
 from storefront.application.queries import Keyset, ProductQuery, Window
-from storefront.domain.errors import Conflict
 from storefront.domain.money import Money
 from storefront.domain.products import Product, ProductDetails, ProductStatus
 from storefront.domain.search import search_words
@@ -61,65 +59,6 @@ def page_statement(
     """SELECT one page of products plus one and, when ``counted``, the capped count as MATCHES in the same
     round trip (a caller that already knows the count leaves it out)."""
     return PRODUCT_LISTS.page_statement(tenant_id, query, column_filters(query), after, counted=counted)
-
-
-def taken_skus_statement(tenant_id: UUID, skus: Sequence[str]) -> Select[Any]:
-    """SELECT which of ``skus`` (at most IN_LIST_MAX) the tenant's products have, deleted ones too."""
-    return select(PRODUCTS.c.SKU).where(PRODUCTS.c.TENANT_ID == tenant_id, PRODUCTS.c.SKU.in_(list(skus)))
-
-
-def many_statement(tenant_id: UUID, product_ids: Sequence[UUID], *, lock: bool = False) -> Select[Any]:
-    """SELECT the tenant's live products among ``product_ids`` (at most IN_LIST_MAX), FOR UPDATE with ``lock``."""
-    statement = select(PRODUCTS).where(PRODUCTS.c.ID.in_(list(product_ids)), PRODUCT_LISTS.live(tenant_id))
-    return statement.with_for_update() if lock else statement
-
-
-# The columns a bulk update writes, each from its bind parameter (executed once per row: executemany).
-_UPDATED = (
-    "UPDATED_AT",
-    "UPDATED_BY",
-    "DELETED_AT",
-    "VERSION",
-    "SKU",
-    "NAME",
-    "DESCRIPTION",
-    "PRICE_AMOUNT",
-    "PRICE_CURRENCY",
-    "STOCK",
-    "STATUS",
-    "CATEGORY",
-)
-
-
-def bulk_update_statement() -> Any:
-    """UPDATE one live product at its expected version (executed once per row with ``bulk_update_row``)."""
-    return (
-        update(PRODUCTS)
-        .where(
-            PRODUCTS.c.ID == bindparam("b_id"),
-            PRODUCTS.c.TENANT_ID == bindparam("b_tenant_id"),
-            PRODUCTS.c.VERSION == bindparam("b_expected_version"),
-            PRODUCTS.c.DELETED_AT.is_(None),
-        )
-        .values(**{name: bindparam(f"b_{name.lower()}") for name in _UPDATED})
-    )
-
-
-def bulk_update_row(product: Product, expected_version: int) -> dict[str, Any]:
-    """The bind parameters of ``bulk_update_statement`` for one product."""
-    row = to_row(product)
-    values = {f"b_{name.lower()}": row[name] for name in _UPDATED}
-    return {**values, "b_id": product.id, "b_tenant_id": product.tenant_id, "b_expected_version": expected_version}
-
-
-def changes_statement(tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> Select[Any]:
-    """SELECT up to ``limit`` of the tenant's products, deleted ones too, stamped at or before ``until``, in
-    (UPDATED_AT, ID) order after ``after``: one range of IX_PRODUCTS_SYNC."""
-    key, tiebreak = PRODUCTS.c.UPDATED_AT, PRODUCTS.c.ID
-    statement = select(PRODUCTS).where(PRODUCTS.c.TENANT_ID == tenant_id, key <= until)
-    if after is not None:
-        statement = statement.where(After(key, tiebreak, after, "asc"))
-    return statement.order_by(*ordering(key, tiebreak, "asc")).limit(limit)
 
 
 def terms_of(product: Product) -> tuple[str, ...]:
@@ -181,6 +120,7 @@ class SqlProductRepository:
     def __init__(self, statements: Statements) -> None:
         self._statements = statements
         self._terms = SearchTermsKeeper(statements, PRODUCT_LISTS)
+        self._bulk = BulkRows(statements, PRODUCT_LISTS, self._terms, to_row, from_row, terms_of)
 
     def add(self, product: Product) -> None:
         with translated_errors():
@@ -227,41 +167,16 @@ class SqlProductRepository:
         return True
 
     def taken_skus(self, tenant_id: UUID, skus: Sequence[str]) -> set[str]:
-        taken: set[str] = set()
-        with translated_errors():
-            for chunk in chunks(sorted(set(skus)), IN_LIST_MAX):
-                taken.update(self._statements.read(taken_skus_statement(tenant_id, chunk)).scalars())
-        return taken
+        return self._bulk.taken(PRODUCTS.c.SKU, tenant_id, skus)
 
     def add_many(self, products: Sequence[Product]) -> None:
-        with translated_errors():
-            for chunk in chunks(products, WRITE_CHUNK):
-                self._statements.write(insert(PRODUCTS), [to_row(p) for p in chunk])
-            self._terms.added_many([(p.tenant_id, p.id, p.created_at, terms_of(p)) for p in products])
+        self._bulk.add_many(products)
 
     def get_many(self, tenant_id: UUID, product_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Product]:
-        found: dict[UUID, Product] = {}
-        run = self._statements.write if lock else self._statements.read
-        with translated_errors():
-            # In id order, so two bulk updates sharing products lock them in the same order (no deadlock).
-            for chunk in chunks(sorted(set(product_ids), key=str), IN_LIST_MAX):
-                for row in run(many_statement(tenant_id, chunk, lock=lock)):
-                    product = from_row(row)
-                    self._terms.seen(product.id, terms_of(product))
-                    found[product.id] = product
-        return found
+        return self._bulk.get_many(tenant_id, product_ids, lock=lock)
 
     def update_many(self, changes: Sequence[tuple[Product, int]]) -> None:
-        with translated_errors():
-            updated = 0
-            for chunk in chunks(changes, WRITE_CHUNK):
-                result = self._statements.write(bulk_update_statement(), [bulk_update_row(p, v) for p, v in chunk])
-                updated += result.rowcount
-            if updated != len(changes):
-                raise Conflict("Version conflict")
-            self._terms.updated_many([(p.tenant_id, p.id, p.created_at, terms_of(p)) for p, _ in changes])
+        self._bulk.update_many(changes)
 
     def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Product]:
-        with translated_errors():
-            rows = self._statements.read(changes_statement(tenant_id, after, until, limit)).all()
-        return [from_row(r) for r in rows]
+        return self._bulk.changes(tenant_id, after, until, limit)
