@@ -341,6 +341,31 @@ class FakeUserRepository:
         self.rows[user.id] = user
         return True
 
+    def taken_keys(self, tenant_id: UUID, column: str, keys: Sequence[str]) -> set[str]:
+        held = {login_key(getattr(u.identity, column)) for u in self.rows.values() if u.tenant_id == tenant_id}
+        return held & set(keys)
+
+    def add_many(self, users: Sequence[User]) -> None:
+        for user in users:
+            self.add(user)
+
+    def get_many(self, tenant_id: UUID, user_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, User]:
+        found = (self.get(tenant_id, user_id) for user_id in user_ids)
+        return {u.id: u for u in found if u is not None}
+
+    def update_many(self, changes: Sequence[tuple[User, int]]) -> None:
+        if not all(self.update(user, version) for user, version in changes):
+            raise Conflict("Version conflict")
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[User]:
+        rows = sorted(
+            (u for u in self.rows.values() if u.tenant_id == tenant_id and u.updated_at <= until),
+            key=lambda u: (u.updated_at, u.id),
+        )
+        if after is not None:
+            rows = [u for u in rows if (u.updated_at, u.id) > (after.value, after.id)]
+        return rows[:limit]
+
     def search(
         self, tenant_id: UUID, query: UserQuery, after: Keyset | None = None, *, known_matches: int | None = None
     ) -> Window[User]:

@@ -18,16 +18,18 @@ sent for the next run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, Literal, TypeVar
 from uuid import UUID
 
 from storefront.application.queries import Keyset, Listing, SortKind, fingerprint
-from storefront.domain.errors import AppError, ErrorCode, ValidationFailed
+from storefront.domain.errors import AppError, Conflict, ErrorCode, ValidationFailed
 
 T = TypeVar("T")
+R = TypeVar("R")
+ATTEMPTS = 2
 BATCH_MAX = 1000  # items of one batch or bulk-update request
 # Rows per bulk statement (executemany) and values per IN list: Oracle takes at most 1000 expressions in a list
 # (ORA-01795), and an executemany of a few hundred rows is one round trip's worth on every backend.
@@ -45,6 +47,49 @@ class ItemResult:
     status: ItemStatus
     id: UUID | None = None
     error: AppError | None = None
+
+
+def failed(index: int, error: AppError) -> ItemResult:
+    """An item that was refused."""
+    return ItemResult(index, "failed", error=error)
+
+
+def taken(field: str) -> Conflict:
+    """BIZ_002 for a unique value another row of the tenant holds."""
+    return Conflict(f"The {field} is taken in this tenant", details={"field": field, "reason": "is taken"})
+
+
+def first_of_each(
+    candidates: Sequence[tuple[int, T]], unique: Callable[[T], Mapping[str, str]]
+) -> tuple[list[tuple[int, T]], dict[int, ItemResult]]:
+    """The candidates none of whose unique values (field -> value) an earlier item of the request has, and the
+    others failed with BIZ_002 naming the field and the earlier item."""
+    first: dict[tuple[str, str], int] = {}
+    kept: list[tuple[int, T]] = []
+    refused: dict[int, ItemResult] = {}
+    for index, item in candidates:
+        values = unique(item)
+        repeated = next(((f, first[(f, v)]) for f, v in values.items() if (f, v) in first), None)
+        if repeated is not None:
+            field, earlier = repeated
+            error = Conflict(f"The {field} is also item {earlier}'s", details={"field": field, "reason": "is repeated"})
+            refused[index] = failed(index, error)
+            continue
+        first.update(((f, v), index) for f, v in values.items())
+        kept.append((index, item))
+    return kept, refused
+
+
+def retrying(work: Callable[[], R]) -> R:
+    """``work`` run again once when a concurrent writer took a unique value between its check and its write
+    (BIZ_002 from the write: the second run's check sees the value taken and reports it per item)."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return work()
+        except Conflict:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

@@ -235,6 +235,23 @@ class UserRepository(Protocol):
         id breaking ties in the same direction, starting after ``after`` (else at ``query.offset``), and how many
         match, counted up to TOTAL_CAP + 1 (not counted again when ``known_matches`` says it)."""
 
+    def taken_keys(self, tenant_id: UUID, column: str, keys: Sequence[str]) -> set[str]:
+        """Which of the login keys (``login_key``) a user of the tenant has as ``column`` (``email`` or
+        ``username``), deleted users too (their email and username stay taken)."""
+
+    def add_many(self, users: Sequence[User]) -> None:
+        """Insert new users in bulk statements (BIZ_002 Conflict when an email or username is taken: none is)."""
+
+    def get_many(self, tenant_id: UUID, user_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, User]:
+        """The tenant's live users among ``user_ids``, by id; with ``lock`` locked until the unit ends."""
+
+    def update_many(self, changes: Sequence[tuple[User, int]]) -> None:
+        """Store each user whose row is live and at the version paired with it; BIZ_002 unless every one was."""
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[User]:
+        """Up to ``limit`` of the tenant's users, deleted ones too, stamped at or before ``until``, in
+        (UPDATED_AT, ID) order after ``after``."""
+
     def record_login(self, user: User) -> None:
         """Store the login time (and a rehashed password) without moving the version."""
 

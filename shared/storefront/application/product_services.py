@@ -8,20 +8,28 @@ the SKU is reported as taken).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
-from storefront.application.bulk import ItemResult, SyncPage, check_item_count, sync_listing, sync_page
+from storefront.application.bulk import (
+    ItemResult,
+    SyncPage,
+    check_item_count,
+    failed,
+    first_of_each,
+    retrying,
+    sync_listing,
+    sync_page,
+    taken,
+)
 from storefront.application.ports import CatalogPorts, UnitOfWork
 from storefront.application.products import cache_key, stale_version, totals_scope
 from storefront.application.queries import Keyset
-from storefront.domain.errors import AppError, Conflict, NotFound, ValidationFailed
+from storefront.domain.errors import AppError, NotFound, ValidationFailed
 from storefront.domain.identity import Principal
 from storefront.domain.products import Product, ProductDetails
-
-ATTEMPTS = 2  # a SKU taken by a concurrent writer mid-request: checked and done once more
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,24 +41,6 @@ class ProductChange:
     changes: Mapping[str, Any]
 
 
-def _failed(index: int, error: AppError) -> ItemResult:
-    return ItemResult(index, "failed", error=error)
-
-
-def _sku_taken() -> Conflict:
-    return Conflict("The SKU is taken in this tenant", details={"field": "sku", "reason": "is taken"})
-
-
-def _retrying(work: Callable[[], dict[int, ItemResult]]) -> dict[int, ItemResult]:
-    for attempt in range(ATTEMPTS):
-        try:
-            return work()
-        except Conflict:
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
 def batch_create_products(
     ports: CatalogPorts, principal: Principal, items: Sequence[ProductDetails | AppError]
 ) -> list[ItemResult]:
@@ -59,36 +49,30 @@ def batch_create_products(
     now = ports.clock.now()
     results: dict[int, ItemResult] = {}
     candidates: list[tuple[int, Product]] = []
-    first_with_sku: dict[str, int] = {}
     for index, item in enumerate(items):
         if isinstance(item, AppError):
-            results[index] = _failed(index, item)
+            results[index] = failed(index, item)
             continue
         try:
-            product = Product.create(principal.tenant_id, item, principal.user_id, now)
+            candidates.append((index, Product.create(principal.tenant_id, item, principal.user_id, now)))
         except ValidationFailed as invalid:
-            results[index] = _failed(index, invalid)
-            continue
-        sku = product.details.sku
-        if sku in first_with_sku:
-            results[index] = _failed(index, Conflict(f"The SKU is also item {first_with_sku[sku]} of this batch"))
-            continue
-        first_with_sku[sku] = index
-        candidates.append((index, product))
+            results[index] = failed(index, invalid)
+    candidates, repeated = first_of_each(candidates, lambda p: {"sku": p.details.sku})
+    results.update(repeated)
 
     def insert() -> dict[int, ItemResult]:
         outcome: dict[int, ItemResult] = {}
         with ports.unit_of_work() as uow:
-            taken = uow.products.taken_skus(principal.tenant_id, [p.details.sku for _, p in candidates])
-            fresh = [(i, p) for i, p in candidates if p.details.sku not in taken]
-            outcome.update((i, _failed(i, _sku_taken())) for i, p in candidates if p.details.sku in taken)
+            skus = uow.products.taken_skus(principal.tenant_id, [p.details.sku for _, p in candidates])
+            fresh = [(i, p) for i, p in candidates if p.details.sku not in skus]
+            outcome.update((i, failed(i, taken("sku"))) for i, p in candidates if p.details.sku in skus)
             uow.products.add_many([p for _, p in fresh])
             uow.commit()
         outcome.update((i, ItemResult(i, "created", p.id)) for i, p in fresh)
         return outcome
 
     if candidates:
-        results.update(_retrying(insert))
+        results.update(retrying(insert))
         ports.totals.forget(totals_scope(principal.tenant_id))
     return [results[i] for i in range(len(items))]
 
@@ -101,15 +85,13 @@ def bulk_update_products(
     check_item_count(len(items))
     results: dict[int, ItemResult] = {}
     changes: list[tuple[int, ProductChange]] = []
-    first_with_id: dict[UUID, int] = {}
     for index, item in enumerate(items):
         if isinstance(item, AppError):
-            results[index] = _failed(index, item)
-        elif item.id in first_with_id:
-            results[index] = _failed(index, Conflict(f"The product is also item {first_with_id[item.id]}"))
+            results[index] = failed(index, item)
         else:
-            first_with_id[item.id] = index
             changes.append((index, item))
+    changes, repeated = first_of_each(changes, lambda c: {"id": str(c.id)})
+    results.update(repeated)
 
     def apply() -> dict[int, ItemResult]:
         with ports.unit_of_work() as uow:
@@ -119,7 +101,7 @@ def bulk_update_products(
         return outcome
 
     if changes:
-        outcome = _retrying(apply)
+        outcome = retrying(apply)
         results.update(outcome)
         updated = [r.id for r in outcome.values() if r.status == "updated" and r.id is not None]
         if updated:
@@ -138,24 +120,24 @@ def _judge(
     for index, change in changes:
         product = current.get(change.id)
         if product is None:
-            outcome[index] = _failed(index, NotFound("Product not found"))
+            outcome[index] = failed(index, NotFound("Product not found"))
         elif product.version != change.version:
             outcome[index] = ItemResult(index, "conflict", product.id, stale_version(product.version))
         else:
             try:
                 new = product.revise(replace(product.details, **change.changes), principal.user_id, now)
             except ValidationFailed as invalid:
-                outcome[index] = _failed(index, invalid)
+                outcome[index] = failed(index, invalid)
                 continue
             revised.append((index, product, new))
     moved = {new.details.sku for _, old, new in revised if new.details.sku != old.details.sku}
-    taken = uow.products.taken_skus(principal.tenant_id, sorted(moved)) if moved else set()
+    held = uow.products.taken_skus(principal.tenant_id, sorted(moved)) if moved else set()
     claimed: set[str] = set()
     writes: list[tuple[Product, int]] = []
     for index, old, new in revised:
         sku = new.details.sku
-        if sku != old.details.sku and (sku in taken or sku in claimed):
-            outcome[index] = _failed(index, _sku_taken())
+        if sku != old.details.sku and (sku in held or sku in claimed):
+            outcome[index] = failed(index, taken("sku"))
             continue
         claimed.add(sku)
         writes.append((new, old.version))
