@@ -717,6 +717,15 @@ class FakeOrderRepository:
     def __init__(self, state: OrderState) -> None:
         self.state = state
 
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Order]:
+        rows = sorted(
+            (o for o in self.state.orders.values() if o.tenant_id == tenant_id and o.updated_at <= until),
+            key=lambda o: (o.updated_at, o.id),
+        )
+        if after is not None:
+            rows = [o for o in rows if (o.updated_at, o.id) > (after.value, after.id)]
+        return rows[:limit]
+
     def add(self, order: Order, event: OrderEvent) -> None:
         assert order.history == (event,)
         self.state.orders[order.id] = order

@@ -26,7 +26,8 @@ app = api_resolver()
     description="Sends a PENDING order's order-processing message again (a lost or dead-lettered one is replaced); "
     "idempotent: the saga reserves an order's stock once however many messages arrive. 404 for no such order "
     "of the key's tenant, 409 for an order already past PENDING. IAM (API Gateway only) with X-Service-Name "
-    "and X-API-Key.",
+    "and X-API-Key. A request without a SigV4 signature is answered as "
+    "API Gateway answers it on an IAM route here: 404 BIZ_001, as an unknown route.",
     tags=[INTERNAL_TAG],
     operation_id="processOrder",
     security=INTERNAL,

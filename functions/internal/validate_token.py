@@ -25,11 +25,13 @@ app = api_resolver()
     summary="Validate an access token",
     description="Checks a user's access token as a protected route would (signature, expiry, claims, revocation) and "
     "answers its principal; 401 AUTH_001 (AUTH_002 when expired) otherwise, also for another tenant's token. "
-    "IAM (API Gateway only) with X-Service-Name and X-API-Key; the key's tenant is the one checked.",
+    "IAM (API Gateway only) with X-Service-Name and X-API-Key; the key's tenant is the one checked. "
+    "A request without a SigV4 signature is answered as "
+    "API Gateway answers it on an IAM route here: 404 BIZ_001, as an unknown route.",
     tags=[INTERNAL_TAG],
     operation_id="validateToken",
     security=INTERNAL,
-    responses=responses(success("The token's principal", PrincipalEnvelope), errors=(*PROTECTED, *WITH_BODY)),
+    responses=responses(success("The token's principal", PrincipalEnvelope), errors=(*PROTECTED, *WITH_BODY, 404)),
 )
 def validate_token(
     body: Annotated[TokenIn, Body()],

@@ -307,3 +307,32 @@ def test_two_relays_in_parallel_never_publish_a_row_twice(postgresql_url):
         assert set(sent_mine) == mine, "every row sent, each once"
     finally:
         engine.dispose()
+
+
+def test_a_sync_reads_every_users_orders_in_update_order_with_items_and_history(engine):
+    from storefront.application.order_services import sync_orders
+
+    who = buyer()
+    other = Principal(user_id=str(uuid4()), username="al", role=Role.USER, tenant_id=who.tenant_id)
+    tea = product(engine, who.tenant_id)
+    clock = FixedClock()
+    first = place(engine, who, (tea, 1), p=ports(engine, clock=clock))
+    clock.advance(1)
+    second = place(engine, other, (tea, 2), p=ports(engine, clock=clock))
+    clock.advance(1)
+    with SqlUnitOfWork(engine) as uow:  # the first moves on after the second was placed: it comes last
+        current = uow.orders.get(who.tenant_id, first.id)
+        assert current is not None
+        moved, change = current.moved_to(OrderStatus.RESERVED, "saga", clock.now())
+        assert uow.orders.update(moved, current, change)
+        uow.commit()
+    clock.advance(60)
+    page = sync_orders(ports(engine, clock=clock), who.tenant_id, None, 10, lag_seconds=30)
+    assert [(o.id, o.status) for o in page.items] == [
+        (second.id, OrderStatus.PENDING),
+        (first.id, OrderStatus.RESERVED),
+    ]
+    assert [len(o.items) for o in page.items] == [1, 1]
+    assert [len(o.history) for o in page.items] == [1, 2]
+    early = sync_orders(ports(engine, clock=clock), who.tenant_id, None, 10, lag_seconds=60.5)
+    assert [o.id for o in early.items] == [second.id]

@@ -432,6 +432,10 @@ class OrderRepository(Protocol):
         ``query.offset``), and how many match, counted up to TOTAL_CAP + 1 (not counted when ``known_matches``
         says it)."""
 
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Order]:
+        """Up to ``limit`` of the tenant's orders (every user's), deleted ones too, stamped at or before ``until``,
+        in (UPDATED_AT, ID) order after ``after``, with their items and history."""
+
     def catalogue(self, tenant_id: UUID, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
         """The tenant's live products among ``product_ids``, by id (batched reads, whatever the count)."""
 

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import ColumnElement, Select, bindparam, insert, select, update
 
+from storefront.adapters.db.bulk import changes_statement
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.keyset import capped_count, window
 from storefront.adapters.db.order_loader import OrderLoader
@@ -323,6 +324,11 @@ class SqlOrderRepository:
         }
         with translated_errors():
             self._statements.write(insert(PAYMENT_RECORDS).values(**values))
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Order]:
+        with translated_errors():
+            rows = self._statements.read(changes_statement(ORDERS, tenant_id, after, until, limit)).all()
+            return self._hydrate(rows)
 
     def _hydrate(self, rows: Sequence[Any]) -> list[Order]:
         ids = [row.ID for row in rows]
