@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self, TypeVar
 from uuid import UUID
 
 from storefront.application.auth import AuthPolicy, AuthPorts
@@ -47,6 +47,33 @@ from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
 from storefront.domain.users import User, login_key, search_terms
 from storefront.messages.envelope import Envelope, Queue
 from storefront.messages.identity import PasswordResetRequested
+
+
+class Synced(Protocol):
+    """What a service sync orders rows by."""
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def tenant_id(self) -> UUID: ...
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+S = TypeVar("S", bound=Synced)
+
+
+def changed(rows: Iterable[S], tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[S]:
+    """The rows a sync reads, as the SQL repositories do: the tenant's, stamped at or before ``until``, in
+    (updated_at, id) order after ``after``, at most ``limit``."""
+    found = sorted(
+        (r for r in rows if r.tenant_id == tenant_id and r.updated_at <= until), key=lambda r: (r.updated_at, r.id)
+    )
+    if after is not None:
+        found = [r for r in found if (r.updated_at, r.id) > (after.value, after.id)]
+    return found[:limit]
 
 
 class FakeProductRepository:
@@ -109,13 +136,7 @@ class FakeProductRepository:
             raise Conflict("Version conflict")
 
     def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Product]:
-        rows = sorted(
-            (p for p in self.rows.values() if p.tenant_id == tenant_id and p.updated_at <= until),
-            key=lambda p: (p.updated_at, p.id),
-        )
-        if after is not None:
-            rows = [p for p in rows if (p.updated_at, p.id) > (after.value, after.id)]
-        return rows[:limit]
+        return changed(self.rows.values(), tenant_id, after, until, limit)
 
 
 def _matches(product: Product, query: ProductQuery) -> bool:
@@ -358,13 +379,7 @@ class FakeUserRepository:
             raise Conflict("Version conflict")
 
     def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[User]:
-        rows = sorted(
-            (u for u in self.rows.values() if u.tenant_id == tenant_id and u.updated_at <= until),
-            key=lambda u: (u.updated_at, u.id),
-        )
-        if after is not None:
-            rows = [u for u in rows if (u.updated_at, u.id) > (after.value, after.id)]
-        return rows[:limit]
+        return changed(self.rows.values(), tenant_id, after, until, limit)
 
     def search(
         self, tenant_id: UUID, query: UserQuery, after: Keyset | None = None, *, known_matches: int | None = None
@@ -718,13 +733,7 @@ class FakeOrderRepository:
         self.state = state
 
     def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Order]:
-        rows = sorted(
-            (o for o in self.state.orders.values() if o.tenant_id == tenant_id and o.updated_at <= until),
-            key=lambda o: (o.updated_at, o.id),
-        )
-        if after is not None:
-            rows = [o for o in rows if (o.updated_at, o.id) > (after.value, after.id)]
-        return rows[:limit]
+        return changed(self.state.orders.values(), tenant_id, after, until, limit)
 
     def add(self, order: Order, event: OrderEvent) -> None:
         assert order.history == (event,)

@@ -1,27 +1,18 @@
 """POST services/products/bulk-update: another service changes up to 1000 products, each at a known version."""
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Body
-
 from storefront import bootstrap
 from storefront.application.product_services import bulk_update_products
 from storefront.config import CacheSettings, DatabaseSettings
-from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
-from storefront.http.envelope import ok
 from storefront.http.identity import SERVICES
 from storefront.http.openapi import PROTECTED, SERVICE, WITH_BODY, responses, success
 from storefront.http.product_services import product_change
 from storefront.http.resolver import PREFIX, api_resolver
-from storefront.http.service_routes import SERVICES_TAG, BulkUpdateIn, ResultsEnvelope, parse_items, present_results
+from storefront.http.service_routes import SERVICES_TAG, ResultsEnvelope, bulk_update_route, parse_items
 
 app = api_resolver()
 
-
-@app.post(
+app.post(
     f"{PREFIX}/services/products/bulk-update",
     summary="Update products in bulk",
     description="Each item is `{id, version, changes}` (changes as PATCH /products/{id} takes them); an item whose "
@@ -32,13 +23,10 @@ app = api_resolver()
     operation_id="bulkUpdateProducts",
     security=SERVICE,
     responses=responses(success("One result per item", ResultsEnvelope), errors=(*PROTECTED, *WITH_BODY)),
+)(
+    bulk_update_route(
+        lambda caller, items: bulk_update_products(bootstrap.catalog(), caller, parse_items(items, product_change))
+    )
 )
-def bulk_update(
-    body: Annotated[BulkUpdateIn, Body()],
-    ctx: Annotated[RequestContext, Depends(request_context)],
-) -> Response[str]:
-    results = bulk_update_products(bootstrap.catalog(), ctx.principal, parse_items(body.items, product_change))
-    return ok(present_results(results), headers={"Cache-Control": "no-store"})
-
 
 handler = lambda_entry(app, allow=SERVICES, service_key=True, requires=(DatabaseSettings, CacheSettings))

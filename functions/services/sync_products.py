@@ -1,29 +1,18 @@
 """GET services/products/sync: the products changed after a cursor, deletions as tombstones, oldest first."""
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from storefront import bootstrap
-from storefront.application.bulk import SYNC_LIMIT_MAX
 from storefront.application.product_services import sync_products
-from storefront.application.queries import CURSOR_MAX
-from storefront.config import CacheSettings, DatabaseSettings, SyncSettings, load
-from storefront.http.context import RequestContext, request_context
+from storefront.config import CacheSettings, DatabaseSettings, SyncSettings
 from storefront.http.entry import lambda_entry
-from storefront.http.envelope import ok
 from storefront.http.identity import SERVICES
 from storefront.http.openapi import PROTECTED, SERVICE, responses, success
 from storefront.http.product_services import ProductSyncEnvelope, present_synced
 from storefront.http.resolver import PREFIX, api_resolver
-from storefront.http.service_routes import SERVICES_TAG, SYNC_CURSOR_HELP, SYNC_HELP, sync_paging
+from storefront.http.service_routes import SERVICES_TAG, SYNC_HELP, sync_route
 
 app = api_resolver()
 
-
-@app.get(
+app.get(
     f"{PREFIX}/services/products/sync",
     summary="Sync products",
     description="The caller's tenant's products changed after `cursor`, oldest change first, each in its newest "
@@ -33,15 +22,6 @@ app = api_resolver()
     operation_id="syncProducts",
     security=SERVICE,
     responses=responses(success("One page of changes", ProductSyncEnvelope), errors=(*PROTECTED, 422)),
-)
-def sync(
-    ctx: Annotated[RequestContext, Depends(request_context)],
-    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description=SYNC_CURSOR_HELP)] = None,
-    limit: Annotated[int, Query(ge=1, le=SYNC_LIMIT_MAX)] = 20,
-) -> Response[str]:
-    lag = load(SyncSettings).sync_lag_seconds
-    page = sync_products(bootstrap.catalog(), ctx.tenant_id, cursor, limit, lag)
-    return ok([present_synced(p) for p in page.items], paging=sync_paging(page), headers={"Cache-Control": "no-store"})
-
+)(sync_route(lambda tenant, *page: sync_products(bootstrap.catalog(), tenant, *page), present_synced))
 
 handler = lambda_entry(app, allow=SERVICES, service_key=True, requires=(DatabaseSettings, CacheSettings, SyncSettings))

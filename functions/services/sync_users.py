@@ -1,49 +1,27 @@
-"""GET services/users/sync: the users changed after a cursor, deletions as tombstones, oldest first."""
-
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Query
+"""GET services/users/sync: the accounts changed after a cursor, deletions as tombstones, oldest first."""
 
 from storefront import bootstrap
-from storefront.application.bulk import SYNC_LIMIT_MAX
-from storefront.application.queries import CURSOR_MAX
 from storefront.application.user_services import sync_users
-from storefront.config import CacheSettings, DatabaseSettings, SyncSettings, load
-from storefront.http.context import RequestContext, request_context
+from storefront.config import CacheSettings, DatabaseSettings, SyncSettings
 from storefront.http.entry import lambda_entry
-from storefront.http.envelope import ok
 from storefront.http.identity import SERVICES
 from storefront.http.openapi import PROTECTED, SERVICE, responses, success
 from storefront.http.resolver import PREFIX, api_resolver
-from storefront.http.service_routes import SERVICES_TAG, SYNC_CURSOR_HELP, SYNC_HELP, sync_paging
+from storefront.http.service_routes import SERVICES_TAG, SYNC_HELP, sync_route
 from storefront.http.user_services import UserSyncEnvelope, present_synced_user
 
 app = api_resolver()
 
-
-@app.get(
+app.get(
     f"{PREFIX}/services/users/sync",
     summary="Sync users",
-    description="The caller's tenant's users changed after `cursor`, oldest change first, each in its newest "
+    description="The caller's tenant's accounts changed after `cursor`, oldest change first, each in its newest "
     "state with `deleted: false`, or as a tombstone `{id, deleted: true, deleted_at}`; resume from "
     f"meta.pagination.next_cursor. {SYNC_HELP} Service role with X-Service-Name and X-API-Key.",
     tags=[SERVICES_TAG],
     operation_id="syncUsers",
     security=SERVICE,
     responses=responses(success("One page of changes", UserSyncEnvelope), errors=(*PROTECTED, 422)),
-)
-def sync(
-    ctx: Annotated[RequestContext, Depends(request_context)],
-    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description=SYNC_CURSOR_HELP)] = None,
-    limit: Annotated[int, Query(ge=1, le=SYNC_LIMIT_MAX)] = 20,
-) -> Response[str]:
-    lag = load(SyncSettings).sync_lag_seconds
-    page = sync_users(bootstrap.users(), ctx.tenant_id, cursor, limit, lag)
-    return ok(
-        [present_synced_user(u) for u in page.items], paging=sync_paging(page), headers={"Cache-Control": "no-store"}
-    )
-
+)(sync_route(lambda tenant, *page: sync_users(bootstrap.users(), tenant, *page), present_synced_user))
 
 handler = lambda_entry(app, allow=SERVICES, service_key=True, requires=(DatabaseSettings, CacheSettings, SyncSettings))

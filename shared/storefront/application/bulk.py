@@ -21,13 +21,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, Protocol, TypeVar
 from uuid import UUID
 
 from storefront.application.queries import Keyset, Listing, SortKind, fingerprint
 from storefront.domain.errors import AppError, Conflict, ErrorCode, ValidationFailed
 
 T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741 - an item as parsed
 R = TypeVar("R")
 ATTEMPTS = 2
 BATCH_MAX = 1000  # items of one batch or bulk-update request
@@ -59,6 +60,47 @@ def taken(field: str) -> Conflict:
     return Conflict(f"The {field} is taken in this tenant", details={"field": field, "reason": "is taken"})
 
 
+def admitted(
+    items: Sequence[I | AppError], build: Callable[[I], T], unique: Callable[[T], Mapping[str, str]]
+) -> tuple[list[tuple[int, T]], dict[int, ItemResult]]:
+    """Each item that parsed (an AppError in its place fails it) built by ``build`` (an AppError it raises fails
+    the item), then ``first_of_each``: the items to go on with, at their indexes, and the failed ones."""
+    results: dict[int, ItemResult] = {}
+    built: list[tuple[int, T]] = []
+    for index, item in enumerate(items):
+        try:
+            if isinstance(item, AppError):
+                raise item
+            built.append((index, build(item)))
+        except AppError as refused:
+            results[index] = failed(index, refused)
+    kept, repeated = first_of_each(built, unique)
+    return kept, {**results, **repeated}
+
+
+def split_fresh(
+    candidates: Sequence[tuple[int, T]],
+    unique: Callable[[T], Mapping[str, str]],
+    held: Callable[[Mapping[str, list[str]]], Mapping[str, set[str]]],
+) -> tuple[list[tuple[int, T]], dict[int, ItemResult]]:
+    """The candidates none of whose unique values another row holds (``held``: which of some values are held, by
+    field), and the others failed with BIZ_002 naming the field."""
+    wanted: dict[str, list[str]] = {}
+    for _, item in candidates:
+        for field, value in unique(item).items():
+            wanted.setdefault(field, []).append(value)
+    holding = held(wanted) if wanted else {}
+    fresh: list[tuple[int, T]] = []
+    refused: dict[int, ItemResult] = {}
+    for index, item in candidates:
+        clash = next((f for f, v in unique(item).items() if v in holding.get(f, set())), None)
+        if clash is None:
+            fresh.append((index, item))
+        else:
+            refused[index] = failed(index, taken(clash))
+    return fresh, refused
+
+
 def first_of_each(
     candidates: Sequence[tuple[int, T]], unique: Callable[[T], Mapping[str, str]]
 ) -> tuple[list[tuple[int, T]], dict[int, ItemResult]]:
@@ -78,6 +120,74 @@ def first_of_each(
         first.update(((f, v), index) for f, v in values.items())
         kept.append((index, item))
     return kept, refused
+
+
+class Versioned(Protocol):
+    """A stored entity or a change to one: its id and version."""
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+E = TypeVar("E", bound=Versioned)
+C = TypeVar("C", bound=Versioned)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRules(Generic[E, C]):
+    """What judging a bulk update needs to know of one entity: how a change applies (ValidationFailed when it
+    breaks a rule), its unique values (field -> value), which of some values other rows hold (by field), the
+    errors of a missing row and of a stale version."""
+
+    revise: Callable[[E, C], E]
+    unique: Callable[[E], Mapping[str, str]]
+    held: Callable[[Mapping[str, list[str]]], Mapping[str, set[str]]]
+    missing: Callable[[], AppError]
+    stale: Callable[[int], AppError]
+
+
+def judge_updates(
+    changes: Sequence[tuple[int, C]], current: Mapping[UUID, E], rules: UpdateRules[E, C]
+) -> tuple[dict[int, ItemResult], list[tuple[E, int]]]:
+    """Each change's outcome against the current rows (read FOR UPDATE), and the new versions to write with the
+    versions they replace: ``updated``, ``conflict`` (stale version), or ``failed`` (missing, invalid, a unique
+    value another row holds or an earlier change of the request takes)."""
+    outcome: dict[int, ItemResult] = {}
+    revised: list[tuple[int, E, E]] = []
+    for index, change in changes:
+        row = current.get(change.id)
+        if row is None:
+            outcome[index] = failed(index, rules.missing())
+        elif row.version != change.version:
+            outcome[index] = ItemResult(index, "conflict", row.id, rules.stale(row.version))
+        else:
+            try:
+                revised.append((index, row, rules.revise(row, change)))
+            except ValidationFailed as invalid:
+                outcome[index] = failed(index, invalid)
+    moved: dict[str, list[str]] = {}
+    for _, old, new in revised:
+        before = rules.unique(old)
+        for field, value in rules.unique(new).items():
+            if value != before[field]:
+                moved.setdefault(field, []).append(value)
+    held = rules.held(moved) if moved else {}
+    claimed: set[tuple[str, str]] = set()
+    writes: list[tuple[E, int]] = []
+    for index, old, new in revised:
+        before, after = rules.unique(old), rules.unique(new)
+        changed = [(f, v) for f, v in after.items() if v != before[f]]
+        clash = next((f for f, v in changed if v in held.get(f, set()) or (f, v) in claimed), None)
+        if clash is not None:
+            outcome[index] = failed(index, taken(clash))
+            continue
+        claimed.update(after.items())
+        writes.append((new, old.version))
+        outcome[index] = ItemResult(index, "updated", new.id)
+    return outcome, writes
 
 
 def retrying(work: Callable[[], R]) -> R:

@@ -10,24 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from storefront.application.bulk import (
     ItemResult,
     SyncPage,
+    UpdateRules,
+    admitted,
     check_item_count,
-    failed,
-    first_of_each,
+    judge_updates,
     retrying,
+    split_fresh,
     sync_listing,
     sync_page,
-    taken,
 )
 from storefront.application.ports import CatalogPorts, UnitOfWork
 from storefront.application.products import cache_key, stale_version, totals_scope
 from storefront.application.queries import Keyset
-from storefront.domain.errors import AppError, NotFound, ValidationFailed
+from storefront.domain.errors import AppError, NotFound
 from storefront.domain.identity import Principal
 from storefront.domain.products import Product, ProductDetails
 
@@ -47,29 +49,16 @@ def batch_create_products(
     """Create the valid items (the SKU new in the tenant and in the batch); results in input order."""
     check_item_count(len(items))
     now = ports.clock.now()
-    results: dict[int, ItemResult] = {}
-    candidates: list[tuple[int, Product]] = []
-    for index, item in enumerate(items):
-        if isinstance(item, AppError):
-            results[index] = failed(index, item)
-            continue
-        try:
-            candidates.append((index, Product.create(principal.tenant_id, item, principal.user_id, now)))
-        except ValidationFailed as invalid:
-            results[index] = failed(index, invalid)
-    candidates, repeated = first_of_each(candidates, lambda p: {"sku": p.details.sku})
-    results.update(repeated)
+    candidates, results = admitted(
+        items, lambda details: Product.create(principal.tenant_id, details, principal.user_id, now), _sku
+    )
 
     def insert() -> dict[int, ItemResult]:
-        outcome: dict[int, ItemResult] = {}
         with ports.unit_of_work() as uow:
-            skus = uow.products.taken_skus(principal.tenant_id, [p.details.sku for _, p in candidates])
-            fresh = [(i, p) for i, p in candidates if p.details.sku not in skus]
-            outcome.update((i, failed(i, taken("sku"))) for i, p in candidates if p.details.sku in skus)
+            fresh, outcome = split_fresh(candidates, _sku, lambda wanted: _held_skus(uow, principal, wanted))
             uow.products.add_many([p for _, p in fresh])
             uow.commit()
-        outcome.update((i, ItemResult(i, "created", p.id)) for i, p in fresh)
-        return outcome
+        return {**outcome, **{i: ItemResult(i, "created", p.id) for i, p in fresh}}
 
     if candidates:
         results.update(retrying(insert))
@@ -83,15 +72,7 @@ def bulk_update_products(
     """Apply each change whose version is current: ``updated``, ``conflict`` (stale version: the current one in
     the error's details), or ``failed`` (not found, invalid, SKU taken); results in input order."""
     check_item_count(len(items))
-    results: dict[int, ItemResult] = {}
-    changes: list[tuple[int, ProductChange]] = []
-    for index, item in enumerate(items):
-        if isinstance(item, AppError):
-            results[index] = failed(index, item)
-        else:
-            changes.append((index, item))
-    changes, repeated = first_of_each(changes, lambda c: {"id": str(c.id)})
-    results.update(repeated)
+    changes, results = admitted(items, lambda change: change, lambda c: {"id": str(c.id)})
 
     def apply() -> dict[int, ItemResult]:
         with ports.unit_of_work() as uow:
@@ -110,39 +91,27 @@ def bulk_update_products(
     return [results[i] for i in range(len(items))]
 
 
+def _sku(product: Product) -> dict[str, str]:
+    return {"sku": product.details.sku}
+
+
+def _held_skus(uow: UnitOfWork, principal: Principal, wanted: Mapping[str, list[str]]) -> dict[str, set[str]]:
+    return {"sku": uow.products.taken_skus(principal.tenant_id, wanted.get("sku", []))}
+
+
 def _judge(
-    uow: UnitOfWork, principal: Principal, changes: list[tuple[int, ProductChange]], now: Any
+    uow: UnitOfWork, principal: Principal, changes: list[tuple[int, ProductChange]], now: datetime
 ) -> tuple[dict[int, ItemResult], list[tuple[Product, int]]]:
     """Each change's outcome, and the new versions to write with the versions they replace (rows locked)."""
+    rules: UpdateRules[Product, ProductChange] = UpdateRules(
+        revise=lambda p, c: p.revise(replace(p.details, **c.changes), principal.user_id, now),
+        unique=_sku,
+        held=lambda moved: _held_skus(uow, principal, moved),
+        missing=lambda: NotFound("Product not found"),
+        stale=stale_version,
+    )
     current = uow.products.get_many(principal.tenant_id, [c.id for _, c in changes], lock=True)
-    outcome: dict[int, ItemResult] = {}
-    revised: list[tuple[int, Product, Product]] = []
-    for index, change in changes:
-        product = current.get(change.id)
-        if product is None:
-            outcome[index] = failed(index, NotFound("Product not found"))
-        elif product.version != change.version:
-            outcome[index] = ItemResult(index, "conflict", product.id, stale_version(product.version))
-        else:
-            try:
-                new = product.revise(replace(product.details, **change.changes), principal.user_id, now)
-            except ValidationFailed as invalid:
-                outcome[index] = failed(index, invalid)
-                continue
-            revised.append((index, product, new))
-    moved = {new.details.sku for _, old, new in revised if new.details.sku != old.details.sku}
-    held = uow.products.taken_skus(principal.tenant_id, sorted(moved)) if moved else set()
-    claimed: set[str] = set()
-    writes: list[tuple[Product, int]] = []
-    for index, old, new in revised:
-        sku = new.details.sku
-        if sku != old.details.sku and (sku in held or sku in claimed):
-            outcome[index] = failed(index, taken("sku"))
-            continue
-        claimed.add(sku)
-        writes.append((new, old.version))
-        outcome[index] = ItemResult(index, "updated", new.id)
-    return outcome, writes
+    return judge_updates(changes, current, rules)
 
 
 def sync_products(

@@ -9,7 +9,7 @@ usernames are unique per tenant case-insensitively (``login_key``), deleted acco
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -17,19 +17,20 @@ from uuid import UUID
 from storefront.application.bulk import (
     ItemResult,
     SyncPage,
+    UpdateRules,
+    admitted,
     check_item_count,
-    failed,
-    first_of_each,
+    judge_updates,
     retrying,
+    split_fresh,
     sync_listing,
     sync_page,
-    taken,
 )
 from storefront.application.ports import IdentityUnitOfWork, UserPorts
 from storefront.application.queries import Keyset
 from storefront.application.user_queries import totals_scope
 from storefront.application.users import new_user
-from storefront.domain.errors import AppError, Conflict, NotFound, ValidationFailed
+from storefront.domain.errors import AppError, Conflict, NotFound
 from storefront.domain.identity import Principal
 from storefront.domain.users import Identity, User, UserEdit, check_settable, login_key
 
@@ -53,6 +54,11 @@ class UserChange:
     edit: UserEdit
 
 
+def _settable(principal: Principal, change: UserChange) -> UserChange:
+    check_settable(principal.role, change.edit.named())  # AUTH_003 for role, status, email_verified
+    return change
+
+
 def _keys(user: User) -> dict[str, str]:
     return {name: login_key(getattr(user.identity, name)) for name in LOGINS}
 
@@ -61,34 +67,14 @@ def batch_create_users(ports: UserPorts, principal: Principal, items: Sequence[N
     """Create the valid accounts (email and username new in the tenant and in the batch); results in input order."""
     check_item_count(len(items))
     now = ports.clock.now()
-    results: dict[int, ItemResult] = {}
-    candidates: list[tuple[int, User]] = []
-    for index, item in enumerate(items):
-        if isinstance(item, AppError):
-            results[index] = failed(index, item)
-            continue
-        try:
-            candidates.append((index, new_user(principal, item.identity, item.edit, now)))
-        except AppError as refused:
-            results[index] = failed(index, refused)
-    candidates, repeated = first_of_each(candidates, _keys)
-    results.update(repeated)
+    candidates, results = admitted(items, lambda new: new_user(principal, new.identity, new.edit, now), _keys)
 
     def insert() -> dict[int, ItemResult]:
-        outcome: dict[int, ItemResult] = {}
         with ports.unit_of_work() as uow:
-            held = _held(uow, principal, [u for _, u in candidates])
-            fresh = []
-            for index, user in candidates:
-                clash = next((name for name, key in _keys(user).items() if key in held[name]), None)
-                if clash is None:
-                    fresh.append((index, user))
-                else:
-                    outcome[index] = failed(index, taken(clash))
+            fresh, outcome = split_fresh(candidates, _keys, lambda wanted: _held(uow, principal, wanted))
             uow.users.add_many([u for _, u in fresh])
             uow.commit()
-        outcome.update((i, ItemResult(i, "created", u.id)) for i, u in fresh)
-        return outcome
+        return {**outcome, **{i: ItemResult(i, "created", u.id) for i, u in fresh}}
 
     if candidates:
         results.update(retrying(insert))
@@ -96,12 +82,9 @@ def batch_create_users(ports: UserPorts, principal: Principal, items: Sequence[N
     return [results[i] for i in range(len(items))]
 
 
-def _held(uow: IdentityUnitOfWork, principal: Principal, users: Sequence[User]) -> dict[str, set[str]]:
-    """The login keys of ``users`` other accounts of the tenant hold, by field."""
-    return {
-        name: uow.users.taken_keys(principal.tenant_id, name, [_keys(u)[name] for u in users]) if users else set()
-        for name in LOGINS
-    }
+def _held(uow: IdentityUnitOfWork, principal: Principal, wanted: Mapping[str, list[str]]) -> dict[str, set[str]]:
+    """Which of the ``wanted`` login keys other accounts of the tenant hold, by field."""
+    return {name: uow.users.taken_keys(principal.tenant_id, name, wanted.get(name, [])) for name in LOGINS}
 
 
 def bulk_update_users(
@@ -110,18 +93,7 @@ def bulk_update_users(
     """Apply each change whose version is current: ``updated``, ``conflict`` (stale version, the current one in the
     error's details), or ``failed`` (not found, invalid, a field the caller may not set, email or username taken)."""
     check_item_count(len(items))
-    results: dict[int, ItemResult] = {}
-    changes: list[tuple[int, UserChange]] = []
-    for index, item in enumerate(items):
-        try:
-            if isinstance(item, AppError):
-                raise item
-            check_settable(principal.role, item.edit.named())
-            changes.append((index, item))
-        except AppError as refused:
-            results[index] = failed(index, refused)
-    changes, repeated = first_of_each(changes, lambda c: {"id": str(c.id)})
-    results.update(repeated)
+    changes, results = admitted(items, lambda change: _settable(principal, change), lambda c: {"id": str(c.id)})
 
     def apply() -> dict[int, ItemResult]:
         with ports.unit_of_work() as uow:
@@ -140,39 +112,20 @@ def _judge(
     uow: IdentityUnitOfWork, principal: Principal, changes: list[tuple[int, UserChange]], now: datetime
 ) -> tuple[dict[int, ItemResult], list[tuple[User, int]]]:
     """Each change's outcome, and the new versions to write with the versions they replace (rows locked)."""
+    rules: UpdateRules[User, UserChange] = UpdateRules(
+        revise=lambda u, c: u.edited(c.edit, principal.user_id, now),
+        unique=_keys,
+        held=lambda moved: _held(uow, principal, moved),
+        missing=lambda: NotFound("User not found"),
+        stale=_stale,
+    )
     current = uow.users.get_many(principal.tenant_id, [c.id for _, c in changes], lock=True)
-    outcome: dict[int, ItemResult] = {}
-    revised: list[tuple[int, User, User]] = []
-    for index, change in changes:
-        user = current.get(change.id)
-        if user is None:
-            outcome[index] = failed(index, NotFound("User not found"))
-        elif user.version != change.version:
-            details = {"reason": "the user was changed by someone else; read it again and retry"}
-            conflict = Conflict("Version conflict", details={**details, "current_version": user.version})
-            outcome[index] = ItemResult(index, "conflict", user.id, conflict)
-        else:
-            try:
-                revised.append((index, user, user.edited(change.edit, principal.user_id, now)))
-            except ValidationFailed as invalid:
-                outcome[index] = failed(index, invalid)
-    moved = [new for _, old, new in revised if _keys(new) != _keys(old)]
-    held = _held(uow, principal, moved)
-    claimed: dict[str, set[str]] = {name: set() for name in LOGINS}
-    writes: list[tuple[User, int]] = []
-    for index, old, new in revised:
-        before, after = _keys(old), _keys(new)
-        clash = next(
-            (n for n in LOGINS if after[n] != before[n] and (after[n] in held[n] or after[n] in claimed[n])), None
-        )
-        if clash is not None:
-            outcome[index] = failed(index, taken(clash))
-            continue
-        for name in LOGINS:
-            claimed[name].add(after[name])
-        writes.append((new, old.version))
-        outcome[index] = ItemResult(index, "updated", new.id)
-    return outcome, writes
+    return judge_updates(changes, current, rules)
+
+
+def _stale(current_version: int) -> Conflict:
+    details = {"reason": "the user was changed by someone else; read it again and retry"}
+    return Conflict("Version conflict", details={**details, "current_version": current_version})
 
 
 def sync_users(ports: UserPorts, tenant_id: UUID, cursor: str | None, limit: int, lag_seconds: float) -> SyncPage[User]:

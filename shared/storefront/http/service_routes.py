@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from storefront.application.bulk import BATCH_MAX, SYNC_LIMIT_MAX, ItemResult, ItemStatus, SyncPage
+from storefront.application.queries import CURSOR_MAX
+from storefront.config import SyncSettings, load
 from storefront.domain.errors import AppError
-from storefront.http.envelope import error_object
+from storefront.domain.identity import Principal
+from storefront.http.context import RequestContext, request_context
+from storefront.http.envelope import error_object, ok
 from storefront.http.openapi import ErrorBody, Meta, envelope
 from storefront.http.validation import from_pydantic
 
@@ -145,3 +152,43 @@ def tombstone(resource_id: UUID, deleted_at: datetime) -> dict[str, Any]:
 def iso(moment: datetime) -> str:
     """A timestamp as every representation writes it (milliseconds, Z)."""
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# Route bodies every resource's service functions share: each function module registers one on its own resolver
+# with its own path and documentation, and gives it the resource's use case (``http/user_routes.py`` alike).
+Context = Annotated[RequestContext, Depends(request_context)]
+Cursor = Annotated[str | None, Query(max_length=CURSOR_MAX, description=SYNC_CURSOR_HELP)]
+Limit = Annotated[int, Query(ge=1, le=SYNC_LIMIT_MAX)]
+Items = Callable[[Principal, list[dict[str, Any]]], list[ItemResult]]
+
+
+def batch_route(run: Items) -> Callable[..., Response[str]]:
+    """The body of POST services/<resource>/batch: ``run(principal, items)`` answers one result per item."""
+
+    def batch(body: Annotated[BatchIn, Body()], ctx: Context) -> Response[str]:
+        return ok(present_results(run(ctx.principal, body.items)), headers={"Cache-Control": "no-store"})
+
+    return batch
+
+
+def bulk_update_route(run: Items) -> Callable[..., Response[str]]:
+    """The body of POST services/<resource>/bulk-update: ``run(principal, items)`` answers one result per item."""
+
+    def bulk_update(body: Annotated[BulkUpdateIn, Body()], ctx: Context) -> Response[str]:
+        return ok(present_results(run(ctx.principal, body.items)), headers={"Cache-Control": "no-store"})
+
+    return bulk_update
+
+
+def sync_route(
+    read: Callable[[UUID, str | None, int, float], SyncPage[T]], present: Callable[[T], dict[str, Any]]
+) -> Callable[..., Response[str]]:
+    """The body of GET services/<resource>/sync: ``read(tenant, cursor, limit, lag_seconds)`` answers a page."""
+
+    def sync(ctx: Context, cursor: Cursor = None, limit: Limit = 20) -> Response[str]:
+        page = read(ctx.tenant_id, cursor, limit, load(SyncSettings).sync_lag_seconds)
+        return ok(
+            [present(item) for item in page.items], paging=sync_paging(page), headers={"Cache-Control": "no-store"}
+        )
+
+    return sync
