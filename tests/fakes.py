@@ -715,6 +715,7 @@ class OrderState:
     products: dict[UUID, Product] = field(default_factory=dict)
     outbox: dict[UUID, OutboxRow] = field(default_factory=dict)
     payments: dict[tuple[UUID, PaymentKind], PaymentRecord] = field(default_factory=dict)
+    missing_users: set[UUID] = field(default_factory=set)  # user ids no live user has (every other id is one)
 
 
 @dataclass
@@ -738,6 +739,13 @@ class FakeOrderRepository:
     def add(self, order: Order, event: OrderEvent) -> None:
         assert order.history == (event,)
         self.state.orders[order.id] = order
+
+    def add_many(self, placed: Sequence[tuple[Order, OrderEvent]]) -> None:
+        for order, event in placed:
+            self.add(order, event)
+
+    def live_users(self, tenant_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
+        return set(user_ids) - self.state.missing_users
 
     def get(self, tenant_id: UUID, order_id: UUID) -> Order | None:
         order = self.state.orders.get(order_id)
@@ -841,6 +849,10 @@ class FakeOutbox:
     def add(self, queue: Queue, message: Envelope) -> None:
         self.state.outbox[message.id] = OutboxRow(queue.value, message)
 
+    def add_many(self, messages: Sequence[tuple[Queue, Envelope]]) -> None:
+        for queue, message in messages:
+            self.add(queue, message)
+
     def claim(self, limit: int, created_before: datetime) -> list[OutboxMessage]:
         waiting = [
             (row.message.occurred_at, message_id, row)
@@ -878,6 +890,7 @@ class FakeOrderUnitOfWork:
         self.state.products = dict(self._committed.products)
         self.state.outbox = {k: replace(v) for k, v in self._committed.outbox.items()}
         self.state.payments = dict(self._committed.payments)
+        self.state.missing_users = self._committed.missing_users
         return self
 
     def __exit__(

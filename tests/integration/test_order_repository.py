@@ -336,3 +336,37 @@ def test_a_sync_reads_every_users_orders_in_update_order_with_items_and_history(
     assert [len(o.history) for o in page.items] == [1, 2]
     early = sync_orders(ports(engine, clock=clock), who.tenant_id, None, 10, lag_seconds=60.5)
     assert [o.id for o in early.items] == [second.id]
+
+
+def test_a_batch_places_orders_for_live_users_in_bulk_with_their_messages(engine):
+    from storefront.adapters.db.tables import ORDER_ITEMS, ORDERS
+    from storefront.application.order_services import ImportedOrder, batch_create_orders
+    from storefront.domain.users import Identity, User
+
+    service = Principal(user_id="billing", username="billing", role=Role.SERVICE, tenant_id=uuid4())
+    tea = product(engine, service.tenant_id, stock=50)
+    ada = User.create(
+        service.tenant_id,
+        Identity(f"{uuid4().hex[:8]}@example.com", uuid4().hex[:8], "Ada"),
+        "!",
+        None,
+        FixedClock().now(),
+    )
+    with SqlUnitOfWork(engine) as uow:
+        uow.users.add(ada)
+        uow.commit()
+    request = NewOrder((OrderLine(tea.id, 2),), ADDRESS, "tok_approve")
+    publisher = FakePublisher()
+    items = [ImportedOrder(ada.id, request)] * 600 + [ImportedOrder(uuid4(), request)]  # more than one chunk
+    results = batch_create_orders(ports(engine, publisher), service, items)
+    assert [r.status for r in results] == ["created"] * 600 + ["failed"]
+    ids = [r.id for r in results[:600]]
+    with engine.connect() as connection:
+        stored = connection.execute(select(ORDERS.c.ID, ORDERS.c.STATUS).where(ORDERS.c.ID.in_(ids))).all()
+        lines = connection.execute(select(ORDER_ITEMS.c.ORDER_ID).where(ORDER_ITEMS.c.ORDER_ID.in_(ids))).all()
+        messages = connection.execute(
+            select(OUTBOX_MESSAGES.c.ID).where(OUTBOX_MESSAGES.c.TENANT_ID == service.tenant_id)
+        ).all()
+    assert {row.STATUS for row in stored} == {"PENDING"}
+    assert len(stored) == len(lines) == len(messages) == 600
+    assert len(publisher.sent) == 600

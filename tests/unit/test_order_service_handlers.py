@@ -56,3 +56,46 @@ def test_a_sync_page_shows_orders_with_items_and_history_then_tombstones(service
     assert "payment_token" not in first
     assert second == {"id": str(ids[1]), "deleted": True, "deleted_at": "2026-11-24T10:00:01.000Z"}
     assert body["meta"]["pagination"]["has_next"] is False
+
+
+ADDRESS = {"line1": "1 Rue de la Paix", "city": "Paris", "postal_code": "75002", "country": "FR"}
+
+
+def order_for(user: str, **changes: object) -> dict:
+    return {
+        "user_id": user,
+        "items": [{"product_id": str(PRODUCT), "quantity": 1}],
+        "shipping_address": ADDRESS,
+        "payment_token": "tok_approve",
+        **changes,
+    }
+
+
+def test_a_batch_places_valid_orders_for_live_users_through_the_saga(service):
+    from uuid import uuid4
+
+    from storefront.messages.envelope import Queue
+
+    shop, key = service
+    ada, gone = str(uuid4()), uuid4()
+    shop.state.missing_users.add(gone)
+    items = [
+        order_for(ada),
+        order_for(str(gone)),  # no such user
+        order_for(ada, items=[]),  # no line
+        order_for(ada, items=[{"product_id": str(uuid4()), "quantity": 1}]),  # no such product
+        order_for(ada, items=[{"product_id": str(PRODUCT), "quantity": 11}]),  # over the stock (10)
+        {"items": []},  # no user, no address, no token
+        order_for(ada, notes="second"),
+    ]
+    request = set_header(event("services/batch_orders.json", body={"items": items}), "X-API-Key", key)
+    status, _, body = call("services.batch_orders.handler", request)
+    assert status == 200, body
+    results = body["data"]["results"]
+    assert [r["status"] for r in results] == ["created", "failed", "failed", "failed", "failed", "failed", "created"]
+    codes = [r["error"]["code"] for r in results[1:6]]
+    assert codes == ["BIZ_001", "VAL_003", "VAL_002", "BIZ_003", "VAL_001"]
+    placed = [shop.state.orders[UUID(results[i]["id"])] for i in (0, 6)]
+    assert [(o.status.value, str(o.user_id)) for o in placed] == [("PENDING", ada)] * 2
+    sent = [(queue, message.type, message.data["order_id"]) for queue, message in shop.publisher.sent]
+    assert sent == [(Queue.ORDER_PROCESSING, "order.placed", str(o.id)) for o in placed]

@@ -1,16 +1,84 @@
-"""The order service routes: sync (every user's orders of the tenant, oldest change first, deleted ones as
-tombstones). Order changes are stamped in UPDATED_AT by the order use cases and the saga alike, so a sync sees the
-asynchronous steps (RESERVED, CONFIRMED, FAILED, refunds) as they commit."""
+"""The order service routes: batch (orders another system takes for the tenant's users) and sync.
+
+An order a service creates is held to everything a user's is: the same request rules, prices from the catalogue
+now, the user a live account of the tenant, PENDING with its ``order.placed`` message in the same transaction,
+so the saga reserves its stock, charges it and mails its owner as for any order. Importing orders in a later
+state would skip the stock and the payment the other states vouch for; a system migrating history needs its own
+import, not this route. Sync: every user's orders, oldest change first, deleted ones as tombstones; the use cases
+and the saga alike stamp UPDATED_AT, so a sync sees the asynchronous steps (RESERVED, CONFIRMED, FAILED, refunds)
+as they commit."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from storefront.application.bulk import SyncPage, sync_listing, sync_page
+from storefront.application.bulk import (
+    ItemResult,
+    SyncPage,
+    admitted,
+    check_item_count,
+    failed,
+    sync_listing,
+    sync_page,
+)
+from storefront.application.order_queries import totals_scope
+from storefront.application.orders import NewOrder, check_request, placed_messages, placed_order
+from storefront.application.outbox import publish_committed
 from storefront.application.ports import OrderPorts
 from storefront.application.queries import Keyset
+from storefront.domain.errors import AppError, NotFound
+from storefront.domain.identity import Principal
 from storefront.domain.orders import Order
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedOrder:
+    """One item of a batch: the user the order is for, and the order as the user would have asked for it."""
+
+    user_id: UUID
+    request: NewOrder
+
+
+def _checked(item: ImportedOrder) -> ImportedOrder:
+    check_request(item.request)
+    return item
+
+
+def batch_create_orders(
+    ports: OrderPorts, principal: Principal, items: Sequence[ImportedOrder | AppError]
+) -> list[ItemResult]:
+    """Place the valid orders (module docstring); results in input order. One transaction: the users checked and
+    the products read in batched statements, then the orders, items, events and outbox rows in bulk ones; the
+    messages are sent after the commit."""
+    check_item_count(len(items))
+    now = ports.clock.now()
+    candidates, results = admitted(items, _checked, lambda _: {})
+    if not candidates:
+        return [results[i] for i in range(len(items))]
+    with ports.unit_of_work() as uow:
+        users = uow.orders.live_users(principal.tenant_id, [c.user_id for _, c in candidates])
+        product_ids = [line.product_id for _, c in candidates for line in c.request.lines]
+        catalogue = uow.orders.catalogue(principal.tenant_id, product_ids)
+        placed = []
+        for index, item in candidates:
+            try:
+                if item.user_id not in users:
+                    raise NotFound("User not found", details={"field": "user_id", "reason": "names no user"})
+                placed.append((index, placed_order(principal, item.user_id, item.request, catalogue, now)))
+            except AppError as refused:
+                results[index] = failed(index, refused)
+        outgoing = placed_messages([order for _, (order, _) in placed])
+        uow.orders.add_many([pair for _, pair in placed])
+        uow.outbox.add_many(outgoing)
+        uow.commit()
+    results.update((i, ItemResult(i, "created", order.id)) for i, (order, _) in placed)
+    for user_id in {order.user_id for _, (order, _) in placed}:
+        ports.totals.forget(totals_scope(principal.tenant_id, user_id))
+    publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
+    return [results[i] for i in range(len(items))]
 
 
 def sync_orders(

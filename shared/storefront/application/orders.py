@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -85,30 +86,41 @@ def create_order(ports: OrderPorts, principal: Principal, request: NewOrder) -> 
     here: the saga reserves it). The order, its items, its first event and ``order.placed`` are one transaction;
     the message is sent after the commit."""
     user_id = owner_id(principal)
-    pairs = [(line.product_id, line.quantity) for line in request.lines]
-    errors = request_errors(pairs, request.shipping_address, request.payment_token, request.notes)
-    if errors:
-        raise ValidationFailed(errors)
+    check_request(request)
     now = ports.clock.now()
     with ports.unit_of_work() as uow:
         catalogue = uow.orders.catalogue(principal.tenant_id, [line.product_id for line in request.lines])
-        items = priced_items(request.lines, catalogue)
-        order, event = Order.place(
-            tenant_id=principal.tenant_id,
-            user_id=user_id,
-            items=items,
-            shipping_address=request.shipping_address,
-            payment_token=request.payment_token,
-            notes=request.notes,
-            actor=principal.user_id,
-            now=now,
-        )
+        order, event = placed_order(principal, user_id, request, catalogue, now)
         uow.orders.add(order, event)
         outgoing = _write_messages(uow, order, [OrderPlaced(order_id=order.id)])
         uow.commit()
     ports.totals.forget(totals_scope(principal.tenant_id, user_id))
     publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
     return order
+
+
+def check_request(request: NewOrder) -> None:
+    """ValidationFailed listing every broken rule of an order request that needs no catalogue."""
+    pairs = [(line.product_id, line.quantity) for line in request.lines]
+    errors = request_errors(pairs, request.shipping_address, request.payment_token, request.notes)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def placed_order(
+    principal: Principal, user_id: UUID, request: NewOrder, catalogue: Mapping[UUID, Product], now: datetime
+) -> tuple[Order, OrderEvent]:
+    """A PENDING order of ``user_id`` priced from ``catalogue`` now, and its first event (``priced_items``' 422s)."""
+    return Order.place(
+        tenant_id=principal.tenant_id,
+        user_id=user_id,
+        items=priced_items(request.lines, catalogue),
+        shipping_address=request.shipping_address,
+        payment_token=request.payment_token,
+        notes=request.notes,
+        actor=principal.user_id,
+        now=now,
+    )
 
 
 def priced_items(lines: Sequence[OrderLine], catalogue: Mapping[UUID, Product]) -> list[OrderItem]:
@@ -253,6 +265,14 @@ def reprocess_order(ports: OrderPorts, tenant_id: UUID, order_id: UUID) -> Order
         uow.commit()
     publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
     return order
+
+
+def placed_messages(orders: Sequence[Order]) -> Outgoing:
+    """The ``order.placed`` message of each new order, for the outbox (written with the orders)."""
+    return [
+        (QUEUE_OF[OrderPlaced], envelope(OrderPlaced(order_id=o.id), tenant_id=o.tenant_id, occurred_at=o.updated_at))
+        for o in orders
+    ]
 
 
 def _write_messages(uow: OrderUnitOfWork, order: Order, messages: Sequence[MessageData]) -> Outgoing:

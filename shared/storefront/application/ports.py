@@ -432,6 +432,12 @@ class OrderRepository(Protocol):
         ``query.offset``), and how many match, counted up to TOTAL_CAP + 1 (not counted when ``known_matches``
         says it)."""
 
+    def add_many(self, placed: Sequence[tuple[Order, OrderEvent]]) -> None:
+        """Store new orders, their items and first events in bulk statements."""
+
+    def live_users(self, tenant_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of ``user_ids`` are live users of the tenant (orders are placed for them)."""
+
     def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Order]:
         """Up to ``limit`` of the tenant's orders (every user's), deleted ones too, stamped at or before ``until``,
         in (UPDATED_AT, ID) order after ``after``, with their items and history."""
@@ -468,6 +474,9 @@ class OutboxMessage:
 
 
 class Outbox(Protocol):
+    def add_many(self, messages: Sequence[tuple[Queue, Envelope]]) -> None:
+        """Write many messages in bulk statements, in the unit's transaction."""
+
     def add(self, queue: Queue, message: Envelope) -> None:
         """Write a message for ``queue`` in the unit's transaction: it exists exactly when the change does."""
 

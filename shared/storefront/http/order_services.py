@@ -1,14 +1,38 @@
-"""The order service routes over HTTP: the sync page's rows (an order with its items and history, or a tombstone
-once deleted)."""
+"""The order service routes over HTTP: batch items (an order as POST /orders takes it, and the user it is for), and
+the sync page's rows (an order with its items and history, or a tombstone once deleted)."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
+from uuid import UUID
 
+from pydantic import model_validator
+
+from storefront.application.order_services import ImportedOrder
 from storefront.domain.orders import Order
 from storefront.http.openapi import envelope
-from storefront.http.orders import OrderOut, present
+from storefront.http.orders import SERVER_OWNED, OrderIn, OrderOut, present
 from storefront.http.service_routes import SyncMeta, Tombstone, tombstone
+
+
+class ImportedOrderIn(OrderIn):
+    """A batch item: an order as POST /orders takes it, for the live user ``user_id`` of the tenant."""
+
+    user_id: UUID
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_server_owned(cls, data: Any) -> Any:
+        """As an order body's, except ``user_id``: here the caller names whose order it is."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in SERVER_OWNED - {"user_id"}}
+        return data
+
+
+def order_item(item: dict[str, Any]) -> ImportedOrder:
+    """A batch item parsed (pydantic's errors become the item's VAL_xxx)."""
+    body = ImportedOrderIn.model_validate(item)
+    return ImportedOrder(body.user_id, body.to_request())
 
 
 class SyncedOrderOut(OrderOut):

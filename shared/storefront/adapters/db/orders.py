@@ -18,9 +18,10 @@ from sqlalchemy import ColumnElement, Select, bindparam, insert, select, update
 from storefront.adapters.db.bulk import changes_statement
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.keyset import capped_count, window
-from storefront.adapters.db.order_loader import OrderLoader
+from storefront.adapters.db.order_loader import OrderLoader, chunks
 from storefront.adapters.db.statements import Statements
-from storefront.adapters.db.tables import ORDER_EVENTS, ORDER_ITEMS, ORDERS, PAYMENT_RECORDS, PRODUCTS
+from storefront.adapters.db.tables import ORDER_EVENTS, ORDER_ITEMS, ORDERS, PAYMENT_RECORDS, PRODUCTS, USERS
+from storefront.application.bulk import WRITE_CHUNK
 from storefront.application.order_queries import OrderQuery
 from storefront.application.ports import StockLine
 from storefront.application.queries import Keyset, Window
@@ -324,6 +325,25 @@ class SqlOrderRepository:
         }
         with translated_errors():
             self._statements.write(insert(PAYMENT_RECORDS).values(**values))
+
+    def add_many(self, placed: Sequence[tuple[Order, OrderEvent]]) -> None:
+        orders = [to_row(order) for order, _ in placed]
+        items = [row for order, _ in placed for row in item_rows(order)]
+        events = [event_row(order.tenant_id, event) for order, event in placed]
+        with translated_errors():
+            for table, rows in ((ORDERS, orders), (ORDER_ITEMS, items), (ORDER_EVENTS, events)):
+                for chunk in chunks(rows, WRITE_CHUNK):
+                    self._statements.write(insert(table), list(chunk))
+
+    def live_users(self, tenant_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
+        found: set[UUID] = set()
+        with translated_errors():
+            for chunk in chunks(sorted(set(user_ids), key=str)):
+                statement = select(USERS.c.ID).where(
+                    USERS.c.TENANT_ID == tenant_id, USERS.c.DELETED_AT.is_(None), USERS.c.ID.in_(list(chunk))
+                )
+                found.update(self._statements.read(statement).scalars())
+        return found
 
     def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Order]:
         with translated_errors():

@@ -21,6 +21,7 @@ from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.order_loader import chunks
 from storefront.adapters.db.statements import Statements
 from storefront.adapters.db.tables import OUTBOX_MESSAGES
+from storefront.application.bulk import WRITE_CHUNK
 from storefront.application.ports import OutboxMessage
 from storefront.messages.envelope import Envelope, Queue
 
@@ -39,6 +40,21 @@ def claim_statement(limit: int, created_before: datetime, dialect_name: str) -> 
     return statement if dialect_name in FETCH_LIMITED else statement.limit(limit)
 
 
+def outbox_row(queue: Queue, message: Envelope) -> dict[str, Any]:
+    """The OUTBOX_MESSAGES row of a message for ``queue``, not yet published."""
+    return {
+        "ID": message.id,
+        "TENANT_ID": message.tenant_id,
+        "QUEUE": queue.value,
+        "MESSAGE_TYPE": message.type,
+        "MESSAGE_VERSION": message.version,
+        "BODY": message.to_json(),
+        "CREATED_AT": message.occurred_at,
+        "PUBLISHED_AT": None,
+        "ATTEMPTS": 0,
+    }
+
+
 class SqlOutbox:
     """Outbox rows, written and claimed in the unit of work's transaction."""
 
@@ -47,19 +63,15 @@ class SqlOutbox:
         self._dialect_name = dialect_name
 
     def add(self, queue: Queue, message: Envelope) -> None:
-        row = {
-            "ID": message.id,
-            "TENANT_ID": message.tenant_id,
-            "QUEUE": queue.value,
-            "MESSAGE_TYPE": message.type,
-            "MESSAGE_VERSION": message.version,
-            "BODY": message.to_json(),
-            "CREATED_AT": message.occurred_at,
-            "PUBLISHED_AT": None,
-            "ATTEMPTS": 0,
-        }
         with translated_errors():
-            self._statements.write(insert(OUTBOX_MESSAGES).values(**row))
+            self._statements.write(insert(OUTBOX_MESSAGES).values(**outbox_row(queue, message)))
+
+    def add_many(self, messages: Sequence[tuple[Queue, Envelope]]) -> None:
+        with translated_errors():
+            for chunk in chunks(messages, WRITE_CHUNK):
+                self._statements.write(
+                    insert(OUTBOX_MESSAGES), [outbox_row(queue, message) for queue, message in chunk]
+                )
 
     def claim(self, limit: int, created_before: datetime) -> list[OutboxMessage]:
         with translated_errors():
