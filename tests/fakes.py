@@ -747,6 +747,17 @@ class FakeOrderRepository:
     def live_users(self, tenant_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
         return set(user_ids) - self.state.missing_users
 
+    def get_many(self, tenant_id: UUID, order_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Order]:
+        found = (self.get(tenant_id, order_id) for order_id in order_ids)
+        return {o.id: o for o in found if o is not None}
+
+    def update_many(self, changes: Sequence[tuple[Order, int, OrderEvent]]) -> None:
+        for order, version, _ in changes:
+            current = self.get(order.tenant_id, order.id)
+            if current is None or current.version != version:
+                raise Conflict("Version conflict")
+            self.state.orders[order.id] = order
+
     def get(self, tenant_id: UUID, order_id: UUID) -> Order | None:
         order = self.state.orders.get(order_id)
         if order is None or order.tenant_id != tenant_id or order.deleted_at is not None:

@@ -370,3 +370,23 @@ def test_a_batch_places_orders_for_live_users_in_bulk_with_their_messages(engine
     assert {row.STATUS for row in stored} == {"PENDING"}
     assert len(stored) == len(lines) == len(messages) == 600
     assert len(publisher.sent) == 600
+
+
+def test_a_bulk_update_amends_orders_and_appends_their_events_or_nothing(engine):
+    from storefront.application.order_services import OrderChange, bulk_update_orders
+
+    who = buyer()
+    tea = product(engine, who.tenant_id, stock=50)
+    placed = [place(engine, who, (tea, 1)) for _ in range(3)]
+    service = Principal(user_id="billing", username="billing", role=Role.SERVICE, tenant_id=who.tenant_id)
+    changes = [OrderChange(o.id, 1, {"notes": f"note {n}"}) for n, o in enumerate(placed)]
+    changes.append(OrderChange(placed[0].id, 1, {"notes": "twice"}))
+    results = bulk_update_orders(ports(engine), service, changes)
+    assert [r.status for r in results] == ["updated", "updated", "updated", "failed"]
+    with SqlUnitOfWork(engine) as uow:
+        stored = uow.orders.get_many(who.tenant_id, [o.id for o in placed])
+    assert [(stored[o.id].notes, stored[o.id].version, len(stored[o.id].history)) for o in placed] == [
+        (f"note {n}", 2, 2) for n in range(3)
+    ]
+    stale = bulk_update_orders(ports(engine), service, [OrderChange(placed[0].id, 1, {"notes": "stale"})])
+    assert stale[0].status == "conflict"

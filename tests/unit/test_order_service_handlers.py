@@ -99,3 +99,37 @@ def test_a_batch_places_valid_orders_for_live_users_through_the_saga(service):
     assert [(o.status.value, str(o.user_id)) for o in placed] == [("PENDING", ada)] * 2
     sent = [(queue, message.type, message.data["order_id"]) for queue, message in shop.publisher.sent]
     assert sent == [(Queue.ORDER_PROCESSING, "order.placed", str(o.id)) for o in placed]
+
+
+def test_a_bulk_update_amends_pending_orders_at_their_version(service):
+    from uuid import uuid4
+
+    from storefront.domain.orders import OrderStatus
+
+    shop, key = service
+    created = [
+        call("orders.create_order.handler", event("orders/create_order.json"))[2]["data"]["id"] for _ in range(2)
+    ]
+    confirmed = shop.state.orders[UUID(created[1])]
+    shop.state.orders[confirmed.id] = confirmed.__class__(
+        **{**{f: getattr(confirmed, f) for f in confirmed.__slots__}, "status": OrderStatus.CONFIRMED}
+    )
+    items = [
+        {"id": created[0], "version": 1, "changes": {"notes": "Ring twice"}},
+        {"id": created[1], "version": 1, "changes": {"notes": "Too late"}},  # past PENDING
+        {"id": created[0], "version": 1, "changes": {"notes": "Again"}},  # the same order twice
+        {"id": str(uuid4()), "version": 1, "changes": {"notes": "Nobody's"}},
+        {"id": created[0], "version": 1, "changes": {"shipping_address": None}},
+    ]
+    request = set_header(event("services/bulk_update_orders.json", body={"items": items}), "X-API-Key", key)
+    status, _, body = call("services.bulk_update_orders.handler", request)
+    assert status == 200, body
+    results = body["data"]["results"]
+    assert [r["status"] for r in results] == ["updated", "failed", "failed", "failed", "failed"]
+    assert [r["error"]["code"] for r in results[1:]] == ["BIZ_002", "BIZ_002", "BIZ_001", "VAL_001"]
+    amended = shop.state.orders[UUID(created[0])]
+    assert (amended.notes, amended.version, amended.history[-1].kind.value) == ("Ring twice", 2, "amended")
+    stale = {"items": [{"id": created[0], "version": 1, "changes": {"notes": "Stale"}}]}
+    request = set_header(event("services/bulk_update_orders.json", body=stale), "X-API-Key", key)
+    (result,) = call("services.bulk_update_orders.handler", request)[2]["data"]["results"]
+    assert (result["status"], result["error"]["details"]["current_version"]) == ("conflict", 2)

@@ -140,7 +140,7 @@ C = TypeVar("C", bound=Versioned)
 class UpdateRules(Generic[E, C]):
     """What judging a bulk update needs to know of one entity: how a change applies (ValidationFailed when it
     breaks a rule), its unique values (field -> value), which of some values other rows hold (by field), the
-    errors of a missing row and of a stale version."""
+    errors of a missing row and of a stale version. ``revise`` raises an AppError for a change it refuses."""
 
     revise: Callable[[E, C], E]
     unique: Callable[[E], Mapping[str, str]]
@@ -166,8 +166,8 @@ def judge_updates(
         else:
             try:
                 revised.append((index, row, rules.revise(row, change)))
-            except ValidationFailed as invalid:
-                outcome[index] = failed(index, invalid)
+            except AppError as refused:  # a broken rule, or a change the row's state refuses
+                outcome[index] = failed(index, refused)
     moved: dict[str, list[str]] = {}
     for _, old, new in revised:
         before = rules.unique(old)

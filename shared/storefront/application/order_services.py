@@ -10,28 +10,41 @@ as they commit."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from storefront.application.bulk import (
     ItemResult,
     SyncPage,
+    UpdateRules,
     admitted,
     check_item_count,
     failed,
+    judge_updates,
+    retrying,
     sync_listing,
     sync_page,
 )
 from storefront.application.order_queries import totals_scope
-from storefront.application.orders import NewOrder, check_request, placed_messages, placed_order
+from storefront.application.orders import NewOrder, check_request, placed_messages, placed_order, stale_order
 from storefront.application.outbox import publish_committed
 from storefront.application.ports import OrderPorts
 from storefront.application.queries import Keyset
 from storefront.domain.errors import AppError, NotFound
 from storefront.domain.identity import Principal
-from storefront.domain.orders import Order
+from storefront.domain.orders import Order, OrderEvent
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChange:
+    """One item of a bulk update: the order, the version the caller read, the new shipping address and/or notes."""
+
+    id: UUID
+    version: int
+    changes: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +91,45 @@ def batch_create_orders(
     for user_id in {order.user_id for _, (order, _) in placed}:
         ports.totals.forget(totals_scope(principal.tenant_id, user_id))
     publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
+    return [results[i] for i in range(len(items))]
+
+
+def bulk_update_orders(
+    ports: OrderPorts, principal: Principal, items: Sequence[OrderChange | AppError]
+) -> list[ItemResult]:
+    """Amend each PENDING order whose version is current (shipping address, notes; an ``order.amended`` event
+    each, as the owner's PATCH writes): ``updated``, ``conflict`` (stale version), or ``failed`` (not found,
+    invalid, past PENDING: BIZ_002); results in input order."""
+    check_item_count(len(items))
+    changes, results = admitted(items, lambda change: change, lambda c: {"id": str(c.id)})
+
+    def apply() -> tuple[dict[int, ItemResult], list[Order]]:
+        now = ports.clock.now()
+        events: dict[UUID, OrderEvent] = {}
+
+        def amend(order: Order, change: OrderChange) -> Order:
+            amended, events[order.id] = order.amended(change.changes, principal.user_id, now)
+            return amended
+
+        rules: UpdateRules[Order, OrderChange] = UpdateRules(
+            revise=amend,
+            unique=lambda _: {},
+            held=lambda _: {},
+            missing=lambda: NotFound("Order not found"),
+            stale=stale_order,
+        )
+        with ports.unit_of_work() as uow:
+            current = uow.orders.get_many(principal.tenant_id, [c.id for _, c in changes], lock=True)
+            outcome, writes = judge_updates(changes, current, rules)
+            uow.orders.update_many([(order, version, events[order.id]) for order, version in writes])
+            uow.commit()
+        return outcome, [order for order, _ in writes]
+
+    if changes:
+        outcome, written = retrying(apply)
+        results.update(outcome)
+        for user_id in {order.user_id for order in written}:
+            ports.totals.forget(totals_scope(principal.tenant_id, user_id))
     return [results[i] for i in range(len(items))]
 
 

@@ -234,15 +234,16 @@ def _own(uow: OrderUnitOfWork, principal: Principal, order_id: UUID) -> Order:
 
 def _check_version(current: Order, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != current.version:
-        raise _stale(current.version)
+        raise stale_order(current.version)
 
 
 def _store(uow: OrderUnitOfWork, changed: Order, current: Order, event: OrderEvent | None) -> None:
     if not uow.orders.update(changed, current, event):
-        raise _stale(None)
+        raise stale_order(None)
 
 
-def _stale(current_version: int | None) -> Conflict:
+def stale_order(current_version: int | None) -> Conflict:
+    """BIZ_002 for a change based on an old version of an order (with the current one when known)."""
     details: dict[str, Any] = {"reason": "the order was changed by someone else; read it again and retry"}
     if current_version is not None:
         details["current_version"] = current_version

@@ -435,6 +435,14 @@ class OrderRepository(Protocol):
     def add_many(self, placed: Sequence[tuple[Order, OrderEvent]]) -> None:
         """Store new orders, their items and first events in bulk statements."""
 
+    def get_many(self, tenant_id: UUID, order_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Order]:
+        """The tenant's live orders among ``order_ids`` (any user's), by id; with ``lock`` locked until the unit
+        ends."""
+
+    def update_many(self, changes: Sequence[tuple[Order, int, OrderEvent]]) -> None:
+        """Store each order whose row is live and at the version paired with it, and append its event, in bulk
+        statements; BIZ_002 unless every one was."""
+
     def live_users(self, tenant_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
         """Which of ``user_ids`` are live users of the tenant (orders are placed for them)."""
 

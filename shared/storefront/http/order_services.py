@@ -1,5 +1,6 @@
-"""The order service routes over HTTP: batch items (an order as POST /orders takes it, and the user it is for), and
-the sync page's rows (an order with its items and history, or a tombstone once deleted)."""
+"""The order service routes over HTTP: batch items (an order as POST /orders takes it, and the user it is for),
+bulk-update items (as PATCH /orders/{id} takes them), and the sync page's rows (an order with its items and
+history, or a tombstone once deleted)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from uuid import UUID
 
 from pydantic import model_validator
 
-from storefront.application.order_services import ImportedOrder
+from storefront.application.order_services import ImportedOrder, OrderChange
 from storefront.domain.orders import Order
 from storefront.http.openapi import envelope
-from storefront.http.orders import SERVER_OWNED, OrderIn, OrderOut, present
-from storefront.http.service_routes import SyncMeta, Tombstone, tombstone
+from storefront.http.orders import SERVER_OWNED, OrderIn, OrderOut, OrderPatch, present
+from storefront.http.service_routes import BulkChangeIn, SyncMeta, Tombstone, nested, tombstone
 
 
 class ImportedOrderIn(OrderIn):
@@ -33,6 +34,13 @@ def order_item(item: dict[str, Any]) -> ImportedOrder:
     """A batch item parsed (pydantic's errors become the item's VAL_xxx)."""
     body = ImportedOrderIn.model_validate(item)
     return ImportedOrder(body.user_id, body.to_request())
+
+
+def order_change(item: dict[str, Any]) -> OrderChange:
+    """A bulk-update item: ``{id, version, changes}``, the changes as PATCH /orders/{id} takes them."""
+    parsed = BulkChangeIn.model_validate(item)
+    patch = nested("changes", OrderPatch.model_validate, parsed.changes)
+    return OrderChange(parsed.id, parsed.version, patch.to_changes())
 
 
 class SyncedOrderOut(OrderOut):

@@ -22,6 +22,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/KONGAPI/api/v1/public/auth/register": ("POST",),
     "/KONGAPI/api/v1/public/auth/reset-password": ("POST",),
     "/KONGAPI/api/v1/services/orders/batch": ("POST",),
+    "/KONGAPI/api/v1/services/orders/bulk-update": ("POST",),
     "/KONGAPI/api/v1/services/orders/sync": ("GET",),
     "/KONGAPI/api/v1/services/products/batch": ("POST",),
     "/KONGAPI/api/v1/services/products/bulk-update": ("POST",),

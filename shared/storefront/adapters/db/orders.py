@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import ColumnElement, Select, bindparam, insert, select, update
 
-from storefront.adapters.db.bulk import changes_statement
+from storefront.adapters.db.bulk import bulk_update_row, bulk_update_statement, changes_statement
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.keyset import capped_count, window
 from storefront.adapters.db.order_loader import OrderLoader, chunks
@@ -25,6 +25,7 @@ from storefront.application.bulk import WRITE_CHUNK
 from storefront.application.order_queries import OrderQuery
 from storefront.application.ports import StockLine
 from storefront.application.queries import Keyset, Window
+from storefront.domain.errors import Conflict
 from storefront.domain.money import Money
 from storefront.domain.orders import Order, OrderEvent, OrderStatus, PaymentStatus, ShippingAddress
 from storefront.domain.payments import PaymentKind, PaymentRecord
@@ -334,6 +335,31 @@ class SqlOrderRepository:
             for table, rows in ((ORDERS, orders), (ORDER_ITEMS, items), (ORDER_EVENTS, events)):
                 for chunk in chunks(rows, WRITE_CHUNK):
                     self._statements.write(insert(table), list(chunk))
+
+    def get_many(self, tenant_id: UUID, order_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Order]:
+        rows: list[Any] = []
+        run = self._statements.write if lock else self._statements.read
+        with translated_errors():
+            for chunk in chunks(sorted(set(order_ids), key=str)):  # id order: no deadlock between two of these
+                statement = select(ORDERS).where(ORDERS.c.ID.in_(list(chunk)), live(tenant_id))
+                rows += run(statement.with_for_update() if lock else statement).all()
+            return {order.id: order for order in self._hydrate(rows)}
+
+    def update_many(self, changes: Sequence[tuple[Order, int, OrderEvent]]) -> None:
+        statement = bulk_update_statement(ORDERS)
+        with translated_errors():
+            written = 0
+            for part in chunks(changes, WRITE_CHUNK):
+                written += self._statements.write(
+                    statement, [bulk_update_row(to_row(o), v) for o, v, _ in part]
+                ).rowcount
+            if written != len(changes):
+                raise Conflict("Version conflict")
+            events = [event_row(order.tenant_id, event) for order, _, event in changes]
+            for rows in chunks(events, WRITE_CHUNK):
+                self._statements.write(insert(ORDER_EVENTS), list(rows))
+        for order, _, _ in changes:
+            self._loader.forget(order.id)
 
     def live_users(self, tenant_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
         found: set[UUID] = set()
