@@ -7,14 +7,16 @@ import random
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import Engine, event, select
+from sqlalchemy.engine import make_url
 
+from localdev.wire import CountingProxy
 from storefront import bootstrap
 from storefront.adapters.clock import SystemClock
 from storefront.adapters.db.engine import build_engine
@@ -39,6 +41,7 @@ from tests.unit.handlers import call, set_header
 from tests.unit.handlers import event as sample_event
 
 T0 = datetime(2026, 11, 24, 10, 0, 0, 123000, tzinfo=UTC)
+FLIGHTS = 7  # round trips of a batch on PostgreSQL, whatever its size (the test below)
 DEMO_TENANT = UUID("00000000-0000-4000-8000-000000000001")
 
 
@@ -120,18 +123,27 @@ def test_changes_are_read_in_update_order_with_deleted_rows_up_to_a_horizon(engi
 # A whole batch request on PostgreSQL, its SQL statements counted ---------------------------------------------
 
 
+@dataclass
+class Stack:
+    key: str
+    db: CountingProxy
+
+
 @pytest.fixture
-def service_stack(postgresql_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The functions on PostgreSQL and Redis in API Gateway mode, with a key of ``demo-service``."""
-    monkeypatch.setenv("GATEWAY_MODE", "apigw")
-    monkeypatch.setenv("DATABASE_URL", postgresql_url)
-    monkeypatch.setenv("REDIS_URL", REDIS_URL)
-    monkeypatch.setenv("RATE_LIMITS", "10000/minute,100000/hour,1000000/day")
-    bootstrap.reset()
-    tenant_key = issue_service_key(bootstrap.service_key_ports(), DEMO_TENANT, "demo-service", "test").key
-    yield tenant_key
-    bootstrap.engine().dispose()
-    bootstrap.reset()
+def service_stack(postgresql_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """The functions on PostgreSQL (behind a proxy counting round trips) and Redis in API Gateway mode, with a key
+    of ``demo-service``."""
+    postgres = make_url(postgresql_url)
+    with CountingProxy(postgres.host or "127.0.0.1", postgres.port or 5432) as db:
+        monkeypatch.setenv("GATEWAY_MODE", "apigw")
+        monkeypatch.setenv("DATABASE_URL", postgres.set(port=db.port).render_as_string(hide_password=False))
+        monkeypatch.setenv("REDIS_URL", REDIS_URL)
+        monkeypatch.setenv("RATE_LIMITS", "10000/minute,100000/hour,1000000/day")
+        bootstrap.reset()
+        key = issue_service_key(bootstrap.service_key_ports(), DEMO_TENANT, "demo-service", "test").key
+        yield Stack(key, db)
+        bootstrap.engine().dispose()
+        bootstrap.reset()
 
 
 def batch_event(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -159,15 +171,14 @@ INVALID: dict[int, dict[str, Any]] = {
 def test_a_batch_of_1000_with_10_invalid_creates_990_in_a_bounded_number_of_statements(service_stack):
     run = uuid4().hex[:8]
     items = [{**item(n, run), **INVALID.get(n, {})} for n in range(1000)]
+    sync = set_header(sample_event("services/sync_products.json"), "X-API-Key", service_stack.key)
+    call("services.sync_products.handler", sync)  # a warm container: connection open, the service key known
     statements: list[str] = []
-    call(
-        "services.sync_products.handler",
-        set_header(sample_event("services/sync_products.json"), "X-API-Key", service_stack),
-    )  # warm
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(bootstrap.engine(), "before_cursor_execute", listener)
     try:
-        status, _, body = call("services.batch_products.handler", batch_event(service_stack, items))
+        with service_stack.db.counting() as db:
+            status, _, body = call("services.batch_products.handler", batch_event(service_stack.key, items))
     finally:
         event.remove(bootstrap.engine(), "before_cursor_execute", listener)
     assert status == 200, body
@@ -180,11 +191,11 @@ def test_a_batch_of_1000_with_10_invalid_creates_990_in_a_bounded_number_of_stat
     assert failed[555]["details"]["field"] == "currency_typo"
     created = [r["id"] for r in results if r["status"] == "created"]
     assert len(created) == 990
-    # Bounded by the batch's size in chunks, never one statement per item: the SKU check (one IN list of up to
-    # 1000), the products in executemany chunks of 500 rows (2), their search terms likewise (990 products x 3
-    # words: 6); the service key was checked by the warm-up request and is remembered.
-    verbs = [s.split()[0].upper() for s in statements]
-    assert verbs == ["SELECT"] + ["INSERT"] * (2 + 6), verbs
+    # Bounded whatever the batch's size, never a statement per item: the SKU check (one IN list of up to 1000),
+    # then on PostgreSQL one COPY of the products and one of their search terms (outside SQLAlchemy's statement
+    # events), and the commit. At the wire (FLIGHTS): the SELECT, BEGIN, each COPY and its data, COMMIT.
+    assert [s.split()[0].upper() for s in statements] == ["SELECT"]
+    assert (db.flights, db.connections) == (FLIGHTS, 0)
     with bootstrap.engine().connect() as connection:
         stored = connection.execute(select(PRODUCTS.c.ID).where(PRODUCTS.c.SKU.like(f"{run}-%"))).all()
     assert len(stored) == 990

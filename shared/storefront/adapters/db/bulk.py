@@ -1,9 +1,10 @@
 """Bulk statements of an entity table, shared by the repositories the service routes use (products, users).
 
-Inserts and updates run as executemany in chunks of WRITE_CHUNK rows (psycopg pipelines them, python-oracledb
-array-binds them: one call per chunk); lookups by many values use IN lists of at most IN_LIST_MAX values
-(Oracle's limit). A bulk update writes each row at its expected version only while it is live; the rows were read
-FOR UPDATE first, so a row count short of the rows sent means a writer outside the locks (BIZ_002, nothing kept).
+Inserts go through the unit of work's ``insert_many`` (PostgreSQL's COPY, executemany elsewhere); updates run
+as executemany in chunks of WRITE_CHUNK rows (psycopg pipelines them, python-oracledb array-binds them); lookups
+by many values use IN lists of at most IN_LIST_MAX values (Oracle's limit). A bulk update writes each row at its
+expected version only while it is live; the rows were read FOR UPDATE first, so a row count short of the rows sent
+means a writer outside the locks (BIZ_002, nothing kept).
 The sync reads every row of a tenant, deleted ones too, in (UPDATED_AT, ID) order: one range of IX_<TABLE>_SYNC.
 """
 
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Column, Select, Table, bindparam, insert, select, update
+from sqlalchemy import Column, Select, Table, bindparam, select, update
 
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.keyset import After, ordering
@@ -97,8 +98,7 @@ class BulkRows(Generic[T]):
         """Insert new rows and their search terms (BIZ_002 when a unique value is taken: none is inserted)."""
         rows = [self._to_row(item) for item in items]
         with translated_errors():
-            for chunk in chunks(rows, WRITE_CHUNK):
-                self._statements.write(insert(self._lists.table), list(chunk))
+            self._statements.insert_many(self._lists.table, rows)
             self._terms.added_many(
                 [
                     (r["TENANT_ID"], r["ID"], r["CREATED_AT"], self._terms_of(i))

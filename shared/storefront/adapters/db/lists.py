@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, Row, Select, Table, and_, delete, exists, 
 
 from storefront.adapters.db.keyset import capped_count, nullable_window, window
 from storefront.adapters.db.statements import Statements
-from storefront.application.bulk import IN_LIST_MAX, WRITE_CHUNK, chunks
+from storefront.application.bulk import IN_LIST_MAX, chunks
 from storefront.application.queries import Keyset, SortOrder
 
 WALKED_SORT = "created_at"  # the list order a search page is read in from the terms' own index
@@ -241,8 +241,7 @@ class SearchTermsKeeper:
             for tenant_id, owner_id, created_at, words in rows
             for term in words
         ]
-        for chunk in chunks(terms, WRITE_CHUNK):
-            self._statements.write(insert(table), list(chunk))
+        self._statements.insert_many(table, terms)
         self._known.update((owner_id, words) for _, owner_id, _, words in rows)
 
     def _write(self, tenant_id: Any, owner_id: Any, created_at: Any, terms: tuple[str, ...], *, replace: bool) -> None:

@@ -333,8 +333,7 @@ class SqlOrderRepository:
         events = [event_row(order.tenant_id, event) for order, event in placed]
         with translated_errors():
             for table, rows in ((ORDERS, orders), (ORDER_ITEMS, items), (ORDER_EVENTS, events)):
-                for chunk in chunks(rows, WRITE_CHUNK):
-                    self._statements.write(insert(table), list(chunk))
+                self._statements.insert_many(table, rows)
 
     def get_many(self, tenant_id: UUID, order_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Order]:
         rows: list[Any] = []
@@ -356,8 +355,7 @@ class SqlOrderRepository:
             if written != len(changes):
                 raise Conflict("Version conflict")
             events = [event_row(order.tenant_id, event) for order, _, event in changes]
-            for rows in chunks(events, WRITE_CHUNK):
-                self._statements.write(insert(ORDER_EVENTS), list(rows))
+            self._statements.insert_many(ORDER_EVENTS, events)
         for order, _, _ in changes:
             self._loader.forget(order.id)
 

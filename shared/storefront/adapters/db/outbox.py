@@ -21,7 +21,6 @@ from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.order_loader import chunks
 from storefront.adapters.db.statements import Statements
 from storefront.adapters.db.tables import OUTBOX_MESSAGES
-from storefront.application.bulk import WRITE_CHUNK
 from storefront.application.ports import OutboxMessage
 from storefront.messages.envelope import Envelope, Queue
 
@@ -68,10 +67,7 @@ class SqlOutbox:
 
     def add_many(self, messages: Sequence[tuple[Queue, Envelope]]) -> None:
         with translated_errors():
-            for chunk in chunks(messages, WRITE_CHUNK):
-                self._statements.write(
-                    insert(OUTBOX_MESSAGES), [outbox_row(queue, message) for queue, message in chunk]
-                )
+            self._statements.insert_many(OUTBOX_MESSAGES, [outbox_row(queue, message) for queue, message in messages])
 
     def claim(self, limit: int, created_before: datetime) -> list[OutboxMessage]:
         with translated_errors():
