@@ -17,7 +17,7 @@ export SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS := 1
 PEER_VENVS := benchmarks/peers/cookbook/.venv/.installed benchmarks/peers/lambdalith/.venv/.installed
 LOCKED_MAKE = @$(PYTHON) localdev/locked.py $(VENV).lock $(MAKE) -s --no-print-directory
 
-.PHONY: run test check lint format typecheck validate build token invoke redrive bench oracle-sql kong openapi fuzz clean help \
+.PHONY: run test check lint format typecheck validate build token service-key invoke redrive bench oracle-sql kong openapi fuzz clean help \
 	local-env dev-env sam-env
 
 ## run: the API on http://127.0.0.1:3000 (PORT=, MODE=apigw for API Gateway), SQLite, demo data, cache stand-in
@@ -62,6 +62,10 @@ build: sam-env
 ## token: a signed local token, e.g. make token ROLE=admin [TENANT=<uuid>] [TTL=-60 for an expired one].
 token: local-env
 	@$(BIN)/python -m localdev.issue_token --role $(ROLE) --ttl $(TTL) $(if $(TENANT),--tenant $(TENANT))
+
+## service-key: a new key for a calling service in the local database, e.g. make service-key SERVICE=billing [TENANT=<uuid>].
+service-key: local-env
+	@$(BIN)/python -m localdev.service_key --service "$(SERVICE)" $(if $(TENANT),--tenant $(TENANT))
 
 ## invoke: one function with an event file, e.g. make invoke FN=GetProductFunction EVENT=events/products/get_product.json
 invoke: local-env

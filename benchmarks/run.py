@@ -13,7 +13,8 @@
 4. The admin's orders list at 10k / 100k / 1M orders on PostgreSQL (benchmarks/admin_orders.py, its own table).
 5. The operational endpoints: warm ready and metrics, ready against a silent database (benchmarks/operations.py).
 6. The admin's stats, sales reports and analytics on 1M orders (100k quick) on PostgreSQL (benchmarks/reports.py).
-Results: benchmarks/results/report.md and PNG plots beside it.
+7. A service batch of 1000 products (10 invalid) against 1000 single creates (benchmarks/services.py).
+Results: benchmarks/results/report.md and PNG plots beside it, lists.md, admin_orders.md, reports.md and services.md.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import time
 from typing import Any
 from uuid import UUID
 
-from benchmarks import admin_orders, cold, lists, operations, report, warm
+from benchmarks import admin_orders, cold, lists, operations, report, services, warm
 from benchmarks import reports as figures
 from benchmarks.environment import REDIS_URL, TENANT, Environment, environment
 from benchmarks.events import FUNCTIONS, LOGIN, event, event_for, login_event, new_product_body
@@ -223,6 +224,8 @@ def main() -> None:
         print("bench: warm routes measured", flush=True)
         passwords = password_costs(env, 5 if QUICK else 21)
         print("bench: password costs measured", flush=True)
+    services_table = services.main(rounds=1 if QUICK else 5)
+    print("bench: service batch measured", flush=True)
     lists_table = run_lists_benchmark()
     admin_orders.main()  # writes benchmarks/results/admin_orders.md
     operations_table = operations.table(operations.main(runs=50 if QUICK else 200))
@@ -239,6 +242,7 @@ def main() -> None:
         reports_table=reports_table,
     )
     print(written.read_text())
+    print(services_table)
 
 
 if __name__ == "__main__":

@@ -56,8 +56,10 @@ def rest_event(
     authorizer: dict[str, Any] | None = None,
     base64_body: bool = False,
     request_id: str | None = None,
+    iam_identity: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy event, with the full requestContext.
+    """An API Gateway REST proxy event, with the full requestContext (``iam_identity``: the IAM caller's fields
+    of ``identity``, on an AWS_IAM route).
 
     A repeated header is in ``multiValueHeaders`` with every value and in ``headers`` with its last one.
     """
@@ -77,7 +79,11 @@ def rest_event(
         "domainPrefix": "local",
         "extendedRequestId": request_id,
         "httpMethod": request.method,
-        "identity": {"sourceIp": request.source_ip, "userAgent": by_lower_name.get("user-agent", "")},
+        "identity": {
+            "sourceIp": request.source_ip,
+            "userAgent": by_lower_name.get("user-agent", ""),
+            **(iam_identity or {}),
+        },
         "path": f"/{stage}{request.path}",
         "protocol": "HTTP/1.1",
         "requestId": request_id,

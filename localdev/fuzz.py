@@ -3,10 +3,11 @@
     python -m localdev.fuzz [--examples 100] [--mode kong --mode apigw] [--seed N]
 
 Each mode gets a fresh gateway on a free port with a fresh SQLite database, and an admin token (every
-operation is open to admins; in API Gateway mode the internal /api/v1 operations take AWS_IAM instead, so
-they run apart, each request signed with SigV4 and the local credentials by ``localdev.fuzz_hooks``). The
-run fails on any 5xx and on any response that breaks docs/openapi.json: its status, content type, headers or
-body schema; an operation that answers without the token fails too.
+operation is open to admins; in API Gateway mode the operational /api/v1 operations take AWS_IAM instead, so
+they run apart, each request signed with SigV4 and the local credentials by ``localdev.fuzz_hooks``); the service
+operations (tag ``services``) run on their own with a service-role token and a service key made in that database
+(X-Service-Name, X-API-Key). The run fails on any 5xx and on any response that breaks docs/openapi.json: its
+status, content type, headers or body schema; an operation that answers without the token fails too.
 Reports (JUnit XML, the gateway's log) land in .local/fuzz/<mode>/, schemathesis's crash cache in
 .local/fuzz/.schemathesis/.
 """
@@ -30,6 +31,7 @@ from localdev.gateway_process import running_gateway
 from localdev.issue_token import make_token
 from localdev.openapi import SPEC
 from localdev.paths import KONG_CONFIG, ROOT, STATE
+from localdev.service_key import new_service_key
 from localdev.stack import DEMO_ACCOUNTS, DEMO_TENANT
 
 CHECKS = (
@@ -46,7 +48,7 @@ MODES = ("kong", "apigw")
 # and Kong's guard are raised out of reach; both are tested on their own (tests/*/test_rate_limit*).
 API_PREFIX = "/KONGAPI/api/v1"
 # The internal (AWS_IAM) operations' paths.
-INTERNAL_PATHS = r"^/api/v1/"
+INTERNAL_PATHS = r"^/api/v1/(health|live|ready|metrics)$"
 FUZZ_RATE_LIMITS = "100000/minute,1000000/hour,10000000/day"
 FUZZ_GUARD = {"minute": 1_000_000, "hour": 10_000_000, "day": 100_000_000}
 
@@ -72,13 +74,28 @@ SESSION_ENDERS = ("logout",)
 # (or 403), so the operations fuzzed after it never reached their logic ("DELETE /orders/{order_id}: only
 # 401/403 responses"). Each runs after the others, alone, as a fresh admin account of its own.
 ACCOUNT_CHANGERS = ("deleteUser", "adminDeleteUser", "banUser", "updateUser", "replaceUser", "adminUpdateUser")
+# The contract's S routes: a service-role token and a service key, nothing else gets in.
+SERVICE_TAG = "services"
+FUZZ_SERVICE = "fuzz-service"
+# The contract's internal routes with a service key (IAM-only: API Gateway mode alone serves them).
+INTERNAL_TAG = "internal"
+# Operations fuzzed apart have no links among them to follow (the stateful phase would find none and fail).
+STATELESS = ["--phases", "examples,coverage,fuzzing"]
 
 
 def schemathesis_command(
-    base_url: str, token: str | None, examples: int, seed: int, report_dir: Path, operations: list[str] | None = None
+    base_url: str,
+    token: str | None,
+    examples: int,
+    seed: int,
+    report_dir: Path,
+    operations: list[str] | None = None,
+    service_key: str | None = None,
 ) -> list[str]:
     """The schemathesis CLI call for one running gateway; ``operations`` filters (--include/--exclude-...); without
-    ``token`` the requests carry only what the hooks add (the SigV4 signature of the internal operations)."""
+    ``token`` the requests carry only what the hooks add (the SigV4 signature of the operational IAM operations);
+    ``service_key``: sent with X-Service-Name FUZZ_SERVICE on every request."""
+    service = ["--header", f"X-Service-Name: {FUZZ_SERVICE}", "--header", f"X-API-Key: {service_key}"]
     return [
         sys.executable,
         "-m",
@@ -88,6 +105,7 @@ def schemathesis_command(
         "--url",
         base_url,
         *(["--header", f"Authorization: Bearer {token}"] if token else []),
+        *(service if service_key else []),
         "--checks",
         ",".join(CHECKS),
         "--max-examples",
@@ -128,6 +146,11 @@ def fuzz_mode(mode: str, examples: int, seed: int, reports: Path) -> int:
                 command = schemathesis_command(base_url, token, examples, seed, report_dir, operations)
                 # Schemathesis keeps its crash cache (replayed first next time) in .schemathesis/ under its cwd.
                 codes.append(subprocess.run(command, cwd=reports, env=hooks, check=False).returncode)
+            key = new_service_key(database_url, FUZZ_SERVICE, actor="fuzz")
+            token = make_token("service", str(DEMO_TENANT), str(uuid.uuid4()), "fuzz-service", 3600)
+            services = ["--include-tag", SERVICE_TAG, *STATELESS]
+            command = schemathesis_command(base_url, token, examples, seed, report_dir, services, service_key=key)
+            codes.append(subprocess.run(command, cwd=reports, env=hooks, check=False).returncode)
             return max(codes)
 
 
@@ -137,10 +160,12 @@ def fuzz_runs(
     """The schemathesis runs of one mode, in order, as (caller's account id, operation filters): everything but
     the session enders and account changers as ``subject``; logout alone as ``subject``; then each account
     changer alone as an admin account ``new_admin`` makes for it. With ``signed_internal`` (API Gateway mode,
-    where the internal routes take AWS_IAM, not a token) the internal operations run apart, caller None: signed
-    with SigV4 by ``localdev.fuzz_hooks``."""
-    alone = ["--phases", "examples,coverage,fuzzing"]  # alone, an operation has no links to follow
+    where the operational routes take AWS_IAM, not a token) those operations run apart, caller None: signed
+    with SigV4 by ``localdev.fuzz_hooks``. The service operations run on their own (``fuzz_mode``); the
+    internal ``I + service key`` ones are not fuzzed yet (the hook signs bodiless requests only)."""
+    alone = STATELESS  # alone, an operation has no links to follow
     excluded = [arg for op in (*SESSION_ENDERS, *ACCOUNT_CHANGERS) for arg in ("--exclude-operation-id", op)]
+    excluded += ["--exclude-tag", SERVICE_TAG, "--exclude-tag", INTERNAL_TAG]
     if signed_internal:
         excluded += ["--exclude-path-regex", INTERNAL_PATHS]
     included = [arg for op in SESSION_ENDERS for arg in ("--include-operation-id", op)]

@@ -169,6 +169,7 @@ class Gateway:
             authorizer=authorizer_context,
             request_id=context["requestId"],
             base64_body="*/*" in self.api.binary_media_types,
+            iam_identity=iam_identity,
         )
         if iam_identity is not None:
             event["requestContext"]["identity"].update(iam_identity)

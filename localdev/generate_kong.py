@@ -167,7 +167,9 @@ def kong_config(api: Api, origins: str = LOCAL_ORIGINS) -> dict[str, Any]:
     routes = []
     fallback = no_route_function(api)
     for function in api.functions.values():
-        if function is fallback:
+        # Kong has no IAM: the internal routes that name their caller by IAM and a service key are served by API
+        # Gateway alone (no Kong route); the operational IAM routes take a service's or an admin's token here.
+        if function is fallback or function.api_gateway_only:
             continue
         for index, route in enumerate(function.routes):
             plugins = [_lambda(function.function_name), *([] if function.public else [JWT]), rate_limiting(function)]

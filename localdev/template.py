@@ -41,6 +41,10 @@ def _construct(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> _Intrin
 _Loader.add_multi_constructor("!", _construct)
 
 
+# The contract's "I + service key" routes: API Gateway (IAM) only.
+INTERNAL_PREFIX = "/api/v1/internal/"
+
+
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
     """The template as data; intrinsic functions stay unresolved."""
     data: dict[str, Any] = yaml.load(path.read_text(), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
@@ -90,7 +94,13 @@ class Function:
     sqs: tuple[SqsSource, ...] = ()
     schedules: tuple[ScheduleSource, ...] = ()
     timeout: int = 3  # seconds (Lambda's default)
-    iam: bool = False  # its routes use AWS_IAM authorization (the internal routes): SigV4, no token authorizer
+    iam: bool = False  # its routes use AWS_IAM authorization (SigV4, no token authorizer): see api_gateway_only
+
+    @property
+    def api_gateway_only(self) -> bool:
+        """An internal route named by IAM and a service key (``/api/v1/internal/...``): Kong, which has no IAM,
+        does not route it; the operational IAM routes (health, ready, live, metrics) take a token behind Kong."""
+        return self.iam and all(r.path.startswith(INTERNAL_PREFIX) for r in self.routes)
 
 
 @dataclass(frozen=True)

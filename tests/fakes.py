@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self, TypeVar
 from uuid import UUID
 
 from storefront.application.admin_order_queries import AdminOrderQuery
@@ -26,6 +26,7 @@ from storefront.application.ports import (
     RateDecision,
     RecalledTotal,
     ReportPorts,
+    ServiceKeyPorts,
     StockLine,
     UserPorts,
 )
@@ -59,10 +60,38 @@ from storefront.domain.reports import (
     StockLevel,
 )
 from storefront.domain.search import matches
+from storefront.domain.service_keys import ServiceKey
 from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
 from storefront.domain.users import User, login_key, search_terms
 from storefront.messages.envelope import Envelope, Queue
 from storefront.messages.identity import PasswordResetRequested
+
+
+class Synced(Protocol):
+    """What a service sync orders rows by."""
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def tenant_id(self) -> UUID: ...
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+S = TypeVar("S", bound=Synced)
+
+
+def changed(rows: Iterable[S], tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[S]:
+    """The rows a sync reads, as the SQL repositories do: the tenant's, stamped at or before ``until``, in
+    (updated_at, id) order after ``after``, at most ``limit``."""
+    found = sorted(
+        (r for r in rows if r.tenant_id == tenant_id and r.updated_at <= until), key=lambda r: (r.updated_at, r.id)
+    )
+    if after is not None:
+        found = [r for r in found if (r.updated_at, r.id) > (after.value, after.id)]
+    return found[:limit]
 
 
 class FakeProductRepository:
@@ -107,6 +136,25 @@ class FakeProductRepository:
             return False
         self.rows[product.id] = product
         return True
+
+    def taken_skus(self, tenant_id: UUID, skus: Sequence[str]) -> set[str]:
+        held = {p.details.sku for p in self.rows.values() if p.tenant_id == tenant_id}
+        return held & set(skus)
+
+    def add_many(self, products: Sequence[Product]) -> None:
+        for product in products:
+            self.add(product)
+
+    def get_many(self, tenant_id: UUID, product_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Product]:
+        found = (self.get(tenant_id, product_id) for product_id in product_ids)
+        return {p.id: p for p in found if p is not None}
+
+    def update_many(self, changes: Sequence[tuple[Product, int]]) -> None:
+        if not all(self.update(product, version) for product, version in changes):
+            raise Conflict("Version conflict")
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Product]:
+        return changed(self.rows.values(), tenant_id, after, until, limit)
 
 
 def _matches(product: Product, query: ProductQuery) -> bool:
@@ -159,6 +207,10 @@ class FakeCache:
     def delete(self, key: str) -> None:
         if not self.down:
             self.entries.pop(key, None)
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.delete(key)
 
 
 class FakeListTotals:
@@ -327,6 +379,25 @@ class FakeUserRepository:
             return False
         self.rows[user.id] = user
         return True
+
+    def taken_keys(self, tenant_id: UUID, column: str, keys: Sequence[str]) -> set[str]:
+        held = {login_key(getattr(u.identity, column)) for u in self.rows.values() if u.tenant_id == tenant_id}
+        return held & set(keys)
+
+    def add_many(self, users: Sequence[User]) -> None:
+        for user in users:
+            self.add(user)
+
+    def get_many(self, tenant_id: UUID, user_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, User]:
+        found = (self.get(tenant_id, user_id) for user_id in user_ids)
+        return {u.id: u for u in found if u is not None}
+
+    def update_many(self, changes: Sequence[tuple[User, int]]) -> None:
+        if not all(self.update(user, version) for user, version in changes):
+            raise Conflict("Version conflict")
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[User]:
+        return changed(self.rows.values(), tenant_id, after, until, limit)
 
     def search(
         self, tenant_id: UUID, query: UserQuery, after: Keyset | None = None, *, known_matches: int | None = None
@@ -683,6 +754,7 @@ class OrderState:
     outbox: dict[UUID, OutboxRow] = field(default_factory=dict)
     payments: dict[tuple[UUID, PaymentKind], PaymentRecord] = field(default_factory=dict)
     accounts: dict[tuple[UUID, UUID], UserStatus] = field(default_factory=dict)  # (tenant, user): live users
+    missing_users: set[UUID] = field(default_factory=set)  # user ids no live user has (every other id is one)
 
 
 @dataclass
@@ -700,9 +772,30 @@ class FakeOrderRepository:
     def __init__(self, state: OrderState) -> None:
         self.state = state
 
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Order]:
+        return changed(self.state.orders.values(), tenant_id, after, until, limit)
+
     def add(self, order: Order, event: OrderEvent) -> None:
         assert order.history == (event,)
         self.state.orders[order.id] = order
+
+    def add_many(self, placed: Sequence[tuple[Order, OrderEvent]]) -> None:
+        for order, event in placed:
+            self.add(order, event)
+
+    def live_users(self, tenant_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
+        return set(user_ids) - self.state.missing_users
+
+    def get_many(self, tenant_id: UUID, order_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Order]:
+        found = (self.get(tenant_id, order_id) for order_id in order_ids)
+        return {o.id: o for o in found if o is not None}
+
+    def update_many(self, changes: Sequence[tuple[Order, int, OrderEvent]]) -> None:
+        for order, version, _ in changes:
+            current = self.get(order.tenant_id, order.id)
+            if current is None or current.version != version:
+                raise Conflict("Version conflict")
+            self.state.orders[order.id] = order
 
     def get(self, tenant_id: UUID, order_id: UUID) -> Order | None:
         order = self.state.orders.get(order_id)
@@ -783,7 +876,7 @@ class FakeOrderRepository:
             and self.state.products[p].deleted_at is None
         }
 
-    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> None:
+    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine], at: datetime) -> None:
         for line in lines:
             product = self.state.products[line.product_id]
             assert product.tenant_id == tenant_id
@@ -791,9 +884,10 @@ class FakeOrderRepository:
                 product,
                 details=replace(product.details, stock=product.details.stock + line.quantity),
                 version=product.version + 1,
+                updated_at=at,
             )
 
-    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> bool:
+    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine], at: datetime) -> bool:
         for line in sorted(lines, key=lambda each: str(each.product_id)):
             product = self.state.products.get(line.product_id)
             if product is None or product.tenant_id != tenant_id or product.deleted_at is not None:
@@ -804,6 +898,7 @@ class FakeOrderRepository:
                 product,
                 details=replace(product.details, stock=product.details.stock - line.quantity),
                 version=product.version + 1,
+                updated_at=at,
             )
         return True
 
@@ -825,6 +920,10 @@ class FakeOutbox:
 
     def add(self, queue: Queue, message: Envelope) -> None:
         self.state.outbox[message.id] = OutboxRow(queue.value, message)
+
+    def add_many(self, messages: Sequence[tuple[Queue, Envelope]]) -> None:
+        for queue, message in messages:
+            self.add(queue, message)
 
     def claim(self, limit: int, created_before: datetime) -> list[OutboxMessage]:
         waiting = [
@@ -868,6 +967,7 @@ class FakeOrderUnitOfWork:
         self.state.outbox = {k: replace(v) for k, v in self._committed.outbox.items()}
         self.state.payments = dict(self._committed.payments)
         self.state.accounts = self._committed.accounts
+        self.state.missing_users = self._committed.missing_users
         return self
 
     def __exit__(
@@ -1103,3 +1203,68 @@ class FakeReports:
         return ReportPorts(
             unit_of_work=lambda: FakeReportUnitOfWork(self.repository), cache=self.cache, clock=self.clock
         )
+
+
+# Service keys -----------------------------------------------------------------------------------------------
+
+
+class FakeServiceKeys:
+    """Service key records in a dict."""
+
+    def __init__(self, rows: dict[UUID, ServiceKey]) -> None:
+        self.rows = rows
+
+    def add(self, key: ServiceKey) -> None:
+        self.rows[key.id] = key
+
+    def active(self, tenant_id: UUID, service_name: str, *, lock: bool = False) -> list[ServiceKey]:
+        found = [
+            k
+            for k in self.rows.values()
+            if k.tenant_id == tenant_id and k.service_name == service_name and k.retired_at is None
+        ]
+        return sorted(found, key=lambda k: (k.created_at, str(k.id)), reverse=True)
+
+    def find_active(self, key_hash: str) -> ServiceKey | None:
+        found = [k for k in self.rows.values() if k.key_hash == key_hash and k.retired_at is None]
+        return found[0] if found else None
+
+    def retire(self, key_ids: Sequence[UUID], at: datetime) -> None:
+        for key_id in key_ids:
+            if self.rows[key_id].retired_at is None:
+                self.rows[key_id] = replace(self.rows[key_id], retired_at=at)
+
+
+class FakeServiceKeyUnitOfWork:
+    """Keeps changes only when committed."""
+
+    def __init__(self, state: dict[UUID, ServiceKey], reads: list[str]) -> None:
+        self._state = state
+        self._reads = reads
+        self.service_keys = FakeServiceKeys(dict(state))
+
+    def __enter__(self) -> Self:
+        self._reads.append("open")
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        self._state.clear()
+        self._state.update(self.service_keys.rows)
+
+
+@dataclass
+class FakeServiceKeyStore:
+    """ServiceKeyPorts wired to fakes; ``opened`` counts the units of work (each one a database visit)."""
+
+    rows: dict[UUID, ServiceKey] = field(default_factory=dict)
+    clock: FixedClock = field(default_factory=FixedClock)
+    opened: list[str] = field(default_factory=list)
+
+    @property
+    def ports(self) -> ServiceKeyPorts:
+        return ServiceKeyPorts(unit_of_work=lambda: FakeServiceKeyUnitOfWork(self.rows, self.opened), clock=self.clock)

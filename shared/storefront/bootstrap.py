@@ -35,6 +35,7 @@ from storefront.application.ports import (
     ReportUnitOfWork,
     Revocations,
     SecretStore,
+    ServiceKeyPorts,
     TokenVerifier,
     UnitOfWork,
     UserPorts,
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 
     from storefront.application.auth import AuthPolicy, AuthPorts
     from storefront.application.saga import SagaPorts
+    from storefront.application.service_keys import ServiceKeyVerifier
     from storefront.domain.users import User
 
 
@@ -220,7 +222,7 @@ def provide(**adapters: Any) -> None:
     """Use these adapters instead of building them: ``catalog``, ``cache``, ``totals``, ``secret_store``,
     ``token_verifier``, ``rate_limiter``, ``revocations``, ``identity``, ``users``, ``notifier``, ``orders``,
     ``publisher``, ``dead_letters``, ``idempotency``, ``payments``, ``saga``, ``notifications``, ``reset_policy``,
-    ``probes``, ``metric_sources``, ``reports``."""
+    ``probes``, ``metric_sources``, ``reports``, ``service_keys`` (ServiceKeyPorts)."""
     reset()
     _provided.update(adapters)
 
@@ -273,6 +275,25 @@ def _token_verifier() -> TokenVerifier:
         {key: secret.get_secret_value() for key, secret in settings.jwt_secrets.items()},
         max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
     )
+
+
+def service_key_ports() -> ServiceKeyPorts:
+    """The ports of the service key use cases (making keys, checking them)."""
+    from storefront.adapters.clock import SystemClock
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+
+    provided: ServiceKeyPorts | None = _provided.get("service_keys")
+    if provided is not None:
+        return provided
+    return ServiceKeyPorts(unit_of_work=lambda: SqlUnitOfWork(engine()), clock=SystemClock())
+
+
+@cache
+def service_key_verifier() -> ServiceKeyVerifier:
+    """The service key check of this container (it remembers valid keys for a minute)."""
+    from storefront.application.service_keys import ServiceKeyVerifier
+
+    return ServiceKeyVerifier(service_key_ports())
 
 
 def identity() -> AuthPorts:
@@ -652,6 +673,7 @@ def reset() -> None:
         _idempotency_store,
         _payment_gateway,
         _metrics_sqs_client,
+        service_key_verifier,
     ):
         builder.cache_clear()
     config.forget()

@@ -176,6 +176,18 @@ class CacheSettings(_Settings):
     redis_timeout_seconds: float = Field(default=0.25, gt=0)
 
 
+class SyncSettings(_Settings):
+    """The service sync routes: how far behind the present a sync reads (``application/sync.py``).
+
+    A row's UPDATED_AT is stamped before its transaction commits, so a sync that read up to the present could pass
+    a timestamp whose row is not committed yet and never see it. Rows stamped less than ``sync_lag_seconds`` ago
+    are left for a later page; the lag must exceed the longest time from stamp to commit: the longest timeout of a
+    function writing a synced table (the order consumers: 30 s) plus clock skew between function instances.
+    """
+
+    sync_lag_seconds: float = Field(default=40.0, ge=0, le=3600)
+
+
 class RedisRequiredSettings(CacheSettings):
     """Redis for a function that cannot work without it (the login throttle and revocations of auth)."""
 

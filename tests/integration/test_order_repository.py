@@ -314,3 +314,86 @@ def test_two_relays_in_parallel_never_publish_a_row_twice(postgresql_url):
         assert set(sent_mine) == mine, "every row sent, each once"
     finally:
         engine.dispose()
+
+
+def test_a_sync_reads_every_users_orders_in_update_order_with_items_and_history(engine):
+    from storefront.application.order_services import sync_orders
+
+    who = buyer()
+    other = Principal(user_id=str(uuid4()), username="al", role=Role.USER, tenant_id=who.tenant_id)
+    tea = product(engine, who.tenant_id)
+    clock = FixedClock()
+    first = place(engine, who, (tea, 1), p=ports(engine, clock=clock))
+    clock.advance(1)
+    second = place(engine, other, (tea, 2), p=ports(engine, clock=clock))
+    clock.advance(1)
+    with SqlUnitOfWork(engine) as uow:  # the first moves on after the second was placed: it comes last
+        current = uow.orders.get(who.tenant_id, first.id)
+        assert current is not None
+        moved, change = current.moved_to(OrderStatus.RESERVED, "saga", clock.now())
+        assert uow.orders.update(moved, current, change)
+        uow.commit()
+    clock.advance(60)
+    page = sync_orders(ports(engine, clock=clock), who.tenant_id, None, 10, lag_seconds=30)
+    assert [(o.id, o.status) for o in page.items] == [
+        (second.id, OrderStatus.PENDING),
+        (first.id, OrderStatus.RESERVED),
+    ]
+    assert [len(o.items) for o in page.items] == [1, 1]
+    assert [len(o.history) for o in page.items] == [1, 2]
+    early = sync_orders(ports(engine, clock=clock), who.tenant_id, None, 10, lag_seconds=60.5)
+    assert [o.id for o in early.items] == [second.id]
+
+
+def test_a_batch_places_orders_for_live_users_in_bulk_with_their_messages(engine):
+    from storefront.adapters.db.tables import ORDER_ITEMS, ORDERS
+    from storefront.application.order_services import ImportedOrder, batch_create_orders
+    from storefront.domain.users import Identity, User
+
+    service = Principal(user_id="billing", username="billing", role=Role.SERVICE, tenant_id=uuid4())
+    tea = product(engine, service.tenant_id, stock=50)
+    ada = User.create(
+        service.tenant_id,
+        Identity(f"{uuid4().hex[:8]}@example.com", uuid4().hex[:8], "Ada"),
+        "!",
+        None,
+        FixedClock().now(),
+    )
+    with SqlUnitOfWork(engine) as uow:
+        uow.users.add(ada)
+        uow.commit()
+    request = NewOrder((OrderLine(tea.id, 2),), ADDRESS, "tok_approve")
+    publisher = FakePublisher()
+    items = [ImportedOrder(ada.id, request)] * 600 + [ImportedOrder(uuid4(), request)]  # more than one chunk
+    results = batch_create_orders(ports(engine, publisher), service, items)
+    assert [r.status for r in results] == ["created"] * 600 + ["failed"]
+    ids = [r.id for r in results[:600]]
+    with engine.connect() as connection:
+        stored = connection.execute(select(ORDERS.c.ID, ORDERS.c.STATUS).where(ORDERS.c.ID.in_(ids))).all()
+        lines = connection.execute(select(ORDER_ITEMS.c.ORDER_ID).where(ORDER_ITEMS.c.ORDER_ID.in_(ids))).all()
+        messages = connection.execute(
+            select(OUTBOX_MESSAGES.c.ID).where(OUTBOX_MESSAGES.c.TENANT_ID == service.tenant_id)
+        ).all()
+    assert {row.STATUS for row in stored} == {"PENDING"}
+    assert len(stored) == len(lines) == len(messages) == 600
+    assert len(publisher.sent) == 600
+
+
+def test_a_bulk_update_amends_orders_and_appends_their_events_or_nothing(engine):
+    from storefront.application.order_services import OrderChange, bulk_update_orders
+
+    who = buyer()
+    tea = product(engine, who.tenant_id, stock=50)
+    placed = [place(engine, who, (tea, 1)) for _ in range(3)]
+    service = Principal(user_id="billing", username="billing", role=Role.SERVICE, tenant_id=who.tenant_id)
+    changes = [OrderChange(o.id, 1, {"notes": f"note {n}"}) for n, o in enumerate(placed)]
+    changes.append(OrderChange(placed[0].id, 1, {"notes": "twice"}))
+    results = bulk_update_orders(ports(engine), service, changes)
+    assert [r.status for r in results] == ["updated", "updated", "updated", "failed"]
+    with SqlUnitOfWork(engine) as uow:
+        stored = uow.orders.get_many(who.tenant_id, [o.id for o in placed])
+    assert [(stored[o.id].notes, stored[o.id].version, len(stored[o.id].history)) for o in placed] == [
+        (f"note {n}", 2, 2) for n in range(3)
+    ]
+    stale = bulk_update_orders(ports(engine), service, [OrderChange(placed[0].id, 1, {"notes": "stale"})])
+    assert stale[0].status == "conflict"

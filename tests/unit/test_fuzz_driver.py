@@ -118,3 +118,24 @@ def test_the_hooks_sign_an_internal_case_as_the_local_gateway_verifies(monkeypat
     auth.set(case, auth.get(case, None), None)
     headers = [("Host", "127.0.0.1:3999"), *case.headers.items()]
     assert isinstance(sigv4.verify(HttpRequest("GET", "/api/v1/metrics", "a=1", headers, b"")), sigv4.IamCaller)
+
+
+def test_the_service_operations_run_apart_with_a_service_key(tmp_path):
+    """An admin token meets only 403 on the contract's S routes: they are fuzzed with a service token and key."""
+    import json
+
+    from localdev.fuzz import FUZZ_SERVICE, SERVICE_TAG, fuzz_runs
+
+    (_, main), *_ = fuzz_runs("subject", lambda: "other")
+    assert main[main.index(SERVICE_TAG) - 1] == "--exclude-tag"
+    command = schemathesis_command("http://x", "T", 1, 1, tmp_path, ["--include-tag", SERVICE_TAG], service_key="sk_k")
+    assert f"X-Service-Name: {FUZZ_SERVICE}" in command
+    assert "X-API-Key: sk_k" in command
+    assert "X-API-Key: sk_k" not in schemathesis_command("http://x", "T", 1, 1, tmp_path)
+    tagged = {
+        op["operationId"]
+        for path in json.loads(SPEC.read_text())["paths"].values()
+        for op in path.values()
+        if SERVICE_TAG in op.get("tags", ())
+    }
+    assert {"batchCreateProducts", "syncProducts", "bulkUpdateProducts"} <= tagged

@@ -58,3 +58,12 @@ def test_a_users_case_is_the_query_the_admin_list_builds_and_its_event_is_the_ad
     assert evt["path"] == "/KONGAPI/api/v1/admin/users"
     assert evt["requestContext"]["authorizer"]["role"] == "admin"
     assert all(c.label.startswith("users: ") and c.subject == "users" for c in user_cases())
+
+
+def test_the_service_batch_table_says_whether_the_ratio_meets_the_target():
+    from benchmarks.services import TARGET_RATIO, _item, table
+
+    assert "meets" in table({"single": 20.0, "batch": 0.5, "ratio": 40.0}, 3)
+    assert f"MISSES the {TARGET_RATIO}x" in table({"single": 2.0, "batch": 0.5, "ratio": 4.0}, 3)
+    invalid = [n for n in range(1000) if _item(n, "r")["price"]["amount"] == "0"]
+    assert len(invalid) == 10

@@ -31,7 +31,18 @@ from storefront.domain.errors import (
 )
 from storefront.domain.products import Product
 from storefront.http.envelope import failure, ok, pagination
-from storefront.http.openapi import ALWAYS, BEARER, ERROR_MEANINGS, INTERNAL, PROTECTED, WITH_BODY, Meta, Pagination
+from storefront.http.internal_routes import INTERNAL as INTERNAL_WITH_KEY
+from storefront.http.openapi import (
+    ALWAYS,
+    BEARER,
+    ERROR_MEANINGS,
+    INTERNAL,
+    PROTECTED,
+    SERVICE,
+    WITH_BODY,
+    Meta,
+    Pagination,
+)
 from storefront.http.products import ProductIn, ProductOut, present
 from storefront.http.status import STATUS_BY_CODE
 from tests.conftest import details
@@ -104,7 +115,10 @@ def test_every_operation_says_what_it_does_who_may_call_it_and_how_it_fails(func
     for route in function.routes:
         op = OPERATIONS[(route.method, route.path)]
         assert all(op.get(key) for key in ("summary", "description", "tags")), route
-        assert op.get("security") == (None if function.public else INTERNAL if function.iam else BEARER)
+        service = route.path.startswith("/KONGAPI/api/v1/services/")
+        internal = INTERNAL_WITH_KEY if function.api_gateway_only else INTERNAL
+        expected = internal if function.iam else SERVICE if service else BEARER
+        assert op.get("security") == (None if function.public else expected)
         statuses = {int(s) for s in op["responses"]}
         assert set(ALWAYS) <= statuses
         assert function.public or set(PROTECTED) <= statuses

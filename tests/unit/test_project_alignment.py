@@ -15,6 +15,8 @@ from localdev.template import load_template, read_api
 API = read_api()
 KONG = load_kong()
 HTTP_FUNCTIONS = {k: f for k, f in API.functions.items() if f.routes}
+# The IAM-only internal routes: API Gateway alone serves them (Kong has no IAM).
+KONG_FUNCTIONS = {k: f for k, f in HTTP_FUNCTIONS.items() if not f.iam}
 
 
 def handler_file(handler: str) -> Path:
@@ -43,7 +45,7 @@ def test_every_event_belongs_to_a_function():
     assert events == expected
 
 
-@pytest.mark.parametrize("function", HTTP_FUNCTIONS.values(), ids=lambda f: f.logical_id)
+@pytest.mark.parametrize("function", KONG_FUNCTIONS.values(), ids=lambda f: f.logical_id)
 def test_every_route_has_a_kong_route_to_the_same_function(function):
     for route in function.routes:
         if route.method == "ANY":  # the catch-all: Kong's no-route route (below)
@@ -138,10 +140,16 @@ def test_internal_routes_are_iam_only_in_the_template_and_need_an_operator_token
         assert function.iam, function.logical_id
         assert not function.public, function.logical_id
         source = handler_file(function.handler).read_text()
-        allow = re.search(r"lambda_entry\(\s*app,\s*allow=(\w+),\s*iam=True", source)
+        allow = re.search(r"lambda_entry\(\s*app,\s*allow=(\w+),\s*(?:service_key=True,\s*)?iam=True", source)
         assert allow is not None, function.logical_id
-        if not function.routes[0].path.startswith("/api/v1/internal/"):
-            assert allow.group(1) == "OPERATORS", function.logical_id
+        if function.api_gateway_only:  # I + service key: API Gateway only, Kong has no route for it
+            for route in function.routes:  # only the catch-all (the 404 of unknown paths) matches it
+                matched = KONG.route_for(route.method, route.path)
+                assert matched is None or "{proxy+}" in str(matched.route.paths) or matched.route.name.startswith(
+                    "no-route"
+                ), route.path
+            continue
+        assert allow.group(1) == "OPERATORS", function.logical_id
         for route in function.routes:
             matched = KONG.route_for(route.method, route.path)
             assert matched is not None, route.path
@@ -159,12 +167,22 @@ def test_protected_functions_declare_the_roles_the_contract_gives():
         if function.public:
             continue
         assert allow is not None, function.logical_id
+        path, method = function.routes[0].path.removeprefix("/KONGAPI/api/v1/"), function.routes[0].method
+        if function.api_gateway_only:
+            # I + service key: IAM in API Gateway, then a service key (no token).
+            assert allow.group(1) == "SERVICES", function.logical_id
+            assert "service_key=True, iam=True" in source, function.logical_id
+            continue
         if function.iam:
             continue  # test_internal_routes_are_iam_only_in_the_template_and_need_an_operator_token_behind_kong
+        if path.startswith("services/"):
+            # S: the service role and a service key.
+            assert allow.group(1) == "SERVICES", function.logical_id
+            assert "service_key=True" in source, function.logical_id
+            continue
         if "/products" in function.routes[0].path:
             expected = "ADMINS" if function.routes[0].method in writers else "READERS"
             assert allow.group(1) == expected, function.logical_id
-        path, method = function.routes[0].path.removeprefix("/KONGAPI/api/v1/"), function.routes[0].method
         if path.startswith(("users", "profile", "admin/")):
             # A: admin role; O (owner or admin, another user's id is 404) and U (self): any role, checked inside.
             admin_only = path.startswith("admin/") or (path == "users" and method in ("GET", "POST"))
@@ -186,6 +204,8 @@ def test_globals_carry_runtime_tracing_and_layers():
 SECRETS_REFERENCE = "{{resolve:secretsmanager:${JwtSecretsArn}:SecretString}}"
 # Public functions that sign the access tokens they issue.
 SIGNERS = frozenset({"LoginFunction", "RefreshTokensFunction"})
+# Functions behind IAM that verify a token they are given (no authorizer runs on an IAM route).
+IAM_VERIFIERS = frozenset({"ValidateTokenFunction"})
 
 
 def _is_secrets_reference(value: object) -> bool:
@@ -206,9 +226,9 @@ def test_only_the_functions_that_verify_tokens_receive_the_signing_secrets():
     for logical_id, function in API.functions.items():
         variables = resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
         secrets = variables.get("JWT_SECRETS")
-        if logical_id == API.authorizer.function or logical_id in SIGNERS:
+        if logical_id == API.authorizer.function or logical_id in SIGNERS | IAM_VERIFIERS:
             assert _is_secrets_reference(secrets), logical_id
-        elif function.public or not function.routes:  # public, or not an HTTP function (the outbox relay)
+        elif function.public or not function.routes or function.api_gateway_only:  # public, not HTTP, or I + key
             assert secrets is None, logical_id
         else:
             assert getattr(secrets, "tag", None) == "!If", logical_id
@@ -234,4 +254,5 @@ def test_a_functions_own_rate_limits_are_valid_and_every_data_function_is_limite
     if "lambda_entry(" in source:
         # The internal (IAM) routes are not limited per client either: their callers are our own probes and
         # scrapers, and a readiness probe must report Redis down rather than be refused by a limiter in it.
-        assert unlimited == (outside_vpc or function.iam), function.logical_id
+        # The internal routes with a service key stay limited (a token validation is counted, see http/internal.py).
+        assert unlimited == (outside_vpc or (function.iam and not function.api_gateway_only)), function.logical_id

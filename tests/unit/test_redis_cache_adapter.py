@@ -27,9 +27,10 @@ class FlakyRedis:
         self._check("set")
         self.data[key] = value
 
-    def delete(self, key: str) -> None:
+    def delete(self, *keys: str) -> None:
         self._check("delete")
-        self.data.pop(key, None)
+        for key in keys:
+            self.data.pop(key, None)
 
 
 def test_a_failure_reads_as_a_miss_and_pauses_reads_but_not_invalidation():

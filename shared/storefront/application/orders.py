@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +25,7 @@ from storefront.application.queries import Page, Window
 from storefront.domain.addresses import Address
 from storefront.domain.errors import Conflict, ErrorCode, FieldError, NotFound, Unauthenticated, ValidationFailed
 from storefront.domain.identity import Principal, UserStatus
-from storefront.domain.orders import Order, OrderEvent, OrderItem, cancel, item_field, request_errors
+from storefront.domain.orders import Order, OrderEvent, OrderItem, OrderStatus, cancel, item_field, request_errors
 from storefront.domain.products import Product, ProductStatus
 from storefront.messages.envelope import Envelope, MessageData, Queue, envelope
 from storefront.messages.orders import QUEUE_OF, OrderCancelled, OrderPlaced, RefundRequested
@@ -81,31 +82,42 @@ def create_order(ports: OrderPorts, principal: Principal, request: NewOrder) -> 
     order, its items, its first event and ``order.placed`` are one transaction; the message is sent after the
     commit."""
     user_id = buyer_id(principal)
-    pairs = [(line.product_id, line.quantity) for line in request.lines]
-    errors = request_errors(pairs, request.shipping_address, request.payment_token, request.notes)
-    if errors:
-        raise ValidationFailed(errors)
+    check_request(request)
     now = ports.clock.now()
     with ports.unit_of_work() as uow:
         _check_buyer(uow, principal.tenant_id, user_id)
         catalogue = uow.orders.catalogue(principal.tenant_id, [line.product_id for line in request.lines])
-        items = priced_items(request.lines, catalogue)
-        order, event = Order.place(
-            tenant_id=principal.tenant_id,
-            user_id=user_id,
-            items=items,
-            shipping_address=request.shipping_address,
-            payment_token=request.payment_token,
-            notes=request.notes,
-            actor=principal.user_id,
-            now=now,
-        )
+        order, event = placed_order(principal, user_id, request, catalogue, now)
         uow.orders.add(order, event)
         outgoing = write_messages(uow, order, [OrderPlaced(order_id=order.id)])
         uow.commit()
     ports.totals.forget(totals_scope(principal.tenant_id, user_id))
     publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
     return order
+
+
+def check_request(request: NewOrder) -> None:
+    """ValidationFailed listing every broken rule of an order request that needs no catalogue."""
+    pairs = [(line.product_id, line.quantity) for line in request.lines]
+    errors = request_errors(pairs, request.shipping_address, request.payment_token, request.notes)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def placed_order(
+    principal: Principal, user_id: UUID, request: NewOrder, catalogue: Mapping[UUID, Product], now: datetime
+) -> tuple[Order, OrderEvent]:
+    """A PENDING order of ``user_id`` priced from ``catalogue`` now, and its first event (``priced_items``' 422s)."""
+    return Order.place(
+        tenant_id=principal.tenant_id,
+        user_id=user_id,
+        items=priced_items(request.lines, catalogue),
+        shipping_address=request.shipping_address,
+        payment_token=request.payment_token,
+        notes=request.notes,
+        actor=principal.user_id,
+        now=now,
+    )
 
 
 def priced_items(lines: Sequence[OrderLine], catalogue: Mapping[UUID, Product]) -> list[OrderItem]:
@@ -184,10 +196,12 @@ def cancel_order(ports: OrderPorts, principal: Principal, order_id: UUID, expect
     with ports.unit_of_work() as uow:
         current = reachable(uow, principal, order_id)
         check_version(current, expected_version)
-        outcome = cancel(current, principal.user_id, ports.clock.now())
+        now = ports.clock.now()
+        outcome = cancel(current, principal.user_id, now)
         store_change(uow, outcome.order, current, outcome.event)
         if outcome.release_stock:
-            uow.orders.release_stock(principal.tenant_id, [StockLine(i.product_id, i.quantity) for i in current.items])
+            lines = [StockLine(i.product_id, i.quantity) for i in current.items]
+            uow.orders.release_stock(principal.tenant_id, lines, now)
         messages: list[MessageData] = [OrderCancelled(order_id=current.id)]
         if outcome.refund:
             messages.append(RefundRequested(order_id=current.id))
@@ -240,20 +254,47 @@ def reachable(uow: OrderUnitOfWork, principal: Principal, order_id: UUID) -> Ord
 def check_version(current: Order, expected_version: int | None) -> None:
     """BIZ_002 naming the current version when ``expected_version`` is given and stale."""
     if expected_version is not None and expected_version != current.version:
-        raise _stale(current.version)
+        raise stale_order(current.version)
 
 
 def store_change(uow: OrderUnitOfWork, changed: Order, current: Order, event: OrderEvent | None) -> None:
     """Store ``changed`` (and append ``event``) over ``current``; BIZ_002 when someone changed it first."""
     if not uow.orders.update(changed, current, event):
-        raise _stale(None)
+        raise stale_order(None)
 
 
-def _stale(current_version: int | None) -> Conflict:
+def stale_order(current_version: int | None) -> Conflict:
+    """BIZ_002 for a change based on an old version of an order (with the current one when known)."""
     details: dict[str, Any] = {"reason": "the order was changed by someone else; read it again and retry"}
     if current_version is not None:
         details["current_version"] = current_version
     return Conflict("Version conflict", details=details)
+
+
+def reprocess_order(ports: OrderPorts, tenant_id: UUID, order_id: UUID) -> Order:
+    """Send a PENDING order's order-processing message (``order.placed``) again, through the outbox like the
+    first one (``POST /api/v1/internal/orders/process``): a message lost or dead-lettered is replaced. Idempotent:
+    the saga takes only a PENDING order, so a message sent twice reserves its stock once. BIZ_001 for an order
+    of no user of the tenant, BIZ_002 for one already past PENDING (nothing left to re-drive)."""
+    with ports.unit_of_work() as uow:
+        order = uow.orders.get(tenant_id, order_id)
+        if order is None:
+            raise NotFound("Order not found")
+        if order.status is not OrderStatus.PENDING:
+            reason = f"the order is {order.status.value}: only a PENDING order waits for processing"
+            raise Conflict("Nothing to re-drive", details={"field": "order_id", "reason": reason})
+        outgoing = write_messages(uow, order, [OrderPlaced(order_id=order.id)])
+        uow.commit()
+    publish_committed(ports.unit_of_work, ports.publisher, ports.clock, outgoing)
+    return order
+
+
+def placed_messages(orders: Sequence[Order]) -> Outgoing:
+    """The ``order.placed`` message of each new order, for the outbox (written with the orders)."""
+    return [
+        (QUEUE_OF[OrderPlaced], envelope(OrderPlaced(order_id=o.id), tenant_id=o.tenant_id, occurred_at=o.updated_at))
+        for o in orders
+    ]
 
 
 def write_messages(uow: OrderUnitOfWork, order: Order, messages: Sequence[MessageData]) -> Outgoing:

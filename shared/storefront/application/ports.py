@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # identity types only annotate here: a product function does 
         SalesTotal,
         StockLevel,
     )
+    from storefront.domain.service_keys import ServiceKey
     from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
     from storefront.domain.users import User
     from storefront.messages.envelope import Envelope, Queue
@@ -56,6 +57,23 @@ class ProductRepository(Protocol):
 
     def update(self, product: Product, expected_version: int) -> bool:
         """Store ``product`` if the stored row is live and still at ``expected_version``; False otherwise."""
+
+    def taken_skus(self, tenant_id: UUID, skus: Sequence[str]) -> set[str]:
+        """Which of ``skus`` a product of the tenant has (deleted ones too: their SKUs stay taken)."""
+
+    def add_many(self, products: Sequence[Product]) -> None:
+        """Insert new products in bulk statements (BIZ_002 Conflict when a SKU is taken: none is inserted)."""
+
+    def get_many(self, tenant_id: UUID, product_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Product]:
+        """The tenant's live products among ``product_ids``, by id; with ``lock`` locked until the unit ends."""
+
+    def update_many(self, changes: Sequence[tuple[Product, int]]) -> None:
+        """Store each product whose row is live and still at the version paired with it, in bulk statements;
+        BIZ_002 Conflict unless every one was (nothing is then kept: the unit is not committed)."""
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Product]:
+        """Up to ``limit`` of the tenant's products, deleted ones too, with UPDATED_AT at or before ``until``,
+        in (UPDATED_AT, ID) order after ``after``."""
 
 
 class Transaction(Protocol):
@@ -88,6 +106,8 @@ class Cache(Protocol):
     def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
 
     def delete(self, key: str) -> None: ...
+
+    def delete_many(self, keys: Sequence[str]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +250,23 @@ class UserRepository(Protocol):
         """Up to ``query.limit + 1`` of the tenant's live users matching the query, in the query's order with the
         id breaking ties in the same direction, starting after ``after`` (else at ``query.offset``), and how many
         match, counted up to TOTAL_CAP + 1 (not counted again when ``known_matches`` says it)."""
+
+    def taken_keys(self, tenant_id: UUID, column: str, keys: Sequence[str]) -> set[str]:
+        """Which of the login keys (``login_key``) a user of the tenant has as ``column`` (``email`` or
+        ``username``), deleted users too (their email and username stay taken)."""
+
+    def add_many(self, users: Sequence[User]) -> None:
+        """Insert new users in bulk statements (BIZ_002 Conflict when an email or username is taken: none is)."""
+
+    def get_many(self, tenant_id: UUID, user_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, User]:
+        """The tenant's live users among ``user_ids``, by id; with ``lock`` locked until the unit ends."""
+
+    def update_many(self, changes: Sequence[tuple[User, int]]) -> None:
+        """Store each user whose row is live and at the version paired with it; BIZ_002 unless every one was."""
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[User]:
+        """Up to ``limit`` of the tenant's users, deleted ones too, stamped at or before ``until``, in
+        (UPDATED_AT, ID) order after ``after``."""
 
     def record_login(self, user: User) -> None:
         """Store the login time (and a rehashed password) without moving the version."""
@@ -421,16 +458,35 @@ class OrderRepository(Protocol):
         """``search`` over every user's live orders of the tenant (the admin's list), with its owner and total
         filters."""
 
+    def add_many(self, placed: Sequence[tuple[Order, OrderEvent]]) -> None:
+        """Store new orders, their items and first events in bulk statements."""
+
+    def get_many(self, tenant_id: UUID, order_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Order]:
+        """The tenant's live orders among ``order_ids`` (any user's), by id; with ``lock`` locked until the unit
+        ends."""
+
+    def update_many(self, changes: Sequence[tuple[Order, int, OrderEvent]]) -> None:
+        """Store each order whose row is live and at the version paired with it, and append its event, in bulk
+        statements; BIZ_002 unless every one was."""
+
+    def live_users(self, tenant_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of ``user_ids`` are live users of the tenant (orders are placed for them)."""
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Order]:
+        """Up to ``limit`` of the tenant's orders (every user's), deleted ones too, stamped at or before ``until``,
+        in (UPDATED_AT, ID) order after ``after``, with their items and history."""
+
     def catalogue(self, tenant_id: UUID, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
         """The tenant's live products among ``product_ids``, by id (batched reads, whatever the count)."""
 
-    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> None:
-        """Give the quantities back to the products' stock (``STOCK = STOCK + :q``, in the unit's transaction)."""
+    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine], at: datetime) -> None:
+        """Give the quantities back to the products' stock (``STOCK = STOCK + :q``, in the unit's transaction);
+        the products' UPDATED_AT becomes ``at`` (a service sync sees the change)."""
 
-    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> bool:
+    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine], at: datetime) -> bool:
         """Take the quantities from the live products' stock, each by one conditional statement
-        (``STOCK = STOCK - :q WHERE STOCK >= :q``), in product id order; False at the first line short of stock
-        (the lines before it are taken: the caller must not commit)."""
+        (``STOCK = STOCK - :q WHERE STOCK >= :q``), in product id order, UPDATED_AT becoming ``at``; False at the
+        first line short of stock (the lines before it are taken: the caller must not commit)."""
 
     def payment_record(self, tenant_id: UUID, order_id: UUID, kind: PaymentKind) -> PaymentRecord | None:
         """The recorded charge or refund of the order, or None."""
@@ -452,6 +508,9 @@ class OutboxMessage:
 
 
 class Outbox(Protocol):
+    def add_many(self, messages: Sequence[tuple[Queue, Envelope]]) -> None:
+        """Write many messages in bulk statements, in the unit's transaction."""
+
     def add(self, queue: Queue, message: Envelope) -> None:
         """Write a message for ``queue`` in the unit's transaction: it exists exactly when the change does."""
 
@@ -648,3 +707,36 @@ class ReportPorts:
     cache: Cache
     clock: Clock
     cache_ttl_seconds: int = 60
+
+
+# Service-to-service ---------------------------------------------------------------------------------------
+
+
+class ServiceKeys(Protocol):
+    def add(self, key: ServiceKey) -> None:
+        """Store a new key record."""
+
+    def active(self, tenant_id: UUID, service_name: str, *, lock: bool = False) -> list[ServiceKey]:
+        """The service's keys that are not retired, newest first; with ``lock`` held until the unit ends (the
+        unit then writes)."""
+
+    def retire(self, key_ids: Sequence[UUID], at: datetime) -> None:
+        """Mark keys retired: they are refused from now on."""
+
+    def find_active(self, key_hash: str) -> ServiceKey | None:
+        """The active key with this digest, whatever its tenant and service (UNIQUE on the digest)."""
+
+
+class ServiceKeyUnitOfWork(Transaction, Protocol):
+    """A transaction over the service keys."""
+
+    @property
+    def service_keys(self) -> ServiceKeys: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceKeyPorts:
+    """What the service key use cases need."""
+
+    unit_of_work: Callable[[], ServiceKeyUnitOfWork]
+    clock: Clock

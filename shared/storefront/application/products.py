@@ -137,17 +137,18 @@ def _write(
     with ports.unit_of_work() as uow:
         current = _require(uow, principal.tenant_id, product_id)
         if expected_version is not None and expected_version != current.version:
-            raise _stale(current.version)
+            raise stale_version(current.version)
         changed: Product = change(current, ports.clock.now())
         if not uow.products.update(changed, current.version):
-            raise _stale(None)
+            raise stale_version(None)
         uow.commit()
     ports.cache.delete(cache_key(principal.tenant_id, product_id))
     ports.totals.forget(totals_scope(principal.tenant_id))
     return changed
 
 
-def _stale(current_version: int | None) -> Conflict:
+def stale_version(current_version: int | None) -> Conflict:
+    """BIZ_002 for a write based on an old version (with the current one when known)."""
     details: dict[str, Any] = {"reason": "the product was changed by someone else; read it again and retry"}
     if current_version is not None:
         details["current_version"] = current_version

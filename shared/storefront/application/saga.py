@@ -101,7 +101,7 @@ def reserve_order(ports: SagaPorts, tenant_id: UUID, order_id: UUID) -> Step:
         reserved, event = order.moved_to(OrderStatus.RESERVED, ACTOR, now, detail="stock reserved")
         if not uow.orders.update(reserved, order, event):
             return _skipped("order.placed", order_id, None)  # moved by someone else first: rolled back on exit
-        if uow.orders.reserve_stock(tenant_id, _lines(order)):
+        if uow.orders.reserve_stock(tenant_id, _lines(order), now):
             outgoing = _write(uow, reserved, [ChargeRequested(order_id=order_id)])
             uow.commit()
             _after(ports, reserved, outgoing, stock_moved=True)
@@ -204,7 +204,7 @@ def _settle_charge(ports: SagaPorts, tenant_id: UUID, order_id: UUID, result: Pa
         if not uow.orders.update(moved, order, event):
             return None
         if release:
-            uow.orders.release_stock(tenant_id, _lines(order))
+            uow.orders.release_stock(tenant_id, _lines(order), now)
         uow.orders.record_payment(_charge_record(order, result, now))
         outgoing = _write(uow, moved, messages)
         uow.commit()

@@ -87,16 +87,22 @@ def own_id(principal: Principal) -> UUID:
 def create_user(ports: UserPorts, principal: Principal, identity: Identity, edit: UserEdit) -> User:
     """Open an account in the caller's tenant (admin), without a password: its owner sets one with
     forgot-password and reset-password. BIZ_002 when the email or username is taken (case-insensitively)."""
-    check_settable(principal.role, edit.named())
-    now = ports.clock.now()
-    user = User.create(principal.tenant_id, identity, NO_PASSWORD, principal.user_id, now, role=edit.role or Role.USER)
-    rest = replace(edit, role=None)
-    if rest.named():
-        user = replace(user.edited(rest, principal.user_id, now), version=1)
+    user = new_user(principal, identity, edit, ports.clock.now())
     with ports.unit_of_work() as uow:
         uow.users.add(user)
         uow.commit()
     ports.totals.forget(totals_scope(principal.tenant_id))
+    return user
+
+
+def new_user(principal: Principal, identity: Identity, edit: UserEdit, now: datetime) -> User:
+    """A new account of the caller's tenant without a password, with what ``edit`` sets at version 1; AUTH_003 for
+    a field the caller may not set, VAL_xxx for a broken rule."""
+    check_settable(principal.role, edit.named())
+    user = User.create(principal.tenant_id, identity, NO_PASSWORD, principal.user_id, now, role=edit.role or Role.USER)
+    rest = replace(edit, role=None)
+    if rest.named():
+        user = replace(user.edited(rest, principal.user_id, now), version=1)
     return user
 
 

@@ -16,6 +16,7 @@ from storefront.application.ports import RateDecision
 from storefront.config import (
     CacheSettings,
     CorsSettings,
+    DatabaseSettings,
     GatewaySettings,
     RateLimitSettings,
     TokenSettings,
@@ -29,10 +30,12 @@ from storefront.http.body import accept_body
 from storefront.http.context import PRINCIPAL
 from storefront.http.cors import policy
 from storefront.http.envelope import failure
-from storefront.http.identity import authenticate, iam_caller, require_role
+from storefront.http.identity import SERVICES, authenticate, iam_caller, require_role
+from storefront.http.internal import internal_principal
 from storefront.http.parameters import normalise_headers, normalise_parameters
 from storefront.http.rate_limit import check_rate, enforce, rate_headers
 from storefront.http.request_meta import RequestMeta, bind_request, header
+from storefront.http.service_auth import require_service_key
 from storefront.observability import logger, metrics, profiled
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -54,6 +57,7 @@ def lambda_entry(
     reads_request: bool = True,
     rate_limited: bool = True,
     no_store: bool = False,
+    service_key: bool = False,
     iam: bool = False,
 ) -> Handler:
     """The handler of an HTTP function open to the roles in ``allow`` (None: public).
@@ -67,13 +71,23 @@ def lambda_entry(
     as the 404 of an unknown path). Every response carries the rate limit's headers once it was decided;
     with ``no_store`` (the auth functions: tokens and credentials), every response, refusals included, is
     marked ``Cache-Control: no-store``. A refusal is never stored by a cache whatever the function.
-    With ``iam`` (the internal routes, ``Auth: {Authorizer: AWS_IAM}`` in the template) API Gateway has
-    authenticated the caller by its SigV4 signature and IAM policy: the function only requires that
-    ``requestContext.identity`` names it (``iam_caller``); behind Kong, which has no IAM, the caller needs a
-    token of one of the ``allow`` roles as on any protected route. Set ``PROFILE_HANDLER`` to profile it
+    With ``service_key`` (the contract's ``S`` routes, ``allow=SERVICES``) the caller must also name an
+    active key of its service in ``X-Service-Name`` and ``X-API-Key`` (``http/service_auth.py``), checked
+    after its role, before the request is read. With ``iam`` (``Auth: {Authorizer: AWS_IAM}`` in the template)
+    API Gateway has authenticated the caller by its SigV4 signature and IAM policy: the function requires that
+    ``requestContext.identity`` names it (``iam_caller``). With ``iam`` and ``service_key`` (the contract's
+    ``I + service key`` routes, API Gateway only) there is no token: the IAM caller and the service key say who
+    calls (``http/internal.py``). The operational ``iam`` routes take, behind Kong, which has no IAM, a token
+    of one of the ``allow`` roles as any protected route does. Set ``PROFILE_HANDLER`` to profile the handler
     (``observability.profiled``).
     """
-    _check_settings(allow, requires, rate_limited)
+    if service_key and allow != SERVICES:
+        raise ValueError("a service key is asked of service-role callers only (allow=SERVICES)")
+    _check_settings(
+        allow if not (iam and service_key) else None,
+        (*requires, *((DatabaseSettings,) if service_key else ())),
+        rate_limited,
+    )
     admins_only = allow is not None and set(allow) == {Role.ADMIN}
 
     @metrics.log_metrics(capture_cold_start_metric=True)
@@ -86,7 +100,9 @@ def lambda_entry(
         decision: RateDecision | None = None
         try:
             principal: Principal | None = None
-            if iam and gateway.gateway_mode == "apigw":
+            if iam and service_key:
+                principal = internal_principal(event, gateway, bootstrap.service_key_verifier)
+            elif iam and gateway.gateway_mode == "apigw":
                 logger.append_keys(iam_caller=iam_caller(event))
             elif allow is not None:
                 principal = authenticate(event, gateway, bootstrap.token_verifier)
@@ -97,6 +113,8 @@ def lambda_entry(
                 enforce(decision, limits, admins_only=admins_only)
             if allow is not None and principal is not None:
                 app.append_context(**{PRINCIPAL: require_role(principal, *allow)})
+                if service_key and not iam:
+                    require_service_key(event, principal, bootstrap.service_key_verifier)
             if reads_request:  # a function that answers without looking at parameters or body skips their rules
                 normalise_parameters(event)
                 accept_body(event, gateway.max_body_bytes)

@@ -45,14 +45,19 @@ def pagination(page: Page[Any]) -> dict[str, Any]:
 
 
 def ok(
-    data: Any, status: int = 200, *, headers: dict[str, str] | None = None, page: Page[Any] | None = None
+    data: Any,
+    status: int = 200,
+    *,
+    headers: dict[str, str] | None = None,
+    page: Page[Any] | None = None,
+    paging: dict[str, Any] | None = None,
 ) -> Response[str]:
-    """A success envelope around ``data``."""
+    """A success envelope around ``data``; ``meta.pagination`` from ``page``, or as given in ``paging``."""
     body = {
         "success": True,
         "status_code": status,
         "data": data,
-        "meta": _meta(pagination(page) if page is not None else None),
+        "meta": _meta(pagination(page) if page is not None else paging),
     }
     return Response(status, JSON, json.dumps(body, separators=(",", ":")), headers=headers)
 
@@ -72,14 +77,20 @@ def not_modified(headers: dict[str, str]) -> Response[str]:
     return Response(304, None, "", headers=headers)
 
 
-def _error_body(error: AppError, status: int) -> dict[str, Any]:
-    """The contract's error envelope as a dict."""
-    meta = _meta()
+def error_object(error: AppError, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The contract's ``error`` object of ``error`` (also each failed item's error in a service answer)."""
+    meta = meta or _meta()
     detail: dict[str, Any] = {"code": error.code.value, "message": error.message}
     if error.details:
         detail["details"] = error.details
     detail.update(timestamp=meta["timestamp"], request_id=meta["request_id"], trace_id=meta["trace_id"])
-    return {"success": False, "status_code": status, "data": None, "error": detail, "meta": meta}
+    return detail
+
+
+def _error_body(error: AppError, status: int) -> dict[str, Any]:
+    """The contract's error envelope as a dict."""
+    meta = _meta()
+    return {"success": False, "status_code": status, "data": None, "error": error_object(error, meta), "meta": meta}
 
 
 def failure(error: AppError, headers: dict[str, str] | None = None) -> Response[str]:

@@ -210,3 +210,4 @@ READERS = ANY_ROLE
 ADMINS: tuple[Role, ...] = (Role.ADMIN,)
 # The internal (IAM) routes behind Kong, where no IAM stands in front: a service's token or an admin's.
 OPERATORS: tuple[Role, ...] = (Role.SERVICE, Role.ADMIN)
+SERVICES: tuple[Role, ...] = (Role.SERVICE,)  # with lambda_entry(service_key=True): the contract's S routes

@@ -27,17 +27,38 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     }
 }
 SIGV4_SCHEME = "sigv4"
-SECURITY_SCHEMES[SIGV4_SCHEME] = {
-    "type": "apiKey",
-    "name": "Authorization",
-    "in": "header",
-    "x-amazon-apigateway-authtype": "awsSigv4",
-    "description": "AWS Signature Version 4 (execute-api) of an IAM principal allowed execute-api:Invoke: the "
-    "internal routes behind API Gateway. Behind Kong they take a bearer token of the service or admin role instead.",
-}
+SERVICE_NAME_SCHEME = "serviceName"
+SERVICE_KEY_SCHEME = "serviceKey"
+SECURITY_SCHEMES.update(
+    {
+        SIGV4_SCHEME: {
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "awsSigv4",
+            "description": "AWS Signature Version 4 (execute-api) of an IAM principal allowed execute-api:Invoke: the "
+            "internal routes behind API Gateway. Behind Kong the operational ones (health, ready, live, metrics) take "
+            "a bearer token of the service or admin role instead; /api/v1/internal/* are served by API Gateway only.",
+        },
+        SERVICE_NAME_SCHEME: {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Service-Name",
+            "description": "The calling service's name (service routes, with a service-role token and its key).",
+        },
+        SERVICE_KEY_SCHEME: {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-API-Key",
+            "description": "An active key of that service; locally: make service-key SERVICE=<name>.",
+        },
+    }
+)
 BEARER: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}]
-# The internal routes: IAM behind API Gateway, a service's or an admin's token behind Kong.
+# The operational internal routes: IAM behind API Gateway, a service's or an admin's token behind Kong.
 INTERNAL: list[dict[str, list[str]]] = [{SIGV4_SCHEME: []}, {BEARER_SCHEME: []}]
+# The contract's S routes: a service-role token AND the service's name and key, all three at once.
+SERVICE: list[dict[str, list[str]]] = [{BEARER_SCHEME: [], SERVICE_NAME_SCHEME: [], SERVICE_KEY_SCHEME: []}]
 # Paths keep the template's /KONGAPI/api/v1 prefix, so a server is only where the gateway is.
 SERVERS: list[dict[str, Any]] = [
     {"url": "/", "description": "The gateway serving this document (make run: http://127.0.0.1:3000)."},

@@ -23,6 +23,9 @@ class NoCache:
     def delete(self, key: str) -> None:
         return None
 
+    def delete_many(self, keys: Sequence[str]) -> None:
+        return None
+
 
 class NoListTotals:
     """The ListTotals port when no Redis is configured: nothing is remembered, every list counts."""

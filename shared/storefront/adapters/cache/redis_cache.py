@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from redis import Redis
 
 from storefront.adapters.cache.degrading import Degrading
+
+DELETE_CHUNK = 1000
 
 
 class RedisCache:
@@ -28,3 +32,11 @@ class RedisCache:
 
     def delete(self, key: str) -> None:
         self._redis.call("delete", lambda: self._client.delete(key), always=True)
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        """Delete the keys in one DEL per DELETE_CHUNK keys (a bulk update's products)."""
+        for start in range(0, len(keys), DELETE_CHUNK):
+            self._delete_chunk(keys[start : start + DELETE_CHUNK])
+
+    def _delete_chunk(self, keys: Sequence[str]) -> None:
+        self._redis.call("delete", lambda: self._client.delete(*keys), always=True)

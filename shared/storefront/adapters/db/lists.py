@@ -27,6 +27,7 @@ from sqlalchemy import ColumnElement, Row, Select, Table, and_, delete, exists, 
 
 from storefront.adapters.db.keyset import capped_count, nullable_window, window
 from storefront.adapters.db.statements import Statements
+from storefront.application.bulk import IN_LIST_MAX, chunks
 from storefront.application.queries import Keyset, SortOrder
 
 WALKED_SORT = "created_at"  # the list order a search page is read in from the terms' own index
@@ -211,6 +212,37 @@ class SearchTermsKeeper:
         """Rewrite the terms of a changed row, unless they are the ones it had."""
         if self._known.get(owner_id) != terms:
             self._write(tenant_id, owner_id, created_at, terms, replace=True)
+
+    def added_many(self, rows: Sequence[tuple[Any, Any, Any, tuple[str, ...]]]) -> None:
+        """Write the terms of new rows, given as (tenant_id, owner_id, created_at, terms), in bulk statements."""
+        self._write_many(rows, replaced=[])
+
+    def updated_many(self, rows: Sequence[tuple[Any, Any, Any, tuple[str, ...]]]) -> None:
+        """Rewrite the terms of changed rows whose terms changed, in bulk statements: one DELETE per chunk of
+        rows, one INSERT per chunk of terms."""
+        changed = [row for row in rows if self._known.get(row[1]) != row[3]]
+        self._write_many(changed, replaced=changed)
+
+    def _write_many(
+        self, rows: Sequence[tuple[Any, Any, Any, tuple[str, ...]]], *, replaced: Sequence[tuple[Any, ...]]
+    ) -> None:
+        table = self._lists.terms
+        owner, created = self._lists.owner_id.name, self._lists.owner_created_at.name
+        by_tenant: dict[Any, list[Any]] = {}
+        for tenant_id, owner_id, *_ in replaced:
+            by_tenant.setdefault(tenant_id, []).append(owner_id)
+        for tenant_id, owner_ids in by_tenant.items():
+            for chunk in chunks(owner_ids, IN_LIST_MAX):
+                self._statements.write(
+                    delete(table).where(table.c.TENANT_ID == tenant_id, table.c[owner].in_(list(chunk)))
+                )
+        terms = [
+            {"TENANT_ID": tenant_id, "TERM": term, owner: owner_id, created: created_at}
+            for tenant_id, owner_id, created_at, words in rows
+            for term in words
+        ]
+        self._statements.insert_many(table, terms)
+        self._known.update((owner_id, words) for _, owner_id, _, words in rows)
 
     def _write(self, tenant_id: Any, owner_id: Any, created_at: Any, terms: tuple[str, ...], *, replace: bool) -> None:
         table = self._lists.terms

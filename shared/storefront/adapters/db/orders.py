@@ -9,21 +9,25 @@ the unit's ``OrderLoader`` (batched, cached per unit of work).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import ColumnElement, Select, bindparam, insert, select, update
 
+from storefront.adapters.db.bulk import bulk_update_row, bulk_update_statement, changes_statement
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.keyset import capped_count, window
-from storefront.adapters.db.order_loader import OrderLoader
+from storefront.adapters.db.order_loader import OrderLoader, chunks
 from storefront.adapters.db.statements import Statements
 from storefront.adapters.db.tables import ORDER_EVENTS, ORDER_ITEMS, ORDERS, PAYMENT_RECORDS, PRODUCTS, USERS
 from storefront.application.admin_order_queries import AdminOrderQuery
+from storefront.application.bulk import WRITE_CHUNK
 from storefront.application.order_queries import OrderQuery
 from storefront.application.ports import StockLine
 from storefront.application.queries import Keyset, Window
 from storefront.domain.addresses import Address
+from storefront.domain.errors import Conflict
 from storefront.domain.identity import UserStatus
 from storefront.domain.money import Money
 from storefront.domain.orders import Order, OrderEvent, OrderStatus, PaymentStatus
@@ -106,15 +110,20 @@ def account_status_statement(tenant_id: UUID, user_id: UUID) -> Select[Any]:
 
 def release_statement() -> Any:
     """UPDATE one product's stock up by a quantity (executed once per line): never read-modify-write. The version
-    moves too, so an admin's edit read before the change is refused as stale instead of overwriting the stock."""
+    moves too, so an admin's edit read before the change is refused as stale instead of overwriting the stock, and
+    UPDATED_AT, so a service sync (which reads by UPDATED_AT) sees the new stock."""
     return (
         update(PRODUCTS)
         .where(PRODUCTS.c.ID == bindparam("line_product_id"), PRODUCTS.c.TENANT_ID == bindparam("line_tenant_id"))
-        .values(STOCK=PRODUCTS.c.STOCK + bindparam("line_quantity"), VERSION=PRODUCTS.c.VERSION + 1)
+        .values(
+            STOCK=PRODUCTS.c.STOCK + bindparam("line_quantity"),
+            VERSION=PRODUCTS.c.VERSION + 1,
+            UPDATED_AT=bindparam("line_updated_at", type_=PRODUCTS.c.UPDATED_AT.type),
+        )
     )
 
 
-def reserve_statement(tenant_id: UUID, line: StockLine) -> Any:
+def reserve_statement(tenant_id: UUID, line: StockLine, at: datetime) -> Any:
     """UPDATE one live product's stock down by the line's quantity only when that much is left (its rowcount says
     whether it took it): the database decides, never a read-modify-write, so no two buyers can both take the last
     unit. The version moves as in ``release_statement``."""
@@ -126,7 +135,7 @@ def reserve_statement(tenant_id: UUID, line: StockLine) -> Any:
             PRODUCTS.c.DELETED_AT.is_(None),
             PRODUCTS.c.STOCK >= line.quantity,
         )
-        .values(STOCK=PRODUCTS.c.STOCK - line.quantity, VERSION=PRODUCTS.c.VERSION + 1)
+        .values(STOCK=PRODUCTS.c.STOCK - line.quantity, VERSION=PRODUCTS.c.VERSION + 1, UPDATED_AT=at)
     )
 
 
@@ -316,20 +325,25 @@ class SqlOrderRepository:
         with translated_errors():
             return self._loader.products(tenant_id, product_ids)
 
-    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> None:
+    def release_stock(self, tenant_id: UUID, lines: Sequence[StockLine], at: datetime) -> None:
         rows = [
-            {"line_product_id": line.product_id, "line_tenant_id": tenant_id, "line_quantity": line.quantity}
+            {
+                "line_product_id": line.product_id,
+                "line_tenant_id": tenant_id,
+                "line_quantity": line.quantity,
+                "line_updated_at": at,
+            }
             for line in lines
         ]
         if rows:
             with translated_errors():
                 self._statements.write(release_statement(), rows)
 
-    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine]) -> bool:
+    def reserve_stock(self, tenant_id: UUID, lines: Sequence[StockLine], at: datetime) -> bool:
         # One product at a time in id order: two orders sharing products lock them in the same order (no deadlock).
         for line in sorted(lines, key=lambda each: str(each.product_id)):
             with translated_errors():
-                if self._statements.write(reserve_statement(tenant_id, line)).rowcount != 1:
+                if self._statements.write(reserve_statement(tenant_id, line, at)).rowcount != 1:
                     return False
         return True
 
@@ -364,6 +378,53 @@ class SqlOrderRepository:
         }
         with translated_errors():
             self._statements.write(insert(PAYMENT_RECORDS).values(**values))
+
+    def add_many(self, placed: Sequence[tuple[Order, OrderEvent]]) -> None:
+        orders = [to_row(order) for order, _ in placed]
+        items = [row for order, _ in placed for row in item_rows(order)]
+        events = [event_row(order.tenant_id, event) for order, event in placed]
+        with translated_errors():
+            for table, rows in ((ORDERS, orders), (ORDER_ITEMS, items), (ORDER_EVENTS, events)):
+                self._statements.insert_many(table, rows)
+
+    def get_many(self, tenant_id: UUID, order_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Order]:
+        rows: list[Any] = []
+        run = self._statements.write if lock else self._statements.read
+        with translated_errors():
+            for chunk in chunks(sorted(set(order_ids), key=str)):  # id order: no deadlock between two of these
+                statement = select(ORDERS).where(ORDERS.c.ID.in_(list(chunk)), live(tenant_id))
+                rows += run(statement.with_for_update() if lock else statement).all()
+            return {order.id: order for order in self._hydrate(rows)}
+
+    def update_many(self, changes: Sequence[tuple[Order, int, OrderEvent]]) -> None:
+        statement = bulk_update_statement(ORDERS)
+        with translated_errors():
+            written = 0
+            for part in chunks(changes, WRITE_CHUNK):
+                written += self._statements.write(
+                    statement, [bulk_update_row(to_row(o), v) for o, v, _ in part]
+                ).rowcount
+            if written != len(changes):
+                raise Conflict("Version conflict")
+            events = [event_row(order.tenant_id, event) for order, _, event in changes]
+            self._statements.insert_many(ORDER_EVENTS, events)
+        for order, _, _ in changes:
+            self._loader.forget(order.id)
+
+    def live_users(self, tenant_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
+        found: set[UUID] = set()
+        with translated_errors():
+            for chunk in chunks(sorted(set(user_ids), key=str)):
+                statement = select(USERS.c.ID).where(
+                    USERS.c.TENANT_ID == tenant_id, USERS.c.DELETED_AT.is_(None), USERS.c.ID.in_(list(chunk))
+                )
+                found.update(self._statements.read(statement).scalars())
+        return found
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Order]:
+        with translated_errors():
+            rows = self._statements.read(changes_statement(ORDERS, tenant_id, after, until, limit)).all()
+            return self._hydrate(rows)
 
     def _hydrate(self, rows: Sequence[Any]) -> list[Order]:
         ids = [row.ID for row in rows]

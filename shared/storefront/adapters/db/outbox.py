@@ -46,6 +46,21 @@ def backlog_statement() -> Select[int, Any]:
     return select(func.count(), func.min(OUTBOX_MESSAGES.c.CREATED_AT)).where(unpublished)
 
 
+def outbox_row(queue: Queue, message: Envelope) -> dict[str, Any]:
+    """The OUTBOX_MESSAGES row of a message for ``queue``, not yet published."""
+    return {
+        "ID": message.id,
+        "TENANT_ID": message.tenant_id,
+        "QUEUE": queue.value,
+        "MESSAGE_TYPE": message.type,
+        "MESSAGE_VERSION": message.version,
+        "BODY": message.to_json(),
+        "CREATED_AT": message.occurred_at,
+        "PUBLISHED_AT": None,
+        "ATTEMPTS": 0,
+    }
+
+
 class SqlOutbox:
     """Outbox rows, written and claimed in the unit of work's transaction."""
 
@@ -54,19 +69,12 @@ class SqlOutbox:
         self._dialect_name = dialect_name
 
     def add(self, queue: Queue, message: Envelope) -> None:
-        row = {
-            "ID": message.id,
-            "TENANT_ID": message.tenant_id,
-            "QUEUE": queue.value,
-            "MESSAGE_TYPE": message.type,
-            "MESSAGE_VERSION": message.version,
-            "BODY": message.to_json(),
-            "CREATED_AT": message.occurred_at,
-            "PUBLISHED_AT": None,
-            "ATTEMPTS": 0,
-        }
         with translated_errors():
-            self._statements.write(insert(OUTBOX_MESSAGES).values(**row))
+            self._statements.write(insert(OUTBOX_MESSAGES).values(**outbox_row(queue, message)))
+
+    def add_many(self, messages: Sequence[tuple[Queue, Envelope]]) -> None:
+        with translated_errors():
+            self._statements.insert_many(OUTBOX_MESSAGES, [outbox_row(queue, message) for queue, message in messages])
 
     def claim(self, limit: int, created_before: datetime) -> list[OutboxMessage]:
         with translated_errors():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, insert, select, update
 
+from storefront.adapters.db.bulk import BulkRows
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.lists import EntityList, SearchTermsKeeper
 from storefront.adapters.db.statements import Statements
@@ -117,6 +120,7 @@ class SqlProductRepository:
     def __init__(self, statements: Statements) -> None:
         self._statements = statements
         self._terms = SearchTermsKeeper(statements, PRODUCT_LISTS)
+        self._bulk = BulkRows(statements, PRODUCT_LISTS, self._terms, to_row, from_row, terms_of)
 
     def add(self, product: Product) -> None:
         with translated_errors():
@@ -161,3 +165,18 @@ class SqlProductRepository:
                 return False
             self._terms.updated(product.tenant_id, product.id, product.created_at, terms_of(product))
         return True
+
+    def taken_skus(self, tenant_id: UUID, skus: Sequence[str]) -> set[str]:
+        return self._bulk.taken(PRODUCTS.c.SKU, tenant_id, skus)
+
+    def add_many(self, products: Sequence[Product]) -> None:
+        self._bulk.add_many(products)
+
+    def get_many(self, tenant_id: UUID, product_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Product]:
+        return self._bulk.get_many(tenant_id, product_ids, lock=lock)
+
+    def update_many(self, changes: Sequence[tuple[Product, int]]) -> None:
+        self._bulk.update_many(changes)
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Product]:
+        return self._bulk.changes(tenant_id, after, until, limit)

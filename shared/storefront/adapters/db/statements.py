@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import CursorResult, Executable, Table
 
 
 class Statements(Protocol):
@@ -14,3 +14,7 @@ class Statements(Protocol):
     def read(self, statement: Executable) -> CursorResult[Any]: ...
 
     def write(self, statement: Executable, rows: Sequence[Mapping[str, Any]] | None = None) -> CursorResult[Any]: ...
+
+    def insert_many(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert ``rows`` (each with the same columns) into ``table`` inside the unit's transaction, in bulk."""
+        ...

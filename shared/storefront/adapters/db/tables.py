@@ -451,3 +451,31 @@ REPORT_INDEXES = (
         ORDER_ITEMS.c.LINE_TOTAL,
     ),
 )
+
+
+# Service-to-service (issue 8). The keys services present in X-API-Key, stored as SHA-256 digests (the keys are
+# 256 random bits: no dictionary to guess from, so a slow password hash would add latency to every service call
+# without adding safety); ID is the key id people and logs name a key by. At most two keys of a service are
+# active (RETIRED_AT NULL) per tenant, so one can be rolled out while the other still works.
+SERVICE_NAME_MAX = 64
+SERVICE_KEYS = Table(
+    "SERVICE_KEYS",
+    metadata,
+    Column("ID", Uuid(), primary_key=True),
+    Column("TENANT_ID", Uuid(), nullable=False),
+    Column("SERVICE_NAME", String(SERVICE_NAME_MAX), nullable=False),
+    Column("KEY_HASH", String(64), nullable=False),
+    Column("CREATED_AT", UtcTimestamp(), nullable=False),
+    Column("CREATED_BY", String(ACTOR_MAX), nullable=False),
+    Column("RETIRED_AT", UtcTimestamp(), nullable=True),
+    UniqueConstraint("KEY_HASH"),
+    Index(None, "TENANT_ID", "SERVICE_NAME", "RETIRED_AT"),
+)
+
+
+def sync_index(table: Table) -> Index:
+    """The index a service sync reads: every row of a tenant, deleted ones too, in (UPDATED_AT, ID) order."""
+    return Index(f"IX_{table.name}_SYNC", table.c.TENANT_ID, table.c.UPDATED_AT, table.c.ID, oracle_compress=1)
+
+
+SYNC_INDEXES = (sync_index(PRODUCTS), sync_index(USERS), sync_index(ORDERS))

@@ -20,11 +20,12 @@ from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import Connection, CursorResult, Engine, Executable
+from sqlalchemy import Connection, CursorResult, Engine, Executable, Table, insert
 from sqlalchemy import exc as sa_exc
 
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.products import SqlProductRepository
+from storefront.application.bulk import WRITE_CHUNK, chunks
 from storefront.observability import logger
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from storefront.adapters.db.orders import SqlOrderRepository
     from storefront.adapters.db.outbox import SqlOutbox
     from storefront.adapters.db.reports import SqlReportRepository
+    from storefront.adapters.db.service_keys import SqlServiceKeys
     from storefront.adapters.db.sessions import SqlAuthEvents, SqlPasswordResets, SqlRefreshSessions
     from storefront.adapters.db.users import SqlUserRepository
 
@@ -113,6 +115,13 @@ class SqlUnitOfWork:
 
         return SqlReportRepository(self)
 
+    @cached_property
+    def service_keys(self) -> SqlServiceKeys:
+        """The hashed service keys of this unit of work."""
+        from storefront.adapters.db.service_keys import SqlServiceKeys
+
+        return SqlServiceKeys(self)
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
@@ -142,6 +151,42 @@ class SqlUnitOfWork:
             if self._connection is not None:
                 self._begin_transactions(self._connection)
         return self._run(statement, rows)
+
+    def insert_many(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert ``rows`` (each with the same columns) into ``table`` in the unit's transaction: on PostgreSQL with
+        one COPY (its bulk load: about twice as fast as pipelined single-row INSERTs, the index upkeep being the
+        rest), elsewhere as executemany in chunks of WRITE_CHUNK rows (python-oracledb array-binds each chunk in
+        one call; SQLite runs them in process)."""
+        if not rows:
+            return
+        if self._engine.dialect.name != "postgresql":
+            for chunk in chunks(rows, WRITE_CHUNK):
+                self.write(insert(table), list(chunk))
+            return
+        if not self._writing:  # as ``write`` does: this unit's transaction begins here
+            self._writing = True
+            if self._connection is not None:
+                self._begin_transactions(self._connection)
+        connection = self._connect()
+        if not connection.in_transaction():
+            connection.begin()  # nothing on the wire: psycopg begins with the COPY, SQLAlchemy's commit ends it
+        columns = list(rows[0])
+        names = ", ".join(f'"{name}"' for name in columns)
+        processors = [table.c[name].type.bind_processor(self._engine.dialect) for name in columns]
+        statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+        self._statements_run += 1
+        try:
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            with cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(
+                        [
+                            value if process is None else process(value)
+                            for value, process in zip((row[name] for name in columns), processors, strict=True)
+                        ]
+                    )
+        except self._engine.dialect.loaded_dbapi.Error as error:
+            raise sa_exc.DBAPIError.instance(statement, None, error, self._engine.dialect.loaded_dbapi.Error) from None
 
     def commit(self) -> None:
         """Make the writes of this unit durable (nothing to do when it only read)."""

@@ -4,11 +4,14 @@ words users are searched by in USER_SEARCH_TERMS."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, insert, or_, select, update
 
+from storefront.adapters.db.bulk import BulkRows
 from storefront.adapters.db.errors import translated_errors
 from storefront.adapters.db.lists import EntityList, SearchTermsKeeper
 from storefront.adapters.db.statements import Statements
@@ -189,6 +192,7 @@ class SqlUserRepository:
     def __init__(self, statements: Statements) -> None:
         self._statements = statements
         self._terms = SearchTermsKeeper(statements, USER_LISTS)
+        self._bulk = BulkRows(statements, USER_LISTS, self._terms, to_row, from_row, terms_of)
 
     def add(self, user: User) -> None:
         """Store a new user (Conflict when its email or username is taken in the tenant)."""
@@ -237,6 +241,21 @@ class SqlUserRepository:
                 return False
             self._terms.updated(user.tenant_id, user.id, user.created_at, terms_of(user))
         return True
+
+    def taken_keys(self, tenant_id: UUID, column: str, keys: Sequence[str]) -> set[str]:
+        return self._bulk.taken(USERS.c[f"{column.upper()}_KEY"], tenant_id, keys)
+
+    def add_many(self, users: Sequence[User]) -> None:
+        self._bulk.add_many(users)
+
+    def get_many(self, tenant_id: UUID, user_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, User]:
+        return self._bulk.get_many(tenant_id, user_ids, lock=lock)
+
+    def update_many(self, changes: Sequence[tuple[User, int]]) -> None:
+        self._bulk.update_many(changes)
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[User]:
+        return self._bulk.changes(tenant_id, after, until, limit)
 
     def record_login(self, user: User) -> None:
         """Store the login time (and a rehashed password) without moving the version."""
