@@ -221,6 +221,14 @@ def test_an_admin_of_the_tenant_reaches_another_users_order(shop, handler, name,
         assert (answered, body["error"]["code"]) == (404, "BIZ_001")
 
 
+@pytest.mark.parametrize(("role", "detail"), [(None, "cancelled by the customer"), ("admin", "cancelled by an admin")])
+def test_the_history_says_who_cancelled_the_order(shop, role, detail):
+    order = placed()
+    evt = on("cancel_order", order["id"]) if role is None else as_caller(on("cancel_order", order["id"]), role)
+    status, _, body = call(CANCEL, evt)
+    assert (status, body["data"]["history"][-1]["detail"]) == (200, detail), body
+
+
 def test_an_admin_deletes_another_users_finished_order(shop):
     order = placed()
     assert call(CANCEL, on("cancel_order", order["id"]))[0] == 200

@@ -350,14 +350,16 @@ class Cancellation:
 
 def cancel(order: Order, actor: str, now: datetime) -> Cancellation:
     """Cancel ``order`` (PENDING, RESERVED or CONFIRMED; else Conflict): its stock is released when it was held,
-    and a refund is requested when the payment was authorized or captured."""
+    and a refund is requested when the payment was authorized or captured. The event says who cancelled: the
+    customer (``actor`` is the order's owner) or an admin (anyone else who reaches the order)."""
     refund = order.payment_status in PAID
+    who = "the customer" if actor == str(order.user_id) else "an admin"
     cancelled, event = order.moved_to(
         OrderStatus.CANCELLED,
         actor,
         now,
         payment_status=PaymentStatus.REFUND_REQUESTED if refund else None,
-        detail="cancelled by the customer",
+        detail=f"cancelled by {who}",
     )
     return Cancellation(cancelled, event, release_stock=order.status in HOLDS_STOCK, refund=refund)
 
@@ -393,7 +395,9 @@ def request_errors(
             )
         seen.add(product_id)
     errors += address_errors(address, SHIPPING)
-    if not 1 <= len(payment_token.strip()) <= PAYMENT_TOKEN_MAX:
+    if not payment_token.strip():
+        errors.append(FieldError("payment_token", ErrorCode.OUT_OF_RANGE, "must not be blank"))
+    elif len(payment_token.strip()) > PAYMENT_TOKEN_MAX:
         errors.append(
             FieldError("payment_token", ErrorCode.OUT_OF_RANGE, f"must be 1 to {PAYMENT_TOKEN_MAX} characters long")
         )
