@@ -52,9 +52,7 @@ def test_a_200_and_a_401_expose_the_contracts_headers_to_an_allowed_origin(gatew
 @pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1:99999", "http://localhost:0"])
 def test_a_disallowed_or_malformed_origin_gets_no_access_control_headers(gateway, origin):
     _, client = gateway
-    preflight = client.call(
-        "OPTIONS", "/products", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
-    )
+    preflight = client.call("OPTIONS", "/products", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
     read = client.call("GET", "/products?limit=1", token=token("user"), headers={"Origin": origin})
     assert (preflight.status, read.status) == (204, 200)
     assert access_control(preflight.headers) == {}

@@ -3,7 +3,6 @@ postal_code not blank, every line one line (no control character, CR/LF or Unico
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -11,9 +10,6 @@ import pytest
 from storefront.domain.addresses import Address, address_errors
 from storefront.domain.errors import ErrorCode, ValidationFailed
 from storefront.domain.users import Profile
-from tests.unit.handlers import call, event
-from tests.unit.test_order_handlers import CREATE, shop  # noqa: F401  (the order handlers' fixture)
-from tests.unit.test_user_handlers import demo, fake  # noqa: F401  (the users handlers' fixtures)
 
 GOOD = {"line1": "1 Rue de la Paix", "line2": "Bât. B", "city": "Paris", "postal_code": "75002", "country": "FR"}
 LINES = ("line1", "line2", "city", "postal_code")
@@ -66,6 +62,7 @@ def test_a_profile_address_is_judged_and_trimmed_as_an_order_address_is():
     assert [e.field for e in failed.value.errors] == ["address.city"]
 
 
+# Addresses the handlers refuse (tests/unit/test_user_handlers.py, test_order_handlers.py): (changes, field).
 BAD_ADDRESSES = [
     ({"line1": "1 Rue\r\nBcc: x@example.com"}, "line1"),
     ({"line2": "Apt 4\u2028"}, "line2"),
@@ -75,18 +72,3 @@ BAD_ADDRESSES = [
     ({"city": ""}, "city"),
     ({"postal_code": "   "}, "postal_code"),
 ]
-
-
-@pytest.mark.parametrize(("changes", "field"), BAD_ADDRESSES)
-def test_a_profile_address_that_breaks_a_rule_is_422(fake, demo, changes, field):
-    body = {"display_name": "Demo", "address": {**GOOD, **changes}}
-    status, _, answer = call("me.replace_profile.handler", event("me/replace_profile.json", body=body))
-    assert (status, answer["error"]["details"]["field"]) == (422, f"address.{field}"), answer
-
-
-@pytest.mark.parametrize(("changes", "field"), BAD_ADDRESSES)
-def test_a_shipping_address_that_breaks_a_rule_is_422(shop, changes, field):  # noqa: F811
-    body = json.loads(event("orders/create_order.json")["body"])
-    body["shipping_address"] = {**GOOD, **changes}
-    status, _, answer = call(CREATE, event("orders/create_order.json", body=body))
-    assert (status, answer["error"]["details"]["field"]) == (422, f"shipping_address.{field}"), answer

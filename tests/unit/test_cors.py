@@ -54,7 +54,15 @@ def test_origin_rules(setting, origin, echoed):
 
 @pytest.mark.parametrize(
     "setting",
-    ["localhost:3000", "http://localhost:*/x", "ftp://a.example", "*", "http://*", "http://localhost:70000", "http://[x]"],
+    [
+        "localhost:3000",
+        "http://localhost:*/x",
+        "ftp://a.example",
+        "*",
+        "http://*",
+        "http://localhost:70000",
+        "http://[x]",
+    ],
 )
 def test_a_malformed_setting_stops_the_cold_start(monkeypatch, setting):
     monkeypatch.setenv("CORS_ALLOWED_ORIGINS", setting)

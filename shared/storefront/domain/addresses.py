@@ -28,7 +28,8 @@ class Address:
     def trimmed(self) -> Address:
         """The address with its required lines stripped of surrounding spaces (as it is stored). Only spaces: a
         control character or line break at either end is refused by ``address_errors``, never dropped."""
-        return Address(self.line1.strip(" "), self.city.strip(" "), self.postal_code.strip(" "), self.country, self.line2)
+        line1, city, postal_code = (text.strip(" ") for text in (self.line1, self.city, self.postal_code))
+        return Address(line1, city, postal_code, self.country, self.line2)
 
 
 def address_errors(address: Address, prefix: str) -> list[FieldError]:
