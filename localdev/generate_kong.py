@@ -97,11 +97,11 @@ def path_regex(path: str) -> str:
 def kong_origins(setting: str) -> list[str]:
     """CORS_ALLOWED_ORIGINS as Kong's cors plugin matches them: each entry a regex (a leading ^ makes
     Kong treat even a plain origin as one, so a single entry is never sent to every origin)."""
-    from storefront.http.cors import ANY_PORT, policy
+    from storefront.http.cors import ANY_PORT, PORT_PATTERN, policy
 
     origins = []
     for rule in policy(setting).rules:
-        port = "(:[0-9]+)?" if rule.port == ANY_PORT else (f":{rule.port}" if rule.port else "")
+        port = f"(:{PORT_PATTERN})?" if rule.port == ANY_PORT else (f":{rule.port}" if rule.port else "")
         origins.append(f"^{rule.scheme}://{re.escape(rule.host)}{port}$")
     return origins
 

@@ -16,10 +16,18 @@ from storefront.domain.orders import OrderStatus
 from storefront.http.admin_orders import ADMIN_ORDER_LIST_HELP
 from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
-from storefront.http.envelope import ok
+from storefront.http.envelope import listed
 from storefront.http.identity import ADMINS
 from storefront.http.openapi import BEARER, PROTECTED, responses, success
-from storefront.http.orders import CURSOR_HELP, DateQuery, OrderPageEnvelope, parse_moment, parse_sort, present
+from storefront.http.orders import (
+    CURSOR_HELP,
+    DateQuery,
+    OrderPageEnvelope,
+    parse_moment,
+    parse_order_fields,
+    parse_sort,
+    present,
+)
 from storefront.http.products import PriceQuery
 from storefront.http.resolver import PREFIX, api_resolver
 from storefront.http.users import ADMIN_TAG
@@ -50,7 +58,9 @@ def list_orders(
     created_to: DateQuery | None = None,
     min_total: PriceQuery | None = None,
     max_total: PriceQuery | None = None,
+    fields: str | None = None,
 ) -> Response[str]:
+    selected = parse_order_fields(fields)
     query = AdminOrderQuery(
         limit=limit,
         offset=offset,
@@ -65,7 +75,7 @@ def list_orders(
         max_total=max_total,
     )
     page = admin_orders.list_orders(bootstrap.orders(), ctx.principal, query)
-    return ok([present(o) for o in page.items], page=page, headers={"Cache-Control": "private, no-cache"})
+    return listed(page, lambda o: present(o, selected))
 
 
 handler = lambda_entry(app, allow=ADMINS, requires=(DatabaseSettings, CacheSettings))

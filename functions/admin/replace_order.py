@@ -31,7 +31,8 @@ app = api_resolver()
     "order's own or its next fulfilment step: CONFIRMED -> SHIPPED -> DELIVERED; any other move is 409 (the saga "
     "makes the others; cancelling is POST orders/{order_id}/cancel). Each change appends one event to the history; "
     "SHIPPED and DELIVERED email the owner. If-Match (or `version`) guards against lost updates: a stale one is "
-    "409. Admin only.",
+    "409. Fields only the server sets (user_id, payment_status, total, history) are 403 AUTH_003 naming the field; "
+    "the read-only base fields (id, created_at, ...) are ignored. Admin only.",
     tags=[ADMIN_TAG],
     operation_id="adminUpdateOrder",
     security=BEARER,
@@ -45,8 +46,9 @@ def replace_order(
     ctx: Annotated[RequestContext, Depends(request_context)],
     if_match: Annotated[str | None, Header(alias="if-match")] = None,
 ) -> Response[str]:
-    version = expected_version(if_match, body.version)
-    order = admin_orders.update_order(bootstrap.orders(), ctx.principal, order_id, body.status, body.notes, version)
+    update = body.checked()
+    version = expected_version(if_match, update.version)
+    order = admin_orders.update_order(bootstrap.orders(), ctx.principal, order_id, update.status, update.notes, version)
     return ok(present(order), headers={"ETag": etag(order.version), "Cache-Control": "no-store"})
 
 

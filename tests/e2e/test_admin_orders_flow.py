@@ -52,6 +52,17 @@ def test_an_admin_finds_ships_delivers_and_deletes_a_customers_order(shop: Shop)
     got = shop.call("GET", f"/admin/orders/{order_id}", token=admin)
     assert (got.status, got.json["data"]["history"]) == (200, confirmed["history"])
     etag = got.headers["etag"]
+    picked = shop.call("GET", f"/admin/orders?user_id={owner}&limit=100&fields=id,status", token=admin)
+    assert {"id": order_id, "status": "CONFIRMED"} in picked.json["data"], picked.json
+    assert {tuple(o) for o in picked.json["data"]} == {("id", "status")}
+    one = shop.call("GET", f"/admin/orders/{order_id}?fields=total", token=admin)
+    assert (one.status, one.json["data"]) == (200, {"total": confirmed["total"]})
+    secret = shop.call("GET", "/admin/orders?fields=payment_token", token=admin)
+    assert (secret.status, secret.code) == (422, "VAL_002")
+    for name in ("payment_status", "total", "user_id", "history"):
+        sent = {"status": "SHIPPED", "notes": None, name: got.json["data"][name]}
+        owned = shop.call("PUT", f"/admin/orders/{order_id}", token=admin, body=sent)
+        assert (owned.status, owned.code, owned.json["error"]["details"]["field"]) == (403, "AUTH_003", name)
 
     early = shop.call("DELETE", f"/admin/orders/{order_id}", token=admin)
     assert (early.status, early.code) == (409, "BIZ_002")

@@ -211,6 +211,15 @@ def test_a_field_only_the_server_sets_is_403_naming_it_and_read_only_fields_are_
         assert (reply.status, reply.code, reply.json["error"]["details"]["field"]) == (403, "AUTH_003", "status")
 
 
+def test_an_address_line_with_a_line_break_or_control_character_or_left_blank_is_422(shop: Shop):
+    body = {"items": [{"product_id": MUG, "quantity": 1}], "payment_token": "tok_approve"}
+    for field, value in (("line1", "1 Rue\r\nBcc: x"), ("line2", "B\u2028C"), ("city", "Paris\x1b"), ("city", "  ")):
+        reply = shop.call("POST", "/orders", body={**body, "shipping_address": {**ADDRESS, field: value}})
+        assert (reply.status, reply.json["error"]["details"]["field"]) == (422, f"shipping_address.{field}")
+    blank = shop.call("POST", "/orders", body={**body, "shipping_address": ADDRESS, "payment_token": "   "})
+    assert (blank.status, blank.json["error"]["details"]["reason"]) == (422, "must not be blank")
+
+
 def test_cancel_takes_an_optional_version_and_refuses_bad_bodies(shop: Shop):
     order_id = shop.place("tok_approve").json["data"]["id"]
     shop.wait_for(order_id, status="CONFIRMED")

@@ -190,6 +190,10 @@ def test_my_profile_and_settings_with_their_etag(gateway):
         headers={"If-Match": profile.headers["etag"]},
     )  # fmt: skip
     assert (put.status, put.json["data"]["address"]["country"]) == (200, "FR")
+    for field, value in (("line1", "1 Rue\nde Rivoli"), ("city", "\u2029"), ("postal_code", " ")):
+        address = {"line1": "1 Rue", "city": "Paris", "postal_code": "75001", "country": "FR", field: value}
+        refused = client.call("PUT", "/profile", token=mine, body={"address": address})
+        assert (refused.status, refused.json["error"]["details"]["field"]) == (422, f"address.{field}")
     settings = client.call("PUT", "/profile/settings", token=mine, body={"timezone": "Europe/Paris"})
     assert (settings.status, settings.json["data"]["locale"], settings.headers["etag"]) == (200, "en", '"v3"')
     bad = client.call("PUT", "/profile/settings", token=mine, body={"timezone": "Nowhere/Land"})

@@ -113,12 +113,26 @@ def test_refused_updates_answer_in_the_envelope(shop, body, status, code):
     assert (got, answer["error"]["code"]) == (status, code), answer
 
 
-def test_a_representation_sent_back_is_accepted(shop):
+SERVER_SET = ("user_id", "payment_status", "total", "history", "tenant_id")
+
+
+def test_the_read_only_base_fields_sent_back_are_ignored(shop):
     order = confirmed_order(shop)
     _, _, body = call(GET, on("get_order", order["id"]))
-    sent = {k: v for k, v in body["data"].items() if k not in ("items", "shipping_address")} | {"status": "SHIPPED"}
+    kept = ("id", "version", "created_at", "updated_at", "created_by", "updated_by", "notes")
+    sent = {k: v for k, v in body["data"].items() if k in kept} | {"status": "SHIPPED"}
     status, _, answer = call(PUT, put(order["id"], sent))
     assert (status, answer["data"]["status"], answer["data"]["version"]) == (200, "SHIPPED", 4), answer
+
+
+@pytest.mark.parametrize("name", SERVER_SET)
+def test_a_field_only_the_server_sets_is_refused_by_name(shop, name):
+    order = confirmed_order(shop)
+    _, _, body = call(GET, on("get_order", order["id"]))
+    value = body["data"].get(name, "t1")
+    status, _, answer = call(PUT, put(order["id"], {"status": "SHIPPED", "notes": None, name: value}))
+    assert (status, answer["error"]["code"], answer["error"]["details"]["field"]) == (403, "AUTH_003", name), answer
+    assert shop.state.orders[UUID(order["id"])].status is OrderStatus.CONFIRMED, "nothing changed"
 
 
 @pytest.mark.parametrize(
@@ -150,3 +164,28 @@ def test_a_user_is_refused_every_admin_route(shop, handler, name):
     evt = as_user(event("admin/list_orders.json") if name == "list_orders" else on(name, order["id"]))
     status, _, body = call(handler, evt)
     assert (status, body["error"]["code"]) == (403, "AUTH_003")
+
+
+def query(name: str, params: dict[str, str], order_id: str | None = None) -> dict[str, Any]:
+    evt = on(name, order_id) if order_id else event(f"admin/{name}.json")
+    evt["queryStringParameters"] = params
+    evt["multiValueQueryStringParameters"] = {k: [v] for k, v in params.items()}
+    return evt
+
+
+def test_fields_selects_the_fields_of_each_listed_order_and_of_one_order(shop):
+    order = confirmed_order(shop)
+    status, _, body = call(LIST, query("list_orders", {"fields": "id,status, total"}))
+    assert (status, body["data"]) == (200, [{"id": order["id"], "status": "CONFIRMED", "total": order["total"]}])
+    status, _, body = call(GET, query("get_order", {"fields": "status,user_id"}, order["id"]))
+    assert (status, body["data"]) == (200, {"status": "CONFIRMED", "user_id": order["user_id"]}), body
+
+
+@pytest.mark.parametrize("fields", ["tenant_id", "payment_token", "id,secret", ","])
+@pytest.mark.parametrize("name", ["list_orders", "get_order"])
+def test_fields_refuses_a_field_that_is_not_selectable(shop, fields, name):
+    order = confirmed_order(shop)
+    handler, order_id = (LIST, None) if name == "list_orders" else (GET, order["id"])
+    status, _, body = call(handler, query(name, {"fields": fields}, order_id))
+    assert (status, body["error"]["code"]) == (422, "VAL_002"), body
+    assert body["error"]["details"]["field"] == "fields"

@@ -33,13 +33,37 @@ PRODUCT_PATH = "/KONGAPI/api/v1/products/5a1d2c4e-0001-4000-8000-000000000001"
         ("https://shop.example.com", "https://SHOP.example.com", None),
         ("http://localhost:3000", "http://localhost:3001", None),
         ("", "http://localhost:5173", None),
+        ("http://127.0.0.1:*", "http://127.0.0.1:65535", "http://127.0.0.1:65535"),
+        ("http://127.0.0.1:*", "http://127.0.0.1:1", "http://127.0.0.1:1"),
+        ("http://127.0.0.1:*", "http://127.0.0.1:99999", None),
+        ("http://127.0.0.1:*", "http://127.0.0.1:65536", None),
+        ("http://127.0.0.1:*", "http://127.0.0.1:0", None),
+        ("http://127.0.0.1:*", "http://127.0.0.1:05173", None),
+        ("http://127.0.0.1:*", "http://127.0.0.1:", None),
+        ("http://127.0.0.1:*", "http://127.0.0.1:*", None),
+        ("http://localhost:*", "http://-localhost:5173", None),
+        ("http://localhost:*", "http://local..host", None),
+        ("http://[::1]:*", "http://[::1]:8080", "http://[::1]:8080"),
+        ("http://[::1]:*", "http://[:::::]:8080", None),
+        ("http://localhost:*", "javascript://localhost", None),
     ],
 )
 def test_origin_rules(setting, origin, echoed):
     assert policy(setting).allowed_origin(origin) == echoed
 
 
-@pytest.mark.parametrize("setting", ["localhost:3000", "http://localhost:*/x", "ftp://a.example", "*", "http://*"])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "localhost:3000",
+        "http://localhost:*/x",
+        "ftp://a.example",
+        "*",
+        "http://*",
+        "http://localhost:70000",
+        "http://[x]",
+    ],
+)
 def test_a_malformed_setting_stops_the_cold_start(monkeypatch, setting):
     monkeypatch.setenv("CORS_ALLOWED_ORIGINS", setting)
     with pytest.raises(ValidationError, match="is not an origin"):

@@ -15,6 +15,8 @@ from storefront.messages.envelope import Queue
 from tests.conftest import details
 from tests.fakes import FakeOrders
 from tests.unit.handlers import SAMPLE_BUYER, call, event, set_header
+from tests.unit.test_address_rules import BAD_ADDRESSES
+from tests.unit.test_address_rules import GOOD as GOOD_ADDRESS
 
 TENANT = UUID("00000000-0000-4000-8000-000000000001")
 PRODUCT = UUID("5a1d2c4e-0001-4000-8000-000000000001")
@@ -221,6 +223,14 @@ def test_an_admin_of_the_tenant_reaches_another_users_order(shop, handler, name,
         assert (answered, body["error"]["code"]) == (404, "BIZ_001")
 
 
+@pytest.mark.parametrize(("role", "detail"), [(None, "cancelled by the customer"), ("admin", "cancelled by an admin")])
+def test_the_history_says_who_cancelled_the_order(shop, role, detail):
+    order = placed()
+    evt = on("cancel_order", order["id"]) if role is None else as_caller(on("cancel_order", order["id"]), role)
+    status, _, body = call(CANCEL, evt)
+    assert (status, body["data"]["history"][-1]["detail"]) == (200, detail), body
+
+
 def test_an_admin_deletes_another_users_finished_order(shop):
     order = placed()
     assert call(CANCEL, on("cancel_order", order["id"]))[0] == 200
@@ -341,3 +351,11 @@ def test_create_needs_the_callers_account(shop, sub, role, status, code):
     if code is not None:
         assert (answer["error"]["code"], answer["error"]["message"]) == (code, "User not found")
         assert shop.state.orders == {}
+
+
+@pytest.mark.parametrize(("changes", "field"), BAD_ADDRESSES)
+def test_a_shipping_address_that_breaks_a_rule_is_422(shop, changes, field):
+    body = json.loads(event("orders/create_order.json")["body"])
+    body["shipping_address"] = {**GOOD_ADDRESS, **changes}
+    status, _, answer = call(CREATE, event("orders/create_order.json", body=body))
+    assert (status, answer["error"]["details"]["field"]) == (422, f"shipping_address.{field}"), answer

@@ -120,6 +120,32 @@ def test_cancel_releases_held_stock_and_asks_a_refund_when_paid(source, payment,
     assert outcome.event.kind is EventKind.CANCELLED
 
 
+@pytest.mark.parametrize(
+    ("by_owner", "detail"), [(True, "cancelled by the customer"), (False, "cancelled by an admin")]
+)
+def test_the_cancel_event_says_who_cancelled(by_owner, detail):
+    order = placed(item())
+    outcome = cancel(order, str(order.user_id) if by_owner else "admin-1", NOW)
+    assert (outcome.event.detail, outcome.order.history[-1].detail) == (detail, detail)
+
+
+@pytest.mark.parametrize(("token", "reason"), [("", "must not be blank"), ("   ", "must not be blank"),
+                                               ("t" * 201, "must be 1 to 200 characters long")])  # fmt: skip
+def test_a_blank_payment_token_is_said_to_be_blank(token, reason):
+    with pytest.raises(ValidationFailed) as failed:
+        Order.place(
+            tenant_id=uuid4(),
+            user_id=uuid4(),
+            items=[item()],
+            shipping_address=ADDRESS,
+            payment_token=token,
+            notes=None,
+            actor="u1",
+            now=NOW,
+        )
+    assert failed.value.errors[0].reason == reason
+
+
 @pytest.mark.parametrize("source", [S.SHIPPED, S.DELIVERED, S.FAILED, S.CANCELLED], ids=str)
 def test_cancel_is_refused_past_confirmation(source):
     with pytest.raises(Conflict):
@@ -174,6 +200,7 @@ def test_address_and_notes_change_only_while_pending(source):
             ErrorCode.OUT_OF_RANGE,
         ),
         ([item()], ADDRESS, " ", None, "payment_token", ErrorCode.OUT_OF_RANGE),
+        ([item()], ADDRESS, "t" * 201, None, "payment_token", ErrorCode.OUT_OF_RANGE),
         ([item()], ADDRESS, "tok", "x" * 1001, "notes", ErrorCode.OUT_OF_RANGE),
         ([item(quantity=1000, price="9999999999.99")], ADDRESS, "tok", None, "items", ErrorCode.OUT_OF_RANGE),
     ],

@@ -14,6 +14,8 @@ from storefront.domain.sessions import AuthEventKind
 from storefront.domain.users import Identity, User, UserStatus
 from tests.fakes import FakeUsers
 from tests.unit.handlers import call, event, set_header
+from tests.unit.test_address_rules import BAD_ADDRESSES
+from tests.unit.test_address_rules import GOOD as GOOD_ADDRESS
 
 TENANT = UUID("00000000-0000-4000-8000-000000000001")
 # Every users function: (handler, sample event, path parameters it takes).
@@ -293,3 +295,10 @@ def test_a_banned_users_token_is_refused_on_its_next_request(fake, demo):
     assert call("admin.ban_user.handler", event("admin/ban_user.json"))[0] == 200
     status, _, body = call("me.get_profile.handler", event("me/get_profile.json"))  # the same token (iat before)
     assert (status, body["error"]["code"]) == (401, "AUTH_001")
+
+
+@pytest.mark.parametrize(("changes", "field"), BAD_ADDRESSES)
+def test_a_profile_address_that_breaks_a_rule_is_422(fake, demo, changes, field):
+    body = {"display_name": "Demo", "address": {**GOOD_ADDRESS, **changes}}
+    status, _, answer = call("me.replace_profile.handler", event("me/replace_profile.json", body=body))
+    assert (status, answer["error"]["details"]["field"]) == (422, f"address.{field}"), answer

@@ -17,8 +17,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
-from storefront.domain.addresses import ADDRESS_LINE_MAX, CITY_MAX, POSTAL_CODE_MAX, Address
-from storefront.domain.countries import COUNTRIES
+from storefront.domain.addresses import Address, address_errors
 from storefront.domain.errors import Conflict, ErrorCode, FieldError, Forbidden, ValidationFailed
 from storefront.domain.money import Money
 
@@ -30,6 +29,7 @@ SKU_SNAPSHOT_MAX = 64
 NAME_SNAPSHOT_MAX = 200
 DETAIL_MAX = 400
 TOTAL_MAX = Decimal("999999999999.99")  # NUMERIC(14, 2)
+SHIPPING = "shipping_address"
 # Fields of an order that only the server sets (its owner, the saga's statuses, the priced total, the events):
 # a body naming one is refused by name (403 AUTH_003), never silently ignored.
 SERVER_SET_FIELDS = ("tenant_id", "user_id", "status", "payment_status", "total", "history")
@@ -274,7 +274,7 @@ class Order:
         if unknown:
             raise ValueError(f"not amendable: {sorted(unknown)}")
         changed = replace(self, **changes)
-        errors = address_errors(changed.shipping_address) + _notes_errors(changed.notes)
+        errors = address_errors(changed.shipping_address, SHIPPING) + _notes_errors(changed.notes)
         if errors:
             raise ValidationFailed(errors)
         detail = "changed " + ", ".join(sorted(changes))
@@ -350,14 +350,16 @@ class Cancellation:
 
 def cancel(order: Order, actor: str, now: datetime) -> Cancellation:
     """Cancel ``order`` (PENDING, RESERVED or CONFIRMED; else Conflict): its stock is released when it was held,
-    and a refund is requested when the payment was authorized or captured."""
+    and a refund is requested when the payment was authorized or captured. The event says who cancelled: the
+    customer (``actor`` is the order's owner) or an admin (anyone else who reaches the order)."""
     refund = order.payment_status in PAID
+    who = "the customer" if actor == str(order.user_id) else "an admin"
     cancelled, event = order.moved_to(
         OrderStatus.CANCELLED,
         actor,
         now,
         payment_status=PaymentStatus.REFUND_REQUESTED if refund else None,
-        detail="cancelled by the customer",
+        detail=f"cancelled by {who}",
     )
     return Cancellation(cancelled, event, release_stock=order.status in HOLDS_STOCK, refund=refund)
 
@@ -392,8 +394,10 @@ def request_errors(
                 )
             )
         seen.add(product_id)
-    errors += address_errors(address)
-    if not 1 <= len(payment_token.strip()) <= PAYMENT_TOKEN_MAX:
+    errors += address_errors(address, SHIPPING)
+    if not payment_token.strip():
+        errors.append(FieldError("payment_token", ErrorCode.OUT_OF_RANGE, "must not be blank"))
+    elif len(payment_token.strip()) > PAYMENT_TOKEN_MAX:
         errors.append(
             FieldError("payment_token", ErrorCode.OUT_OF_RANGE, f"must be 1 to {PAYMENT_TOKEN_MAX} characters long")
         )
@@ -445,17 +449,3 @@ def check_settable(sent: Iterable[str]) -> None:
                 f"The field {name} cannot be set by a client",
                 details={"field": name, "reason": "is set by the server (order processing), never by a request"},
             )
-
-
-def address_errors(address: Address, prefix: str = "shipping_address") -> list[FieldError]:
-    """Every broken rule of a shipping address (its required lines not blank), fields named under ``prefix``."""
-    found = [
-        _length(f"{prefix}.line1", address.line1.strip(), 1, ADDRESS_LINE_MAX),
-        _length(f"{prefix}.line2", address.line2, 0, ADDRESS_LINE_MAX) if address.line2 is not None else None,
-        _length(f"{prefix}.city", address.city.strip(), 1, CITY_MAX),
-        _length(f"{prefix}.postal_code", address.postal_code.strip(), 1, POSTAL_CODE_MAX),
-        None
-        if address.country in COUNTRIES
-        else FieldError(f"{prefix}.country", ErrorCode.INVALID_FORMAT, "must be an ISO 3166-1 alpha-2 code such as FR"),
-    ]
-    return [e for e in found if e is not None]

@@ -9,9 +9,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from storefront.domain.addresses import ADDRESS_LINE_MAX, CITY_MAX, POSTAL_CODE_MAX, Address
+from storefront.domain.addresses import Address, address_errors
 from storefront.domain.common_passwords import COMMON_PASSWORDS
-from storefront.domain.countries import COUNTRIES
 from storefront.domain.errors import Conflict, ErrorCode, FieldError, Forbidden, ValidationFailed
 from storefront.domain.identity import Role
 from storefront.domain.identity import UserStatus as UserStatus  # re-exported: the status is a user's
@@ -337,7 +336,7 @@ def _address(values: Mapping[str, Any]) -> Address:
         postal_code=values["postal_code"],
         country=values["country"],
         line2=values.get("line2"),
-    )
+    ).trimmed()
 
 
 def _raise_if(errors: list[FieldError]) -> None:
@@ -388,14 +387,7 @@ def _profile_errors(p: Profile) -> list[FieldError | None]:
         or _matching("avatar_url", p.avatar_url, _HTTPS, "an https:// URL"),
     ]
     if p.address is not None:
-        a = p.address
-        errors += [
-            _length("address.line1", a.line1, 1, ADDRESS_LINE_MAX),
-            _length("address.line2", a.line2, 0, ADDRESS_LINE_MAX),
-            _length("address.city", a.city, 1, CITY_MAX),
-            _length("address.postal_code", a.postal_code, 1, POSTAL_CODE_MAX),
-            None if a.country in COUNTRIES else _format("address.country", "an ISO 3166-1 alpha-2 code such as FR"),
-        ]
+        errors += address_errors(p.address, "address")
     return errors
 
 

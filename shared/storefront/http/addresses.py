@@ -5,29 +5,45 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, Field
+from pydantic.config import JsonDict
 
 from storefront.domain.addresses import ADDRESS_LINE_MAX, CITY_MAX, POSTAL_CODE_MAX, Address
 from storefront.http.request_body import StrictBody
+
+_ONE_LINE = "One line: no control characters, line breaks or Unicode line separators."
+# The published rules of each field (``domain.addresses.address_errors`` checks them): line1, city and
+# postal_code are not blank, every line is one line.
+ADDRESS_RULES: dict[str, JsonDict] = {
+    "line1": {"minLength": 1, "maxLength": ADDRESS_LINE_MAX, "pattern": r"\S", "description": _ONE_LINE},
+    "line2": {"maxLength": ADDRESS_LINE_MAX, "description": _ONE_LINE},
+    "city": {"minLength": 1, "maxLength": CITY_MAX, "pattern": r"\S", "description": _ONE_LINE},
+    "postal_code": {"minLength": 1, "maxLength": POSTAL_CODE_MAX, "pattern": r"\S", "description": _ONE_LINE},
+    "country": {"pattern": "^[A-Z]{2}$", "description": "An ISO 3166-1 alpha-2 code (FR)."},
+}
 
 
 class AddressIn(StrictBody):
     """A postal address; `country` is an ISO 3166-1 alpha-2 code."""
 
-    line1: str = Field(json_schema_extra={"minLength": 1, "maxLength": ADDRESS_LINE_MAX, "pattern": r"\S"})
-    line2: str | None = Field(None, json_schema_extra={"maxLength": ADDRESS_LINE_MAX})
-    city: str = Field(json_schema_extra={"minLength": 1, "maxLength": CITY_MAX, "pattern": r"\S"})
-    postal_code: str = Field(json_schema_extra={"minLength": 1, "maxLength": POSTAL_CODE_MAX, "pattern": r"\S"})
-    country: str = Field(json_schema_extra={"pattern": "^[A-Z]{2}$"})
+    line1: str = Field(json_schema_extra=ADDRESS_RULES["line1"])
+    line2: str | None = Field(None, json_schema_extra=ADDRESS_RULES["line2"])
+    city: str = Field(json_schema_extra=ADDRESS_RULES["city"])
+    postal_code: str = Field(json_schema_extra=ADDRESS_RULES["postal_code"])
+    country: str = Field(json_schema_extra=ADDRESS_RULES["country"])
 
     def to_address(self) -> Address:
         """The address with its required lines trimmed (the domain's rules judge it)."""
-        return Address(
-            line1=self.line1.strip(),
-            line2=self.line2,
-            city=self.city.strip(),
-            postal_code=self.postal_code.strip(),
-            country=self.country,
-        )
+        return Address(self.line1, self.city, self.postal_code, self.country, self.line2).trimmed()
+
+
+class AddressPatch(StrictBody):
+    """Some fields of an address (merged into the current one; the merged address follows the same rules)."""
+
+    line1: str | None = Field(None, json_schema_extra=ADDRESS_RULES["line1"])
+    line2: str | None = Field(None, json_schema_extra=ADDRESS_RULES["line2"])
+    city: str | None = Field(None, json_schema_extra=ADDRESS_RULES["city"])
+    postal_code: str | None = Field(None, json_schema_extra=ADDRESS_RULES["postal_code"])
+    country: str | None = Field(None, json_schema_extra=ADDRESS_RULES["country"])
 
 
 class AddressOut(BaseModel):

@@ -8,6 +8,7 @@ that form, as Kong's cors plugin does, so both gateways agree. Credentials are n
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -36,7 +37,13 @@ EXPOSE_HEADERS = (
 MAX_AGE_SECONDS = 3600
 ANY_PORT = "*"
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
-_ORIGIN = re.compile(r"^(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}|\*))?$")
+# A port as an origin serializes it: 1..65535, no leading zero (also the regex Kong's cors plugin is given).
+PORT_PATTERN = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ORIGIN = re.compile(
+    rf"^(?P<scheme>https?)://(?P<host>{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])"
+    rf"(?::(?P<port>{PORT_PATTERN}|\*))?$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +57,25 @@ class Origin:
 
 
 def parse_origin(value: str, *, rule: bool = False) -> Origin | None:
-    """``scheme://host[:port]`` with the default port dropped; None when ``value`` is not such an origin."""
+    """``scheme://host[:port]`` with the default port dropped; None when ``value`` is not such an origin (a
+    scheme other than http(s), a host that is not a DNS name or a bracketed IPv6 address, a port outside
+    1..65535), so a malformed origin is never matched against the rules."""
     found = _ORIGIN.match(value.strip())
     if found is None or (found.group("port") == ANY_PORT and not rule):
+        return None
+    if found.group("host").startswith("[") and not _is_ipv6(found.group("host")[1:-1]):
         return None
     port = found.group("port")
     scheme = found.group("scheme")
     return Origin(scheme, found.group("host"), None if port == _DEFAULT_PORTS[scheme] else port)
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
@@ -58,9 +58,12 @@ DATE_HELP = "An ISO-8601 date (2026-12-01: the whole day, UTC) or date-time with
 ServerSet = SkipJsonSchema[Any]
 
 
-class _Body(RequestBody):
+class OrderBody(RequestBody):
     """An order body: unknown fields are 422, the read-only base fields are ignored, and the fields only the
-    server sets (``domain.orders.SERVER_SET_FIELDS``) are refused by name (``refuse``)."""
+    server sets (``domain.orders.SERVER_SET_FIELDS``) are refused by name (``refuse``), except those of
+    ``SETTABLE``, which a subclass declares as its own fields (an admin's ``status``)."""
+
+    SETTABLE: ClassVar[frozenset[str]] = frozenset()
 
     tenant_id: ServerSet = Field(None, exclude=True)
     user_id: ServerSet = Field(None, exclude=True)
@@ -71,7 +74,7 @@ class _Body(RequestBody):
 
     def refuse(self) -> None:
         """AUTH_003 naming the first field of the body only the server sets."""
-        check_settable(self.model_fields_set)
+        check_settable(self.model_fields_set - self.SETTABLE)
 
 
 class OrderLineIn(BaseModel):
@@ -83,7 +86,7 @@ class OrderLineIn(BaseModel):
     quantity: StrictInt = Field(json_schema_extra={"minimum": QUANTITY_MIN, "maximum": QUANTITY_MAX})
 
 
-class OrderIn(_Body):
+class OrderIn(OrderBody):
     """A new order: prices are the catalogue's at this moment; the payment token is never shown again."""
 
     model_config = ConfigDict(
@@ -120,7 +123,7 @@ class OrderIn(_Body):
         )
 
 
-class OrderReplace(_Body):
+class OrderReplace(OrderBody):
     """What a PENDING order's owner may replace: the shipping address and the notes (left out: none)."""
 
     model_config = ConfigDict(
@@ -149,7 +152,7 @@ class OrderReplace(_Body):
         return {"shipping_address": self.shipping_address.to_address(), "notes": self.notes}
 
 
-class OrderPatch(_Body):
+class OrderPatch(OrderBody):
     """Some of what a PENDING order's owner may change; a field left out keeps its value (`notes: null` clears)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"notes": "Ring twice"}]})

@@ -22,7 +22,6 @@ from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
 from storefront.application.user_queries import USER_SORT_FIELDS
-from storefront.domain.addresses import ADDRESS_LINE_MAX, CITY_MAX, POSTAL_CODE_MAX
 from storefront.domain.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
 from storefront.domain.identity import Principal, Role
 from storefront.domain.users import (
@@ -43,7 +42,7 @@ from storefront.domain.users import (
     UserStatus,
     check_settable,
 )
-from storefront.http.addresses import AddressIn, AddressOut, present_address
+from storefront.http.addresses import AddressIn, AddressOut, AddressPatch, present_address
 from storefront.http.conditional import etag, matches_none
 from storefront.http.envelope import not_modified, ok
 from storefront.http.openapi import PageMeta, envelope
@@ -239,16 +238,6 @@ class _Body(RequestBody):
     def refuse(self, principal: Principal) -> None:
         """AUTH_003 naming the first field of the body the caller may not set."""
         check_settable(principal.role, self.model_fields_set)
-
-
-class AddressPatch(StrictBody):
-    """Some fields of an address (merged into the current one)."""
-
-    line1: str | None = Field(None, json_schema_extra={"minLength": 1, "maxLength": ADDRESS_LINE_MAX})
-    line2: str | None = Field(None, json_schema_extra={"maxLength": ADDRESS_LINE_MAX})
-    city: str | None = Field(None, json_schema_extra={"minLength": 1, "maxLength": CITY_MAX})
-    postal_code: str | None = Field(None, json_schema_extra={"minLength": 1, "maxLength": POSTAL_CODE_MAX})
-    country: str | None = Field(None, json_schema_extra={"pattern": "^[A-Z]{2}$"})
 
 
 _PROFILE_RULES: dict[str, JsonDict] = {
