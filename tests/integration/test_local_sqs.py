@@ -273,3 +273,30 @@ def test_two_runs_starting_at_once_on_one_database_share_one_sqs(tmp_path):
     assert errors == []
     assert len(endpoints) == 2
     assert endpoints[0] == endpoints[1], "one server for one database"
+
+
+class BouncingClient:
+    """An SQS client whose source queue dead-letters every message sent to it at once, under a new id (as a
+    running consumer does with a poison message), ``bounces`` times at most."""
+
+    def __init__(self, sqs: LocalSqs, bounces: int) -> None:
+        self.client, self.sqs, self.bounces = sqs.client(), sqs, bounces
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> Any:  # noqa: N803 - boto3's names
+        answer = self.client.send_message_batch(QueueUrl=QueueUrl, Entries=Entries)
+        for entry in Entries:
+            if self.bounces > 0:
+                self.bounces -= 1
+                self.client.send_message(QueueUrl=self.sqs.urls[DLQ], MessageBody=entry["MessageBody"])
+        return answer
+
+
+def test_redrive_moves_only_the_messages_present_when_it_started(sqs):
+    """Outside pass: `make redrive QUEUE=payment` printed "moved 4" for one dead-lettered message, moving the
+    copy that bounced back to the DLQ during the run again and again."""
+    sqs.client().send_message(QueueUrl=sqs.urls[DLQ], MessageBody="dead")
+    assert redrive.redrive(BouncingClient(sqs, bounces=5), sqs.urls[QUEUE], sqs.urls[DLQ]) == 1
+    assert (count(sqs, QUEUE), count(sqs, DLQ)) == (1, 1), "the bounce stays in the DLQ for the next run"
