@@ -32,6 +32,7 @@ def test_shipped_and_delivered_emails_show_the_notes_when_there_are_some(message
     shop = FakeOrders()
     order, _ = placed(shop, [(product(shop, uuid4(), 5), 1)])
     order = replace(order, notes=notes)
-    owner = User.create(order.tenant_id, Identity("bo@example.com", "bobuyer", "Bo Buyer"), "hash", None, shop.clock.now())
+    who = Identity("bo@example.com", "bobuyer", "Bo Buyer")
+    owner = User.create(order.tenant_id, who, "hash", None, shop.clock.now())
     email = order_email(owner, order, notice(message(order_id=order.id), order))
     assert (TRACKING in email.text, "Tracking 1Z999AA10123456784 &lt;UPS&gt;" in email.html) == (shown, shown)
