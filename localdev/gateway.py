@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import logging
 import os
 import re
 import signal
@@ -41,6 +42,7 @@ from localdev.template import Api, Function, read_api
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
 # What the local server reads of one request at most (above API Gateway's limit, so its 413 still shows).
 MAX_REQUEST_BYTES = API_GATEWAY_MAX_BODY + 1024 * 1024
+LOG = logging.getLogger("localdev.gateway")
 
 
 def from_lambda(result: dict[str, Any]) -> HttpResponse:
@@ -312,6 +314,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._refuse(code, reason.encode())
 
     def _send(self, response: HttpResponse) -> None:
+        """Write ``response``; a client that went away meanwhile (it gave up waiting, e.g. on a tok_timeout
+        charge) is one debug line, not a traceback on the console."""
+        try:
+            self._write(response)
+        except (BrokenPipeError, ConnectionResetError) as gone:
+            self.close_connection = True
+            LOG.debug("client %s went away before the answer was sent: %s", self.client_address[0], gone)
+
+    def _write(self, response: HttpResponse) -> None:
         # The gateway's headers only: no http.server Server header (Kong names itself; API Gateway sends none).
         self.log_request(response.status)
         self.send_response_only(response.status)

@@ -20,8 +20,11 @@ the demo user (two demo mugs, ``tok_approve``) and brought to the state the even
 steps (PENDING for ``order.placed``, RESERVED for ``payment.charge_requested``, CONFIRMED for
 ``order.confirmed``), so each consumer does its real work: reserves the stock, charges the fake payment
 provider (served by this call, as `make run` serves it), emails the confirmation to ``.local/mail/``. The
-HTTP order events (get, replace, update, delete, cancel) name ``HTTP_SAMPLE_ORDER``, placed the same way and
-left PENDING at version 1, so each answers its success status.
+HTTP order events (get, replace, update, delete, cancel, and the admin's get, list, replace, delete) name
+``HTTP_SAMPLE_ORDER``, placed the same way and brought to the state each acts on (PENDING at version 1 for the
+owner's get, replace, update and cancel; CONFIRMED for the admin's fulfilment update; CANCELLED for a delete),
+so each answers its success status. The refresh and reset-password events carry ``SAMPLE_REFRESH_TOKEN`` and
+``SAMPLE_RESET_TOKEN``, seeded (as their digests, as the real flows store them) for the demo user first.
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ def fill_placeholders(text: str) -> str:
 
 
 SAMPLE_ORDER = UUID("0195d5b0-0000-7000-8000-00000000a001")
+# The tokens events/auth/refresh.json and events/auth/reset_password.json present (local sample values only).
+SAMPLE_REFRESH_TOKEN = "q0uN3bEt0u1mQ8t5yq4d2a9zX7cV1bN6mL3kJ8hG5fD"  # noqa: S105 - a sample event's value
+SAMPLE_RESET_TOKEN = "r3sEtS4mpLeT0k3nF0rM4k3Inv0k3aB9cD2eF5gH7jK"  # noqa: S105 - a sample event's value
 # The order the HTTP order events (events/orders/{get,replace,update,delete,cancel}_order.json) name.
 HTTP_SAMPLE_ORDER = UUID("7b3e9d10-0001-4000-8000-000000000001")
 CANCELLED = -1  # in SAMPLE_ORDERS: cancelled by its owner instead of moved by the saga
@@ -67,6 +73,10 @@ SAMPLE_ORDERS = {
     # PENDING, version 1: what GET, PUT (If-Match "v1"), PATCH and cancel may act on
     **{f"{verb}OrderFunction": (HTTP_SAMPLE_ORDER, 0) for verb in ("Get", "Replace", "Update", "Cancel")},
     "DeleteOrderFunction": (HTTP_SAMPLE_ORDER, CANCELLED),  # only a finished order may be deleted
+    "AdminGetOrderFunction": (HTTP_SAMPLE_ORDER, 0),
+    "AdminListOrdersFunction": (HTTP_SAMPLE_ORDER, 2),  # the event lists CONFIRMED orders
+    "AdminUpdateOrderFunction": (HTTP_SAMPLE_ORDER, 2),  # CONFIRMED at version 4: the event ships it (If-Match "v4")
+    "AdminDeleteOrderFunction": (HTTP_SAMPLE_ORDER, CANCELLED),
 }
 
 
@@ -79,6 +89,36 @@ def seed_sample_order(function_id: str) -> UUID | None:
         return None
     _place_sample_order(*sample)
     return sample[0]
+
+
+def seed_sample_token(function_id: str) -> bool:
+    """For the refresh and reset-password functions, store the token their sample event presents, for the demo
+    user, as login and a mailed reset link store theirs (True when one was seeded)."""
+    if function_id not in ("RefreshTokensFunction", "ResetPasswordFunction"):
+        return False
+    use_lambda_paths()
+    from uuid import uuid4
+
+    from storefront import bootstrap
+    from storefront.adapters.clock import SystemClock
+    from storefront.application.auth import AuthPolicy, digest
+    from storefront.domain.sessions import PasswordReset, RefreshSession
+
+    user_id, policy, now = DEMO_ACCOUNTS[1][0], AuthPolicy(), SystemClock().now()
+    with bootstrap.identity_unit_of_work() as uow:
+        if function_id == "RefreshTokensFunction":
+            token_hash = digest(SAMPLE_REFRESH_TOKEN)
+            if uow.refresh_sessions.find(token_hash) is None:
+                family, expires = uuid4(), now + policy.refresh_lifetime
+                session = RefreshSession(uuid4(), DEMO_TENANT, user_id, family, token_hash, now, expires)
+                uow.refresh_sessions.add(session)
+        else:
+            token_hash = digest(SAMPLE_RESET_TOKEN)
+            if uow.password_resets.find(token_hash) is None:
+                expires = now + policy.reset_lifetime
+                uow.password_resets.add(PasswordReset(uuid4(), DEMO_TENANT, user_id, token_hash, now, expires))
+        uow.commit()
+    return True
 
 
 def sample_order_status(order_id: UUID = SAMPLE_ORDER) -> str | None:
@@ -211,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         os.environ.update(sqs.environment(api))
         os.environ["PAYMENT_PROVIDER_URL"] = provider.url
+        if seed_sample_token(args.function):
+            print("the sample event's token is seeded for the demo user", file=sys.stderr)
         sample = seed_sample_order(args.function)
         if sample is not None:
             print(f"sample order {sample} is {sample_order_status(sample)} before the event", file=sys.stderr)

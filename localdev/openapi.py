@@ -89,7 +89,20 @@ def build() -> dict[str, Any]:
         # A module that fails to load is a warning to OpenAPIMerge; here it is an error.
         warnings.simplefilter("error", UserWarning)
         document = json.loads(merge.get_openapi_json_schema())
-    return tidy(document)
+    return tidy(merge_patch_bodies(document))
+
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def merge_patch_bodies(document: dict[str, Any]) -> dict[str, Any]:
+    """List ``application/merge-patch+json`` (RFC 7396), which every PATCH route takes, beside
+    ``application/json`` for every PATCH body, with the same schema (Powertools names only the latter)."""
+    for item in document.get("paths", {}).values():
+        content = item.get("patch", {}).get("requestBody", {}).get("content", {})
+        if "application/json" in content:
+            content.setdefault(MERGE_PATCH, content["application/json"])
+    return document
 
 
 def tidy(document: dict[str, Any]) -> dict[str, Any]:

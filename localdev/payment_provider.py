@@ -7,6 +7,10 @@ storefront.adapters.payments.http_provider, deciding by the payment token as the
     tok_error    500, nothing charged
     other        declined (invalid_token)
 
+A refund names its charge by ``charge_id`` or, when the charge's answer never arrived, by the charge's
+``charge_idempotency_key``; either way it is answered at once (a slow charge does not slow its refund), and a key
+no charge was made under is declined ``charge_not_found``.
+
 Idempotency-Key is honoured: a key seen before gets the first request's charge again (200,
 ``Idempotent-Replayed: true``), never a second charge, and the key reused for another body is 422.
 The ledger (``ledger()`` in process, ``GET <base>/v1/ledger`` over HTTP) lists every charge and refund made
@@ -235,9 +239,10 @@ class FakePaymentProvider:
         return (201, {}, _charge_view(charge)), slow
 
     def _refund(self, key: str, request: dict[str, Any]) -> tuple[Answer, float]:
-        charge_id = request.get("charge_id")
+        charge_id, charge_key = request.get("charge_id"), request.get("charge_idempotency_key")
+        named = [n for n in (charge_id, charge_key) if n is not None]
         money = _money(request)
-        if not isinstance(charge_id, str) or not charge_id or money is None:
+        if len(named) != 1 or not isinstance(named[0], str) or not named[0] or money is None:
             return _error(400, "invalid_request"), 0.0
         fingerprint = json.dumps(request, sort_keys=True)
         with self._shared():
@@ -247,15 +252,19 @@ class FakePaymentProvider:
                 if self._fingerprints[key] != fingerprint:
                     return _error(422, "idempotency_key_reused"), 0.0
                 return (200, {"Idempotent-Replayed": "true"}, _refund_view(self._refunds[key])), slow
-            status, reason = self._refund_decision(charge_id, money)
-            refund = Refund(f"re_{uuid.uuid4().hex}", key, charge_id, money[0], money[1], status, reason)
+            charge = self._charges.get(charge_key) if charge_key is not None else self._charge_of(charge_id)
+            status, reason = self._refund_decision(charge, money)
+            refunded_id = charge.id if charge is not None else str(charge_id or "")
+            refund = Refund(f"re_{uuid.uuid4().hex}", key, refunded_id, money[0], money[1], status, reason)
             self._fingerprints[key] = fingerprint
             self._refunds[key] = refund
             self._made.append(("refund", key))
         return (201, {}, _refund_view(refund)), slow
 
-    def _refund_decision(self, charge_id: str, money: tuple[str, str]) -> tuple[str, str | None]:
-        charge = next((c for c in self._charges.values() if c.id == charge_id), None)
+    def _charge_of(self, charge_id: object) -> Charge | None:
+        return next((c for c in self._charges.values() if c.id == charge_id), None)
+
+    def _refund_decision(self, charge: Charge | None, money: tuple[str, str]) -> tuple[str, str | None]:
         if charge is None:
             return "declined", "charge_not_found"
         if charge.status != "approved":

@@ -40,18 +40,22 @@ def _sendable(attributes: dict[str, Any]) -> dict[str, Any]:
 
 
 def redrive(client: Any, source_url: str, dead_letter_url: str) -> int:
-    """Move every message of ``dead_letter_url`` to ``source_url``; returns how many distinct messages were moved.
+    """Move the messages ``dead_letter_url`` holds when the run starts to ``source_url``; returns how many
+    distinct messages were moved.
 
+    The DLQ is counted first and the run stops once that many are moved: a moved message that fails again at
+    once and is dead-lettered during the run (a poison message, under a new id) is not moved a second time.
     A message counts once it is both sent to the source queue and deleted from the DLQ. A message received
     again (its delete failed, or its hold ran out) is not sent a second time: only its delete is retried.
     """
+    present = _depth(client, dead_letter_url)
     seen_ids: set[str] = set()
     sent_ids: set[str] = set()
     moved_ids: set[str] = set()
-    while True:
+    while len(moved_ids) < present:
         messages = client.receive_message(
             QueueUrl=dead_letter_url,
-            MaxNumberOfMessages=RECEIVE_LIMIT,
+            MaxNumberOfMessages=min(RECEIVE_LIMIT, present - len(moved_ids)),
             WaitTimeSeconds=0,
             VisibilityTimeout=HOLD_SECONDS,
             MessageAttributeNames=["All"],
@@ -67,6 +71,14 @@ def redrive(client: Any, source_url: str, dead_letter_url: str) -> int:
             if stuck := len(seen_ids - moved_ids):
                 print(f"{stuck} message(s) could not be moved and stay in the DLQ", file=sys.stderr)
             return len(moved_ids)
+    return len(moved_ids)
+
+
+def _depth(client: Any, queue_url: str) -> int:
+    """How many messages ``queue_url`` holds now (visible, and held by a receiver)."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+    return sum(int(attributes.get(name, 0)) for name in names)
 
 
 def _send(client: Any, queue_url: str, messages: list[dict[str, Any]]) -> set[str]:

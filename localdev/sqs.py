@@ -15,6 +15,7 @@ it (its consumers would find no such order and drop it).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -145,6 +146,19 @@ def running_endpoint(state: Path = STATE, database_url: str | None = None) -> st
 
 
 @contextmanager
+def _starting(record: Path, share: bool) -> Iterator[None]:
+    """Hold the lock of ``record`` (a file lock next to it) while a shared SQS is looked for and, if none runs,
+    started and recorded: two `make run` on one database started in the same second find one server, not two."""
+    if not share:
+        yield
+        return
+    record.parent.mkdir(parents=True, exist_ok=True)
+    with record.with_suffix(".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process is killed
+        yield
+
+
+@contextmanager
 def local_sqs(
     api: Api,
     state: Path = STATE,
@@ -155,13 +169,37 @@ def local_sqs(
 ) -> Iterator[LocalSqs]:
     """The local SQS with the template's queues: the one another process records for ``database_url``
     (default: `make run`'s database), else a moto server started here (recorded in ``state`` while it runs
-    when ``share``, stopped on the way out)."""
+    when ``share``, stopped on the way out). Looking for one and starting one happen under a file lock."""
     visibility = visibility_override()
-    endpoint = running_endpoint(state, database_url)
-    if endpoint is not None:
-        sqs = LocalSqs(endpoint, {})
-        yield LocalSqs(endpoint, create_queues(sqs.client(), api.queues, visibility))
+    record = record_path(database_url, state)
+    server: Any = None
+    with _starting(record, share):
+        endpoint = running_endpoint(state, database_url)
+        if endpoint is None:
+            server = _start_moto(host)
+            bound_host, port = server.get_host_and_port()
+            endpoint = f"http://{bound_host}:{port}"
+        try:
+            sqs = LocalSqs(endpoint, create_queues(LocalSqs(endpoint, {}).client(), api.queues, visibility))
+            if server is not None and share:
+                record.write_text(json.dumps({"endpoint": endpoint, "owner": os.getpid()}))
+        except BaseException:
+            if server is not None:
+                server.stop()
+            raise
+    if server is None:  # another process's server: it stops it
+        yield sqs
         return
+    try:
+        yield sqs
+    finally:
+        with suppress(OSError, ValueError):
+            if json.loads(record.read_text()).get("owner") == os.getpid():
+                record.unlink()
+        server.stop()
+
+
+def _start_moto(host: str) -> Any:
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -169,21 +207,7 @@ def local_sqs(
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # not a line per SQS call (the pollers call often)
     server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
     server.start()
-    record = record_path(database_url, state)
-    try:
-        bound_host, port = server.get_host_and_port()
-        endpoint = f"http://{bound_host}:{port}"
-        sqs = LocalSqs(endpoint, {})
-        sqs = LocalSqs(endpoint, create_queues(sqs.client(), api.queues, visibility))
-        if share:
-            state.mkdir(exist_ok=True)
-            record.write_text(json.dumps({"endpoint": endpoint, "owner": os.getpid()}))
-        yield sqs
-    finally:
-        with suppress(OSError, ValueError):
-            if json.loads(record.read_text()).get("owner") == os.getpid():
-                record.unlink()
-        server.stop()
+    return server
 
 
 __all__ = ["ACCOUNT", "LocalSqs", "create_queues", "local_sqs", "record_path", "running_endpoint", "url_variable"]

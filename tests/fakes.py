@@ -1045,7 +1045,8 @@ class FakePaymentGateway:
     """The PaymentGateway port in memory: one decision per idempotency key (a repeat gets the same one, as the
     provider answers), ``tok_decline`` declines, ``failure`` is raised instead of answering (a timeout, an open
     breaker), ``during_charge`` runs while a charge is in flight (a cancellation racing it), ``decline_refunds``
-    makes refunds declined. ``calls`` lists every key asked, repeats included."""
+    makes refunds declined; ``refund_charge`` finds the charge by its key (declined charge_not_found without
+    one). ``calls`` lists every key asked, repeats included."""
 
     def __init__(self) -> None:
         self.charges: dict[str, PaymentResult] = {}
@@ -1072,12 +1073,29 @@ class FakePaymentGateway:
             )
         return self.charges[idempotency_key]
 
+    def refund_charge(
+        self, tenant_id: UUID, order_id: UUID, charge_idempotency_key: str, amount: Money, idempotency_key: str
+    ) -> RefundResult:
+        self.calls.append(idempotency_key)
+        if self.failure is not None:
+            raise self.failure
+        if idempotency_key not in self.refunds:
+            charge = self.charges.get(charge_idempotency_key)
+            if charge is not None and charge.approved:
+                return self._refunded(idempotency_key)
+            reason = "charge_not_found" if charge is None else "charge_not_approved"
+            self.refunds[idempotency_key] = RefundResult(RefundOutcome.DECLINED, f"re_{len(self.refunds) + 1}", reason)
+        return self.refunds[idempotency_key]
+
     def refund(
         self, tenant_id: UUID, order_id: UUID, charge_id: str, amount: Money, idempotency_key: str
     ) -> RefundResult:
         self.calls.append(idempotency_key)
         if self.failure is not None:
             raise self.failure
+        return self._refunded(idempotency_key)
+
+    def _refunded(self, idempotency_key: str) -> RefundResult:
         if idempotency_key not in self.refunds:
             outcome = RefundOutcome.DECLINED if self.decline_refunds else RefundOutcome.REFUNDED
             reason = "charge_too_old" if self.decline_refunds else None

@@ -7,6 +7,8 @@ acknowledged: the message is never lost, and a provider outage does not use up i
 (each failed receive would count; a re-sent message starts at zero). Only a message older than
 ``saga.DEFER_FOR_AT_MOST``, or one that cannot be re-sent, fails and comes back the usual way. Never charged
 twice: every attempt uses the idempotency key ``charge:<order_id>``, and the order settles by a conditional move.
+A cancelled order whose charge never answered is not charged again: past its grace period (deferred until then,
+``saga.ChargeProbeNotDue``) the refund of that charge by its key settles it (``saga.resolve_cancelled_charge``).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ test-only consumer with real SQS events, dead-lettering, redrive, schedules, and
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -242,3 +243,60 @@ def test_a_run_on_another_database_gets_queues_of_its_own(sqs, tmp_path):
         assert running_endpoint(tmp_path, f"sqlite:///{tmp_path / 'other.db'}") == other.endpoint
         assert running_endpoint(tmp_path) == sqs.endpoint
     assert running_endpoint(tmp_path, f"sqlite:///{tmp_path / 'other.db'}") is None  # its record went with it
+
+
+def test_two_runs_starting_at_once_on_one_database_share_one_sqs(tmp_path):
+    """Outside pass: two `make run` started in the same second each found no SQS recorded and started their own;
+    looking and starting now happen under a file lock, so the second finds the first's server."""
+    database = f"sqlite:///{tmp_path / 'one.db'}"
+    barrier, endpoints, errors = threading.Barrier(2), [], []
+    release = threading.Event()
+
+    def start() -> None:
+        try:
+            barrier.wait()
+            with local_sqs(read_api(), tmp_path, database_url=database) as running:
+                endpoints.append(running.endpoint)
+                release.wait(30)
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+
+    starters = [threading.Thread(target=start) for _ in range(2)]
+    for starter in starters:
+        starter.start()
+    deadline = time.monotonic() + 30
+    while len(endpoints) + len(errors) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    release.set()
+    for starter in starters:
+        starter.join(30)
+    assert errors == []
+    assert len(endpoints) == 2
+    assert endpoints[0] == endpoints[1], "one server for one database"
+
+
+class BouncingClient:
+    """An SQS client whose source queue dead-letters every message sent to it at once, under a new id (as a
+    running consumer does with a poison message), ``bounces`` times at most."""
+
+    def __init__(self, sqs: LocalSqs, bounces: int) -> None:
+        self.client, self.sqs, self.bounces = sqs.client(), sqs, bounces
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> Any:  # noqa: N803 - boto3's names
+        answer = self.client.send_message_batch(QueueUrl=QueueUrl, Entries=Entries)
+        for entry in Entries:
+            if self.bounces > 0:
+                self.bounces -= 1
+                self.client.send_message(QueueUrl=self.sqs.urls[DLQ], MessageBody=entry["MessageBody"])
+        return answer
+
+
+def test_redrive_moves_only_the_messages_present_when_it_started(sqs):
+    """Outside pass: `make redrive QUEUE=payment` printed "moved 4" for one dead-lettered message, moving the
+    copy that bounced back to the DLQ during the run again and again."""
+    sqs.client().send_message(QueueUrl=sqs.urls[DLQ], MessageBody="dead")
+    assert redrive.redrive(BouncingClient(sqs, bounces=5), sqs.urls[QUEUE], sqs.urls[DLQ]) == 1
+    assert (count(sqs, QUEUE), count(sqs, DLQ)) == (1, 1), "the bounce stays in the DLQ for the next run"

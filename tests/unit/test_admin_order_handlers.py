@@ -81,7 +81,8 @@ def test_an_admin_lists_and_reads_a_customers_order_with_its_history(shop):
 def test_ship_deliver_then_delete_through_the_handlers(shop):
     order = confirmed_order(shop)
     assert call(DELETE, on("delete_order", order["id"]))[0] == 409, "not finished yet"
-    status, headers, body = call(PUT, on("replace_order", order["id"]))
+    # The sample event names version 4 (what `make invoke` seeds: the saga records its charge attempt too).
+    status, headers, body = call(PUT, set_header(on("replace_order", order["id"]), "If-Match", '"v3"'))
     assert (status, body["data"]["status"], headers["ETag"]) == (200, "SHIPPED", ['"v4"']), body
     assert body["data"]["history"][-1]["kind"] == "shipped"
     status, _, body = call(PUT, put(order["id"], {"status": "DELIVERED", "notes": None}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -94,6 +95,28 @@ def test_refund_decisions(charge_token, refund, outcome, reason):
     charge_id = charge(fake, charge_token)[2]["id"] if charge_token else "ch_missing"
     answer = post(fake, "/v1/refunds", {"charge_id": charge_id, **refund}, "refund:1")
     assert (answer[0], answer[2]["status"], answer[2]["decline_reason"]) == (201, outcome, reason)
+
+
+@pytest.mark.parametrize(
+    ("charge_token", "outcome", "reason"),
+    [
+        ("tok_timeout", "refunded", None),  # charged, its answer late: the refund by key finds it
+        ("tok_decline", "declined", "charge_not_approved"),
+        (None, "declined", "charge_not_found"),  # no charge under that key: nothing was taken
+    ],
+)
+def test_a_refund_by_the_charge_key_is_decided_and_answered_at_once(charge_token, outcome, reason):
+    fake = FakePaymentProvider(slow_seconds=0.0)
+    if charge_token:
+        charge(fake, charge_token)
+    fake.slow_seconds = 30.0  # a tok_timeout charge would be answered late now; its refund must not be
+    body = {"charge_idempotency_key": "charge:1", "amount": "10.00", "currency": "EUR"}
+    started = time.monotonic()
+    answer = post(fake, "/v1/refunds", body, "refund:1")
+    assert time.monotonic() - started < 1.0
+    assert (answer[0], answer[2]["status"], answer[2]["decline_reason"]) == (201, outcome, reason)
+    both = {**body, "charge_id": "ch_1"}
+    assert post(fake, "/v1/refunds", both, "refund:2")[0] == 400  # one way of naming the charge, not two
 
 
 def test_a_refund_is_made_once_per_key_and_the_charge_cannot_be_refunded_twice_over():

@@ -115,7 +115,6 @@ def test_if_none_match(header, current, hit):
         ('"v7"', None, 7),
         ('"v7"', 7, 7),
         ('"v7"', 4, 0),  # If-Match and the body disagree: one of them is stale
-        ('W/"v2"', None, 0),  # If-Match compares strongly: a weak tag matches nothing
         ('"v02"', None, 0),  # a well-formed tag we never write matches nothing
         ('"v0"', None, 0),
         ("*", None, None),
@@ -125,6 +124,16 @@ def test_if_none_match(header, current, hit):
 )
 def test_expected_version_prefers_if_match(if_match, body_version, expected):
     assert expected_version(if_match, body_version) == expected
+
+
+@pytest.mark.parametrize(("if_match", "body_version"), [('W/"v2"', None), ('W/"v2"', 2), (' W/"v7" ', None)])
+def test_a_weak_if_match_is_refused_saying_a_weak_validator_never_matches(if_match, body_version):
+    """Outside pass: W/"v2" answered "changed by someone else"; If-Match compares strongly (RFC 9110)."""
+    with pytest.raises(Conflict) as raised:
+        expected_version(if_match, body_version)
+    assert raised.value.message == "A weak ETag cannot be used in If-Match"
+    assert raised.value.details is not None
+    assert "without W/" in str(raised.value.details["reason"])
 
 
 @pytest.mark.parametrize("if_match", ['"abc"', "v3", '"v3", "v4"', '"v-1"'])

@@ -68,6 +68,13 @@ def test_the_custom_metrics_alarmed_on_are_emitted_under_the_emitting_functions_
     for metric in stats:
         assert f'name="{metric["MetricName"]}"' in emitted
         assert metric["Dimensions"] == [{"Name": "service", "Value": _service("ProcessPaymentFunction")}]
+    saga_source = _source("shared/storefront/application/saga.py")
+    watched_by = {"RefundsDeclinedAlarm": "REFUNDS_DECLINED", "PaymentOutcomesUnresolvedAlarm": "PAYMENTS_UNRESOLVED"}
+    for alarm, constant in watched_by.items():
+        watched = RESOURCES[alarm]["Properties"]
+        assert f'{constant} = "{watched["MetricName"]}"' in saga_source
+        assert f"name={constant}" in saga_source
+        assert watched["Dimensions"] == [{"Name": "service", "Value": _service("ProcessPaymentFunction")}]
     assert 'name=f"Http{status // 100}xx"' in _source("shared/storefront/http/entry.py")
     assert "Http5xx" in RESOURCES["Functions5xxAlarm"]["Properties"]["Metrics"][0]["Expression"]
 
@@ -79,7 +86,7 @@ def test_the_dashboard_is_json_and_shows_every_alarmed_metric():
     text = json.dumps(widgets)
     for metric in ("5XXError", "Http5xx", "Duration", "Throttles", "ApproximateNumberOfMessagesVisible"):
         assert metric in text, metric
-    for metric in ("OutboxOldestAgeSeconds", "CircuitBreakerOpened", "CircuitBreakerOpen"):
+    for metric in ("OutboxOldestAgeSeconds", "CircuitBreakerOpened", "CircuitBreakerOpen", "PaymentOutcomesUnresolved"):
         assert metric in text, metric
     alarms = next(w for w in widgets if w["type"] == "alarm")["properties"]["alarms"]
     declared = {k for k, r in RESOURCES.items() if isinstance(r, dict) and r["Type"] == "AWS::CloudWatch::Alarm"}

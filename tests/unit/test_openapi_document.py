@@ -269,3 +269,13 @@ def test_the_documented_body_rules_are_the_domains(change, valid):
     except (ValidationFailed, ValueError):
         accepted = False
     assert accepted is valid
+
+
+def test_every_patch_body_lists_json_merge_patch_beside_json_with_one_schema():
+    """Outside pass: PATCH bodies listed only application/json while application/merge-patch+json is accepted."""
+    patches = [item["patch"] for item in DOCUMENT["paths"].values() if "patch" in item]
+    assert patches
+    for operation in patches:
+        content = operation["requestBody"]["content"]
+        assert set(content) == {"application/json", "application/merge-patch+json"}, operation["operationId"]
+        assert content["application/merge-patch+json"] == content["application/json"]

@@ -249,6 +249,19 @@ def test_a_refund_names_the_charge_and_reads_the_providers_decision():
         provider.refund(TENANT, ORDER, "ch_1", AMOUNT, refund_key(ORDER))
 
 
+def test_a_refund_of_an_unanswered_charge_names_the_charge_by_its_key_not_an_id():
+    declined = (201, {"id": "re_3", "status": "declined", "decline_reason": "charge_not_found"})
+    provider, transport, _, _ = adapter([declined])
+    result = provider.refund_charge(TENANT, ORDER, charge_key(ORDER), AMOUNT, refund_key(ORDER))
+    assert (result.outcome, result.decline_reason) == (RefundOutcome.DECLINED, "charge_not_found")
+    [(_, headers, body)] = transport.sent
+    assert (headers["Idempotency-Key"], body["charge_idempotency_key"], "charge_id" in body) == (
+        refund_key(ORDER),
+        charge_key(ORDER),
+        False,
+    )
+
+
 def test_waits_between_attempts_are_full_jitter_inside_their_windows():
     provider, transport, _, _ = adapter([ERROR_500], threshold=1000)
     time = transport.time

@@ -118,8 +118,8 @@ def test_patch_with_body_version(fake):
 
 @pytest.mark.parametrize(
     ("if_match", "body_version"),
-    [('"v01"', None), ('W/"v1"', None), ('"v1"', 2), ('"v2"', 1), ('"v0"', None)],
-    ids=["leading zero", "weak tag", "If-Match current, body stale", "If-Match stale, body current", "v0"],
+    [('"v01"', None), ('"v1"', 2), ('"v2"', 1), ('"v0"', None)],
+    ids=["leading zero", "If-Match current, body stale", "If-Match stale, body current", "v0"],
 )
 def test_if_match_compares_strongly_and_must_agree_with_the_body(fake, if_match, body_version):
     """Outside pass: a weak tag, a tag we never write and an If-Match the body's version contradicts each
@@ -129,6 +129,20 @@ def test_if_match_compares_strongly_and_must_agree_with_the_body(fake, if_match,
     evt = set_header(with_id("products/update_product.json", product["id"], body=body), "If-Match", if_match)
     status, _, answer = call(PATCH, evt)
     assert (status, answer["error"]["code"], answer["error"]["details"]["current_version"]) == (409, "BIZ_002", 1)
+    status, _, answer = call(GET, with_id("products/get_product.json", product["id"]))
+    assert (answer["data"]["version"], answer["data"]["stock"]) == (1, product["stock"])
+
+
+def test_a_weak_if_match_is_refused_saying_why_and_changes_nothing(fake):
+    """Outside pass: W/"v1" answered "changed by someone else"; a weak validator never matches If-Match."""
+    product, _ = created(fake)
+    evt = set_header(with_id("products/update_product.json", product["id"], body={"stock": 9}), "If-Match", 'W/"v1"')
+    status, _, answer = call(PATCH, evt)
+    assert (status, answer["error"]["code"], answer["error"]["message"]) == (
+        409,
+        "BIZ_002",
+        "A weak ETag cannot be used in If-Match",
+    )
     status, _, answer = call(GET, with_id("products/get_product.json", product["id"]))
     assert (answer["data"]["version"], answer["data"]["stock"]) == (1, product["stock"])
 

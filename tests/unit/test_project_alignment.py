@@ -145,8 +145,10 @@ def test_internal_routes_are_iam_only_in_the_template_and_need_an_operator_token
         if function.api_gateway_only:  # I + service key: API Gateway only, Kong has no route for it
             for route in function.routes:  # only the catch-all (the 404 of unknown paths) matches it
                 matched = KONG.route_for(route.method, route.path)
-                assert matched is None or "{proxy+}" in str(matched.route.paths) or matched.route.name.startswith(
-                    "no-route"
+                assert (
+                    matched is None
+                    or "{proxy+}" in str(matched.route.paths)
+                    or matched.route.name.startswith("no-route")
                 ), route.path
             continue
         assert allow.group(1) == "OPERATORS", function.logical_id

@@ -20,6 +20,9 @@ class ReplayingDlq:
         self.sent: list[str] = []
         self.receives = 0
 
+    def get_queue_attributes(self, **_: Any) -> dict[str, Any]:
+        return {"Attributes": {"ApproximateNumberOfMessages": str(len(self.dlq))}}
+
     def receive_message(self, **_: Any) -> dict[str, Any]:
         self.receives += 1
         messages = [
@@ -49,7 +52,7 @@ def test_a_message_handed_out_again_after_a_failed_delete_is_sent_once_and_count
     assert redrive(client, "source", "dlq") == 3
     assert client.dlq == {}
     assert sorted(client.sent) == ["a", "b", "c"]  # id-1 came back: only its delete was retried
-    assert client.receives == 3  # 3 receives, 3 moved: receives are not what is counted
+    assert client.receives == 2  # 2 receives, 3 moved: receives are not what is counted (it stops at the 3 counted)
 
 
 def test_a_message_whose_delete_keeps_failing_is_not_counted():

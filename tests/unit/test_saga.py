@@ -214,45 +214,88 @@ def test_a_charge_that_lands_after_a_cancellation_is_refunded(shop, tenant, gate
     assert now_of(shop).payment_status is PaymentStatus.REFUNDED
 
 
-def test_an_order_cancelled_after_a_charge_lost_on_the_way_back_is_settled_and_refunded(shop, tenant, gateway):
-    """Outside pass: the provider charged (tok_timeout answers too late), the order was cancelled meanwhile, and
-    the deferred charge message was skipped: the customer stayed charged, never refunded."""
+def cancelled_after_an_unanswered_charge(shop, tenant, gateway, token="tok_timeout", charged=True):  # noqa: S107
+    """An order whose charge attempt got no answer (the provider charged, or not), cancelled meanwhile."""
     item = product(shop, tenant, 5)
-    order, who = placed(shop, [(item, 2)], "tok_timeout")
+    order, who = placed(shop, [(item, 2)], token)
     saga.reserve_order(ports(shop), tenant, order.id)
-    gateway.charges[charge_key(order.id)] = PaymentResult(PaymentOutcome.APPROVED, "ch_lost", None)
-    gateway.failure = ExternalTimeout()  # the charge was made; its answer never arrived
+    if charged:
+        declined = token == "tok_decline"
+        outcome = PaymentOutcome.DECLINED if declined else PaymentOutcome.APPROVED
+        gateway.charges[charge_key(order.id)] = PaymentResult(outcome, "ch_lost", "card_declined" if declined else None)
+    gateway.failure = ExternalTimeout()  # its answer never arrived
     with pytest.raises(ExternalTimeout):
         saga.charge_order(ports(shop), gateway, tenant, order.id)
     orders.cancel_order(shop.ports, who, order.id, None)
     assert (now_of(shop).status, now_of(shop).payment_status) == (OrderStatus.CANCELLED, PaymentStatus.PENDING)
-    gateway.failure = None  # the deferred message comes back
-    assert saga.charge_order(ports(shop), gateway, tenant, order.id) is Step.REFUND_REQUESTED
-    assert saga.refund_order(ports(shop), gateway, tenant, order.id) is Step.REFUNDED
-    after = now_of(shop)
-    assert (after.status, after.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
-    assert (len(gateway.charges), list(gateway.refunds)) == (1, [refund_key(order.id)])
-    assert gateway.calls.count(charge_key(order.id)) == 2, "the same key asked again: never a second charge"
-    assert stock_of(shop, item) == 5
-    assert (replay(after.history).status, replay(after.history).payment_status) == (
-        OrderStatus.CANCELLED,
-        PaymentStatus.REFUNDED,
-    )
-
-
-def test_an_order_cancelled_after_an_attempt_that_took_nothing_is_settled_without_a_refund(shop, tenant, gateway):
-    item = product(shop, tenant, 5)
-    order, who = placed(shop, [(item, 1)], "tok_decline")
-    saga.reserve_order(ports(shop), tenant, order.id)
-    gateway.failure = ExternalUnavailable()
-    with pytest.raises(ExternalUnavailable):
-        saga.charge_order(ports(shop), gateway, tenant, order.id)
-    orders.cancel_order(shop.ports, who, order.id, None)
     gateway.failure = None
-    assert saga.charge_order(ports(shop), gateway, tenant, order.id) is Step.SETTLED
-    assert now_of(shop).payment_status is PaymentStatus.DECLINED
-    assert (gateway.refunds, stock_of(shop, item)) == ({}, 5)
+    return order, item
+
+
+@pytest.mark.parametrize(
+    ("token", "charged", "step", "payment", "refunds"),
+    [
+        ("tok_timeout", True, Step.REFUNDED, PaymentStatus.REFUNDED, 1),  # charged: the money goes back
+        ("tok_decline", True, Step.SETTLED, PaymentStatus.DECLINED, 0),  # declined: nothing was taken
+        ("tok_timeout", False, Step.SETTLED, PaymentStatus.DECLINED, 0),  # never reached the provider
+    ],
+)
+def test_a_cancelled_order_s_unanswered_charge_is_resolved_by_a_refund_by_key_never_a_second_charge(
+    shop, tenant, gateway, token, charged, step, payment, refunds
+):
+    """Outside pass: the deferred charge message re-sent ``charge:<id>`` every minute forever. Now the charge key
+    is sent once; after the grace period the refund by that key tells what became of it."""
+    order, item = cancelled_after_an_unanswered_charge(shop, tenant, gateway, token, charged)
+    with pytest.raises(saga.ChargeProbeNotDue) as early:  # the charge may still be in flight: wait, ask nothing
+        saga.charge_order(ports(shop), gateway, tenant, order.id)
+    assert early.value.retry_after == int(saga.CHARGE_GRACE.total_seconds())
+    shop.clock.advance(int(saga.CHARGE_GRACE.total_seconds()))
+    assert saga.charge_order(ports(shop), gateway, tenant, order.id) is step
+    after = now_of(shop)
+    assert (after.status, after.payment_status) == (OrderStatus.CANCELLED, payment)
+    assert gateway.calls == [charge_key(order.id), refund_key(order.id)], "the charge key asked once, never again"
+    assert [r.outcome for r in gateway.refunds.values()].count("refunded") == refunds
+    assert shop.state.payments[(order.id, PaymentKind.REFUND)].outcome == ("refunded" if refunds else "declined")
+    assert (replay(after.history).payment_status, stock_of(shop, item)) == (payment, 5)
     assert saga.charge_order(ports(shop), gateway, tenant, order.id) is Step.SKIPPED
+    assert saga.refund_order(ports(shop), gateway, tenant, order.id) is Step.SKIPPED
+    assert len(gateway.calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "outcome"),
+    [
+        (saga.CHARGE_GRACE, "deferred"),  # the provider cannot answer yet: the message comes back
+        (saga.RESOLVE_WITHIN - timedelta(seconds=1), "deferred"),
+        (saga.RESOLVE_WITHIN, "unresolved"),  # out of time: recorded, counted, alarmed, and nothing more sent
+        (saga.RESOLVE_WITHIN + timedelta(hours=3), "unresolved"),
+    ],
+)
+def test_a_probe_the_provider_never_answers_ends_recorded_as_unresolved_at_the_deadline(
+    shop, tenant, gateway, elapsed, outcome
+):
+    order, _ = cancelled_after_an_unanswered_charge(shop, tenant, gateway)
+    shop.clock.advance(int(elapsed.total_seconds()))
+    gateway.failure = ExternalTimeout()
+    metrics.clear_metrics()
+    if outcome == "deferred":
+        with pytest.raises(ExternalTimeout):
+            saga.charge_order(ports(shop), gateway, tenant, order.id)
+        assert not saga.outcome_unresolved(now_of(shop))
+        return
+    assert saga.charge_order(ports(shop), gateway, tenant, order.id) is Step.UNRESOLVED
+    after = now_of(shop)
+    assert (after.status, after.payment_status, saga.outcome_unresolved(after)) == (
+        OrderStatus.CANCELLED,
+        PaymentStatus.PENDING,
+        True,
+    )
+    assert (after.history[-1].detail or "").startswith(saga.OUTCOME_UNRESOLVED)
+    assert saga.PAYMENTS_UNRESOLVED in metrics.metric_set
+    asked = len(gateway.calls)
+    assert saga.charge_order(ports(shop), gateway, tenant, order.id) is Step.SKIPPED
+    assert len(gateway.calls) == asked, "the retries stop"
+    assert (PaymentKind.REFUND, order.id) not in {(k, o) for o, k in shop.state.payments}
 
 
 @pytest.mark.parametrize("failure", [ExternalTimeout(), ExternalUnavailable(), AppError("provider 5xx")])

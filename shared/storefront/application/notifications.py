@@ -100,15 +100,22 @@ def notice(data: MessageData, order: Order) -> OrderNotice:
     if isinstance(data, OrderConfirmed):
         return OrderNotice(f"Your order {short} is confirmed", "We have your payment and your order is confirmed.")
     if isinstance(data, OrderShipped):
-        return OrderNotice(f"Your order {short} has shipped", "Your order is on its way.")
+        return OrderNotice(f"Your order {short} has shipped", "Your order is on its way." + _shop_notes(order))
     if isinstance(data, OrderDelivered):
-        return OrderNotice(f"Your order {short} was delivered", "Your order was delivered. Thank you for shopping.")
+        delivered = "Your order was delivered. Thank you for shopping."
+        return OrderNotice(f"Your order {short} was delivered", delivered + _shop_notes(order))
     if isinstance(data, OrderFailed):
         reason = FAILURE_REASONS.get(data.reason, "it could not be completed")
         return OrderNotice(f"Your order {short} could not be completed", f"Your order failed: {reason}.")
     refund = order.payment_status in (PaymentStatus.REFUND_REQUESTED, PaymentStatus.REFUNDED)
     news = "Your order was cancelled." + (" Your payment will be refunded." if refund else "")
     return OrderNotice(f"Your order {short} was cancelled", news)
+
+
+def _shop_notes(order: Order) -> str:
+    """The order's notes as the fulfilment left them (a tracking number, say), for the shipped and delivered
+    emails; nothing when there are none."""
+    return f" Notes: {order.notes}" if order.notes else ""
 
 
 def order_email(owner: User, order: Order, notice: OrderNotice) -> Email:

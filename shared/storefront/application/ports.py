@@ -581,6 +581,13 @@ class PaymentGateway(Protocol):
         """Give back ``amount`` of the charge ``charge_id`` (a PaymentResult's), once per ``idempotency_key``
         (``storefront.domain.payments.refund_key(order_id)``)."""
 
+    def refund_charge(
+        self, tenant_id: UUID, order_id: UUID, charge_idempotency_key: str, amount: Money, idempotency_key: str
+    ) -> RefundResult:
+        """Give back ``amount`` of the charge made under ``charge_idempotency_key``, whose answer never came (the
+        charge is named by its key, not its id), once per ``idempotency_key``. Declined ``charge_not_found``
+        when no charge was made under that key, ``charge_not_approved`` when it was declined."""
+
 
 # Notifications -----------------------------------------------------------------------------------------------
 

@@ -12,10 +12,17 @@ message delivered twice, or two consumers holding the same message, find the ord
 nothing; stock moves, payment records (UNIQUE (ORDER_ID, KIND)) and outbox rows ride in that transaction. A
 charge is the one effect outside the database: the provider makes it once per idempotency key
 (``charge:<order_id>``), so a charge repeated by a redelivery is answered with the same charge.
+
+An order cancelled after a charge attempt whose answer never came is never charged again: once the charge can
+no longer be in flight (``SagaPorts.charge_grace`` after the attempt) its outcome is resolved by asking the
+refund of the charge made under ``charge:<order_id>`` (key ``refund:<order_id>``): refunded, or no charge
+there (nothing taken). A provider that cannot answer that either until ``SagaPorts.resolve_within`` has passed
+gets the order's outcome recorded as unresolved (history, metric, alarm) and nothing more is sent.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,7 +43,8 @@ from storefront.application.ports import (
     StockLine,
 )
 from storefront.application.products import forget_stock_change
-from storefront.domain.errors import AppError, Conflict
+from storefront.domain.errors import AppError, Conflict, ExternalError, ExternalTimeout, ExternalUnavailable
+from storefront.domain.money import Money
 from storefront.domain.orders import EventKind, Order, OrderStatus, PaymentStatus
 from storefront.domain.payments import (
     PaymentKind,
@@ -52,6 +60,14 @@ from storefront.observability import logger, metrics
 
 ACTOR = "saga"
 REFUNDS_DECLINED = "RefundsDeclined"  # the metric the RefundsDeclinedAlarm of template.yaml watches
+PAYMENTS_UNRESOLVED = "PaymentOutcomesUnresolved"  # the metric the PaymentOutcomesUnresolvedAlarm watches
+# A charge attempt can be in flight (the consumer's retries, the provider still working on it) for at most the
+# payment consumer's timeout (30 s); the probe waits well past that before it may conclude "no charge".
+CHARGE_GRACE = timedelta(minutes=5)
+# How long after the charge attempt a cancelled order's unknown outcome may stay unknown before it is recorded
+# as unresolved and left to a person (well within DEFER_FOR_AT_MOST, so the deferred message is still there).
+RESOLVE_WITHIN = timedelta(hours=2)
+NO_CHARGE_REASONS = frozenset({"charge_not_found", "charge_not_approved"})  # a refund decline saying nothing was taken
 SETTLE_ATTEMPTS = 3  # re-reads of an order that changed between the read and the conditional move
 # A consumer defers a message the payment provider cannot take now (re-sent with a delay, the original
 # acknowledged) while it is younger than this; an older one fails like any other and reaches the DLQ after
@@ -71,19 +87,33 @@ class Step(StrEnum):
     REFUND_DECLINED = "refund_declined"
     REFUND_REQUESTED = "refund_requested"  # charged after a cancellation: the money goes back
     SETTLED = "settled"  # a charge attempted before a cancellation turned out to have taken nothing
+    UNRESOLVED = "unresolved"  # a cancelled order's charge outcome could not be learned in time: left to a person
     SKIPPED = "skipped"  # already done (a repeat), or nothing to do for the order's state
 
 
 @dataclass(frozen=True, slots=True)
 class SagaPorts:
     """What the saga's steps need: the order unit of work, the product cache and list totals to forget, the
-    clock, and the publisher that sends a step's messages after its commit (None: the relay sends them)."""
+    clock, the publisher that sends a step's messages after its commit (None: the relay sends them), and when a
+    cancelled order's unknown charge is probed (``charge_grace`` after the attempt) and given up on
+    (``resolve_within`` after it)."""
 
     unit_of_work: Callable[[], OrderUnitOfWork]
     cache: Cache
     totals: ListTotals
     clock: Clock
     publisher: MessagePublisher | None = None
+    charge_grace: timedelta = CHARGE_GRACE
+    resolve_within: timedelta = RESOLVE_WITHIN
+
+
+class ChargeProbeNotDue(ExternalUnavailable):
+    """A cancelled order's unknown charge may still be in flight: its probe waits ``retry_after`` seconds more
+    (the payment consumer defers the message by that much)."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__("The charge may still be in flight; its outcome is asked later")
+        self.retry_after = seconds
 
 
 Outgoing = list[tuple[Queue, Envelope]]
@@ -126,7 +156,7 @@ def charge_order(ports: SagaPorts, gateway: PaymentGateway, tenant_id: UUID, ord
     approved -> CONFIRMED (captured, ``order.confirmed``); declined -> FAILED with its stock back in the same
     transaction (``order.failed``). The first attempt is written in the order's history before the provider is
     called: an order cancelled after an attempt whose outcome was unknown (a timeout: the provider may have
-    charged) is settled with the same key, and refunded when the charge went through. Anything else is skipped
+    charged) is never charged again but resolved by ``resolve_cancelled_charge``. Anything else is skipped
     without a charge (an order cancelled before any attempt is never charged). The provider's ExternalTimeout,
     ExternalError and ExternalUnavailable pass through: the outcome is unknown and the message must come back."""
     for _ in range(SETTLE_ATTEMPTS):
@@ -134,6 +164,8 @@ def charge_order(ports: SagaPorts, gateway: PaymentGateway, tenant_id: UUID, ord
             order = uow.orders.get(tenant_id, order_id)
         if order is None or not _chargeable(order):
             return _skipped("payment.charge_requested", order_id, order)
+        if order.status is OrderStatus.CANCELLED:
+            return resolve_cancelled_charge(ports, gateway, order)
         if charge_attempted(order) or _mark_charge_attempt(ports, order):
             break
     else:
@@ -149,15 +181,102 @@ def charge_order(ports: SagaPorts, gateway: PaymentGateway, tenant_id: UUID, ord
 CHARGE_ATTEMPTED = "charge sent to the provider"
 
 
+OUTCOME_UNRESOLVED = "payment outcome unresolved"
+
+
 def charge_attempted(order: Order) -> bool:
     """Whether a charge of ``order`` was ever sent to the provider (its history says so)."""
-    return any(e.kind is EventKind.PAYMENT and e.detail == CHARGE_ATTEMPTED for e in order.history)
+    return _charge_attempted_at(order) is not None
+
+
+def outcome_unresolved(order: Order) -> bool:
+    """Whether the order's history records that its payment outcome could not be learned (left to a person)."""
+    return any(e.kind is EventKind.PAYMENT and (e.detail or "").startswith(OUTCOME_UNRESOLVED) for e in order.history)
+
+
+def _charge_attempted_at(order: Order) -> datetime | None:
+    return next(
+        (e.occurred_at for e in order.history if e.kind is EventKind.PAYMENT and e.detail == CHARGE_ATTEMPTED), None
+    )
 
 
 def _chargeable(order: Order) -> bool:
     if order.payment_status is not PaymentStatus.PENDING:
         return False
-    return order.status is OrderStatus.RESERVED or (order.status is OrderStatus.CANCELLED and charge_attempted(order))
+    if order.status is OrderStatus.RESERVED:
+        return True
+    return order.status is OrderStatus.CANCELLED and charge_attempted(order) and not outcome_unresolved(order)
+
+
+def resolve_cancelled_charge(ports: SagaPorts, gateway: PaymentGateway, order: Order) -> Step:
+    """Learn what became of a cancelled order's charge whose answer never came, without charging again: once
+    ``charge_grace`` has passed since the attempt (earlier: ChargeProbeNotDue, the message is deferred), ask the
+    refund of the charge made under ``charge:<order_id>`` (key ``refund:<order_id>``). Refunded -> payment status
+    ``refunded``; declined as no charge (``charge_not_found``, ``charge_not_approved``) -> ``declined`` (nothing
+    was taken); another decline -> as refund_order's declined refund. When the provider cannot answer and
+    ``resolve_within`` has passed since the attempt, the history records the outcome as unresolved, the
+    ``PaymentOutcomesUnresolved`` metric (alarmed) counts it and nothing more is sent; before that the provider's
+    error passes through (the message is deferred)."""
+    attempted_at = _charge_attempted_at(order) or order.updated_at
+    now = ports.clock.now()
+    due = attempted_at + ports.charge_grace
+    if now < due:
+        raise ChargeProbeNotDue(max(1, math.ceil((due - now).total_seconds())))
+    result: RefundResult | None
+    try:
+        result = gateway.refund_charge(
+            order.tenant_id, order.id, charge_key(order.id), order.total, refund_key(order.id)
+        )
+    except (ExternalTimeout, ExternalError, ExternalUnavailable):
+        if now - attempted_at < ports.resolve_within:
+            raise
+        result = None
+    for _ in range(SETTLE_ATTEMPTS):
+        step = _settle_probe(ports, order.tenant_id, order.id, result)
+        if step is not None:
+            return step
+    raise Conflict("The order kept changing while its payment outcome was settled")
+
+
+def _settle_probe(ports: SagaPorts, tenant_id: UUID, order_id: UUID, result: RefundResult | None) -> Step | None:
+    """Record what the probe of a cancelled order's charge learned (None: nothing, in time); None when the order
+    changed under it (read it again)."""
+    now = ports.clock.now()
+    with ports.unit_of_work() as uow:
+        order = uow.orders.get(tenant_id, order_id)
+        refunded = uow.orders.payment_record(tenant_id, order_id, PaymentKind.REFUND)
+        if order is None or refunded is not None or order.status is not OrderStatus.CANCELLED or not _chargeable(order):
+            return _skipped("payment.charge_requested", order_id, order)
+        if result is None:
+            detail = f"{OUTCOME_UNRESOLVED}: the provider never answered; a person must check the charge"
+            moved, event = order.payment_changed(PaymentStatus.PENDING, ACTOR, now, detail)
+            step = Step.UNRESOLVED
+        elif result.refunded:
+            detail = "charged before the cancellation: refunded"
+            moved, event = order.payment_changed(PaymentStatus.REFUNDED, ACTOR, now, detail)
+            step = Step.REFUNDED
+        elif result.decline_reason in NO_CHARGE_REASONS:
+            detail = f"no charge taken before the cancellation: {result.decline_reason}"
+            moved, event = order.payment_changed(PaymentStatus.DECLINED, ACTOR, now, detail)
+            step = Step.SETTLED
+        else:
+            detail = f"refund declined: {result.decline_reason}"
+            moved, event = order.payment_changed(PaymentStatus.REFUND_REQUESTED, ACTOR, now, detail)
+            step = Step.REFUND_DECLINED
+        if not uow.orders.update(moved, order, event):
+            return None
+        if result is not None:
+            uow.orders.record_payment(_refund_record(order, result, now))
+        uow.commit()
+    _after(ports, moved, [], stock_moved=False)
+    if step is Step.UNRESOLVED:
+        logger.error("a cancelled order's payment outcome is unresolved", extra={"order_id": str(order_id)})
+        metrics.add_metric(name=PAYMENTS_UNRESOLVED, unit=MetricUnit.Count, value=1)
+    elif step is Step.REFUND_DECLINED:
+        logger.error("the provider declined a refund", extra={"order_id": str(order_id), "reason": detail})
+        metrics.add_metric(name=REFUNDS_DECLINED, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ChargeOutcomesResolved", unit=MetricUnit.Count, value=1)
+    return step
 
 
 def _mark_charge_attempt(ports: SagaPorts, order: Order) -> bool:
@@ -253,17 +372,7 @@ def _settle_refund(
             step = Step.REFUND_DECLINED
         if not uow.orders.update(moved, order, event):
             return None
-        record = PaymentRecord(
-            tenant_id=tenant_id,
-            order_id=order_id,
-            kind=PaymentKind.REFUND,
-            outcome=result.outcome.value,
-            provider_ref=result.refund_id,
-            amount=charge.amount,
-            recorded_at=now,
-            reason=result.decline_reason,
-        )
-        uow.orders.record_payment(record)
+        uow.orders.record_payment(_refund_record(order, result, now, charge.amount))
         uow.commit()
     if step is Step.REFUND_DECLINED:
         # Nothing retries it (the refund record stands): the RefundsDeclined alarm calls a person (README).
@@ -304,6 +413,19 @@ def _charge_record(order: Order, result: PaymentResult, now: datetime) -> Paymen
         outcome=result.outcome.value,
         provider_ref=result.charge_id,
         amount=order.total,
+        recorded_at=now,
+        reason=result.decline_reason,
+    )
+
+
+def _refund_record(order: Order, result: RefundResult, now: datetime, amount: Money | None = None) -> PaymentRecord:
+    return PaymentRecord(
+        tenant_id=order.tenant_id,
+        order_id=order.id,
+        kind=PaymentKind.REFUND,
+        outcome=result.outcome.value,
+        provider_ref=result.refund_id,
+        amount=amount or order.total,
         recorded_at=now,
         reason=result.decline_reason,
     )

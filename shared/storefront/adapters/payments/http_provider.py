@@ -147,6 +147,20 @@ class HttpPaymentProvider:
     ) -> RefundResult:
         """Refund ``amount`` of ``charge_id`` once per ``idempotency_key``: refunded or declined, else EXT_00x."""
         body = {"charge_id": charge_id, **_money(amount), **_reference(tenant_id, order_id)}
+        return self._refund(body, idempotency_key)
+
+    def refund_charge(
+        self, tenant_id: UUID, order_id: UUID, charge_idempotency_key: str, amount: Money, idempotency_key: str
+    ) -> RefundResult:
+        """Refund ``amount`` of the charge made under ``charge_idempotency_key`` once per ``idempotency_key``."""
+        body = {
+            "charge_idempotency_key": charge_idempotency_key,
+            **_money(amount),
+            **_reference(tenant_id, order_id),
+        }
+        return self._refund(body, idempotency_key)
+
+    def _refund(self, body: dict[str, Any], idempotency_key: str) -> RefundResult:
         answer = self._post("refund", "/v1/refunds", body, idempotency_key)
         try:
             status = RefundOutcome(_text(answer.get("status")))
