@@ -77,7 +77,11 @@ SAMPLE_ORDERS = {
     "AdminListOrdersFunction": (HTTP_SAMPLE_ORDER, 2),  # the event lists CONFIRMED orders
     "AdminUpdateOrderFunction": (HTTP_SAMPLE_ORDER, 2),  # CONFIRMED at version 4: the event ships it (If-Match "v4")
     "AdminDeleteOrderFunction": (HTTP_SAMPLE_ORDER, CANCELLED),
+    "ProcessOrderAgainFunction": (HTTP_SAMPLE_ORDER, 0),  # a PENDING order to send to processing again
 }
+# The key the service and internal sample events carry until `make invoke` makes a real one (never in code).
+SAMPLE_SERVICE = "demo-service"
+SERVICE_KEY_PLACEHOLDER = f"sk_REPLACE_WITH_THE_OUTPUT_OF_make_service-key_SERVICE={SAMPLE_SERVICE}"
 
 
 def seed_sample_order(function_id: str) -> UUID | None:
@@ -171,10 +175,22 @@ def _place_sample_order(order_id: UUID, steps: int) -> None:
         saga.charge_order(ports, bootstrap.payment_gateway(), DEMO_TENANT, order_id)
 
 
-def run(function_id: str, event_path: Path) -> dict[str, Any]:
-    """The handler's answer to the event in ``event_path``."""
+def fill_service_key(text: str, database_url: str) -> str:
+    """Replace the sample events' service key placeholder with a new key of the demo service, made in the
+    database the event runs against (as `make service-key SERVICE=demo-service` makes one)."""
+    if SERVICE_KEY_PLACEHOLDER not in text:
+        return text
+    from localdev.service_key import new_service_key
+
+    return text.replace(SERVICE_KEY_PLACEHOLDER, new_service_key(database_url, SAMPLE_SERVICE, actor="make invoke"))
+
+
+def run(function_id: str, event_path: Path, database_url: str | None = None) -> dict[str, Any]:
+    """The handler's answer to the event in ``event_path`` (a service key placeholder filled in the database at
+    ``database_url``)."""
     function = read_api().functions[function_id]
-    event = json.loads(fill_placeholders(event_path.read_text()))
+    text = fill_placeholders(event_path.read_text())
+    event = json.loads(fill_service_key(text, database_url) if database_url else text)
     return invoke(function.handler, function.function_name, event, function.environment)
 
 
@@ -256,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         sample = seed_sample_order(args.function)
         if sample is not None:
             print(f"sample order {sample} is {sample_order_status(sample)} before the event", file=sys.stderr)
-        result = run(args.function, event_path)
+        result = run(args.function, event_path, env["DATABASE_URL"])
         if sample is not None:
             print(f"sample order {sample} is {sample_order_status(sample)} after it", file=sys.stderr)
         print(json.dumps(result, indent=2), file=stdout, flush=True)

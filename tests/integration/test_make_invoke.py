@@ -114,7 +114,12 @@ EVENTS = sorted((ROOT / "events").rglob("*.json"))
 # What an HTTP sample event answers when its function did its job (200 otherwise): created, accepted, no content,
 # and the edge's catch-all whose job is the contract's 404.
 SUCCESS = {"create": 201, "register": 201, "forgot_password": 202, "delete": 204, "logout": 204}
-SUCCESS_EXACT = {"auth/reset_password": 204, "cors/preflight": 204, "edge/no_route": 404}
+SUCCESS_EXACT = {
+    "auth/reset_password": 204,
+    "cors/preflight": 204,
+    "edge/no_route": 404,
+    "internal/process_order": 202,
+}
 
 
 def function_of(event: Path) -> str:
@@ -148,5 +153,8 @@ def test_every_sample_event_answers_its_success(tmp_path, event):
         assert answer["batchItemFailures"] == []
     elif "policyDocument" in answer:  # the authorizer
         assert answer["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    elif name == "services/issue_service_key":  # an operator's direct invocation: the new key, once
+        assert answer["key"].startswith("sk_")
+        assert answer["service"] == "billing"
     else:  # the scheduled outbox relay: a round that failed nothing
         assert (set(answer), answer["failed"]) == ({"claimed", "published", "failed"}, 0)
