@@ -4,6 +4,7 @@ ORACLE_DSN): one transaction per change, conditional transitions, stock given ba
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import Counter
@@ -23,7 +24,7 @@ from storefront.application.outbox import relay_outbox
 from storefront.application.ports import OrderPorts
 from storefront.domain.addresses import Address
 from storefront.domain.errors import Conflict, NotFound
-from storefront.domain.identity import Principal, Role
+from storefront.domain.identity import Principal, Role, UserStatus
 from storefront.domain.money import Money
 from storefront.domain.orders import EventKind, Order, OrderStatus, PaymentStatus, replay
 from storefront.domain.products import Product
@@ -364,9 +365,20 @@ def test_a_batch_places_orders_for_live_users_in_bulk_with_their_messages(engine
         uow.commit()
     request = NewOrder((OrderLine(tea.id, 2),), ADDRESS, "tok_approve")
     publisher = FakePublisher()
+    banned = User.create(
+        service.tenant_id,
+        Identity(f"{uuid4().hex[:8]}@example.com", uuid4().hex[:8], "Banned"),
+        "!",
+        None,
+        FixedClock().now(),
+    )
+    with SqlUnitOfWork(engine) as uow:
+        uow.users.add(dataclasses.replace(banned, status=UserStatus.BANNED))
+        uow.commit()
     items = [ImportedOrder(ada.id, request)] * 600 + [ImportedOrder(uuid4(), request)]  # more than one chunk
+    items.append(ImportedOrder(banned.id, request))  # outside pass: a banned account's order was placed
     results = batch_create_orders(ports(engine, publisher), service, items)
-    assert [r.status for r in results] == ["created"] * 600 + ["failed"]
+    assert [r.status for r in results] == ["created"] * 600 + ["failed", "failed"]
     ids = [r.id for r in results[:600]]
     with engine.connect() as connection:
         stored = connection.execute(select(ORDERS.c.ID, ORDERS.c.STATUS).where(ORDERS.c.ID.in_(ids))).all()

@@ -54,6 +54,8 @@ def test_a_report_covers_whole_days(first, last, expected):
         (date(2026, 11, 2), date(2026, 11, 1), "date_from"),  # backwards
         (date(2025, 1, 1), date(2026, 1, 2), "date_to"),  # 367 days
         (date(2026, 12, 1), None, "date_from"),  # after the default end (today)
+        (date(9999, 12, 31), date(9999, 12, 31), "date_to"),  # outside pass: its end (the next midnight) overflowed
+        (date(9999, 12, 1), date.max, "date_to"),
     ],
 )
 def test_a_range_backwards_or_longer_than_a_year_is_refused(first, last, field):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -81,6 +82,20 @@ def test_a_bulk_update_changes_identity_but_never_role_or_status(service):
     assert results[2]["error"]["details"]["current_version"] == 1
     assert fake.state.users[ada.id].identity.full_name == "Ada King"
     assert fake.state.users[bob.id].version == 1
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.SERVICE])
+def test_a_bulk_update_never_changes_an_admins_or_a_services_account(service, role):
+    """Outside pass: a service changed an admin's email, then took the account over with a password reset."""
+    fake, key = service
+    chief = account(fake, "chief")
+    fake.state.users[chief.id] = dataclasses.replace(chief, role=role)
+    items = [{"id": str(chief.id), "version": 1, "changes": {"email": "attacker@evil.example"}}]
+    status, _, body = call(BULK, request("bulk_update_users", key, body={"items": items}))
+    assert status == 200, body
+    [result] = body["data"]["results"]
+    assert (result["status"], result["error"]["code"]) == ("failed", "AUTH_003")
+    assert fake.state.users[chief.id].identity.email == "chief@example.com"
 
 
 def test_a_sync_page_shows_accounts_and_tombstones_without_secrets(service):

@@ -470,7 +470,8 @@ class OrderRepository(Protocol):
         statements; BIZ_002 unless every one was."""
 
     def live_users(self, tenant_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
-        """Which of ``user_ids`` are live users of the tenant (orders are placed for them)."""
+        """Which of ``user_ids`` are live, active users of the tenant (orders are placed for them; a banned one orders
+        nothing, as on POST orders)."""
 
     def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Order]:
         """Up to ``limit`` of the tenant's orders (every user's), deleted ones too, stamped at or before ``until``,

@@ -30,8 +30,8 @@ from storefront.application.ports import IdentityUnitOfWork, UserPorts
 from storefront.application.queries import Keyset
 from storefront.application.user_queries import totals_scope
 from storefront.application.users import new_user
-from storefront.domain.errors import AppError, Conflict, NotFound
-from storefront.domain.identity import Principal
+from storefront.domain.errors import AppError, Conflict, Forbidden, NotFound
+from storefront.domain.identity import Principal, Role
 from storefront.domain.users import Identity, User, UserEdit, check_settable, login_key
 
 LOGINS = ("email", "username")
@@ -113,7 +113,7 @@ def _judge(
 ) -> tuple[dict[int, ItemResult], list[tuple[User, int]]]:
     """Each change's outcome, and the new versions to write with the versions they replace (rows locked)."""
     rules: UpdateRules[User, UserChange] = UpdateRules(
-        revise=lambda u, c: u.edited(c.edit, principal.user_id, now),
+        revise=lambda u, c: _customer(u).edited(c.edit, principal.user_id, now),
         unique=_keys,
         held=lambda moved: _held(uow, principal, moved),
         missing=lambda: NotFound("User not found"),
@@ -121,6 +121,18 @@ def _judge(
     )
     current = uow.users.get_many(principal.tenant_id, [c.id for _, c in changes], lock=True)
     return judge_updates(changes, current, rules)
+
+
+def _customer(user: User) -> User:
+    """The account, when a service may change it: a customer's. An admin's or a service's account is changed by
+    an admin only (AUTH_003): a service that could change an admin's email could take the account over through
+    a password reset."""
+    if user.role is not Role.USER:
+        raise Forbidden(
+            "Only an admin changes this account",
+            details={"field": "id", "reason": f"names an account with the {user.role.value} role"},
+        )
+    return user
 
 
 def _stale(current_version: int) -> Conflict:

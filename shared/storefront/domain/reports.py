@@ -80,6 +80,8 @@ def date_range(first: date | None, last: date | None, today: date) -> DateRange:
     first = first if first is not None else last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if first > last:
         raise ValidationFailed.single("date_from", ErrorCode.OUT_OF_RANGE, "must not be after date_to")
+    if last >= date.max:  # the range ends at midnight after its last day, which must be a date too
+        raise ValidationFailed.single("date_to", ErrorCode.OUT_OF_RANGE, "is out of range")
     span = DateRange(first, last)
     if span.days > MAX_RANGE_DAYS:
         raise ValidationFailed.single(

@@ -416,7 +416,10 @@ class SqlOrderRepository:
         with translated_errors():
             for chunk in chunks(sorted(set(user_ids), key=str)):
                 statement = select(USERS.c.ID).where(
-                    USERS.c.TENANT_ID == tenant_id, USERS.c.DELETED_AT.is_(None), USERS.c.ID.in_(list(chunk))
+                    USERS.c.TENANT_ID == tenant_id,
+                    USERS.c.DELETED_AT.is_(None),
+                    USERS.c.STATUS == UserStatus.ACTIVE.value,  # a banned account orders nothing, as on POST orders
+                    USERS.c.ID.in_(list(chunk)),
                 )
                 found.update(self._statements.read(statement).scalars())
         return found
