@@ -136,8 +136,9 @@ class EventSources:
         while not self._stop.is_set():
             try:
                 self.poll_once(function, source)
-            except Exception:  # SQS unreachable (the server stopped): keep trying, as Lambda's poller does
-                log.warning("polling %s failed", source.queue, exc_info=True)
+            except Exception as error:  # SQS unreachable (the server stopped): keep trying, as Lambda's poller does
+                # One line, no traceback: a stopped local SQS would otherwise flood the console every second.
+                log.warning("polling %s failed (%s: %s); retrying", source.queue, type(error).__name__, error)
                 self._stop.wait(WAIT_SECONDS)
 
     def poll_once(self, function: Function, source: SqsSource, wait_seconds: int = WAIT_SECONDS) -> BatchOutcome:

@@ -300,3 +300,25 @@ def test_redrive_moves_only_the_messages_present_when_it_started(sqs):
     sqs.client().send_message(QueueUrl=sqs.urls[DLQ], MessageBody="dead")
     assert redrive.redrive(BouncingClient(sqs, bounces=5), sqs.urls[QUEUE], sqs.urls[DLQ]) == 1
     assert (count(sqs, QUEUE), count(sqs, DLQ)) == (1, 1), "the bounce stays in the DLQ for the next run"
+
+
+def test_a_poller_whose_sqs_stopped_logs_one_line_per_failure_without_a_traceback(sqs, caplog):
+    """Outside pass: a second `make run` whose SQS (the first run's) stopped printed a traceback every poll."""
+    import boto3
+
+    gone = boto3.client(
+        "sqs",
+        endpoint_url="http://127.0.0.1:9",  # the discard port: nothing answers
+        region_name="eu-west-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    poller = EventSources([CONSUMER], read_api().queues, sqs.urls, gone)
+    with caplog.at_level("WARNING", logger="localdev.poller"):
+        poller.start()
+        time.sleep(2)
+        poller.stop()
+    failures = [r for r in caplog.records if "polling" in r.getMessage()]
+    assert failures
+    assert all(r.exc_info is None for r in failures)
+    assert all("retrying" in r.getMessage() for r in failures)

@@ -230,13 +230,15 @@ def test_public_health_info_and_version(apigw, monkeypatch):
     assert call("operations.public_health.handler", event("operations/public_health.json"))[2]["data"] == {
         "status": "ok"
     }
-    status, _, body = call("operations.info.handler", event("operations/info.json"))
+    status, headers, body = call("operations.info.handler", event("operations/info.json"))
     assert status == 200
+    assert headers["Cache-Control"] == ["public, max-age=60"]  # outside pass: reads set Cache-Control
     assert body["data"]["name"] == "storefront"
     assert body["data"]["api_version"] == "1.0.0"
     assert set(body["data"]) == {"name", "description", "environment", "region", "api_version"}
-    status, _, body = call("operations.version.handler", event("operations/version.json"))
+    status, headers, body = call("operations.version.handler", event("operations/version.json"))
     assert status == 200
+    assert headers["Cache-Control"] == ["public, max-age=60"]
     assert body["data"] == {
         "version": build_info().version,
         "revision": build_info().revision,

@@ -25,6 +25,8 @@ SERVICE_NAME = "storefront"
 SERVICE_DESCRIPTION = "E-commerce backend: catalog, accounts, orders with asynchronous payment and notification."
 # Probes must see the answer of now: no gateway or client cache may keep one.
 NO_CACHE = {"Cache-Control": "no-store"}
+# What changes only with a deployment (info, version): a cache may keep it a minute.
+STATIC = {"Cache-Control": "public, max-age=60"}
 
 
 class Health(BaseModel):
@@ -123,13 +125,13 @@ def info() -> Response[str]:
         "region": os.environ.get("AWS_REGION", "local"),
         "api_version": openapi.API_VERSION,
     }
-    return ok(data)
+    return ok(data, headers=STATIC)
 
 
 def version() -> Response[str]:
     """The version and git revision stamped at build."""
     built = build_info()
-    return ok({"version": built.version, "revision": built.revision, "built_at": built.built_at})
+    return ok({"version": built.version, "revision": built.revision, "built_at": built.built_at}, headers=STATIC)
 
 
 def metrics() -> Response[str]:
