@@ -12,7 +12,8 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
 from storefront import bootstrap
-from storefront.application import orders
+from storefront.application import admin_orders, orders
+from storefront.application.admin_order_queries import AdminOrderQuery
 from storefront.application.order_queries import OrderQuery
 from storefront.application.queries import CURSOR_MAX, MAX_OFFSET
 from storefront.domain.orders import Order, OrderStatus
@@ -29,6 +30,7 @@ from storefront.http.orders import (
     parse_sort,
     present,
 )
+from storefront.http.products import PriceQuery
 
 Context = Annotated[RequestContext, Depends(request_context)]
 IfMatch = Annotated[str | None, Header(alias="if-match")]
@@ -62,6 +64,41 @@ def list_orders(
         created_to=parse_moment("created_to", created_to, end_of_day=True),
     )
     page = orders.list_orders(bootstrap.orders(), ctx.principal, query)
+    return listed(page, lambda o: present(o, selected))
+
+
+def list_tenant_orders(
+    ctx: Context,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description=CURSOR_HELP)] = None,
+    sort: str = "created_at",
+    order: Literal["asc", "desc"] = "desc",
+    status: OrderStatus | None = None,
+    user_id: UUID | None = None,
+    created_from: DateQuery | None = None,
+    created_to: DateQuery | None = None,
+    min_total: PriceQuery | None = None,
+    max_total: PriceQuery | None = None,
+    fields: str | None = None,
+) -> Response[str]:
+    """One page of every user's orders of the tenant (the admin's list: ``list_orders``' parameters, and the
+    owner and total filters)."""
+    selected = parse_order_fields(fields)
+    query = AdminOrderQuery(
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        sort=parse_sort(sort),
+        order=order,
+        status=status,
+        user_id=user_id,
+        created_from=parse_moment("created_from", created_from, end_of_day=False),
+        created_to=parse_moment("created_to", created_to, end_of_day=True),
+        min_total=min_total,
+        max_total=max_total,
+    )
+    page = admin_orders.list_orders(bootstrap.orders(), ctx.principal, query)
     return listed(page, lambda o: present(o, selected))
 
 
