@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar, cast
 from uuid import UUID
 
 from storefront.application.admin_order_queries import AdminOrderQuery
@@ -1286,3 +1286,30 @@ class FakeServiceKeyStore:
     @property
     def ports(self) -> ServiceKeyPorts:
         return ServiceKeyPorts(unit_of_work=lambda: FakeServiceKeyUnitOfWork(self.rows, self.opened), clock=self.clock)
+
+
+class FakeIdempotencyRedis:
+    """The Redis commands Powertools' cache persistence layer sends (get; set with nx and ex; delete), in memory:
+    what ``bootstrap.idempotency_store()`` keeps its records in, for handler tests (expiry is not modelled)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def set(self, name: str, value: Any, ex: Any = None, px: Any = None, nx: bool = False, **_: Any) -> bool | None:
+        if nx and name in self.values:
+            return None
+        self.values[name] = value
+        return True
+
+    def delete(self, *names: str) -> int:
+        return sum(self.values.pop(name, None) is not None for name in names)
+
+    @property
+    def store(self) -> Any:
+        """The persistence layer the functions use, over this fake (``bootstrap.provide(idempotency=...)``)."""
+        from storefront.adapters.cache.idempotency import ValidatingCachePersistenceLayer
+
+        return ValidatingCachePersistenceLayer(client=cast(Any, self))  # the layer's protocol types redis-py's

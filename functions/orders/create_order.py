@@ -4,14 +4,14 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from storefront import bootstrap
 from storefront.application import orders
 from storefront.config import CacheSettings, DatabaseSettings
 from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
-from storefront.http.idempotency import KEY_PATTERN, REPLAYED_HEADER, checked_key, idempotent
+from storefront.http.idempotency import REPLAYED_HEADER, IdempotencyKey, checked_key, idempotent
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, ETAG, LOCATION, PROTECTED, WITH_BODY, responses, success
 from storefront.http.order_routes import written
@@ -19,7 +19,6 @@ from storefront.http.orders import LINKS_FROM_NEW_ORDER, ORDERS_TAG, OrderEnvelo
 from storefront.http.resolver import PREFIX, api_resolver, public_path
 
 app = api_resolver()
-KEY_HELP = "Send the same key again with the same body to get the first answer again; another body is 409."
 
 
 @app.post(
@@ -41,9 +40,7 @@ KEY_HELP = "Send the same key again with the same body to get the first answer a
 def create_order(
     body: Annotated[OrderIn, Body()],
     ctx: Annotated[RequestContext, Depends(request_context)],
-    idempotency_key: Annotated[
-        str | None, Header(alias="idempotency-key", pattern=KEY_PATTERN, description=KEY_HELP)
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[str]:
     request = body.to_request()
 

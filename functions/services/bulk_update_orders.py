@@ -4,11 +4,18 @@ from storefront import bootstrap
 from storefront.application.order_services import bulk_update_orders
 from storefront.config import CacheSettings, DatabaseSettings
 from storefront.http.entry import lambda_entry
+from storefront.http.idempotency import REPLAYED_HEADER
 from storefront.http.identity import SERVICES
 from storefront.http.openapi import PROTECTED, SERVICE, WITH_BODY, responses, success
 from storefront.http.order_services import order_change
 from storefront.http.resolver import PREFIX, api_resolver
-from storefront.http.service_routes import SERVICES_TAG, ResultsEnvelope, bulk_update_route, parse_items
+from storefront.http.service_routes import (
+    IDEMPOTENCY_HELP,
+    SERVICES_TAG,
+    ResultsEnvelope,
+    bulk_update_route,
+    parse_items,
+)
 
 app = api_resolver()
 
@@ -19,14 +26,20 @@ app.post(
     "and/or notes of a PENDING order, any user's of the tenant); an item whose version is current is applied "
     "(`updated`, with its `order.amended` event), a stale one is `conflict` (the current version in "
     "error.details.current_version), an invalid, missing or no longer PENDING one `failed`; results in input "
-    "order. Service role with X-Service-Name and X-API-Key.",
+    "order. Service role with X-Service-Name and X-API-Key. "
+    f"{IDEMPOTENCY_HELP}",
     tags=[SERVICES_TAG],
     operation_id="bulkUpdateOrders",
     security=SERVICE,
-    responses=responses(success("One result per item", ResultsEnvelope), errors=(*PROTECTED, *WITH_BODY)),
+    responses=responses(
+        success("One result per item", ResultsEnvelope, headers=(REPLAYED_HEADER,)),
+        errors=(*PROTECTED, *WITH_BODY, 409),
+    ),
 )(
     bulk_update_route(
-        lambda caller, items: bulk_update_orders(bootstrap.orders(), caller, parse_items(items, order_change))
+        app,
+        "orders",
+        lambda caller, items: bulk_update_orders(bootstrap.orders(), caller, parse_items(items, order_change)),
     )
 )
 

@@ -4,10 +4,17 @@ from storefront import bootstrap
 from storefront.application.user_services import bulk_update_users
 from storefront.config import CacheSettings, DatabaseSettings
 from storefront.http.entry import lambda_entry
+from storefront.http.idempotency import REPLAYED_HEADER
 from storefront.http.identity import SERVICES
 from storefront.http.openapi import PROTECTED, SERVICE, WITH_BODY, responses, success
 from storefront.http.resolver import PREFIX, api_resolver
-from storefront.http.service_routes import SERVICES_TAG, ResultsEnvelope, bulk_update_route, parse_items
+from storefront.http.service_routes import (
+    IDEMPOTENCY_HELP,
+    SERVICES_TAG,
+    ResultsEnvelope,
+    bulk_update_route,
+    parse_items,
+)
 from storefront.http.user_services import user_change
 
 app = api_resolver()
@@ -19,14 +26,20 @@ app.post(
     "version is current is applied (identity, profile, settings; role, status and email_verified are an "
     "admin's: AUTH_003) as `updated`, a stale one is `conflict` (the current version in "
     "error.details.current_version), an invalid or missing one `failed`; results in input order. "
-    "Service role with X-Service-Name and X-API-Key.",
+    "Service role with X-Service-Name and X-API-Key. "
+    f"{IDEMPOTENCY_HELP}",
     tags=[SERVICES_TAG],
     operation_id="bulkUpdateUsers",
     security=SERVICE,
-    responses=responses(success("One result per item", ResultsEnvelope), errors=(*PROTECTED, *WITH_BODY)),
+    responses=responses(
+        success("One result per item", ResultsEnvelope, headers=(REPLAYED_HEADER,)),
+        errors=(*PROTECTED, *WITH_BODY, 409),
+    ),
 )(
     bulk_update_route(
-        lambda caller, items: bulk_update_users(bootstrap.users(), caller, parse_items(items, user_change(caller)))
+        app,
+        "users",
+        lambda caller, items: bulk_update_users(bootstrap.users(), caller, parse_items(items, user_change(caller))),
     )
 )
 

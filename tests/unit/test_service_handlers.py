@@ -121,14 +121,25 @@ def test_a_bulk_update_reports_updated_conflict_and_failed(service):
         {"id": "5a1d2c4e-0001-4000-8000-00000000ffff", "version": 1, "changes": {"stock": 1}},
         {"id": str(product.id), "version": 1, "changes": {}},
         {"id": str(product.id), "version": 1, "changes": {"price": {"amount": "x", "currency": "EUR"}}},
+        {"id": "not-a-uuid", "version": 1, "changes": {"stock": 1}},
+        {"id": str(product.id), "version": 0, "changes": {"stock": 1}},
     ]
     evt = request("services/bulk_update_products.json", key, body={"items": items})
     status, _, body = call("services.bulk_update_products.handler", evt)
     assert status == 200
     results = body["data"]["results"]
-    assert [r["status"] for r in results] == ["updated", "failed", "failed", "failed"]
+    assert [r["status"] for r in results] == ["updated", "failed", "failed", "failed", "failed", "failed"]
     assert results[1]["error"]["code"] == "BIZ_001"
     assert results[3]["error"]["details"]["field"] == "changes.price.amount"
+    # Outside pass: a failed item left out its id. It is there whenever the item sent a valid one (the contract's
+    # {index, status, id?, error?}): a missing row, an empty or invalid change, a bad version; not for "not-a-uuid".
+    assert [r.get("id") for r in results] == [
+        str(product.id),
+        items[1]["id"],
+        *[str(product.id)] * 2,
+        None,
+        str(product.id),
+    ]
     assert catalog.repository.rows[product.id].details.stock == 7
     stale = {"items": [{"id": str(product.id), "version": 1, "changes": {"stock": 9}}]}
     status, _, body = call(

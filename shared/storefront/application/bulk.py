@@ -50,9 +50,9 @@ class ItemResult:
     error: AppError | None = None
 
 
-def failed(index: int, error: AppError) -> ItemResult:
-    """An item that was refused."""
-    return ItemResult(index, "failed", error=error)
+def failed(index: int, error: AppError, resource_id: UUID | None = None) -> ItemResult:
+    """An item that was refused (``resource_id``: the one it names, for a change to an existing row)."""
+    return ItemResult(index, "failed", resource_id, error)
 
 
 def taken(field: str) -> Conflict:
@@ -154,20 +154,20 @@ def judge_updates(
 ) -> tuple[dict[int, ItemResult], list[tuple[E, int]]]:
     """Each change's outcome against the current rows (read FOR UPDATE), and the new versions to write with the
     versions they replace: ``updated``, ``conflict`` (stale version), or ``failed`` (missing, invalid, a unique
-    value another row holds or an earlier change of the request takes)."""
+    value another row holds or an earlier change of the request takes); every outcome names the change's id."""
     outcome: dict[int, ItemResult] = {}
     revised: list[tuple[int, E, E]] = []
     for index, change in changes:
         row = current.get(change.id)
         if row is None:
-            outcome[index] = failed(index, rules.missing())
+            outcome[index] = failed(index, rules.missing(), change.id)
         elif row.version != change.version:
             outcome[index] = ItemResult(index, "conflict", row.id, rules.stale(row.version))
         else:
             try:
                 revised.append((index, row, rules.revise(row, change)))
             except AppError as refused:  # a broken rule, or a change the row's state refuses
-                outcome[index] = failed(index, refused)
+                outcome[index] = failed(index, refused, change.id)
     moved: dict[str, list[str]] = {}
     for _, old, new in revised:
         before = rules.unique(old)
@@ -182,7 +182,7 @@ def judge_updates(
         changed = [(f, v) for f, v in after.items() if v != before[f]]
         clash = next((f for f, v in changed if v in held.get(f, set()) or (f, v) in claimed), None)
         if clash is not None:
-            outcome[index] = failed(index, taken(clash))
+            outcome[index] = failed(index, taken(clash), new.id)
             continue
         claimed.update(after.items())
         writes.append((new, old.version))

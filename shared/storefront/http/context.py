@@ -11,6 +11,7 @@ from storefront.domain.identity import Principal
 from storefront.http.request_meta import current_meta
 
 PRINCIPAL = "principal"
+SERVICE = "service"  # the calling service's name, once its X-Service-Name and X-API-Key are verified
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,7 @@ class RequestContext:
     trace_id: str
     principal: Principal
     client_ip: str | None = None  # the client's address as the gateway saw it (for the audit trail)
+    service: str | None = None  # on a service route: the calling service, as its verified key names it
 
     @property
     def tenant_id(self) -> UUID:
@@ -32,4 +34,7 @@ def request_context(request: Request) -> RequestContext:
     principal: Principal = request.context[PRINCIPAL]
     identity = (request.resolved_event.raw_event.get("requestContext") or {}).get("identity") or {}
     address = identity.get("sourceIp")
-    return RequestContext(meta.request_id, meta.trace_id, principal, str(address) if address else None)
+    service = request.context.get(SERVICE)
+    return RequestContext(
+        meta.request_id, meta.trace_id, principal, str(address) if address else None, str(service) if service else None
+    )

@@ -27,7 +27,7 @@ from storefront.config import (
 from storefront.domain.errors import AppError
 from storefront.domain.identity import Principal, Role
 from storefront.http.body import accept_body
-from storefront.http.context import PRINCIPAL
+from storefront.http.context import PRINCIPAL, SERVICE
 from storefront.http.cors import policy
 from storefront.http.envelope import failure
 from storefront.http.identity import SERVICES, authenticate, iam_caller, require_role
@@ -114,7 +114,8 @@ def lambda_entry(
             if allow is not None and principal is not None:
                 app.append_context(**{PRINCIPAL: require_role(principal, *allow)})
                 if service_key and not iam:
-                    require_service_key(event, principal, bootstrap.service_key_verifier)
+                    service = require_service_key(event, principal, bootstrap.service_key_verifier)
+                    app.append_context(**{SERVICE: service})
             if reads_request:  # a function that answers without looking at parameters or body skips their rules
                 normalise_parameters(event)
                 accept_body(event, gateway.max_body_bytes)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.metrics import MetricUnit
 
 from storefront import bootstrap
@@ -32,6 +33,9 @@ REPLAYED = "Idempotent-Replayed"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # 1 to 255 visible ASCII characters (a UUID, a ULID, a client's own scheme)
 EXPIRES_AFTER_SECONDS = 24 * 3600
 _KEY = re.compile(KEY_PATTERN)
+KEY_HELP = "Send the same key again with the same body to get the first answer again; another body is 409."
+# The request header as a route parameter (documented in the OpenAPI document; checked_key judges its value).
+IdempotencyKey = Annotated[str | None, Header(alias="idempotency-key", pattern=KEY_PATTERN, description=KEY_HELP)]
 REPLAYED_HEADER = {  # the response header, for the OpenAPI document
     REPLAYED: header(
         "true when this is the stored first response to the same Idempotency-Key and body (the body byte for byte, "

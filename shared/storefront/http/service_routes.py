@@ -1,14 +1,19 @@
 """The service routes over HTTP, whatever the resource: request bodies of batch and bulk-update, per-item
-results, and the sync page's meta (``application/bulk.py`` says how they behave)."""
+results, and the sync page's meta (``application/bulk.py`` says how they behave).
+
+Batch and bulk-update honour ``Idempotency-Key`` as POST /orders does (``http/idempotency.py``): a retried
+request with the same key and body answers the first response, byte for byte, instead of writing again. A key
+is the calling service's own on one route of one tenant: two services, two routes or two tenants never share one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
@@ -20,6 +25,7 @@ from storefront.domain.errors import AppError
 from storefront.domain.identity import Principal
 from storefront.http.context import RequestContext, request_context
 from storefront.http.envelope import error_object, ok
+from storefront.http.idempotency import IdempotencyKey, checked_key, idempotent
 from storefront.http.openapi import ErrorBody, Meta, envelope
 from storefront.http.validation import from_pydantic
 
@@ -29,6 +35,11 @@ ITEMS_HELP = f"1 to {BATCH_MAX} items; each is judged on its own and answered at
 SYNC_CURSOR_HELP = (
     "meta.pagination.next_cursor of the previous page (leave out to start from the beginning); when a page is "
     "empty its next_cursor is null: the client is caught up and sends the same cursor next time."
+)
+IDEMPOTENCY_HELP = (
+    "`Idempotency-Key` (optional): a retry with the same key and body answers the first response again, byte for "
+    "byte, with `Idempotent-Replayed: true`, and writes nothing; the same key with another body is 409 BIZ_002. "
+    "A key is the calling service's own, per route and tenant, for 24 hours."
 )
 SYNC_HELP = (
     f"`limit` (1..{SYNC_LIMIT_MAX}). Changes are returned once they are older than the sync lag (SYNC_LAG_SECONDS, "
@@ -67,7 +78,11 @@ class ItemResultOut(BaseModel):
 
     index: int = Field(ge=0, description="The item's position in the request.")
     status: ItemStatus
-    id: UUID | None = Field(None, description="The resource created or updated (also on a version conflict).")
+    id: UUID | None = Field(
+        None,
+        description="The resource created or updated; on a bulk update also the one a conflicting or failed item "
+        "names, whenever the item's id is a valid UUID.",
+    )
     error: ErrorBody | None = Field(None, description="Why the item failed or conflicted.")
 
 
@@ -115,6 +130,17 @@ def parse_items(items: list[dict[str, Any]], parse: Callable[[dict[str, Any]], T
     return parsed
 
 
+def named_id(item: dict[str, Any]) -> UUID | None:
+    """The id a bulk-update item names when it is a valid UUID, whatever else is wrong with the item."""
+    value = item.get("id")
+    if not isinstance(value, str):
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
 def nested(field: str, parse: Callable[[dict[str, Any]], T], value: dict[str, Any]) -> T:
     """``parse(value)`` with the fields of its errors named under ``field`` (``changes.price.amount``)."""
     try:
@@ -124,16 +150,19 @@ def nested(field: str, parse: Callable[[dict[str, Any]], T], value: dict[str, An
         raise from_pydantic(errors) from None
 
 
-def present_results(results: list[ItemResult]) -> dict[str, Any]:
-    """``data`` of a batch or bulk-update answer."""
-    return {"results": [present_result(r) for r in results]}
+def present_results(results: list[ItemResult], named: Sequence[UUID | None] = ()) -> dict[str, Any]:
+    """``data`` of a batch or bulk-update answer; ``named`` (a bulk update's) is the id each input item names, for
+    the results that carry none (an item refused before its row was read)."""
+    return {"results": [present_result(r, named[r.index] if r.index < len(named) else None) for r in results]}
 
 
-def present_result(result: ItemResult) -> dict[str, Any]:
-    """One item's result: index and status, the id when there is one, the error object when there is one."""
+def present_result(result: ItemResult, named: UUID | None = None) -> dict[str, Any]:
+    """One item's result: index and status, the id when there is one (the item's own ``named`` one when the
+    result has none), the error object when there is one."""
     out: dict[str, Any] = {"index": result.index, "status": result.status}
-    if result.id is not None:
-        out["id"] = str(result.id)
+    resource_id = result.id if result.id is not None else named
+    if resource_id is not None:
+        out["id"] = str(resource_id)
     if result.error is not None:
         out["error"] = error_object(result.error)
     return out
@@ -162,22 +191,43 @@ Limit = Annotated[int, Query(ge=1, le=SYNC_LIMIT_MAX)]
 Items = Callable[[Principal, list[dict[str, Any]]], list[ItemResult]]
 
 
-def batch_route(run: Items) -> Callable[..., Response[str]]:
+def batch_route(app: APIGatewayRestResolver, resource: str, run: Items) -> Callable[..., Response[str]]:
     """The body of POST services/<resource>/batch: ``run(principal, items)`` answers one result per item."""
 
-    def batch(body: Annotated[BatchIn, Body()], ctx: Context) -> Response[str]:
-        return ok(present_results(run(ctx.principal, body.items)), headers={"Cache-Control": "no-store"})
+    def batch(body: Annotated[BatchIn, Body()], ctx: Context, idempotency_key: IdempotencyKey = None) -> Response[str]:
+        return _results(app, f"{resource}/batch", body, ctx, idempotency_key, run, named=())
 
     return batch
 
 
-def bulk_update_route(run: Items) -> Callable[..., Response[str]]:
+def bulk_update_route(app: APIGatewayRestResolver, resource: str, run: Items) -> Callable[..., Response[str]]:
     """The body of POST services/<resource>/bulk-update: ``run(principal, items)`` answers one result per item."""
 
-    def bulk_update(body: Annotated[BulkUpdateIn, Body()], ctx: Context) -> Response[str]:
-        return ok(present_results(run(ctx.principal, body.items)), headers={"Cache-Control": "no-store"})
+    def bulk_update(
+        body: Annotated[BulkUpdateIn, Body()], ctx: Context, idempotency_key: IdempotencyKey = None
+    ) -> Response[str]:
+        named = [named_id(item) for item in body.items]
+        return _results(app, f"{resource}/bulk-update", body, ctx, idempotency_key, run, named=named)
 
     return bulk_update
+
+
+def _results(
+    app: APIGatewayRestResolver,
+    route: str,
+    body: BatchIn | BulkUpdateIn,
+    ctx: RequestContext,
+    key: str | None,
+    run: Items,
+    named: Sequence[UUID | None],
+) -> Response[str]:
+    """One result per item of ``body``, or the first answer to the same ``key`` and body on this route."""
+
+    def respond() -> Response[str]:
+        return ok(present_results(run(ctx.principal, body.items), named), headers={"Cache-Control": "no-store"})
+
+    scope = f"services:{ctx.tenant_id}:{ctx.service}:{route}"
+    return idempotent(checked_key(key), scope, body.model_dump(mode="json"), respond, app.lambda_context)
 
 
 def sync_route(
