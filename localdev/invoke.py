@@ -22,9 +22,10 @@ steps (PENDING for ``order.placed``, RESERVED for ``payment.charge_requested``, 
 provider (served by this call, as `make run` serves it), emails the confirmation to ``.local/mail/``. The
 HTTP order events (get, replace, update, delete, cancel, and the admin's get, list, replace, delete) name
 ``HTTP_SAMPLE_ORDER``, placed the same way and brought to the state each acts on (PENDING at version 1 for the
-owner's get, replace, update and cancel; CONFIRMED for the admin's fulfilment update; CANCELLED for a delete),
-so each answers its success status. The refresh and reset-password events carry ``SAMPLE_REFRESH_TOKEN`` and
-``SAMPLE_RESET_TOKEN``, seeded (as their digests, as the real flows store them) for the demo user first.
+owner's get, replace, update and cancel, and the service bulk update's notes; CONFIRMED for the admin's
+fulfilment update; CANCELLED for a delete), so each answers its success status. The refresh and
+reset-password events carry ``SAMPLE_REFRESH_TOKEN`` and ``SAMPLE_RESET_TOKEN``, seeded (as their digests, as
+the real flows store them) for the demo user first.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ SAMPLE_ORDERS = {
     "AdminUpdateOrderFunction": (HTTP_SAMPLE_ORDER, 2),  # CONFIRMED at version 4: the event ships it (If-Match "v4")
     "AdminDeleteOrderFunction": (HTTP_SAMPLE_ORDER, CANCELLED),
     "ProcessOrderAgainFunction": (HTTP_SAMPLE_ORDER, 0),  # a PENDING order to send to processing again
+    "BulkUpdateOrdersFunction": (HTTP_SAMPLE_ORDER, 0),  # a PENDING order at version 1: the service amends it
 }
 # The key the service and internal sample events carry until `make invoke` makes a real one (never in code).
 SAMPLE_SERVICE = "demo-service"

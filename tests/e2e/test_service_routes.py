@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import re
+import subprocess
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 from localdev import sigv4
+from localdev.gateway_process import running_gateway
+from localdev.paths import ROOT
 from localdev.service_key import new_service_key
-from tests.e2e.conftest import Reply, token
+from tests.e2e.conftest import Client, Reply, token
 
 SERVICE = "e2e-indexer"
 
@@ -75,3 +84,71 @@ def test_internal_routes_are_served_by_api_gateway_with_iam_only(gateway):
     else:  # Kong has no IAM: no Kong route, so the catch-all's 404
         assert (signed.status, signed.code) == (404, "BIZ_001")
         assert (unsigned.status, unsigned.code) == (404, "BIZ_001")
+
+
+def test_a_retried_orders_batch_places_its_orders_once(gateway):
+    """Outside pass: a retried services/orders/batch placed every order twice (Idempotency-Key was ignored)."""
+    _, client = gateway
+    headers = {**credentials(client), "Idempotency-Key": f"e2e-{uuid.uuid4()}"}
+    body = json.loads(json.loads((ROOT / "events/services/batch_orders.json").read_text())["body"])
+    body["items"][0]["notes"] = f"e2e {uuid.uuid4()}"  # this test's own orders, whatever other tests placed
+    first, again = (
+        client.call("POST", "/services/orders/batch", token=token("service"), body=body, headers=headers)
+        for _ in range(2)
+    )
+    assert first.status == again.status == 200, first.json
+    assert [r["status"] for r in first.json["data"]["results"]] == ["created", "failed"]
+    assert again.raw == first.raw, "the first response, byte for byte"
+    assert (first.headers.get("idempotent-replayed"), again.headers["idempotent-replayed"]) == (None, "true")
+    order_id = first.json["data"]["results"][0]["id"]
+    user = token("user", sub=body["items"][0]["user_id"])
+    mine = client.call("GET", "/orders?limit=100", token=user).json["data"]
+    assert [o["id"] for o in mine if o.get("notes") == body["items"][0]["notes"]] == [order_id], "placed once"
+    other = {**body, "items": body["items"][:1]}
+    reply = client.call("POST", "/services/orders/batch", token=token("service"), body=other, headers=headers)
+    assert (reply.status, reply.code) == (409, "BIZ_002")
+
+
+def service_section() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Service-to-service", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)```", section, re.S)[0]
+
+
+@pytest.fixture(params=["kong", "apigw"])
+def own_gateway(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Client]:
+    database_url = f"sqlite:///{tmp_path}/readme.db"
+    lag = {"SYNC_LAG_SECONDS": "0"}  # the sync shows the demo products at once, so the cursor moves
+    with running_gateway(request.param, database_url, tmp_path / "gateway.log", lag) as port:
+        yield Client(port, database_url)
+
+
+def test_the_readme_service_examples_run_twice(own_gateway, tmp_path):
+    """Outside pass: the README's service examples failed when run again (the same SKUs taken, version 1 of a
+    product long gone, the sync started over). Run literally (the port and where make runs aside), twice."""
+    client = own_gateway
+    script = "API=http://127.0.0.1:3000/KONGAPI/api/v1\n" + service_section()
+    script = script.replace("127.0.0.1:3000", f"127.0.0.1:{client.port}").replace("make -s ", f"make -s -C {ROOT} ")
+    env = {**os.environ, "DATABASE_URL": client.database_url}
+    for attempt in range(2):
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        out = result.stdout
+        assert '"status":"created"' in out.replace(" ", ""), (attempt, out)
+        assert out.replace(" ", "").count('"status":"updated"') == 1, (attempt, out)
+        cursor = (tmp_path / ".local" / "search-indexer.cursor").read_text().strip()
+        assert cursor, "the sync stored where it stopped"
+        if attempt == 0:
+            first_cursor = cursor
+        else:
+            assert cursor != first_cursor, "the second run resumed after the first one's cursor"
+            assert "Rooibos" in out
+            assert "MUG-001" not in out, "only what changed since: not the demo products again"

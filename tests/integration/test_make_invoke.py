@@ -149,6 +149,9 @@ def test_every_sample_event_answers_its_success(tmp_path, event):
         assert answer["statusCode"] == success_status(name), answer.get("body")
         if name == "admin/list_orders":
             assert json.loads(answer["body"])["data"], "the admin list shows the seeded order"
+        if name.startswith(("services/batch", "services/bulk_update")):  # the good items applied, not only refusals
+            statuses = {r["status"] for r in json.loads(answer["body"])["data"]["results"]}
+            assert statuses & {"created", "updated"}, answer["body"]
     elif "batchItemFailures" in answer:  # an SQS consumer: every record processed
         assert answer["batchItemFailures"] == []
     elif "policyDocument" in answer:  # the authorizer
