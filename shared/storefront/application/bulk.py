@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Generic, Literal, Protocol, TypeVar
 from uuid import UUID
 
+from storefront.application.ports import Transaction
 from storefront.application.queries import Keyset, Listing, SortKind, fingerprint
 from storefront.domain.errors import AppError, Conflict, ErrorCode, ValidationFailed
 
@@ -134,6 +135,77 @@ class Versioned(Protocol):
 
 E = TypeVar("E", bound=Versioned)
 C = TypeVar("C", bound=Versioned)
+U = TypeVar("U", bound=Transaction)
+
+
+class Identified(Protocol):
+    """A new row: its id."""
+
+    @property
+    def id(self) -> UUID: ...
+
+
+N = TypeVar("N", bound=Identified)
+
+
+def create_batch(
+    items: Sequence[I | AppError],
+    build: Callable[[I], N],
+    unique: Callable[[N], Mapping[str, str]],
+    *,
+    unit_of_work: Callable[[], U],
+    held: Callable[[U, Mapping[str, list[str]]], Mapping[str, set[str]]],
+    add_many: Callable[[U, list[N]], None],
+    created: Callable[[], None],
+) -> list[ItemResult]:
+    """A batch creation: each item built (``admitted``: the invalid ones and repeats fail), the ones none of whose
+    unique values another row holds (``held``, by field) inserted with ``add_many`` in one unit of work, checked
+    and done once more when a concurrent writer took a value (``retrying``); ``created()`` after the work when
+    there was any. Results in input order."""
+    check_item_count(len(items))
+    candidates, results = admitted(items, build, unique)
+
+    def insert() -> dict[int, ItemResult]:
+        with unit_of_work() as uow:
+            fresh, outcome = split_fresh(candidates, unique, lambda wanted: held(uow, wanted))
+            add_many(uow, [row for _, row in fresh])
+            uow.commit()
+        return {**outcome, **{i: ItemResult(i, "created", row.id) for i, row in fresh}}
+
+    if candidates:
+        results.update(retrying(insert))
+        created()
+    return [results[i] for i in range(len(items))]
+
+
+def update_batch(
+    items: Sequence[I | AppError],
+    check: Callable[[I], C],
+    *,
+    unit_of_work: Callable[[], U],
+    judge: Callable[[U, list[tuple[int, C]]], tuple[dict[int, ItemResult], list[tuple[E, int]]]],
+    update_many: Callable[[U, list[tuple[E, int]]], None],
+    updated: Callable[[list[UUID]], None],
+) -> list[ItemResult]:
+    """A bulk update: each change checked (``admitted``: the invalid ones and repeated ids fail), judged against
+    its row read in the unit of work (``judge``: ``judge_updates`` with the resource's rules) and the new versions
+    written with ``update_many``, done once more when a concurrent writer took a unique value (``retrying``);
+    ``updated(ids of the rows updated)`` after the work when there was any. Results in input order."""
+    check_item_count(len(items))
+    changes, results = admitted(items, check, lambda change: {"id": str(change.id)})
+
+    def apply() -> dict[int, ItemResult]:
+        with unit_of_work() as uow:
+            outcome, writes = judge(uow, changes)
+            update_many(uow, writes)
+            uow.commit()
+        return outcome
+
+    if changes:
+        outcome = retrying(apply)
+        results.update(outcome)
+        updated([r.id for r in outcome.values() if r.status == "updated" and r.id is not None])
+    return [results[i] for i in range(len(items))]
 
 
 @dataclass(frozen=True, slots=True)

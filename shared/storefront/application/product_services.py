@@ -18,13 +18,11 @@ from storefront.application.bulk import (
     ItemResult,
     SyncPage,
     UpdateRules,
-    admitted,
-    check_item_count,
+    create_batch,
     judge_updates,
-    retrying,
-    split_fresh,
     sync_listing,
     sync_page,
+    update_batch,
 )
 from storefront.application.ports import CatalogPorts, UnitOfWork
 from storefront.application.products import cache_key, stale_version, totals_scope
@@ -47,23 +45,16 @@ def batch_create_products(
     ports: CatalogPorts, principal: Principal, items: Sequence[ProductDetails | AppError]
 ) -> list[ItemResult]:
     """Create the valid items (the SKU new in the tenant and in the batch); results in input order."""
-    check_item_count(len(items))
     now = ports.clock.now()
-    candidates, results = admitted(
-        items, lambda details: Product.create(principal.tenant_id, details, principal.user_id, now), _sku
+    return create_batch(
+        items,
+        lambda details: Product.create(principal.tenant_id, details, principal.user_id, now),
+        _sku,
+        unit_of_work=ports.unit_of_work,
+        held=lambda uow, wanted: _held_skus(uow, principal, wanted),
+        add_many=lambda uow, products: uow.products.add_many(products),
+        created=lambda: ports.totals.forget(totals_scope(principal.tenant_id)),
     )
-
-    def insert() -> dict[int, ItemResult]:
-        with ports.unit_of_work() as uow:
-            fresh, outcome = split_fresh(candidates, _sku, lambda wanted: _held_skus(uow, principal, wanted))
-            uow.products.add_many([p for _, p in fresh])
-            uow.commit()
-        return {**outcome, **{i: ItemResult(i, "created", p.id) for i, p in fresh}}
-
-    if candidates:
-        results.update(retrying(insert))
-        ports.totals.forget(totals_scope(principal.tenant_id))
-    return [results[i] for i in range(len(items))]
 
 
 def bulk_update_products(
@@ -71,24 +62,20 @@ def bulk_update_products(
 ) -> list[ItemResult]:
     """Apply each change whose version is current: ``updated``, ``conflict`` (stale version: the current one in
     the error's details), or ``failed`` (not found, invalid, SKU taken); results in input order."""
-    check_item_count(len(items))
-    changes, results = admitted(items, lambda change: change, lambda c: {"id": str(c.id)})
 
-    def apply() -> dict[int, ItemResult]:
-        with ports.unit_of_work() as uow:
-            outcome, writes = _judge(uow, principal, changes, ports.clock.now())
-            uow.products.update_many(writes)
-            uow.commit()
-        return outcome
-
-    if changes:
-        outcome = retrying(apply)
-        results.update(outcome)
-        updated = [r.id for r in outcome.values() if r.status == "updated" and r.id is not None]
+    def forget(updated: list[UUID]) -> None:
         if updated:
             ports.cache.delete_many([cache_key(principal.tenant_id, product_id) for product_id in updated])
             ports.totals.forget(totals_scope(principal.tenant_id))
-    return [results[i] for i in range(len(items))]
+
+    return update_batch(
+        items,
+        lambda change: change,
+        unit_of_work=ports.unit_of_work,
+        judge=lambda uow, changes: _judge(uow, principal, changes, ports.clock.now()),
+        update_many=lambda uow, writes: uow.products.update_many(writes),
+        updated=forget,
+    )
 
 
 def _sku(product: Product) -> dict[str, str]:

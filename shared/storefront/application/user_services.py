@@ -18,13 +18,11 @@ from storefront.application.bulk import (
     ItemResult,
     SyncPage,
     UpdateRules,
-    admitted,
-    check_item_count,
+    create_batch,
     judge_updates,
-    retrying,
-    split_fresh,
     sync_listing,
     sync_page,
+    update_batch,
 )
 from storefront.application.ports import IdentityUnitOfWork, UserPorts
 from storefront.application.queries import Keyset
@@ -65,21 +63,16 @@ def _keys(user: User) -> dict[str, str]:
 
 def batch_create_users(ports: UserPorts, principal: Principal, items: Sequence[NewUser | AppError]) -> list[ItemResult]:
     """Create the valid accounts (email and username new in the tenant and in the batch); results in input order."""
-    check_item_count(len(items))
     now = ports.clock.now()
-    candidates, results = admitted(items, lambda new: new_user(principal, new.identity, new.edit, now), _keys)
-
-    def insert() -> dict[int, ItemResult]:
-        with ports.unit_of_work() as uow:
-            fresh, outcome = split_fresh(candidates, _keys, lambda wanted: _held(uow, principal, wanted))
-            uow.users.add_many([u for _, u in fresh])
-            uow.commit()
-        return {**outcome, **{i: ItemResult(i, "created", u.id) for i, u in fresh}}
-
-    if candidates:
-        results.update(retrying(insert))
-        ports.totals.forget(totals_scope(principal.tenant_id))
-    return [results[i] for i in range(len(items))]
+    return create_batch(
+        items,
+        lambda new: new_user(principal, new.identity, new.edit, now),
+        _keys,
+        unit_of_work=ports.unit_of_work,
+        held=lambda uow, wanted: _held(uow, principal, wanted),
+        add_many=lambda uow, users: uow.users.add_many(users),
+        created=lambda: ports.totals.forget(totals_scope(principal.tenant_id)),
+    )
 
 
 def _held(uow: IdentityUnitOfWork, principal: Principal, wanted: Mapping[str, list[str]]) -> dict[str, set[str]]:
@@ -92,20 +85,14 @@ def bulk_update_users(
 ) -> list[ItemResult]:
     """Apply each change whose version is current: ``updated``, ``conflict`` (stale version, the current one in the
     error's details), or ``failed`` (not found, invalid, a field the caller may not set, email or username taken)."""
-    check_item_count(len(items))
-    changes, results = admitted(items, lambda change: _settable(principal, change), lambda c: {"id": str(c.id)})
-
-    def apply() -> dict[int, ItemResult]:
-        with ports.unit_of_work() as uow:
-            outcome, writes = _judge(uow, principal, changes, ports.clock.now())
-            uow.users.update_many(writes)
-            uow.commit()
-        return outcome
-
-    if changes:
-        results.update(retrying(apply))
-        ports.totals.forget(totals_scope(principal.tenant_id))
-    return [results[i] for i in range(len(items))]
+    return update_batch(
+        items,
+        lambda change: _settable(principal, change),
+        unit_of_work=ports.unit_of_work,
+        judge=lambda uow, changes: _judge(uow, principal, changes, ports.clock.now()),
+        update_many=lambda uow, writes: uow.users.update_many(writes),
+        updated=lambda _: ports.totals.forget(totals_scope(principal.tenant_id)),
+    )
 
 
 def _judge(

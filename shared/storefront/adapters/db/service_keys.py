@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from storefront.adapters.db.errors import translated_errors
+from storefront.adapters.db.records import first_record, insert_record, record_of
 from storefront.adapters.db.statements import Statements
 from storefront.adapters.db.tables import SERVICE_KEYS
 from storefront.domain.service_keys import ServiceKey
@@ -38,18 +39,6 @@ def retire_statement(key_ids: Sequence[UUID], at: datetime) -> Any:
     )
 
 
-def _from_row(row: Any) -> ServiceKey:
-    return ServiceKey(
-        id=row.ID,
-        tenant_id=row.TENANT_ID,
-        service_name=row.SERVICE_NAME,
-        key_hash=row.KEY_HASH,
-        created_at=row.CREATED_AT,
-        created_by=row.CREATED_BY,
-        retired_at=row.RETIRED_AT,
-    )
-
-
 class SqlServiceKeys:
     """The ServiceKeys port on SERVICE_KEYS."""
 
@@ -57,29 +46,17 @@ class SqlServiceKeys:
         self._statements = statements
 
     def add(self, key: ServiceKey) -> None:
-        row = {
-            "ID": key.id,
-            "TENANT_ID": key.tenant_id,
-            "SERVICE_NAME": key.service_name,
-            "KEY_HASH": key.key_hash,
-            "CREATED_AT": key.created_at,
-            "CREATED_BY": key.created_by,
-            "RETIRED_AT": key.retired_at,
-        }
-        with translated_errors():
-            self._statements.write(insert(SERVICE_KEYS).values(**row))
+        insert_record(self._statements, SERVICE_KEYS, key)
 
     def active(self, tenant_id: UUID, service_name: str, *, lock: bool = False) -> list[ServiceKey]:
         statement = active_statement(tenant_id, service_name, lock=lock)
         with translated_errors():
             rows = (self._statements.write(statement) if lock else self._statements.read(statement)).all()
-        return [_from_row(r) for r in rows]
+        return [record_of(ServiceKey, r) for r in rows]
 
     def find_active(self, key_hash: str) -> ServiceKey | None:
         statement = select(SERVICE_KEYS).where(SERVICE_KEYS.c.KEY_HASH == key_hash, SERVICE_KEYS.c.RETIRED_AT.is_(None))
-        with translated_errors():
-            row = self._statements.read(statement).first()
-        return _from_row(row) if row is not None else None
+        return first_record(self._statements, ServiceKey, statement)
 
     def retire(self, key_ids: Sequence[UUID], at: datetime) -> None:
         if key_ids:

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import insert, select, update
 
 from storefront.adapters.db.errors import translated_errors
+from storefront.adapters.db.records import first_record, insert_record
 from storefront.adapters.db.statements import Statements
 from storefront.adapters.db.tables import AUTH_EVENTS, PASSWORD_RESETS, REFRESH_TOKENS
 from storefront.domain.sessions import AuthEvent, PasswordReset, RefreshSession
@@ -23,37 +24,12 @@ class SqlRefreshSessions:
 
     def add(self, session: RefreshSession) -> None:
         """Store a new refresh token of a family."""
-        row = {
-            "ID": session.id,
-            "TENANT_ID": session.tenant_id,
-            "USER_ID": session.user_id,
-            "FAMILY_ID": session.family_id,
-            "TOKEN_HASH": session.token_hash,
-            "CREATED_AT": session.created_at,
-            "EXPIRES_AT": session.expires_at,
-            "USED_AT": session.used_at,
-            "REVOKED_AT": session.revoked_at,
-        }
-        with translated_errors():
-            self._statements.write(insert(REFRESH_TOKENS).values(**row))
+        insert_record(self._statements, REFRESH_TOKENS, session)
 
     def find(self, token_hash: str) -> RefreshSession | None:
         """The refresh token with this digest, whatever its state, or None."""
-        with translated_errors():
-            row = self._statements.read(select(REFRESH_TOKENS).where(REFRESH_TOKENS.c.TOKEN_HASH == token_hash)).first()
-        if row is None:
-            return None
-        return RefreshSession(
-            id=row.ID,
-            tenant_id=row.TENANT_ID,
-            user_id=row.USER_ID,
-            family_id=row.FAMILY_ID,
-            token_hash=row.TOKEN_HASH,
-            created_at=row.CREATED_AT,
-            expires_at=row.EXPIRES_AT,
-            used_at=row.USED_AT,
-            revoked_at=row.REVOKED_AT,
-        )
+        statement = select(REFRESH_TOKENS).where(REFRESH_TOKENS.c.TOKEN_HASH == token_hash)
+        return first_record(self._statements, RefreshSession, statement)
 
     def mark_used(self, session_id: UUID, at: datetime) -> bool:
         """Rotate: mark the token used if it is still unused and unrevoked; False when someone was first."""
@@ -102,35 +78,12 @@ class SqlPasswordResets:
 
     def add(self, reset: PasswordReset) -> None:
         """Store a new reset."""
-        row = {
-            "ID": reset.id,
-            "TENANT_ID": reset.tenant_id,
-            "USER_ID": reset.user_id,
-            "TOKEN_HASH": reset.token_hash,
-            "CREATED_AT": reset.created_at,
-            "EXPIRES_AT": reset.expires_at,
-            "USED_AT": reset.used_at,
-        }
-        with translated_errors():
-            self._statements.write(insert(PASSWORD_RESETS).values(**row))
+        insert_record(self._statements, PASSWORD_RESETS, reset)
 
     def find(self, token_hash: str) -> PasswordReset | None:
         """The reset with this digest, whatever its state, or None."""
-        with translated_errors():
-            row = self._statements.read(
-                select(PASSWORD_RESETS).where(PASSWORD_RESETS.c.TOKEN_HASH == token_hash)
-            ).first()
-        if row is None:
-            return None
-        return PasswordReset(
-            id=row.ID,
-            tenant_id=row.TENANT_ID,
-            user_id=row.USER_ID,
-            token_hash=row.TOKEN_HASH,
-            created_at=row.CREATED_AT,
-            expires_at=row.EXPIRES_AT,
-            used_at=row.USED_AT,
-        )
+        statement = select(PASSWORD_RESETS).where(PASSWORD_RESETS.c.TOKEN_HASH == token_hash)
+        return first_record(self._statements, PasswordReset, statement)
 
     def mark_used(self, reset_id: UUID, at: datetime) -> bool:
         """Consume the reset if nobody has; False when it was already used."""
