@@ -172,19 +172,16 @@ class SqlUnitOfWork:
             connection.begin()  # nothing on the wire: psycopg begins with the COPY, SQLAlchemy's commit ends it
         columns = list(rows[0])
         names = ", ".join(f'"{name}"' for name in columns)
-        processors = [table.c[name].type.bind_processor(self._engine.dialect) for name in columns]
+        # Each column with its bind processor (None: the value goes as it is), paired once for every row (the row
+        # loop is a third of a 1000-product batch's own time; a generator zipped per row made it slower).
+        steps = [(name, table.c[name].type.bind_processor(self._engine.dialect)) for name in columns]
         statement = f'COPY "{table.name}" ({names}) FROM STDIN'
         self._statements_run += 1
         try:
             cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
             with cursor, cursor.copy(statement) as copy:
                 for row in rows:
-                    copy.write_row(
-                        [
-                            value if process is None else process(value)
-                            for value, process in zip((row[name] for name in columns), processors, strict=True)
-                        ]
-                    )
+                    copy.write_row([row[name] if process is None else process(row[name]) for name, process in steps])
         except self._engine.dialect.loaded_dbapi.Error as error:
             raise sa_exc.DBAPIError.instance(statement, None, error, self._engine.dialect.loaded_dbapi.Error) from None
 
