@@ -5,15 +5,18 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from localdev.gateway_process import running_gateway
 from localdev.issue_token import make_token
+from localdev.paths import ROOT
 from localdev.stack import DEMO_TENANT
 
 PREFIX = "/KONGAPI/api/v1"
@@ -80,3 +83,9 @@ def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     database_url = f"sqlite:///{folder / 'e2e.db'}"
     with running_gateway(mode, database_url, folder / "gateway.log") as port:
         yield mode, Client(port, database_url)
+
+
+def run_script(script: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """A README block run as a reader pastes it into bash (stopping at the first failing command)."""
+    command = ["bash", "-euo", "pipefail", "-c", script]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)

@@ -11,7 +11,7 @@ import pytest
 
 from localdev.gateway_process import running_gateway
 from localdev.paths import ROOT
-from tests.e2e.conftest import Client
+from tests.e2e.conftest import Client, run_script
 
 
 @pytest.fixture(params=["kong", "apigw"])
@@ -31,10 +31,7 @@ def tour_script() -> str:
 
 
 def run_tour(port: int) -> subprocess.CompletedProcess[str]:
-    script = tour_script().replace("127.0.0.1:3000", f"127.0.0.1:{port}")
-    return subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
+    return run_script(tour_script().replace("127.0.0.1:3000", f"127.0.0.1:{port}"))
 
 
 def test_the_readme_tour_works_as_written_and_runs_again(fresh_gateway):

@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import re
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from localdev import sigv4
 from localdev.gateway_process import running_gateway
 from localdev.paths import ROOT
 from localdev.service_key import new_service_key
-from tests.e2e.conftest import Client, Reply, token
+from tests.e2e.conftest import Client, Reply, run_script, token
 
 SERVICE = "e2e-indexer"
 
@@ -131,15 +130,7 @@ def test_the_readme_service_examples_run_twice(own_gateway, tmp_path):
     script = script.replace("127.0.0.1:3000", f"127.0.0.1:{client.port}").replace("make -s ", f"make -s -C {ROOT} ")
     env = {**os.environ, "DATABASE_URL": client.database_url}
     for attempt in range(2):
-        result = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", script],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_script(script, cwd=tmp_path, env=env)
         assert result.returncode == 0, result.stderr
         out = result.stdout
         assert '"status":"created"' in out.replace(" ", ""), (attempt, out)
