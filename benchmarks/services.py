@@ -105,6 +105,7 @@ def measure(rounds: int) -> dict[str, Any]:
 
     singles: list[float] = []
     batches: list[float] = []
+    load_before = os.getloadavg()[0]
     with contextlib.redirect_stdout(io.StringIO()):
         time_singles(singles_events(WARM_UP))
         time_batch()
@@ -125,7 +126,8 @@ def measure(rounds: int) -> dict[str, Any]:
     bootstrap.reset()
     single, batched = statistics.median(singles), statistics.median(batches)
     per_round = sorted(s / b for s, b in zip(singles, batches, strict=True))
-    return {"single": single, "batch": batched, "ratio": single / batched, "rounds": per_round}
+    load = (load_before, os.getloadavg()[0])
+    return {"single": single, "batch": batched, "ratio": single / batched, "rounds": per_round, "load": load}
 
 
 def table(measured: dict[str, Any], rounds: int) -> str:
@@ -139,7 +141,16 @@ def table(measured: dict[str, Any], rounds: int) -> str:
         f"{measured['batch'] * 1000:.0f} ms |\n"
         f"| ratio | **{measured['ratio']:.1f}x** ({verdict} the {TARGET_RATIO}x target) |\n"
         f"| each round's ratio, lowest to highest | {' / '.join(f'{r:.1f}x' for r in measured['rounds'])} |\n"
+        + _load_row(measured.get("load"))
     )
+
+
+def _load_row(load: tuple[float, float] | None) -> str:
+    """How busy the machine was (the ratio depends on it): the 1-minute load average at the start and the end."""
+    if load is None:
+        return ""
+    what = f"machine load (1-minute load average, start / end; {os.cpu_count()} CPUs)"
+    return f"| {what} | {load[0]:.1f} / {load[1]:.1f} |\n"
 
 
 def main(rounds: int = 5) -> str:

@@ -67,5 +67,7 @@ def test_the_service_batch_table_says_whether_the_ratio_meets_the_target():
     missed = table({"single": 2.0, "batch": 0.5, "ratio": 4.0, "rounds": [3.5, 4.0, 4.5]}, 3)
     assert f"MISSES the {TARGET_RATIO}x" in missed
     assert "3.5x / 4.0x / 4.5x" in missed, "each round's ratio, so a reader sees the spread"
+    loaded = table({"single": 2.0, "batch": 0.1, "ratio": 20.0, "rounds": [20.0], "load": (4.5, 5.25)}, 1)
+    assert "| 4.5 / 5.2 |" in loaded, "how busy the machine was, which the ratio depends on"
     invalid = [n for n in range(1000) if _item(n, "r")["price"]["amount"] == "0"]
     assert len(invalid) == 10
