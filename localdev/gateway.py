@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gzip
 import json
 import logging
 import os
@@ -38,6 +39,7 @@ from localdev.payment_provider import PATH_PREFIX as PAYMENT_PROVIDER_PATH
 from localdev.payment_provider import FakePaymentProvider, encode
 from localdev.runtime import invoke
 from localdev.template import Api, Function, read_api
+from storefront.http.entry import accepts_gzip
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
 # What the local server reads of one request at most (above API Gateway's limit, so its 413 still shows).
@@ -63,6 +65,9 @@ def _json(status: int, body: dict[str, Any] | str, content_type: str = "applicat
     return HttpResponse(status, [("Content-Type", content_type)], text.encode())
 
 
+GZIP_MIN_BYTES = 1024  # the functions' default (GatewaySettings.gzip_min_bytes)
+
+
 def _documentation(request: HttpRequest) -> HttpResponse | None:
     """/openapi.json and Swagger UI at /docs: the local gateway's own pages, in either mode, without a token."""
     found = docs.document(request.method, request.path)
@@ -74,8 +79,14 @@ def _documentation(request: HttpRequest) -> HttpResponse | None:
         ("X-Content-Type-Options", "nosniff"),
         ("Strict-Transport-Security", "max-age=63072000; includeSubDomains"),
         ("Content-Security-Policy", docs.CONTENT_SECURITY_POLICY),
+        ("Vary", "Accept-Encoding"),
     ]
-    return HttpResponse(200, headers, found.body)
+    body = found.body
+    # The contract gzips every answer over 1 KiB for a client that takes it; the 1.3 MB spec most of all.
+    if len(body) > GZIP_MIN_BYTES and accepts_gzip(request.header_map().get("accept-encoding")):
+        body = gzip.compress(body, compresslevel=6)
+        headers.append(("Content-Encoding", "gzip"))
+    return HttpResponse(200, headers, body)
 
 
 def kong_hosts(redis_url: str | None) -> dict[str, tuple[str, int]]:

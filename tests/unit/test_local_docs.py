@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 
@@ -80,6 +81,20 @@ def test_the_gateway_serves_the_docs_in_either_mode_without_a_token(mode):
     assert headers["Content-Security-Policy"] == docs.CONTENT_SECURITY_POLICY
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert b'id="swagger-ui"' in response.body
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "compressed"),
+    [("gzip", True), ("gzip, deflate, br", True), ("*", True), ("gzip;q=0", False), ("identity", False), (None, False)],
+)
+def test_the_spec_is_gzipped_for_a_client_that_takes_it(accept_encoding, compressed):
+    """Attacker pass (issue 8): the 1.3 MB /openapi.json went out uncompressed to a client asking for gzip."""
+    headers = [("Host", "127.0.0.1")] + ([("Accept-Encoding", accept_encoding)] if accept_encoding else [])
+    response = Gateway(read_api(), load_kong(), "kong").handle(HttpRequest("GET", "/openapi.json", "", headers, b""))
+    sent = dict(response.headers)
+    assert (sent.get("Content-Encoding") == "gzip", sent["Vary"]) == (compressed, "Accept-Encoding")
+    body = gzip.decompress(response.body) if compressed else response.body
+    assert body == SPEC.read_bytes()
 
 
 def test_kong_refuses_trace_as_nginx_does():

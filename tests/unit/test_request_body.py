@@ -210,3 +210,23 @@ def test_a_base_path_mapping_is_stripped_before_routing(fake, monkeypatch, fresh
     status, headers, body = call(CREATE, evt)
     assert status == 201, body
     assert headers["Location"] == [f"/shop/KONGAPI/api/v1/products/{body['data']['id']}"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        # Attacker pass (issue 8): a defect inside a batch item named `items.full_name`, not which item.
+        ('{"items": [{"full_name": "S\\u0000"}, {"full_name": "ok"}]}', "items.0.full_name", "VAL_002"),
+        ('{"items": [{"name": "ok"}, {"name": "\\ud800"}]}', "items.1.name", "VAL_001"),
+        ('{"items": [{"stock": 1}, {"stock": 1, "stock": 2}]}', "items.1.stock", "VAL_002"),
+        ('{"stock": 1, "stock": 2}', "stock", "VAL_002"),
+        ('{"price": {"amount": "1", "amount": "2"}}', "price.amount", "VAL_002"),
+        ('{"tags": ["a", ["b", "c\\u0000"]]}', "tags.1.1", "VAL_002"),
+        ('{"a": {"b\\u0000": 1}}', "a", "VAL_002"),
+    ],
+)
+def test_a_refused_string_or_field_is_named_by_its_whole_path(body, field, code):
+    with pytest.raises(AppError) as raised:
+        accept_body(post(body), MIB)
+    error = raised.value
+    assert (error.details["field"], error.code.value) == (field, code)

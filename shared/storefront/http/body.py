@@ -145,19 +145,19 @@ def _parse(text: str) -> Any:
         raise ValidationFailed.single("body", ErrorCode.OUT_OF_RANGE, "holds a number too large to store") from None
     except RecursionError:
         raise _too_deep() from None
-    except ValueError as error:
-        if isinstance(error, _DuplicateField):
-            raise ValidationFailed.single(error.field, ErrorCode.INVALID_FORMAT, "is given more than once") from None
+    except ValueError:
         raise _undecodable("is not valid JSON") from None
     if depth(value) > MAX_DEPTH:
         raise _too_deep()
     return value
 
 
-class _DuplicateField(ValueError):
-    def __init__(self, field: str) -> None:
-        super().__init__(field)
-        self.field = field
+class _Ambiguous(dict[str, Any]):
+    """An object that names a field twice; the walk in ``depth`` refuses it with the field's whole path."""
+
+    def __init__(self, pairs: list[tuple[str, Any]], twice: str) -> None:
+        super().__init__(pairs)
+        self.twice = twice
 
 
 def _unique_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -166,7 +166,7 @@ def _unique_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for name, _ in pairs:
             if name in seen:
-                raise _DuplicateField(name)
+                return _Ambiguous(pairs, name)
             seen.add(name)
     return value
 
@@ -190,7 +190,9 @@ def _storable_int(literal: str) -> int:
 
 def depth(value: Any) -> int:
     """How deeply arrays and objects nest in ``value`` (a scalar is 0, ``{}`` is 1), after checking that every
-    string in it (names included) can be stored: VAL_001 for a lone surrogate, VAL_002 for a NUL character.
+    string in it (names included) can be stored (VAL_001 for a lone surrogate, VAL_002 for a NUL character) and
+    that no object names a field twice (VAL_002). A refusal names the whole path, array positions included
+    (``items.3.name``), as validation errors do.
 
     Iterative, so no nesting depth can exhaust the stack.
     """
@@ -203,13 +205,21 @@ def depth(value: Any) -> int:
             continue
         if isinstance(item, dict):
             deepest = max(deepest, level + 1)
+            if isinstance(item, _Ambiguous):
+                raise ValidationFailed.single(
+                    _path(field, item.twice), ErrorCode.INVALID_FORMAT, "is given more than once"
+                )
             for name, child in item.items():
                 _check_text(name, field)
-                stack.append((child, level + 1, name if field == "body" else f"{field}.{name}"))
+                stack.append((child, level + 1, _path(field, name)))
         elif isinstance(item, list):
             deepest = max(deepest, level + 1)
-            stack.extend((child, level + 1, field) for child in item)
+            stack.extend((child, level + 1, _path(field, str(index))) for index, child in enumerate(item))
     return deepest
+
+
+def _path(parent: str, name: str) -> str:
+    return name if parent == "body" else f"{parent}.{name}"
 
 
 def _check_text(text: str, field: str) -> None:
