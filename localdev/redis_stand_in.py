@@ -99,12 +99,86 @@ def stand_in_url(database_url: str, state: Path = STATE) -> str | None:
     return record.url if record is not None else None
 
 
-def _start() -> tuple[Any, StandInRecord]:
+# The reads the stand-in counts as keyspace hits or misses, one per key, as Redis's lookupKeyRead does for them:
+# the string reads the cache and the limiter make (a value: a hit; nil: a miss).
+COUNTED_READS = frozenset({b"get", b"getex", b"mget"})
+
+
+@dataclass
+class KeyspaceStats:
+    """The stand-in's keyspace_hits and keyspace_misses since it started (every connection's reads together)."""
+
+    hits: int = 0
+    misses: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, reply: Any) -> None:
+        """Count the values of a counted read's reply (a list for MGET)."""
+        if isinstance(reply, Exception):
+            return
+        values = reply if isinstance(reply, list) else [reply]
+        found = sum(value is not None for value in values)
+        with self.lock:
+            self.hits += found
+            self.misses += len(values) - found
+
+    def info(self) -> bytes:
+        """INFO's reply (the ``# Stats`` section's keyspace fields, which is what the metrics read)."""
+        with self.lock:
+            return f"# Stats\r\nkeyspace_hits:{self.hits}\r\nkeyspace_misses:{self.misses}\r\n".encode()
+
+
+def _counting_server(address: tuple[str, int]) -> Any:
+    """A fakeredis TCP server that answers INFO with its keyspace hits and misses (fakeredis has no INFO: the
+    local /api/v1/metrics reported its cache source down and no hit ratio)."""
     from fakeredis import TcpFakeServer
+    from fakeredis._clients._sync import FakeRedisConnection
+    from fakeredis._clients._tcp_server import TCPFakeRequestHandler
+    from fakeredis._socket import FakeSocket
+
+    stats = KeyspaceStats()
+
+    class CountingSocket(FakeSocket):
+        _reading = False
+
+        def _process_command(self, fields: list[bytes]) -> None:
+            name = fields[0].lower() if fields else b""
+            if name == b"info":
+                self.put_response(stats.info())
+                return
+            self._reading = name in COUNTED_READS
+            try:
+                super()._process_command(fields)
+            finally:
+                self._reading = False
+
+        def put_response(self, msg: Any) -> None:
+            if self._reading:
+                stats.count(msg)
+            super().put_response(msg)
+
+    class CountingConnection(FakeRedisConnection):
+        def _connect(self) -> Any:
+            plain = super()._connect()
+            plain.__class__ = CountingSocket  # same state, the counting commands
+            return plain
+
+    class CountingHandler(TCPFakeRequestHandler):
+        def setup(self) -> None:
+            super().setup()
+            if not isinstance(self.current_client, CountingConnection) and self.current_client._sock is None:
+                self.current_client.__class__ = CountingConnection
+
+    server = TcpFakeServer(address)
+    server.RequestHandlerClass = CountingHandler
+    return server
+
+
+def _start() -> tuple[Any, StandInRecord]:
     from redis import Redis
 
     port = free_port()
-    server = TcpFakeServer(("127.0.0.1", port))
+    server = _counting_server(("127.0.0.1", port))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="fake-redis", daemon=True).start()
     record = StandInRecord(port=port, owner=os.getpid(), token=str(uuid.uuid4()))
