@@ -246,6 +246,11 @@ class Gateway:
             return on_error()
 
 
+# nginx's refusals before Kong routes anything, as Kong 3.x's error handler answers them (kong/error_handlers.lua;
+# nginx_kong.lua: `error_page 494 =494`, so an over-long header is 494, not nginx's usual 400).
+KONG_PROXY_REFUSALS = {414: (414, "URI too long"), 431: (494, "Request header or cookie too large")}
+
+
 class _Handler(BaseHTTPRequestHandler):
     gateway: Gateway
     protocol_version = "HTTP/1.1"
@@ -307,10 +312,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own refusals (a bad request line, an over-long URI or header, HTTP/2): the same JSON
-        as ``_refuse`` instead of its HTML page. On a bad request line http.server still thinks it speaks
-        HTTP/0.9 and would send no status line at all, so the answer is HTTP/1.1."""
+        as ``_refuse`` instead of its HTML page, outside the contract's envelope as the real front proxies answer
+        them (no function runs); in Kong mode with Kong's status and message (``KONG_PROXY_REFUSALS``). On a bad
+        request line http.server still thinks it speaks HTTP/0.9 and would send no status line at all, so the
+        answer is HTTP/1.1."""
         self.request_version = "HTTP/1.1"
         reason = message or self.responses.get(code, ("Error",))[0]
+        if self.gateway.mode == "kong" and code in KONG_PROXY_REFUSALS:
+            code, reason = KONG_PROXY_REFUSALS[code]
         self._refuse(code, reason.encode())
 
     def _send(self, response: HttpResponse) -> None:
