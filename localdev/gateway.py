@@ -22,9 +22,10 @@ import traceback
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from localdev import docs, sigv4
@@ -38,6 +39,9 @@ from localdev.payment_provider import PATH_PREFIX as PAYMENT_PROVIDER_PATH
 from localdev.payment_provider import FakePaymentProvider, encode
 from localdev.runtime import invoke
 from localdev.template import Api, Function, read_api
+
+if TYPE_CHECKING:
+    from localdev.sqs import KeptSqs
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
 # What the local server reads of one request at most (above API Gateway's limit, so its 413 still shows).
@@ -404,6 +408,21 @@ def payment_provider_url(host: str, port: int) -> str:
     return f"http://{f'[{reachable}]' if ':' in reachable else reachable}:{port}{PAYMENT_PROVIDER_PATH}"
 
 
+def repoint_sqs(kept: KeptSqs, api: Api, lock: threading.Lock) -> tuple[Any, dict[str, str]]:
+    """After a failed poll: the SQS client and queue URLs to poll now. When the local SQS moved (its owner, the
+    first `make run` on this database, stopped), the functions get the new endpoint and queue URLs and their
+    adapters are rebuilt (``bootstrap.reset``), between invocations, so their publishers send to it."""
+    with lock:  # no function runs while its environment changes
+        before = kept.current
+        now = kept.recover()
+        if now is not before:
+            os.environ.update(now.environment(api))
+            from storefront import bootstrap
+
+            bootstrap.reset()
+    return now.client(), now.urls
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve every API route of template.yaml locally.")
     parser.add_argument("--mode", choices=["kong", "apigw"], default=os.environ.get("GATEWAY_MODE", "kong"))
@@ -412,7 +431,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from localdev.poller import EventSources, schedule_override
-    from localdev.sqs import local_sqs
+    from localdev.sqs import kept_sqs
     from localdev.stack import local_stack
 
     signal.signal(signal.SIGTERM, _stop)
@@ -421,8 +440,9 @@ def main(argv: list[str] | None = None) -> None:
     api = read_api()
     with (
         local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"), args.port) as env,
-        local_sqs(api, database_url=env["DATABASE_URL"]) as sqs,  # the queues of this database's run
+        kept_sqs(api, database_url=env["DATABASE_URL"]) as kept,  # the queues of this database's run
     ):
+        sqs = kept.current
         os.environ.update(sqs.environment(api))
         try:
             ledger = database_state("payments", env["DATABASE_URL"])
@@ -447,6 +467,7 @@ def main(argv: list[str] | None = None) -> None:
             sqs.client(),
             lock=gateway.lock,
             schedule_seconds=schedule_override(),
+            recover=partial(repoint_sqs, kept, api, gateway.lock),
         )
         for line in sources.start():
             print(f"  {line}")

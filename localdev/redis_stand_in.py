@@ -6,7 +6,11 @@ the TTL ends. So the first process starts the stand-in and records it in ``.loca
 owner pid, a token stored in the stand-in, the pids using it); later processes reuse it while it answers
 with that token. The stand-in lives in its owner's process: when the owner stops, the others keep the dead
 URL and every read is a miss (the cache adapter turns errors into misses), and no process starts a new
-stand-in until every process that shared the old one has stopped, since those would not invalidate it.
+stand-in until every process that shared the old one has stopped, since those would not invalidate it: a
+process that moved to a new stand-in while another still wrote through the dead one would serve what that
+other one changed from the new stand-in, stale, until the TTL. (The local SQS, which holds no copy of the
+database, is taken over at once instead: ``localdev.sqs.KeptSqs``.) It is not silent: a process using another's
+stand-in watches it (``WATCH_SECONDS``) and says once, on stderr, that it stopped and what to do.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 from localdev.paths import STATE, database_state
 
 TOKEN_KEY = "storefront:local-stand-in"  # noqa: S105 - a key name; its value tells this stand-in apart
+WATCH_SECONDS = 2.0  # how often a process using another's stand-in checks that it still answers
 
 
 @dataclass
@@ -77,9 +82,13 @@ def shared_stand_in(database_url: str, state: Path = STATE) -> Iterator[str]:
             )
         record.users.append(me)
         _write(path, record)
+    stop_watching = threading.Event()
+    if server is None and alive:  # another process's stand-in: say when it goes away
+        threading.Thread(target=_watch, args=(record, stop_watching), name="stand-in watch", daemon=True).start()
     try:
         yield record.url
     finally:
+        stop_watching.set()
         with _locked(state):
             latest = _read(path)
             if latest is not None and latest.token == record.token:
@@ -91,6 +100,19 @@ def shared_stand_in(database_url: str, state: Path = STATE) -> Iterator[str]:
         if server is not None:
             server.shutdown()
             server.server_close()
+
+
+def _watch(record: StandInRecord, stop: threading.Event) -> None:
+    """Print one line when the stand-in of ``record`` stops answering (its owner stopped)."""
+    while not stop.wait(WATCH_SECONDS):
+        if not _answers(record):
+            print(
+                f"The cache stand-in of process {record.owner} has stopped: every read is now a cache miss (the "
+                "database answers) until the processes that shared it stop; restart this run for a new one.",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
 
 
 def stand_in_url(database_url: str, state: Path = STATE) -> str | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import http.client
 import re
-from collections.abc import Iterator
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
