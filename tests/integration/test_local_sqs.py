@@ -357,8 +357,11 @@ def test_a_second_run_whose_sqs_owner_stopped_takes_over_and_repoints_its_poller
         cwd=ROOT,
     )
     api = read_api()
+    first_in, first_out = first.stdin, first.stdout
+    assert first_in is not None
+    assert first_out is not None
     try:
-        first_endpoint = first.stdout.readline().strip()
+        first_endpoint = first_out.readline().strip()
         assert first_endpoint.startswith("http://"), first_endpoint
         with kept_sqs(api, tmp_path, database_url=database) as kept:
             assert kept.current.endpoint == first_endpoint  # the second run reuses the first's
@@ -379,7 +382,7 @@ def test_a_second_run_whose_sqs_owner_stopped_takes_over_and_repoints_its_poller
                     assert before is not None
                     assert before.publish(Queue.ORDER_PROCESSING, [message(work.Work(key="before"))]) == []
                     wait_for(lambda: "before" in work.PROCESSED)
-                    first.stdin.close()  # the first run stops, and its SQS with it
+                    first_in.close()  # the first run stops, and its SQS with it
                     first.wait(30)
                     wait_for(lambda: kept.current.endpoint != first_endpoint)
                     assert (

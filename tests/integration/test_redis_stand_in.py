@@ -65,13 +65,16 @@ def test_a_process_whose_shared_stand_in_stopped_says_so_once(tmp_path, monkeypa
         text=True,
         cwd=ROOT,
     )
+    owner_in, owner_out = owner.stdin, owner.stdout
+    assert owner_in is not None
+    assert owner_out is not None
     try:
-        owner_url = owner.stdout.readline().strip()
+        owner_url = owner_out.readline().strip()
         with shared_stand_in(database, state=tmp_path) as url:
             assert url == owner_url
             time.sleep(0.5)
             assert "has stopped" not in capfd.readouterr().err  # nothing while it answers
-            owner.stdin.close()
+            owner_in.close()
             owner.wait(30)
             deadline = time.monotonic() + 10
             said = ""

@@ -146,16 +146,14 @@ def signed_case(method: str, path: str, **parts):
 
 def as_sent(case) -> HttpRequest:
     """The request the local gateway receives for ``case``, as schemathesis's transport sends it."""
-    import requests
+    from localdev.fuzz_hooks import signed_request
 
-    kwargs = case.as_transport_kwargs(base_url="http://127.0.0.1:3999")
-    fields = ("method", "url", "headers", "params", "data", "json")
-    prepared = requests.Request(**{name: kwargs[name] for name in fields if name in kwargs}).prepare()
+    prepared = signed_request(case, "http://127.0.0.1:3999")
     url = urlsplit(str(prepared.url))
-    body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body or b""
-    return HttpRequest(
-        str(prepared.method), url.path, url.query, [("Host", url.netloc), *prepared.headers.items()], body
-    )
+    sent = prepared.body
+    body = sent.encode() if isinstance(sent, str) else sent if isinstance(sent, bytes) else b""
+    headers = [("Host", url.netloc), *((name, str(value)) for name, value in prepared.headers.items())]
+    return HttpRequest(str(prepared.method), url.path, url.query, headers, body)
 
 
 @pytest.mark.parametrize(
