@@ -2,11 +2,13 @@
 
     python -m localdev.fuzz [--examples 100] [--mode kong --mode apigw] [--seed N]
 
-Each mode gets a fresh gateway on a free port with a fresh SQLite database, and an admin token (every
-operation is open to admins; in API Gateway mode the operational /api/v1 operations take AWS_IAM instead, so
-they run apart, each request signed with SigV4 and the local credentials by ``localdev.fuzz_hooks``); the service
-operations (tag ``services``) run on their own with a service-role token and a service key made in that database
-(X-Service-Name, X-API-Key). The run fails on any 5xx and on any response that breaks docs/openapi.json: its
+Each mode gets a fresh gateway on a free port with a fresh SQLite database, and an admin token (most
+operations are open to admins); the service operations (tag ``services``) run on their own with a service-role
+token and a service key made in that database (X-Service-Name, X-API-Key). The operational /api/v1 operations run
+behind Kong with that service token; in API Gateway mode they take AWS_IAM instead, so they run apart with the
+internal ``I + service key`` operations (validate a token, re-drive an order), each request signed with SigV4 and
+the local credentials by ``localdev.fuzz_hooks`` (the payload hash over the exact bytes sent) and carrying the
+service key. The run fails on any 5xx and on any response that breaks docs/openapi.json: its
 status, content type, headers or body schema; an operation that answers without the token fails too.
 Reports (JUnit XML, the gateway's log) land in .local/fuzz/<mode>/, schemathesis's crash cache in
 .local/fuzz/.schemathesis/.
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -47,8 +50,10 @@ MODES = ("kong", "apigw")
 # 429 (RATE_001 in the envelope from the functions, Kong's own body from its guard), so the functions' limits
 # and Kong's guard are raised out of reach; both are tested on their own (tests/*/test_rate_limit*).
 API_PREFIX = "/KONGAPI/api/v1"
-# The internal (AWS_IAM) operations' paths.
+# The operational internal operations' paths (AWS_IAM behind API Gateway, a service token behind Kong).
 INTERNAL_PATHS = r"^/api/v1/(health|live|ready|metrics)$"
+# What the hooks sign with SigV4 in API Gateway mode: those and the internal ``I + service key`` operations.
+SIGNED_PATHS = r"^/api/v1/(health|live|ready|metrics|internal/.+)$"
 FUZZ_RATE_LIMITS = "100000/minute,1000000/hour,10000000/day"
 FUZZ_GUARD = {"minute": 1_000_000, "hour": 10_000_000, "day": 100_000_000}
 
@@ -125,8 +130,21 @@ def schemathesis_command(
     ]
 
 
+@dataclass(frozen=True)
+class FuzzRun:
+    """One schemathesis run of a mode: its operation filters and its credentials. ``admin``: an admin account id
+    whose token is sent (None: that of ``new_admin``, made for the run); ``service``: a service-role token and the
+    fuzz service's key; ``signed``: no token, each request SigV4-signed by ``localdev.fuzz_hooks`` (the
+    operational and internal /api/v1 operations behind API Gateway), with the fuzz service's key headers."""
+
+    filters: list[str]
+    admin: str | None = None
+    service: bool = False
+    signed: bool = False
+
+
 def fuzz_mode(mode: str, examples: int, seed: int, reports: Path) -> int:
-    """Run schemathesis against a fresh gateway in ``mode``; schemathesis's exit code."""
+    """Run schemathesis against a fresh gateway in ``mode``; the worst of its runs' exit codes."""
     report_dir = reports / mode
     report_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"fuzz-{mode}-") as folder:
@@ -136,47 +154,60 @@ def fuzz_mode(mode: str, examples: int, seed: int, reports: Path) -> int:
             # The demo admin's account, so the caller's own routes (profile, settings) reach their logic too.
             subject = str(DEMO_ACCOUNTS[0][0])
             print(f"fuzz: {mode} mode, {examples} examples per operation, seed {seed}", flush=True)
-            runs = fuzz_runs(subject, lambda: fresh_admin(port, subject), signed_internal=mode == "apigw")
             base_url = f"http://127.0.0.1:{port}"
             hooks = {**os.environ, "SCHEMATHESIS_HOOKS": "localdev.fuzz_hooks", "FUZZ_BASE_URL": base_url}
             hooks["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+            key = new_service_key(database_url, FUZZ_SERVICE, actor="fuzz")
             codes = []
-            for caller, operations in runs:  # a fresh admin token for each run; None: SigV4 (the hooks sign)
-                token = make_token("admin", str(DEMO_TENANT), caller, "fuzz-admin", 3600) if caller else None
-                command = schemathesis_command(base_url, token, examples, seed, report_dir, operations)
+            for run in fuzz_runs(subject, lambda: fresh_admin(port, subject), mode):
+                if run.service:
+                    token: str | None = make_token("service", str(DEMO_TENANT), str(uuid.uuid4()), FUZZ_SERVICE, 3600)
+                elif run.signed:
+                    token = None  # the hooks sign each request
+                else:
+                    token = make_token("admin", str(DEMO_TENANT), run.admin or subject, "fuzz-admin", 3600)
+                with_key = key if run.service or run.signed else None
+                command = schemathesis_command(base_url, token, examples, seed, report_dir, run.filters, with_key)
                 # Schemathesis keeps its crash cache (replayed first next time) in .schemathesis/ under its cwd.
                 codes.append(subprocess.run(command, cwd=reports, env=hooks, check=False).returncode)
-            key = new_service_key(database_url, FUZZ_SERVICE, actor="fuzz")
-            token = make_token("service", str(DEMO_TENANT), str(uuid.uuid4()), "fuzz-service", 3600)
-            services = ["--include-tag", SERVICE_TAG, *STATELESS]
-            command = schemathesis_command(base_url, token, examples, seed, report_dir, services, service_key=key)
-            codes.append(subprocess.run(command, cwd=reports, env=hooks, check=False).returncode)
             return max(codes)
 
 
-def fuzz_runs(
-    subject: str, new_admin: Callable[[], str], *, signed_internal: bool = False
-) -> list[tuple[str | None, list[str]]]:
-    """The schemathesis runs of one mode, in order, as (caller's account id, operation filters): everything but
-    the session enders and account changers as ``subject``; logout alone as ``subject``; then each account
-    changer alone as an admin account ``new_admin`` makes for it. With ``signed_internal`` (API Gateway mode,
-    where the operational routes take AWS_IAM, not a token) those operations run apart, caller None: signed
-    with SigV4 by ``localdev.fuzz_hooks``. The service operations run on their own (``fuzz_mode``); the
-    internal ``I + service key`` ones are not fuzzed yet (the hook signs bodiless requests only)."""
+def fuzz_runs(subject: str, new_admin: Callable[[], str], mode: str = "kong") -> list[FuzzRun]:
+    """The schemathesis runs of ``mode``, in order: everything but the session enders, account changers, service,
+    operational and internal operations as the admin ``subject``; logout alone as ``subject``; each account
+    changer alone as an admin account ``new_admin`` makes for it; the service operations with a service token and
+    key. The operational /api/v1 operations: behind Kong with a service token (the only role that reads the
+    metrics there); behind API Gateway (AWS_IAM) signed with SigV4, together with the internal ``I + service
+    key`` operations (API Gateway alone serves those: Kong has no route to them). Every operation of
+    docs/openapi.json is in some run of some mode (tests/unit/test_fuzz_driver.py)."""
     alone = STATELESS  # alone, an operation has no links to follow
     excluded = [arg for op in (*SESSION_ENDERS, *ACCOUNT_CHANGERS) for arg in ("--exclude-operation-id", op)]
-    excluded += ["--exclude-tag", SERVICE_TAG, "--exclude-tag", INTERNAL_TAG]
-    if signed_internal:
-        excluded += ["--exclude-path-regex", INTERNAL_PATHS]
+    excluded += ["--exclude-tag", SERVICE_TAG, "--exclude-tag", INTERNAL_TAG, "--exclude-path-regex", INTERNAL_PATHS]
     included = [arg for op in SESSION_ENDERS for arg in ("--include-operation-id", op)]
-    runs: list[tuple[str | None, list[str]]] = [(subject, excluded), (subject, [*included, *alone])]
-    runs += [(new_admin(), ["--include-operation-id", op, *alone]) for op in ACCOUNT_CHANGERS]
-    if signed_internal:
+    runs = [FuzzRun(excluded, subject), FuzzRun([*included, *alone], subject)]
+    runs += [FuzzRun(["--include-operation-id", op, *alone], new_admin()) for op in ACCOUNT_CHANGERS]
+    runs.append(FuzzRun(["--include-tag", SERVICE_TAG, *alone], service=True))
+    if mode == "kong":
+        runs.append(FuzzRun(["--include-path-regex", INTERNAL_PATHS, *alone], service=True))
+    else:
         # Unsigned, API Gateway answers an IAM route as a path it does not serve (MISSING_AUTHENTICATION_TOKEN:
         # 404 BIZ_001 in the template), not with the 401/403 schemathesis's ignored_auth check expects.
         unsigned_is_404 = ["--exclude-checks", "ignored_auth"]
-        runs.append((None, ["--include-path-regex", INTERNAL_PATHS, *unsigned_is_404, *alone]))
+        runs.append(FuzzRun(["--include-path-regex", SIGNED_PATHS, *unsigned_is_404, *alone], signed=True))
     return runs
+
+
+def fuzzed_operations(filters: list[str]) -> set[str]:
+    """The operation ids of docs/openapi.json a run with ``filters`` tries, as schemathesis's own CLI selects them."""
+    import schemathesis
+    from schemathesis.cli import schemathesis as cli
+    from schemathesis.cli.commands._options import build_filter_set
+
+    context = cli.commands["run"].make_context("run", [str(SPEC), *filters])
+    schema = schemathesis.openapi.from_path(SPEC)
+    schema.filter_set = schema.config.operations.create_filter_set(**build_filter_set(context.params))
+    return {str(result.ok().definition.raw["operationId"]) for result in schema.get_all_operations()}  # type: ignore[union-attr]
 
 
 def fresh_admin(port: int, creator: str) -> str:

@@ -23,9 +23,10 @@ import traceback
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from localdev import docs, sigv4
@@ -40,6 +41,9 @@ from localdev.payment_provider import FakePaymentProvider, encode
 from localdev.runtime import invoke
 from localdev.template import Api, Function, read_api
 from storefront.http.entry import accepts_gzip
+
+if TYPE_CHECKING:
+    from localdev.sqs import KeptSqs
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
 # What the local server reads of one request at most (above API Gateway's limit, so its 413 still shows).
@@ -257,6 +261,11 @@ class Gateway:
             return on_error()
 
 
+# nginx's refusals before Kong routes anything, as Kong 3.x's error handler answers them (kong/error_handlers.lua;
+# nginx_kong.lua: `error_page 494 =494`, so an over-long header is 494, not nginx's usual 400).
+KONG_PROXY_REFUSALS = {414: (414, "URI too long"), 431: (494, "Request header or cookie too large")}
+
+
 class _Handler(BaseHTTPRequestHandler):
     gateway: Gateway
     protocol_version = "HTTP/1.1"
@@ -318,10 +327,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own refusals (a bad request line, an over-long URI or header, HTTP/2): the same JSON
-        as ``_refuse`` instead of its HTML page. On a bad request line http.server still thinks it speaks
-        HTTP/0.9 and would send no status line at all, so the answer is HTTP/1.1."""
+        as ``_refuse`` instead of its HTML page, outside the contract's envelope as the real front proxies answer
+        them (no function runs); in Kong mode with Kong's status and message (``KONG_PROXY_REFUSALS``). On a bad
+        request line http.server still thinks it speaks HTTP/0.9 and would send no status line at all, so the
+        answer is HTTP/1.1."""
         self.request_version = "HTTP/1.1"
         reason = message or self.responses.get(code, ("Error",))[0]
+        if self.gateway.mode == "kong" and code in KONG_PROXY_REFUSALS:
+            code, reason = KONG_PROXY_REFUSALS[code]
         self._refuse(code, reason.encode())
 
     def _send(self, response: HttpResponse) -> None:
@@ -406,6 +419,21 @@ def payment_provider_url(host: str, port: int) -> str:
     return f"http://{f'[{reachable}]' if ':' in reachable else reachable}:{port}{PAYMENT_PROVIDER_PATH}"
 
 
+def repoint_sqs(kept: KeptSqs, api: Api, lock: threading.Lock) -> tuple[Any, dict[str, str]]:
+    """After a failed poll: the SQS client and queue URLs to poll now. When the local SQS moved (its owner, the
+    first `make run` on this database, stopped), the functions get the new endpoint and queue URLs and their
+    adapters are rebuilt (``bootstrap.reset``), between invocations, so their publishers send to it."""
+    with lock:  # no function runs while its environment changes
+        before = kept.current
+        now = kept.recover()
+        if now is not before:
+            os.environ.update(now.environment(api))
+            from storefront import bootstrap
+
+            bootstrap.reset()
+    return now.client(), now.urls
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve every API route of template.yaml locally.")
     parser.add_argument("--mode", choices=["kong", "apigw"], default=os.environ.get("GATEWAY_MODE", "kong"))
@@ -414,7 +442,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from localdev.poller import EventSources, schedule_override
-    from localdev.sqs import local_sqs
+    from localdev.sqs import kept_sqs
     from localdev.stack import local_stack
 
     signal.signal(signal.SIGTERM, _stop)
@@ -423,8 +451,9 @@ def main(argv: list[str] | None = None) -> None:
     api = read_api()
     with (
         local_stack(args.mode, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"), args.port) as env,
-        local_sqs(api, database_url=env["DATABASE_URL"]) as sqs,  # the queues of this database's run
+        kept_sqs(api, database_url=env["DATABASE_URL"]) as kept,  # the queues of this database's run
     ):
+        sqs = kept.current
         os.environ.update(sqs.environment(api))
         try:
             ledger = database_state("payments", env["DATABASE_URL"])
@@ -449,6 +478,7 @@ def main(argv: list[str] | None = None) -> None:
             sqs.client(),
             lock=gateway.lock,
             schedule_seconds=schedule_override(),
+            recover=partial(repoint_sqs, kept, api, gateway.lock),
         )
         for line in sources.start():
             print(f"  {line}")

@@ -44,7 +44,8 @@ HEADER = """\
 #   passed on anonymously, so the function answers 401 in the contract's envelope (AUTH_001/AUTH_002).
 # - cors: Kong answers preflights itself with 200, the contract says 204, so preflight_continue hands
 #   OPTIONS to the cors-preflight route (the same function API Gateway calls). The function adds the
-#   exposed headers for allowed origins only; the plugin would send them to every origin.
+#   exposed headers for allowed origins only; the plugin would send them to every origin. The plugin
+#   adds Vary: Origin to every answer but the preflight it hands on, so the function adds it only there.
 # - Paths no route serves reach the template's catch-all function (404 BIZ_001 in the envelope, with
 #   the request id and the same headers as every answer), not a static body.
 # - No correlation-id plugin: the event's requestContext.requestId is Kong's own request id, the one Kong

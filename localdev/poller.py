@@ -87,6 +87,7 @@ class EventSources:
         *,
         lock: AbstractContextManager[Any] | None = None,
         schedule_seconds: float | None = None,
+        recover: Callable[[], tuple[Any, Mapping[str, str]]] | None = None,
     ) -> None:
         self._functions = list(functions)
         self._queues = queues
@@ -94,6 +95,7 @@ class EventSources:
         self._client = client
         self._lock = lock if lock is not None else nullcontext()
         self._schedule_seconds = schedule_seconds
+        self._recover = recover  # after a failed poll: the SQS client and queue URLs to use now
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -139,7 +141,14 @@ class EventSources:
             except Exception as error:  # SQS unreachable (the server stopped): keep trying, as Lambda's poller does
                 # One line, no traceback: a stopped local SQS would otherwise flood the console every second.
                 log.warning("polling %s failed (%s: %s); retrying", source.queue, type(error).__name__, error)
+                if self._recover is not None:
+                    self._use(*self._recover())
                 self._stop.wait(WAIT_SECONDS)
+
+    def _use(self, client: Any, urls: Mapping[str, str]) -> None:
+        """Poll with ``client`` and ``urls`` from now on (the local SQS moved: ``localdev.sqs.KeptSqs``)."""
+        if dict(urls) != dict(self._urls):
+            self._client, self._urls = client, urls
 
     def poll_once(self, function: Function, source: SqsSource, wait_seconds: int = WAIT_SECONDS) -> BatchOutcome:
         """Receive one batch for ``function`` from ``source``, invoke it and delete what succeeded."""

@@ -6,7 +6,11 @@ the TTL ends. So the first process starts the stand-in and records it in ``.loca
 owner pid, a token stored in the stand-in, the pids using it); later processes reuse it while it answers
 with that token. The stand-in lives in its owner's process: when the owner stops, the others keep the dead
 URL and every read is a miss (the cache adapter turns errors into misses), and no process starts a new
-stand-in until every process that shared the old one has stopped, since those would not invalidate it.
+stand-in until every process that shared the old one has stopped, since those would not invalidate it: a
+process that moved to a new stand-in while another still wrote through the dead one would serve what that
+other one changed from the new stand-in, stale, until the TTL. (The local SQS, which holds no copy of the
+database, is taken over at once instead: ``localdev.sqs.KeptSqs``.) It is not silent: a process using another's
+stand-in watches it (``WATCH_SECONDS``) and says once, on stderr, that it stopped and what to do.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 from localdev.paths import STATE, database_state
 
 TOKEN_KEY = "storefront:local-stand-in"  # noqa: S105 - a key name; its value tells this stand-in apart
+WATCH_SECONDS = 2.0  # how often a process using another's stand-in checks that it still answers
 
 
 @dataclass
@@ -77,9 +82,13 @@ def shared_stand_in(database_url: str, state: Path = STATE) -> Iterator[str]:
             )
         record.users.append(me)
         _write(path, record)
+    stop_watching = threading.Event()
+    if server is None and alive:  # another process's stand-in: say when it goes away
+        threading.Thread(target=_watch, args=(record, stop_watching), name="stand-in watch", daemon=True).start()
     try:
         yield record.url
     finally:
+        stop_watching.set()
         with _locked(state):
             latest = _read(path)
             if latest is not None and latest.token == record.token:
@@ -93,18 +102,105 @@ def shared_stand_in(database_url: str, state: Path = STATE) -> Iterator[str]:
             server.server_close()
 
 
+def _watch(record: StandInRecord, stop: threading.Event) -> None:
+    """Print one line when the stand-in of ``record`` stops answering (its owner stopped)."""
+    while not stop.wait(WATCH_SECONDS):
+        if not _answers(record):
+            print(
+                f"The cache stand-in of process {record.owner} has stopped: every read is now a cache miss (the "
+                "database answers) until the processes that shared it stop; restart this run for a new one.",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
+
+
 def stand_in_url(database_url: str, state: Path = STATE) -> str | None:
     """The URL of the stand-in recorded for ``database_url`` (None when there is none)."""
     record = _read(record_path(database_url, state))
     return record.url if record is not None else None
 
 
-def _start() -> tuple[Any, StandInRecord]:
+# The reads the stand-in counts as keyspace hits or misses, one per key, as Redis's lookupKeyRead does for them:
+# the string reads the cache and the limiter make (a value: a hit; nil: a miss).
+COUNTED_READS = frozenset({b"get", b"getex", b"mget"})
+
+
+@dataclass
+class KeyspaceStats:
+    """The stand-in's keyspace_hits and keyspace_misses since it started (every connection's reads together)."""
+
+    hits: int = 0
+    misses: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, reply: Any) -> None:
+        """Count the values of a counted read's reply (a list for MGET)."""
+        if isinstance(reply, Exception):
+            return
+        values = reply if isinstance(reply, list) else [reply]
+        found = sum(value is not None for value in values)
+        with self.lock:
+            self.hits += found
+            self.misses += len(values) - found
+
+    def info(self) -> bytes:
+        """INFO's reply (the ``# Stats`` section's keyspace fields, which is what the metrics read)."""
+        with self.lock:
+            return f"# Stats\r\nkeyspace_hits:{self.hits}\r\nkeyspace_misses:{self.misses}\r\n".encode()
+
+
+def _counting_server(address: tuple[str, int]) -> Any:
+    """A fakeredis TCP server that answers INFO with its keyspace hits and misses (fakeredis has no INFO: the
+    local /api/v1/metrics reported its cache source down and no hit ratio)."""
     from fakeredis import TcpFakeServer
+    from fakeredis._clients._sync import FakeRedisConnection
+    from fakeredis._clients._tcp_server import TCPFakeRequestHandler
+    from fakeredis._socket import FakeSocket
+
+    stats = KeyspaceStats()
+
+    class CountingSocket(FakeSocket):
+        _reading = False
+
+        def _process_command(self, fields: list[bytes]) -> None:
+            name = fields[0].lower() if fields else b""
+            if name == b"info":
+                self.put_response(stats.info())
+                return
+            self._reading = name in COUNTED_READS
+            try:
+                super()._process_command(fields)
+            finally:
+                self._reading = False
+
+        def put_response(self, msg: Any) -> None:
+            if self._reading:
+                stats.count(msg)
+            super().put_response(msg)
+
+    class CountingConnection(FakeRedisConnection):
+        def _connect(self) -> Any:
+            plain = super()._connect()
+            plain.__class__ = CountingSocket  # same state, the counting commands
+            return plain
+
+    class CountingHandler(TCPFakeRequestHandler):
+        def setup(self) -> None:
+            super().setup()
+            if not isinstance(self.current_client, CountingConnection) and self.current_client._sock is None:
+                self.current_client.__class__ = CountingConnection
+
+    server = TcpFakeServer(address)
+    server.RequestHandlerClass = CountingHandler
+    return server
+
+
+def _start() -> tuple[Any, StandInRecord]:
     from redis import Redis
 
     port = free_port()
-    server = TcpFakeServer(("127.0.0.1", port))
+    server = _counting_server(("127.0.0.1", port))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="fake-redis", daemon=True).start()
     record = StandInRecord(port=port, owner=os.getpid(), token=str(uuid.uuid4()))

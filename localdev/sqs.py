@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import re
 import socket
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -30,6 +32,8 @@ from urllib.parse import urlsplit
 from localdev.aws_events import ACCOUNT, REGION, queue_arn
 from localdev.paths import STATE, database_state
 from localdev.template import Api, QueueResource
+
+log = logging.getLogger("localdev.sqs")
 
 # The functions reach moto with these (never real AWS from the local run).
 LOCAL_AWS = {
@@ -158,6 +162,98 @@ def _starting(record: Path, share: bool) -> Iterator[None]:
         yield
 
 
+class KeptSqs:
+    """The local SQS a process uses for one database, kept usable for as long as the process runs.
+
+    Another process's server (a first `make run` whose SQS a second one reuses) goes away with that process.
+    ``recover`` then moves to the server a third process may have started meanwhile, or starts one here and
+    records it (under the same file lock as the first start): the pollers and the functions' publishers are
+    re-pointed to it (``localdev.gateway``). Messages the stopped server held are gone with it (moto keeps them
+    in its owner's memory); the outbox still holds what was not yet published. Servers started here are
+    stopped by ``close``, and their record removed while it names this process."""
+
+    def __init__(self, api: Api, state: Path, host: str, share: bool, database_url: str | None) -> None:
+        self._api, self._state, self._host, self._share = api, state, host, share
+        self._database_url = database_url
+        self._record = record_path(database_url, state)
+        self._visibility = visibility_override()
+        self._servers: list[Any] = []
+        self._lock = threading.Lock()
+        self.current = self._find_or_start()
+
+    def _find_or_start(self) -> LocalSqs:
+        """The recorded live server of this database, else one started here (under the file lock)."""
+        with _starting(self._record, self._share):
+            endpoint = running_endpoint(self._state, self._database_url)
+            server: Any = None
+            if endpoint is None:
+                server = _start_moto(self._host)
+                bound_host, port = server.get_host_and_port()
+                endpoint = f"http://{bound_host}:{port}"
+            try:
+                sqs = LocalSqs(
+                    endpoint, create_queues(LocalSqs(endpoint, {}).client(), self._api.queues, self._visibility)
+                )
+                if server is not None and self._share:
+                    self._record.write_text(json.dumps({"endpoint": endpoint, "owner": os.getpid()}))
+            except BaseException:
+                if server is not None:
+                    server.stop()
+                raise
+        if server is not None:
+            self._servers.append(server)
+        return sqs
+
+    @property
+    def started_here(self) -> bool:
+        """Whether the server in use runs in this process."""
+        return bool(self._servers) and self.current.endpoint == self._endpoint_of(self._servers[-1])
+
+    @staticmethod
+    def _endpoint_of(server: Any) -> str:
+        host, port = server.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def recover(self) -> LocalSqs:
+        """The SQS to use now: the current one while it answers, else another process's live one or a new one
+        started here (one line says which). Safe from several threads: one moves, the others get its result."""
+        with self._lock:
+            if _answers(self.current.endpoint):
+                return self.current
+            stopped = self.current.endpoint
+            self.current = self._find_or_start()
+            whose = "started here" if self.started_here else "another process's"
+            log.warning("the local SQS at %s stopped; now using %s (%s)", stopped, self.current.endpoint, whose)
+            return self.current
+
+    def close(self) -> None:
+        """Stop the servers started here; forget the record while it names this process."""
+        with suppress(OSError, ValueError):
+            if json.loads(self._record.read_text()).get("owner") == os.getpid():
+                self._record.unlink()
+        for server in self._servers:
+            server.stop()
+
+
+@contextmanager
+def kept_sqs(
+    api: Api,
+    state: Path = STATE,
+    host: str = "127.0.0.1",
+    *,
+    share: bool = True,
+    database_url: str | None = None,
+) -> Iterator[KeptSqs]:
+    """The local SQS of ``database_url`` (default: `make run`'s) for a long-running process: the one another
+    process records, else a moto server started here (recorded in ``state`` while it runs when ``share``); it
+    can ``recover`` when the server it uses stops. Looking for one and starting one happen under a file lock."""
+    kept = KeptSqs(api, state, host, share, database_url)
+    try:
+        yield kept
+    finally:
+        kept.close()
+
+
 @contextmanager
 def local_sqs(
     api: Api,
@@ -167,36 +263,10 @@ def local_sqs(
     share: bool = True,
     database_url: str | None = None,
 ) -> Iterator[LocalSqs]:
-    """The local SQS with the template's queues: the one another process records for ``database_url``
-    (default: `make run`'s database), else a moto server started here (recorded in ``state`` while it runs
-    when ``share``, stopped on the way out). Looking for one and starting one happen under a file lock."""
-    visibility = visibility_override()
-    record = record_path(database_url, state)
-    server: Any = None
-    with _starting(record, share):
-        endpoint = running_endpoint(state, database_url)
-        if endpoint is None:
-            server = _start_moto(host)
-            bound_host, port = server.get_host_and_port()
-            endpoint = f"http://{bound_host}:{port}"
-        try:
-            sqs = LocalSqs(endpoint, create_queues(LocalSqs(endpoint, {}).client(), api.queues, visibility))
-            if server is not None and share:
-                record.write_text(json.dumps({"endpoint": endpoint, "owner": os.getpid()}))
-        except BaseException:
-            if server is not None:
-                server.stop()
-            raise
-    if server is None:  # another process's server: it stops it
-        yield sqs
-        return
-    try:
-        yield sqs
-    finally:
-        with suppress(OSError, ValueError):
-            if json.loads(record.read_text()).get("owner") == os.getpid():
-                record.unlink()
-        server.stop()
+    """The local SQS with the template's queues, as ``kept_sqs`` finds or starts it (stopped on the way out
+    when started here), for a process that does not outlive it (`make invoke`, `make redrive`, tests)."""
+    with kept_sqs(api, state, host, share=share, database_url=database_url) as kept:
+        yield kept.current
 
 
 def _start_moto(host: str) -> Any:
@@ -210,4 +280,14 @@ def _start_moto(host: str) -> Any:
     return server
 
 
-__all__ = ["ACCOUNT", "LocalSqs", "create_queues", "local_sqs", "record_path", "running_endpoint", "url_variable"]
+__all__ = [
+    "ACCOUNT",
+    "KeptSqs",
+    "LocalSqs",
+    "create_queues",
+    "kept_sqs",
+    "local_sqs",
+    "record_path",
+    "running_endpoint",
+    "url_variable",
+]

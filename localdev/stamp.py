@@ -45,7 +45,9 @@ def git_revision(root: Path = ROOT) -> str:
 def stamp(path: Path = BUILD_FILE, root: Path = ROOT) -> dict[str, str]:
     """Write the build file and return what it holds."""
     version = tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
-    data = {"version": version, "revision": git_revision(root), "built_at": datetime.now(UTC).isoformat()}
+    # The contract's one timestamp format (storefront.domain.timestamps), written here without importing the layer.
+    built_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    data = {"version": version, "revision": git_revision(root), "built_at": built_at}
     path.write_text(json.dumps(data, indent=2) + "\n")
     return data
 

@@ -3,7 +3,7 @@
 from storefront.config import CacheSettings, DatabaseSettings, OperationsSettings, QueueSettings
 from storefront.http import operations
 from storefront.http.entry import lambda_entry
-from storefront.http.identity import OPERATORS
+from storefront.http.identity import SERVICES
 from storefront.http.openapi import INTERNAL, PROTECTED, responses, text
 from storefront.http.prometheus import CONTENT_TYPE
 from storefront.http.resolver import api_resolver
@@ -16,8 +16,9 @@ app.get(
     description="The Prometheus text exposition (0.0.4): queue and dead-letter queue depths, the outbox backlog "
     "and its oldest message's age, orders by status, Redis's cache hit ratio and this container's database pool. "
     "Each source has METRICS_SOURCE_TIMEOUT_SECONDS (default 2 s); one that fails or is late is reported as "
-    "`storefront_metrics_source_up{source=...} 0`, never as an error. Internal: IAM behind API Gateway, a "
-    "service or admin token behind Kong.",
+    "`storefront_metrics_source_up{source=...} 0`, never as an error. Internal: IAM behind API Gateway (a deployment "
+    "operator: every tenant's figures), a service token behind Kong (its tenant's orders and outbox only; "
+    "an admin's token is 403 there).",
     tags=[operations.OPERATIONS_TAG],
     operation_id="internalMetrics",
     security=INTERNAL,
@@ -27,7 +28,7 @@ app.get(
 # No per-client limit: a scraper calls on a schedule, and the limiter in Redis is itself a source it reports.
 handler = lambda_entry(
     app,
-    allow=OPERATORS,
+    allow=SERVICES,
     iam=True,
     reads_request=False,
     rate_limited=False,

@@ -55,6 +55,7 @@ from storefront.config import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
     from uuid import UUID
 
@@ -619,12 +620,14 @@ def probes() -> list[HealthProbe]:
     return [DatabaseProbe(engine), RedisProbe(_redis_client)]
 
 
-def metric_sources() -> list[MetricSource]:
+def metric_sources(tenant_id: UUID | None = None) -> list[MetricSource]:
     """The sources of /api/v1/metrics: every queue named by a ``*_QUEUE_URL`` variable (dead-letter queues
-    too), the outbox, the orders, the cache and this container's database pool."""
-    provided: list[MetricSource] | None = _provided.get("metric_sources")
+    too), the outbox, the orders, the cache and this container's database pool. With ``tenant_id`` the
+    tenant-level sources (outbox, orders) count that tenant's rows only. Provided sources
+    (``provide(metric_sources=...)``): a list, or a function of ``tenant_id`` returning one."""
+    provided: list[MetricSource] | Callable[[UUID | None], list[MetricSource]] | None = _provided.get("metric_sources")
     if provided is not None:
-        return provided
+        return provided(tenant_id) if callable(provided) else provided
     from storefront.adapters.clock import SystemClock
     from storefront.adapters.metric_sources import (
         CacheStatistics,
@@ -637,8 +640,8 @@ def metric_sources() -> list[MetricSource]:
     urls = {name: url for name, url in os.environ.items() if name.endswith("_QUEUE_URL") and url}
     return [
         QueueDepths(_metrics_sqs_client, urls),
-        OutboxBacklog(engine, SystemClock()),
-        OrdersByStatus(engine),
+        OutboxBacklog(engine, SystemClock(), tenant_id),
+        OrdersByStatus(engine, tenant_id),
         CacheStatistics(_redis_client),
         DatabasePool(engine),
     ]

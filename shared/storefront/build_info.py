@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from storefront.domain.timestamps import normalised
+
 BUILD_FILE = Path(__file__).with_name("build.json")
 UNKNOWN = "unknown"
 
@@ -33,5 +35,7 @@ def build_info(path: Path = BUILD_FILE) -> BuildInfo:
     if not isinstance(data, dict):
         return BuildInfo(UNKNOWN, UNKNOWN, None)
     return BuildInfo(
-        str(data.get("version") or UNKNOWN), str(data.get("revision") or UNKNOWN), data.get("built_at") or None
+        str(data.get("version") or UNKNOWN),
+        str(data.get("revision") or UNKNOWN),
+        normalised(str(data.get("built_at") or "")),  # a build stamped before the one format had +00:00 and µs
     )

@@ -73,3 +73,42 @@ def test_the_gateways_own_refusals_carry_cors_headers(gateway):
     assert reply.status == 401, mode
     assert reply.headers["access-control-allow-origin"] == ORIGIN
     assert "X-Request-ID" in reply.headers["access-control-expose-headers"]
+
+
+def vary_values(port: int, method: str, path: str, headers: dict[str, str]) -> list[str]:
+    """Every value of every Vary header line of the answer, as a client reads them (lines joined by commas)."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request(method, f"/KONGAPI/api/v1{path}", headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return [v.strip() for k, line in response.getheaders() if k.lower() == "vary" for v in line.split(",")]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("GET", "/products?limit=1", {"Origin": ORIGIN}),
+        ("GET", "/products?limit=50", {"Origin": ORIGIN, "Accept-Encoding": "gzip"}),  # Accept-Encoding too
+        ("GET", "/products", {"Origin": "http://evil.example"}),  # a 401, a disallowed origin
+        ("GET", "/products?limit=1", {}),  # no Origin: Kong 3.9's header filter still adds Vary: Origin
+        ("OPTIONS", "/products", {"Origin": ORIGIN, "Access-Control-Request-Method": "POST"}),  # handed on by Kong
+        ("GET", "/nowhere", {"Origin": ORIGIN}),  # the catch-all's 404
+    ],
+)
+def test_a_response_varies_on_origin_exactly_once(gateway, method, path, headers):
+    """Behind Kong the cors plugin adds its own Vary: Origin (kong.response.add_header in its header filter) and
+    the function added one too: a client read "Vary: Origin, Origin". The function leaves it to Kong there."""
+    mode, client = gateway
+    sent = {**headers}
+    if path.startswith("/products?") and method == "GET":
+        sent["Authorization"] = f"Bearer {token('user')}"
+    varies = vary_values(client.port, method, path, sent)
+    if not headers.get("Origin") and mode == "apigw":
+        assert varies.count("Origin") == 1 or varies == [], varies  # API Gateway adds nothing of its own
+    else:
+        assert varies.count("Origin") == 1, (mode, varies)
+    if "Accept-Encoding" in headers:
+        assert varies.count("Accept-Encoding") == 1, (mode, varies)

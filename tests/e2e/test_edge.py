@@ -377,3 +377,39 @@ def test_a_415_carries_the_validation_details_of_every_validation_error(gateway)
     details = reply.json["error"]["details"]
     assert (reply.status, details["field"]) == (415, "Content-Type")
     assert details["errors"] == [{"field": "Content-Type", "code": "VAL_002", "reason": details["reason"]}]
+
+
+@pytest.mark.parametrize(
+    ("what", "request_head", "answers"),
+    [
+        (
+            "an over-long URL",
+            "GET /KONGAPI/api/v1/products?q=" + "a" * 70000 + " HTTP/1.1\r\nHost: x",
+            {"kong": (414, "URI too long"), "apigw": (414, "Request-URI Too Long")},
+        ),
+        (
+            "an over-long header",
+            "GET /KONGAPI/api/v1/products HTTP/1.1\r\nHost: x\r\nX-Big: " + "b" * 70000,
+            {"kong": (494, "Request header or cookie too large"), "apigw": (431, "Line too long")},
+        ),
+        (
+            "too many headers",
+            "GET /KONGAPI/api/v1/products HTTP/1.1\r\nHost: x\r\n" + "\r\n".join(f"X-H{n}: v" for n in range(120)),
+            {"kong": (494, "Request header or cookie too large"), "apigw": (431, "Too many headers")},
+        ),
+    ],
+)
+def test_an_over_long_request_is_the_front_proxys_answer_outside_the_envelope(gateway, what, request_head, answers):
+    """No function runs, so no envelope (README "Known limits of the local gateway"): Kong's error handler
+    answers nginx's 414 and 494 (`error_page 494 =494`) with its own message; API Gateway refuses before any
+    gateway response too (REQUEST_TOO_LARGE is the body's 413)."""
+    mode, client = gateway
+    with socket.create_connection(("127.0.0.1", client.port), timeout=30) as connection:
+        connection.sendall(request_head.encode("latin-1") + b"\r\n\r\n")
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status, message = answers[mode]
+    assert head.startswith(b"HTTP/1.1 %d" % status), (what, head)
+    assert json.loads(body) == {"message": message}, what

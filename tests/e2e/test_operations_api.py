@@ -4,6 +4,9 @@ SigV4 in API Gateway mode (as strictly as AWS_IAM) and with a service or admin t
 from __future__ import annotations
 
 import http.client
+import re
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -105,9 +108,23 @@ def test_metrics_report_every_source_up_in_the_prometheus_text_format(gateway):
     assert reply.headers["content-type"].startswith("text/plain; version=0.0.4")
     families = {f.name: f for f in text_string_to_metric_families(reply.raw.decode())}
     up = {s.labels["source"]: s.value for s in families["storefront_metrics_source_up"].samples}
-    # The local Redis stand-in (fakeredis) has no INFO command: the cache source is reported down, not an
-    # error (tests/integration/test_operational_metrics.py reads it from a real Redis).
-    assert up == {"queues": 1.0, "outbox": 1.0, "orders": 1.0, "cache": 0.0, "db_pool": 1.0}
+    # The local Redis stand-in answers INFO with its keyspace hits and misses (localdev/redis_stand_in.py).
+    assert up == {"queues": 1.0, "outbox": 1.0, "orders": 1.0, "cache": 1.0, "db_pool": 1.0}
+    ratio = families["storefront_cache_hit_ratio"].samples[0].value
+    assert 0.0 <= ratio <= 1.0
+    counted = {s.name: s.value for f in families.values() for s in f.samples}
+    hits, misses = counted["storefront_cache_hits_total"], counted["storefront_cache_misses_total"]
+    assert ratio == (hits / (hits + misses) if hits + misses else 0.0)
+    new = {"sku": f"OPS-{uuid.uuid4().hex[:8]}", "name": "Mug", "price": {"amount": "5.00", "currency": "EUR"}}
+    created = client.call("POST", "/products", token=token("admin"), body={**new, "stock": 1})
+    assert created.status == 201, created.json
+    for expected in ("MISS", "HIT"):  # a cached read: a miss, then a hit
+        read = client.call("GET", f"/products/{created.json['data']['id']}", token=token("admin"))
+        assert read.headers["x-cache"] == expected
+    again = {s.name: s.value for f in text_string_to_metric_families(
+        raw(client.port, path, caller(mode, client.port, path)).raw.decode()) for s in f.samples}  # fmt: skip
+    assert again["storefront_cache_hits_total"] > hits
+    assert again["storefront_cache_misses_total"] > misses
     queues = {s.labels["queue"] for s in families["storefront_queue_messages"].samples}
     assert queues == {"storefront-dev-order-processing", "storefront-dev-payment", "storefront-dev-notification"}
     dead = {s.labels["queue"] for s in families["storefront_dead_letter_queue_messages"].samples}
@@ -117,3 +134,87 @@ def test_metrics_report_every_source_up_in_the_prometheus_text_format(gateway):
     assert "storefront_outbox_oldest_age_seconds" in families
     connections = {s.labels["state"] for s in families["storefront_db_pool_connections"].samples}
     assert connections == {"in_use", "idle"}
+
+
+def _pending_orders(reply: Reply) -> float:
+    families = {f.name: f for f in text_string_to_metric_families(reply.raw.decode())}
+    return next(s.value for s in families["storefront_orders"].samples if s.labels["status"] == "PENDING")
+
+
+def test_the_metrics_show_no_caller_another_tenants_orders(gateway):
+    """Behind Kong an admin token of any tenant read the metrics, orders by status of every tenant included. Now
+    behind Kong only a service token reads them, with its tenant's orders; behind API Gateway the IAM caller is
+    the deployment's operator and counts every tenant's."""
+    from sqlalchemy import create_engine, insert
+
+    from storefront.adapters.db.tables import ORDERS
+    from tests.integration.test_operational_metrics import _order_row
+
+    mode, client = gateway
+    path = "/api/v1/metrics"
+    other_tenant = str(uuid.uuid4())
+    engine = create_engine(client.database_url)
+    with engine.begin() as connection:
+        connection.execute(insert(ORDERS), [_order_row(uuid.UUID(other_tenant), "PENDING", datetime.now(UTC))])
+    engine.dispose()
+    if mode == "apigw":
+        everyone = raw(client.port, path, signed(client.port, path))
+        assert everyone.status == 200
+        assert _pending_orders(everyone) >= 1
+        return
+    for role in ("admin", "user"):
+        refused = raw(client.port, path, {"Authorization": f"Bearer {token(role, tenant=other_tenant)}"})
+        assert (refused.status, refused.code) == (403, "AUTH_003"), role
+    mine = raw(client.port, path, {"Authorization": f"Bearer {token('service', tenant=other_tenant)}"})
+    assert mine.status == 200
+    assert _pending_orders(mine) == 1
+    fresh = raw(client.port, path, {"Authorization": f"Bearer {token('service', tenant=str(uuid.uuid4()))}"})
+    assert _pending_orders(fresh) == 0
+
+
+ONE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+
+
+def _date_times(value: object, where: str = "") -> Iterator[tuple[str, str]]:
+    """Every string in a JSON document that is a date-time (not a bare date), with where it is."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _date_times(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _date_times(item, f"{where}[{index}]")
+    elif isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}T", value):
+        yield where, value
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [
+        ("/public/version", None),
+        ("/public/info", None),
+        ("/public/status", None),
+        ("/public/nowhere", None),  # an error's timestamp
+        ("/admin/stats", "admin"),
+        ("/admin/reports?date_from=2026-01-01&date_to=2026-01-31", "admin"),
+        ("/admin/analytics?date_from=2026-01-01&date_to=2026-01-31", "admin"),
+        ("/admin/users?limit=3", "admin"),
+        ("/admin/orders?limit=3", "admin"),
+        ("/products?limit=3", "admin"),
+        ("/profile", "admin"),
+        ("/services/products/sync?limit=3", "service"),
+    ],
+)
+def test_every_time_a_client_sees_has_the_envelopes_one_format(gateway, path, role):
+    """public/version's built_at had +00:00 and microseconds, the reports' generated_at microseconds, while the
+    envelope writes milliseconds and Z: every date-time in every answer is now the envelope's format."""
+    mode, client = gateway
+    headers = {}
+    if role == "service":
+        from localdev.service_key import new_service_key
+
+        headers = {"X-Service-Name": "e2e-times", "X-API-Key": new_service_key(client.database_url, "e2e-times")}
+    reply = client.call("GET", path, token=token(role) if role else None, headers=headers)
+    assert reply.status < 500, reply.json
+    found = dict(_date_times(reply.json))
+    assert ".meta.timestamp" in found
+    assert {where: value for where, value in found.items() if not ONE_FORMAT.fullmatch(value)} == {}, mode

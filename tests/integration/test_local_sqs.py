@@ -4,6 +4,7 @@ test-only consumer with real SQS events, dead-lettering, redrive, schedules, and
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -322,3 +323,93 @@ def test_a_poller_whose_sqs_stopped_logs_one_line_per_failure_without_a_tracebac
     assert failures
     assert all(r.exc_info is None for r in failures)
     assert all("retrying" in r.getMessage() for r in failures)
+
+
+FIRST_RUN = """
+import sys
+from pathlib import Path
+from localdev.sqs import local_sqs
+from localdev.template import read_api
+with local_sqs(read_api(), Path(sys.argv[1]), database_url=sys.argv[2]) as sqs:
+    print(sqs.endpoint, flush=True)
+    sys.stdin.read()  # until the test closes it
+"""
+
+
+def test_a_second_run_whose_sqs_owner_stopped_takes_over_and_repoints_its_poller_and_publishers(
+    tmp_path, monkeypatch, caplog
+):
+    """Outside pass: a second `make run` reusing the first's SQS logged one line per poll forever after the first
+    stopped. Now its poller starts (and records) a new SQS, and the functions' publishers send to it."""
+    import subprocess
+    import sys
+
+    from localdev.gateway import repoint_sqs
+    from localdev.paths import ROOT
+    from localdev.sqs import kept_sqs
+
+    database = f"sqlite:///{tmp_path / 'shared.db'}"
+    first = subprocess.Popen(
+        [sys.executable, "-c", FIRST_RUN, str(tmp_path), database],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    api = read_api()
+    first_in, first_out = first.stdin, first.stdout
+    assert first_in is not None
+    assert first_out is not None
+    try:
+        first_endpoint = first_out.readline().strip()
+        assert first_endpoint.startswith("http://"), first_endpoint
+        with kept_sqs(api, tmp_path, database_url=database) as kept:
+            assert kept.current.endpoint == first_endpoint  # the second run reuses the first's
+            for name, value in kept.current.environment(api).items():
+                monkeypatch.setenv(name, value)  # restored after the test (repoint_sqs changes them)
+            work.forget()
+            poller = EventSources(
+                [CONSUMER],
+                api.queues,
+                kept.current.urls,
+                kept.current.client(),
+                recover=lambda: repoint_sqs(kept, api, threading.Lock()),
+            )
+            with caplog.at_level("WARNING"):
+                poller.start()
+                try:
+                    before = bootstrap.message_publisher()  # built on the first run's SQS, and kept (cached)
+                    assert before is not None
+                    assert before.publish(Queue.ORDER_PROCESSING, [message(work.Work(key="before"))]) == []
+                    wait_for(lambda: "before" in work.PROCESSED)
+                    first_in.close()  # the first run stops, and its SQS with it
+                    first.wait(30)
+                    wait_for(lambda: kept.current.endpoint != first_endpoint)
+                    assert (
+                        running_endpoint(tmp_path, database) == kept.current.endpoint
+                    )  # recorded: a third run finds it
+                    assert os.environ["AWS_ENDPOINT_URL_SQS"] == kept.current.endpoint
+                    # What the functions build now (bootstrap was reset) publishes to the new SQS, and it is consumed.
+                    after = bootstrap.message_publisher()
+                    assert after is not None
+                    assert after is not before
+                    assert after.publish(Queue.ORDER_PROCESSING, [message(work.Work(key="after"))]) == []
+                    wait_for(lambda: "after" in work.PROCESSED)
+                finally:
+                    poller.stop()
+            moved = [r.getMessage() for r in caplog.records if "now using" in r.getMessage()]
+            assert moved == [
+                f"the local SQS at {first_endpoint} stopped; now using {kept.current.endpoint} (started here)"
+            ]
+        assert running_endpoint(tmp_path, database) is None  # the server started here stopped with the run
+    finally:
+        if first.poll() is None:
+            first.kill()
+        bootstrap.reset()
+
+
+def wait_for(condition, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the deadline"
+        time.sleep(0.1)

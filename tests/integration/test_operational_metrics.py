@@ -95,3 +95,56 @@ def test_the_statements_compile_for_oracle():
     assert "PUBLISHED_AT" in compiled[0]
     assert "GROUP BY" in compiled[1]
     assert "FROM DUAL" in str(ping_statement().compile(dialect=oracle.dialect())).upper()
+
+
+def _order_row(tenant, status: str, now: datetime) -> dict[str, object]:
+    return {
+        "ID": uuid4(),
+        "TENANT_ID": tenant,
+        "CREATED_AT": now,
+        "UPDATED_AT": now,
+        "CREATED_BY": "test",
+        "UPDATED_BY": "test",
+        "VERSION": 1,
+        "USER_ID": uuid4(),
+        "STATUS": status,
+        "PAYMENT_STATUS": "pending",
+        "TOTAL_AMOUNT": 1,
+        "CURRENCY": "EUR",
+        "SHIPPING_LINE1": "1 Road",
+        "SHIPPING_CITY": "Town",
+        "SHIPPING_POSTAL_CODE": "1000",
+        "SHIPPING_COUNTRY": "FR",
+        "PAYMENT_TOKEN": "tok",
+        "EVENT_SEQUENCE": 0,
+    }
+
+
+def test_a_tenants_orders_and_outbox_are_its_own_rows_only(engine):
+    """Behind Kong a tenant's service reads the metrics: its orders by status and its outbox backlog, never
+    another tenant's (they were every tenant's)."""
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    mine, other = uuid4(), uuid4()
+    orders = [_order_row(mine, "PENDING", now), _order_row(other, "PENDING", now), _order_row(other, "SHIPPED", now)]
+    outbox = [
+        {"ID": uuid4(), "TENANT_ID": tenant, "QUEUE": "payment", "MESSAGE_TYPE": "t", "MESSAGE_VERSION": 1,
+         "BODY": "{}", "ATTEMPTS": 0, "CREATED_AT": now - timedelta(seconds=age), "PUBLISHED_AT": None}
+        for tenant, age in ((mine, 10), (other, 500), (other, 20))
+    ]  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(insert(ORDERS), orders)
+        connection.execute(insert(OUTBOX_MESSAGES), outbox)
+    try:
+        counts = _values(OrdersByStatus(lambda: engine, mine).collect())
+        assert {labels[0][1]: n for (_, labels), n in counts.items()} == {
+            s.value: (1 if s.value == "PENDING" else 0) for s in OrderStatus
+        }
+        backlog = _values(OutboxBacklog(lambda: engine, FixedClock(now), mine).collect())
+        assert backlog[("storefront_outbox_backlog_messages", ())] == 1
+        assert backlog[("storefront_outbox_oldest_age_seconds", ())] == 10.0
+        everyone = _values(OutboxBacklog(lambda: engine, FixedClock(now)).collect())
+        assert everyone[("storefront_outbox_backlog_messages", ())] >= 3
+    finally:
+        with engine.begin() as connection:
+            connection.execute(delete(ORDERS).where(ORDERS.c.ID.in_([row["ID"] for row in orders])))
+            connection.execute(delete(OUTBOX_MESSAGES).where(OUTBOX_MESSAGES.c.ID.in_([row["ID"] for row in outbox])))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -211,8 +212,19 @@ def _kong_event(name: str, token: str | None) -> dict:
     return evt
 
 
-@pytest.mark.parametrize(("role", "status"), [("service", 200), ("admin", 200), ("user", 403), (None, 401)])
-def test_behind_kong_an_internal_route_needs_a_service_or_admin_token(monkeypatch, tokens, role, status):
+@pytest.mark.parametrize(
+    ("role", "statuses"),
+    [
+        ("service", {"health": 200, "live": 200, "ready": 200, "metrics": 200}),
+        # An admin is one tenant's: the metrics (queues, every tenant's orders behind IAM) are not its to read.
+        ("admin", {"health": 200, "live": 200, "ready": 200, "metrics": 403}),
+        ("user", dict.fromkeys(INTERNAL, 403)),
+        (None, dict.fromkeys(INTERNAL, 401)),
+    ],
+)
+def test_behind_kong_an_internal_route_needs_a_service_token_and_the_metrics_no_other(
+    monkeypatch, tokens, role, statuses
+):
     monkeypatch.setenv("GATEWAY_MODE", "kong")
     bootstrap.provide(probes=[FakeProbe("database"), FakeProbe("redis")], metric_sources=[])
     token = (
@@ -220,7 +232,38 @@ def test_behind_kong_an_internal_route_needs_a_service_or_admin_token(monkeypatc
     )
     for name in sorted(INTERNAL):
         result = load_handler(INTERNAL[name])(_kong_event(name, token), LambdaContext("test"))
-        assert result["statusCode"] == status, name
+        assert result["statusCode"] == statuses[name], name
+
+
+def _tenant_sources(asked: list[object]):
+    def sources(tenant_id):
+        asked.append(tenant_id)
+        return [
+            FakeMetricSource("orders", [gauge("storefront_orders", "Orders.", Sample(1, (("status", "PENDING"),)))])
+        ]
+
+    return sources
+
+
+@pytest.mark.parametrize("mode", ["kong", "apigw"])
+def test_the_metrics_count_the_token_tenants_rows_behind_kong_and_every_tenants_for_an_iam_operator(
+    monkeypatch, tokens, mode
+):
+    """Behind Kong any tenant's admin read orders by status of every tenant; now only a service token gets in,
+    and its tenant's rows only. Behind API Gateway the IAM caller operates the deployment: no tenant filter."""
+    from uuid import UUID
+
+    monkeypatch.setenv("GATEWAY_MODE", mode)
+    asked: list[object] = []
+    bootstrap.provide(probes=[], metric_sources=_tenant_sources(asked))
+    if mode == "kong":
+        token = tokens.issue("storefront-web", {"sub": OPERATOR, "role": "service", "tenant_id": TENANT})
+        evt = _kong_event("metrics", token)
+    else:
+        evt = event("operations/metrics.json")
+    result = load_handler(INTERNAL["metrics"])(evt, LambdaContext("test"))
+    assert result["statusCode"] == 200, result["body"]
+    assert asked == [UUID(TENANT) if mode == "kong" else None]
 
 
 # --- public routes, build stamp -----------------------------------------------------------------------------
@@ -256,6 +299,23 @@ def test_the_stamp_is_what_the_function_reads(tmp_path: Path):
     )
     assert read.version == "0.1.0"
     assert len(read.revision.removesuffix("-dirty")) == 40 or read.revision == UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("stamped", "answered"),
+    [
+        ("2026-11-29T17:30:05.123456+00:00", "2026-11-29T17:30:05.123Z"),  # what `make build` wrote before
+        ("2026-11-29T18:30:05+01:00", "2026-11-29T17:30:05.000Z"),
+        ("2026-11-29T17:30:05.123Z", "2026-11-29T17:30:05.123Z"),
+        ("", None),
+    ],
+)
+def test_built_at_is_answered_in_the_envelopes_timestamp_format(tmp_path: Path, stamped, answered):
+    path = tmp_path / "build.json"
+    path.write_text(json.dumps({"version": "1", "revision": "r", "built_at": stamped}))
+    assert build_info.__wrapped__(path).built_at == answered
+    fresh = stamp(tmp_path / "fresh.json")["built_at"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z", fresh)
 
 
 @pytest.mark.parametrize("content", [None, "not json", "[1, 2]"])

@@ -87,7 +87,7 @@ def test_stats_count_every_status_and_role_and_leave_out_currencies_without_reve
     assert document["low_stock"]["threshold"] == 5
     assert document["low_stock"]["count"] == 2
     assert [p["sku"] for p in document["low_stock"]["products"]] == ["S1", "S2"]
-    assert document["generated_at"] == "2026-11-24T10:00:00Z"
+    assert document["generated_at"] == "2026-11-24T10:00:00.000Z"  # the envelope's one format
 
 
 def test_figures_are_cached_per_tenant_and_parameters(fake):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from storefront.application.ports import Clock
 from storefront.domain.health import MetricFamily, Sample, counter, gauge
@@ -56,20 +57,21 @@ class QueueDepths:
 
 
 class OutboxBacklog:
-    """Outbox messages not yet published, and how long the oldest has waited."""
+    """Outbox messages not yet published, and how long the oldest has waited (``tenant_id``'s only when given)."""
 
     name = "outbox"
 
-    def __init__(self, engine: Callable[[], Engine], clock: Clock) -> None:
+    def __init__(self, engine: Callable[[], Engine], clock: Clock, tenant_id: UUID | None = None) -> None:
         self._engine = engine
         self._clock = clock
+        self._tenant_id = tenant_id
 
     def collect(self) -> list[MetricFamily]:
         """storefront_outbox_backlog_messages and storefront_outbox_oldest_age_seconds (0 when empty)."""
         from storefront.adapters.db.outbox import backlog_statement
 
         with self._engine().connect() as connection:
-            count, oldest = connection.execute(backlog_statement()).one()
+            count, oldest = connection.execute(backlog_statement(self._tenant_id)).one()
         age = max((self._clock.now() - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
         return [
             gauge("storefront_outbox_backlog_messages", "Outbox messages waiting to be published.", Sample(count)),
@@ -78,19 +80,23 @@ class OutboxBacklog:
 
 
 class OrdersByStatus:
-    """The number of orders in each status (every status listed, 0 included)."""
+    """The number of orders in each status (every status listed, 0 included): ``tenant_id``'s orders only when
+    given, every tenant's otherwise (a deployment operator's view)."""
 
     name = "orders"
 
-    def __init__(self, engine: Callable[[], Engine]) -> None:
+    def __init__(self, engine: Callable[[], Engine], tenant_id: UUID | None = None) -> None:
         self._engine = engine
+        self._tenant_id = tenant_id
 
     def collect(self) -> list[MetricFamily]:
         """storefront_orders{status}."""
         from storefront.adapters.db.operational import orders_by_status_statement
 
         with self._engine().connect() as connection:
-            counts = {str(status): int(n) for status, n in connection.execute(orders_by_status_statement())}
+            counts = {
+                str(status): int(n) for status, n in connection.execute(orders_by_status_statement(self._tenant_id))
+            }
         samples = [Sample(float(counts.get(s.value, 0)), (("status", s.value),)) for s in OrderStatus]
         return [gauge("storefront_orders", "Orders in each status.", *samples)]
 

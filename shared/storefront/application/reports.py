@@ -35,6 +35,7 @@ from storefront.domain.reports import (
     SalesTotal,
     date_range,
 )
+from storefront.domain.timestamps import iso_utc
 from storefront.domain.users import UserStatus
 
 CENT = Decimal("0.01")
@@ -126,7 +127,7 @@ def admin_stats(ports: ReportPorts, tenant_id: UUID, low_stock_threshold: int = 
         revenue = reports.revenue(tenant_id, RevenueWindows.at(now), now)
         count, products = reports.low_stock(tenant_id, low_stock_threshold, LOW_STOCK_LISTED)
         return {
-            "generated_at": now.isoformat().replace("+00:00", "Z"),
+            "generated_at": iso_utc(now),
             "users": {
                 "total": by_status.total,
                 "by_status": {s.value: 0 for s in UserStatus} | by_status.counts,

@@ -95,9 +95,14 @@ class CorsPolicy:
                 return str(parsed)
         return None
 
-    def response_headers(self, origin: str | None, vary: list[str] | None = None) -> dict[str, list[str]]:
-        """Headers for any response: Vary always names Origin; the rest only for an allowed origin."""
-        headers = {"Vary": [", ".join([*(vary or []), "Origin"])] if vary else ["Origin"]}
+    def response_headers(
+        self, origin: str | None, vary: list[str] | None = None, *, vary_origin: bool = True
+    ) -> dict[str, list[str]]:
+        """Headers for any response: Vary names Origin (unless ``vary_origin`` is false: Kong's cors plugin adds
+        its own ``Vary: Origin`` to the response, so the function's would be a second one); the rest only for
+        an allowed origin. The route's ``vary`` values go out as one Vary header."""
+        varies = [*(vary or []), *(["Origin"] if vary_origin else [])]
+        headers = {"Vary": [", ".join(varies)]} if varies else {}
         allowed = self.allowed_origin(origin)
         if allowed is not None:
             headers["Access-Control-Allow-Origin"] = [allowed]

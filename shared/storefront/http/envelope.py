@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from storefront.application.queries import Page
 from storefront.domain.errors import AppError
+from storefront.domain.timestamps import iso_utc
 from storefront.http.request_meta import current_meta
 from storefront.http.status import status_for
 
@@ -22,7 +23,7 @@ T = TypeVar("T")
 def _meta(pagination: dict[str, Any] | None = None) -> dict[str, Any]:
     ids = current_meta()
     meta: dict[str, Any] = {
-        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "timestamp": iso_utc(datetime.now(UTC)),
         "request_id": ids.request_id,
         "trace_id": ids.trace_id,
     }

@@ -5,9 +5,11 @@ one body, each function registering it with its own path, documentation and call
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import Annotated, Literal
+from uuid import UUID
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Request, Response
+from aws_lambda_powertools.event_handler.depends import Depends
 from pydantic import BaseModel, Field
 
 from storefront import bootstrap
@@ -15,7 +17,9 @@ from storefront.application import operations
 from storefront.build_info import build_info
 from storefront.config import OperationsSettings, load
 from storefront.domain.health import ComponentStatus
+from storefront.domain.identity import Principal
 from storefront.http import openapi
+from storefront.http.context import PRINCIPAL
 from storefront.http.envelope import ok
 from storefront.http.openapi import envelope
 from storefront.http.prometheus import CONTENT_TYPE, exposition
@@ -134,8 +138,16 @@ def version() -> Response[str]:
     return ok({"version": built.version, "revision": built.revision, "built_at": built.built_at}, headers=STATIC)
 
 
-def metrics() -> Response[str]:
-    """The operational metrics in the Prometheus text format; a source that failed is reported, never a 500."""
+def caller_tenant(request: Request) -> UUID | None:
+    """Route dependency: the tenant of the token's principal (behind Kong), None for an IAM caller (behind API
+    Gateway the operational routes take no token: the caller is a deployment operator)."""
+    principal: Principal | None = request.context.get(PRINCIPAL)
+    return principal.tenant_id if principal is not None else None
+
+
+def metrics(tenant_id: Annotated[UUID | None, Depends(caller_tenant)]) -> Response[str]:
+    """The operational metrics in the Prometheus text format; a source that failed is reported, never a 500.
+    The tenant-level series (orders, outbox) count ``tenant_id``'s rows only when a token's tenant is known."""
     timeout = load(OperationsSettings).metrics_source_timeout_seconds
-    families = operations.collect_metrics(bootstrap.metric_sources(), timeout)
+    families = operations.collect_metrics(bootstrap.metric_sources(tenant_id), timeout)
     return Response(200, CONTENT_TYPE, exposition(families), headers=NO_CACHE)

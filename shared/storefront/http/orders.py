@@ -26,6 +26,7 @@ from storefront.domain.orders import (
     PaymentStatus,
     check_settable,
 )
+from storefront.domain.timestamps import iso_utc
 from storefront.http.addresses import AddressIn, AddressOut, present_address
 from storefront.http.openapi import PageMeta, envelope
 from storefront.http.products import MoneyOut
@@ -285,8 +286,8 @@ def present(order: Order, selected: tuple[str, ...] | None = None) -> dict[str, 
         "notes": order.notes,
         "history": [_event(e) for e in order.history],
         "version": order.version,
-        "created_at": _iso(order.created_at),
-        "updated_at": _iso(order.updated_at),
+        "created_at": iso_utc(order.created_at),
+        "updated_at": iso_utc(order.updated_at),
         "created_by": order.created_by,
         "updated_by": order.updated_by,
     }
@@ -307,14 +308,10 @@ def _event(e: OrderEvent) -> dict[str, Any]:
         "from_status": e.from_status.value if e.from_status is not None else None,
         "to_status": e.to_status.value,
         "payment_status": e.payment_status.value if e.payment_status is not None else None,
-        "occurred_at": _iso(e.occurred_at),
+        "occurred_at": iso_utc(e.occurred_at),
         "actor": e.actor,
         "detail": e.detail,
     }
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_sort(value: str) -> str:

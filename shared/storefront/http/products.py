@@ -35,6 +35,7 @@ from storefront.domain.products import (
     ProductDetails,
     ProductStatus,
 )
+from storefront.domain.timestamps import iso_utc
 from storefront.http.openapi import PageMeta, envelope
 from storefront.http.request_body import RequestBody
 from storefront.http.selection import parse_fields as select_fields
@@ -273,18 +274,14 @@ def present(product: Product, selected: tuple[str, ...] | None = None) -> dict[s
         "status": d.status.value,
         "category": d.category,
         "version": product.version,
-        "created_at": _iso(product.created_at),
-        "updated_at": _iso(product.updated_at),
+        "created_at": iso_utc(product.created_at),
+        "updated_at": iso_utc(product.updated_at),
         "created_by": product.created_by,
         "updated_by": product.updated_by,
     }
     if selected is None:
         return full
     return {name: full[name] for name in selected}
-
-
-def _iso(moment: Any) -> str:
-    return str(moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
 
 
 def parse_fields(value: str | None) -> tuple[str, ...] | None:

@@ -23,6 +23,7 @@ from storefront.application.queries import CURSOR_MAX
 from storefront.config import SyncSettings, load
 from storefront.domain.errors import AppError
 from storefront.domain.identity import Principal
+from storefront.domain.timestamps import iso_utc
 from storefront.http.context import RequestContext, request_context
 from storefront.http.envelope import error_object, ok
 from storefront.http.idempotency import IdempotencyKey, checked_key, idempotent
@@ -175,12 +176,7 @@ def sync_paging(page: SyncPage[Any]) -> dict[str, Any]:
 
 def tombstone(resource_id: UUID, deleted_at: datetime) -> dict[str, Any]:
     """A deleted resource as a sync page shows it."""
-    return {"id": str(resource_id), "deleted": True, "deleted_at": iso(deleted_at)}
-
-
-def iso(moment: datetime) -> str:
-    """A timestamp as every representation writes it (milliseconds, Z)."""
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {"id": str(resource_id), "deleted": True, "deleted_at": iso_utc(deleted_at)}
 
 
 # Route bodies every resource's service functions share: each function module registers one on its own resolver

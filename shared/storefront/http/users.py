@@ -24,6 +24,7 @@ from pydantic.json_schema import SkipJsonSchema
 from storefront.application.user_queries import USER_SORT_FIELDS
 from storefront.domain.errors import ErrorCode, FieldError, Forbidden, ValidationFailed
 from storefront.domain.identity import Principal, Role
+from storefront.domain.timestamps import iso_utc
 from storefront.domain.users import (
     BIO_MAX,
     DISPLAY_NAME_MAX,
@@ -72,7 +73,7 @@ LIST_HELP = (
 
 
 def _time(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z") if value is not None else None
+    return iso_utc(value) if value is not None else None
 
 
 def present_profile(profile: Profile) -> dict[str, Any]:

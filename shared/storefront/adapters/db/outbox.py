@@ -39,11 +39,14 @@ def claim_statement(limit: int, created_before: datetime, dialect_name: str) -> 
     return statement if dialect_name in FETCH_LIMITED else statement.limit(limit)
 
 
-def backlog_statement() -> Select[int, Any]:
+def backlog_statement(tenant_id: UUID | None = None) -> Select[int, Any]:
     """How many messages wait to be published and when the oldest was written (IX_OUTBOX_MESSAGES_UNPUBLISHED
-    starts with PUBLISHED_AT, CREATED_AT: the database reads only the unpublished entries)."""
-    unpublished = OUTBOX_MESSAGES.c.PUBLISHED_AT.is_(None)
-    return select(func.count(), func.min(OUTBOX_MESSAGES.c.CREATED_AT)).where(unpublished)
+    starts with PUBLISHED_AT, CREATED_AT: the database reads only the unpublished entries); ``tenant_id``'s
+    messages only when given."""
+    statement = select(func.count(), func.min(OUTBOX_MESSAGES.c.CREATED_AT)).where(
+        OUTBOX_MESSAGES.c.PUBLISHED_AT.is_(None)
+    )
+    return statement if tenant_id is None else statement.where(OUTBOX_MESSAGES.c.TENANT_ID == tenant_id)
 
 
 def outbox_row(queue: Queue, message: Envelope) -> dict[str, Any]:
