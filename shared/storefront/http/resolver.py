@@ -6,10 +6,11 @@ from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from storefront.config import GatewaySettings, load
-from storefront.domain.errors import AppError, NotFound
+from storefront.domain.errors import AppError, ErrorCode, FieldError, NotFound, ValidationFailed
 from storefront.http import openapi
 from storefront.http.envelope import failure
 from storefront.http.validation import from_pydantic
@@ -39,6 +40,8 @@ def api_resolver() -> APIGatewayRestResolver:
         security_schemes=cast(Any, openapi.SECURITY_SCHEMES),
     )
 
+    app.use([known_parameters_only])
+
     @app.exception_handler(AppError)
     def _app_error(error: AppError) -> Response[str]:
         if error.code.value.startswith("SYS"):
@@ -59,3 +62,23 @@ def api_resolver() -> APIGatewayRestResolver:
         return failure(AppError())
 
     return app
+
+
+def known_parameters_only(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[str]:
+    """422 VAL_002 naming every query parameter the route does not declare, on every route but a preflight.
+
+    Filters are plain parameters, so a typo (``?stauts=PENDING``) would otherwise be dropped silently and
+    answer the whole list. A route's parameters are the ones its signature declares (and documents): paging,
+    ``sort``, ``order``, ``fields`` and its own filters. Runs after the request validation of the declared ones.
+    """
+    route = app.context.get("_route")
+    if route is not None and route.method != "OPTIONS":
+        known = {parameter.alias for parameter in route.dependant.query_params}
+        event = app.current_event
+        given = {*(event.multi_value_query_string_parameters or {}), *(event.query_string_parameters or {})}
+        unknown = sorted(name for name in given if name not in known)
+        if unknown:
+            raise ValidationFailed(
+                [FieldError(name, ErrorCode.INVALID_FORMAT, "is not a parameter of this route") for name in unknown]
+            )
+    return next_middleware(app)
