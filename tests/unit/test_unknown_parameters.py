@@ -101,3 +101,12 @@ def test_a_preflight_with_a_query_is_answered_as_any(ports):
     evt["multiValueQueryStringParameters"] = {"status": ["active"], "anything": ["1"]}
     status, _, _ = call(PREFLIGHT, evt)
     assert status == 204
+
+
+def test_a_path_no_route_serves_is_404_whatever_its_parameters(ports):
+    """The catch-all function answers from the path alone: no parameter is unknown to a route that is not there."""
+    evt = event("edge/no_route.json")
+    evt["queryStringParameters"] = {"stauts": "x"}
+    evt["multiValueQueryStringParameters"] = {"stauts": ["x"]}
+    status, _, body = call("edge.no_route.handler", evt)
+    assert (status, body["error"]["code"]) == (404, "BIZ_001")

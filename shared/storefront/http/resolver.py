@@ -24,10 +24,12 @@ def public_path(path: str) -> str:
     return load(GatewaySettings).api_base_path + path
 
 
-def api_resolver() -> APIGatewayRestResolver:
+def api_resolver(*, refuse_unknown_parameters: bool = True) -> APIGatewayRestResolver:
     """A REST resolver whose errors all come back in the contract's envelope.
 
     Routes are declared on ``/KONGAPI/api/v1/...``; a base path mapping in front (API_BASE_PATH) is stripped.
+    A query parameter the route does not declare is refused (``known_parameters_only``) unless
+    ``refuse_unknown_parameters`` is off: the catch-all 404 function's answer depends on the path alone.
     """
     base_path = load(GatewaySettings).api_base_path
     app = APIGatewayRestResolver(enable_validation=True, strip_prefixes=[base_path] if base_path else None)
@@ -40,7 +42,8 @@ def api_resolver() -> APIGatewayRestResolver:
         security_schemes=cast(Any, openapi.SECURITY_SCHEMES),
     )
 
-    app.use([known_parameters_only])
+    if refuse_unknown_parameters:
+        app.use([known_parameters_only])
 
     @app.exception_handler(AppError)
     def _app_error(error: AppError) -> Response[str]:
