@@ -31,7 +31,7 @@ Every answer is an envelope: `{"success", "status_code", "data", "meta": {"times
 
 CORS: `OPTIONS` on any path answers a browser's preflight with 204 and no authentication; responses to
 an allowed origin carry `Access-Control-Allow-Origin` and expose ETag, Location, X-Request-ID, X-Cache,
-Retry-After, X-RateLimit-* and Idempotent-Replayed.
+Retry-After, X-RateLimit-*, Idempotent-Replayed and Content-Disposition (a CSV report's file name).
 """
 TAGS = [
     {"name": "auth", "description": "Accounts and sessions: register, log in, refresh, log out, reset a password."},

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar, cast
+from typing import Any, Generic, Protocol, Self, TypeVar, cast
 from uuid import UUID
 
 from storefront.application.admin_order_queries import AdminOrderQuery
@@ -94,7 +94,89 @@ def changed(rows: Iterable[S], tenant_id: UUID, after: Keyset | None, until: dat
     return found[:limit]
 
 
-class FakeProductRepository:
+class Paging(Protocol):
+    """What a list query says of its page: its order, and offset and limit."""
+
+    @property
+    def order(self) -> str: ...
+
+    @property
+    def offset(self) -> int: ...
+
+    @property
+    def limit(self) -> int: ...
+
+
+R = TypeVar("R", bound=Synced)
+
+
+def paged(
+    found: list[R],
+    position: Callable[[R], tuple[Any, ...]],
+    query: Paging,
+    after: tuple[Any, ...] | None,
+    known_matches: int | None,
+) -> Window[R]:
+    """One page of ``found`` as the SQL lists read it: sorted by ``position`` (the sort key, then the id) in the
+    query's order, after the keyset position ``after`` or from the offset, ``limit + 1`` rows, the capped count."""
+    descending = query.order == "desc"
+    ordered = sorted(found, key=position, reverse=descending)
+    if after is not None:
+        rows = [r for r in ordered if (position(r) < after if descending else position(r) > after)]
+    else:
+        rows = ordered[query.offset :]
+    counted = min(len(found), TOTAL_CAP + 1)
+    return Window(rows[: query.limit + 1], counted if known_matches is None else known_matches)
+
+
+class Versioned(Synced, Protocol):
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def deleted_at(self) -> datetime | None: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+class FakeRows(Generic[V]):
+    """An entity table in a dict (``rows`` by id): the reads and writes every entity repository has alike, with
+    the SQL's tenant, liveness and version rules; ``add`` (the table's unique keys) is each repository's own."""
+
+    rows: dict[UUID, V]
+
+    def add(self, row: V) -> None:
+        raise NotImplementedError
+
+    def get(self, tenant_id: UUID, row_id: UUID) -> V | None:
+        row = self.rows.get(row_id)
+        return row if row is not None and row.tenant_id == tenant_id and row.deleted_at is None else None
+
+    def update(self, row: V, expected_version: int) -> bool:
+        current = self.get(row.tenant_id, row.id)
+        if current is None or current.version != expected_version:
+            return False
+        self.rows[row.id] = row
+        return True
+
+    def add_many(self, rows: Sequence[V]) -> None:
+        for row in rows:
+            self.add(row)
+
+    def get_many(self, tenant_id: UUID, row_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, V]:
+        found = (self.get(tenant_id, row_id) for row_id in row_ids)
+        return {r.id: r for r in found if r is not None}
+
+    def update_many(self, changes: Sequence[tuple[V, int]]) -> None:
+        if not all(self.update(row, version) for row, version in changes):
+            raise Conflict("Version conflict")
+
+    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[V]:
+        return changed(self.rows.values(), tenant_id, after, until, limit)
+
+
+class FakeProductRepository(FakeRows[Product]):
     """Products in a dict, with the same tenant, liveness and version rules as the SQL repository."""
 
     def __init__(self) -> None:
@@ -105,56 +187,20 @@ class FakeProductRepository:
             raise Conflict("The resource already exists")
         self.rows[product.id] = product
 
-    def get(self, tenant_id: UUID, product_id: UUID) -> Product | None:
-        product = self.rows.get(product_id)
-        if product is None or product.tenant_id != tenant_id or product.deleted_at is not None:
-            return None
-        return product
-
     def search(
         self, tenant_id: UUID, query: ProductQuery, after: Keyset | None = None, *, known_matches: int | None = None
     ) -> Window[Product]:
         found = [p for p in self.rows.values() if p.tenant_id == tenant_id and p.deleted_at is None]
         found = [p for p in found if _matches(p, query)]
-        descending = query.order == "desc"
 
         def position(p: Product) -> tuple[object, UUID]:
             return query.keyset_of(p).value, p.id
 
-        ordered = sorted(found, key=position, reverse=descending)
-        if after is not None:
-            mark = (after.value, after.id)
-            rows = [p for p in ordered if (position(p) < mark if descending else position(p) > mark)]
-        else:
-            rows = ordered[query.offset :]
-        counted = min(len(found), TOTAL_CAP + 1)
-        return Window(rows[: query.limit + 1], counted if known_matches is None else known_matches)
-
-    def update(self, product: Product, expected_version: int) -> bool:
-        current = self.get(product.tenant_id, product.id)
-        if current is None or current.version != expected_version:
-            return False
-        self.rows[product.id] = product
-        return True
+        return paged(found, position, query, None if after is None else (after.value, after.id), known_matches)
 
     def taken_skus(self, tenant_id: UUID, skus: Sequence[str]) -> set[str]:
         held = {p.details.sku for p in self.rows.values() if p.tenant_id == tenant_id}
         return held & set(skus)
-
-    def add_many(self, products: Sequence[Product]) -> None:
-        for product in products:
-            self.add(product)
-
-    def get_many(self, tenant_id: UUID, product_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Product]:
-        found = (self.get(tenant_id, product_id) for product_id in product_ids)
-        return {p.id: p for p in found if p is not None}
-
-    def update_many(self, changes: Sequence[tuple[Product, int]]) -> None:
-        if not all(self.update(product, version) for product, version in changes):
-            raise Conflict("Version conflict")
-
-    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Product]:
-        return changed(self.rows.values(), tenant_id, after, until, limit)
 
 
 def _matches(product: Product, query: ProductQuery) -> bool:
@@ -168,7 +214,28 @@ def _matches(product: Product, query: ProductQuery) -> bool:
     )
 
 
-class FakeUnitOfWork:
+class FakeTransaction:
+    """The shell every fake unit of work shares: entering takes the copies it works on (``begin``), leaving
+    drops whatever was not committed, like a transaction rolled back; ``commit`` publishes the copies (nothing
+    for a read-only one)."""
+
+    def __enter__(self) -> Self:
+        self.begin()
+        return self
+
+    def begin(self) -> None:
+        """Take copies of the committed state to work on (none by default)."""
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        return None
+
+
+class FakeUnitOfWork(FakeTransaction):
     """Keeps changes only when committed, like a transaction."""
 
     def __init__(self, repository: FakeProductRepository) -> None:
@@ -176,14 +243,8 @@ class FakeUnitOfWork:
         self.products = FakeProductRepository()
         self.committed = False
 
-    def __enter__(self) -> Self:
+    def begin(self) -> None:
         self.products.rows = dict(self._committed_state.rows)
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
 
     def commit(self) -> None:
         self._committed_state.rows = dict(self.products.rows)
@@ -338,7 +399,7 @@ class FakeCatalog:
 # Identity ---------------------------------------------------------------------------------------------------
 
 
-class FakeUserRepository:
+class FakeUserRepository(FakeRows[User]):
     """Users in a dict, unique per tenant on the case-folded email and username, like USERS."""
 
     def __init__(self, rows: dict[UUID, User]) -> None:
@@ -351,10 +412,6 @@ class FakeUserRepository:
             if other.tenant_id == user.tenant_id and keys & taken:
                 raise Conflict("The resource already exists")
         self.rows[user.id] = user
-
-    def get(self, tenant_id: UUID, user_id: UUID) -> User | None:
-        user = self.rows.get(user_id)
-        return user if user is not None and user.tenant_id == tenant_id and user.deleted_at is None else None
 
     def find_by_login(self, tenant_id: UUID, login: str) -> User | None:
         key = login_key(login)
@@ -373,50 +430,21 @@ class FakeUserRepository:
         user = self.find_by_login(tenant_id, email)
         return user if user is not None and login_key(user.identity.email) == login_key(email) else None
 
-    def update(self, user: User, expected_version: int) -> bool:
-        current = self.get(user.tenant_id, user.id)
-        if current is None or current.version != expected_version:
-            return False
-        self.rows[user.id] = user
-        return True
-
     def taken_keys(self, tenant_id: UUID, column: str, keys: Sequence[str]) -> set[str]:
         held = {login_key(getattr(u.identity, column)) for u in self.rows.values() if u.tenant_id == tenant_id}
         return held & set(keys)
-
-    def add_many(self, users: Sequence[User]) -> None:
-        for user in users:
-            self.add(user)
-
-    def get_many(self, tenant_id: UUID, user_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, User]:
-        found = (self.get(tenant_id, user_id) for user_id in user_ids)
-        return {u.id: u for u in found if u is not None}
-
-    def update_many(self, changes: Sequence[tuple[User, int]]) -> None:
-        if not all(self.update(user, version) for user, version in changes):
-            raise Conflict("Version conflict")
-
-    def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[User]:
-        return changed(self.rows.values(), tenant_id, after, until, limit)
 
     def search(
         self, tenant_id: UUID, query: UserQuery, after: Keyset | None = None, *, known_matches: int | None = None
     ) -> Window[User]:
         found = [u for u in self.rows.values() if u.tenant_id == tenant_id and u.deleted_at is None]
         found = [u for u in found if _user_matches(u, query)]
-        descending = query.order == "desc"
 
         def position(user: User) -> tuple[Any, ...]:
             return _nulls_lowest(query.keyset_of(user).value, user.id)
 
-        ordered = sorted(found, key=position, reverse=descending)
-        if after is not None:
-            mark = _nulls_lowest(after.value, after.id)
-            rows = [u for u in ordered if (position(u) < mark if descending else position(u) > mark)]
-        else:
-            rows = ordered[query.offset :]
-        counted = min(len(found), TOTAL_CAP + 1)
-        return Window(rows[: query.limit + 1], counted if known_matches is None else known_matches)
+        mark = None if after is None else _nulls_lowest(after.value, after.id)
+        return paged(found, position, query, mark, known_matches)
 
     def record_login(self, user: User) -> None:
         current = self.get(user.tenant_id, user.id)
@@ -547,13 +575,13 @@ class FakeSentNotifications:
             self.rows.discard(message_id)
 
 
-class FakeIdentityUnitOfWork:
+class FakeIdentityUnitOfWork(FakeTransaction):
     """Works on copies of the committed state; ``commit`` publishes them, like a transaction."""
 
     def __init__(self, state: IdentityState) -> None:
         self._state = state
 
-    def __enter__(self) -> Self:
+    def begin(self) -> None:
         s = self._state
         self.users = FakeUserRepository(dict(s.users))
         self.refresh_sessions = FakeRefreshSessions(dict(s.sessions))
@@ -563,12 +591,6 @@ class FakeIdentityUnitOfWork:
         self.outbox = FakeOutbox(self.outbox_state)
         self.notifications_sent = FakeSentNotifications(set(s.notified))
         self.orders = FakeOrderRepository(OrderState())  # no orders here: the notification port asks for them
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
 
     def commit(self) -> None:
         s = self._state
@@ -753,8 +775,8 @@ class OrderState:
     products: dict[UUID, Product] = field(default_factory=dict)
     outbox: dict[UUID, OutboxRow] = field(default_factory=dict)
     payments: dict[tuple[UUID, PaymentKind], PaymentRecord] = field(default_factory=dict)
-    accounts: dict[tuple[UUID, UUID], UserStatus] = field(default_factory=dict)  # (tenant, user): live users
-    missing_users: set[UUID] = field(default_factory=set)  # user ids no live user has (every other id is one)
+    # (tenant, user) -> status of the live (not deleted) accounts; any other id is no user, as in USERS
+    accounts: dict[tuple[UUID, UUID], UserStatus] = field(default_factory=dict)
 
 
 @dataclass
@@ -784,7 +806,8 @@ class FakeOrderRepository:
             self.add(order, event)
 
     def live_users(self, tenant_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
-        return set(user_ids) - self.state.missing_users
+        # As the SQL: the tenant's live accounts only, and of those only the active ones (a banned one orders nothing).
+        return {u for u in user_ids if self.state.accounts.get((tenant_id, u)) == UserStatus.ACTIVE}
 
     def get_many(self, tenant_id: UUID, order_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Order]:
         found = (self.get(tenant_id, order_id) for order_id in order_ids)
@@ -850,19 +873,10 @@ class FakeOrderRepository:
     def _window(
         self, found: list[Order], query: OrderQuery, after: Keyset | None, known_matches: int | None
     ) -> Window[Order]:
-        descending = query.order == "desc"
-
         def position(o: Order) -> tuple[Any, UUID]:
             return query.keyset_of(o).value, o.id
 
-        ordered = sorted(found, key=position, reverse=descending)
-        if after is not None:
-            mark = (after.value, after.id)
-            rows = [o for o in ordered if (position(o) < mark if descending else position(o) > mark)]
-        else:
-            rows = ordered[query.offset :]
-        counted = min(len(found), TOTAL_CAP + 1)
-        return Window(rows[: query.limit + 1], counted if known_matches is None else known_matches)
+        return paged(found, position, query, None if after is None else (after.value, after.id), known_matches)
 
     def account_status(self, tenant_id: UUID, user_id: UUID) -> UserStatus | None:
         return self.state.accounts.get((tenant_id, user_id))
@@ -950,7 +964,7 @@ class FakeOutbox:
         return len(waiting), min(waiting, default=None)
 
 
-class FakeOrderUnitOfWork:
+class FakeOrderUnitOfWork(FakeTransaction):
     """A transaction over the order state: works on a copy, keeps it only when committed."""
 
     def __init__(self, committed: OrderState, fail_commit: bool = False) -> None:
@@ -961,19 +975,12 @@ class FakeOrderUnitOfWork:
         self.orders = FakeOrderRepository(self.state)
         self.outbox = FakeOutbox(self.state)
 
-    def __enter__(self) -> Self:
+    def begin(self) -> None:
         self.state.orders = dict(self._committed.orders)
         self.state.products = dict(self._committed.products)
         self.state.outbox = {k: replace(v) for k, v in self._committed.outbox.items()}
         self.state.payments = dict(self._committed.payments)
         self.state.accounts = self._committed.accounts
-        self.state.missing_users = self._committed.missing_users
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
 
     def commit(self) -> None:
         if self._fail_commit:
@@ -1190,22 +1197,11 @@ class FakeReportRepository:
         return list(self.customers[:top]) if self._mine(tenant_id, "top_customers", span, top) else []
 
 
-class FakeReportUnitOfWork:
+class FakeReportUnitOfWork(FakeTransaction):
     """A read-only unit of work over a FakeReportRepository."""
 
     def __init__(self, reports: FakeReportRepository) -> None:
         self.reports = reports
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
-
-    def commit(self) -> None:
-        return None
 
 
 @dataclass
@@ -1253,7 +1249,7 @@ class FakeServiceKeys:
                 self.rows[key_id] = replace(self.rows[key_id], retired_at=at)
 
 
-class FakeServiceKeyUnitOfWork:
+class FakeServiceKeyUnitOfWork(FakeTransaction):
     """Keeps changes only when committed."""
 
     def __init__(self, state: dict[UUID, ServiceKey], reads: list[str]) -> None:
@@ -1261,14 +1257,8 @@ class FakeServiceKeyUnitOfWork:
         self._reads = reads
         self.service_keys = FakeServiceKeys(dict(state))
 
-    def __enter__(self) -> Self:
+    def begin(self) -> None:
         self._reads.append("open")
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
 
     def commit(self) -> None:
         self._state.clear()

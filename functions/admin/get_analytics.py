@@ -18,12 +18,14 @@ from storefront.http.envelope import ok
 from storefront.http.identity import ADMINS
 from storefront.http.openapi import BEARER, PROTECTED, X_CACHE, responses, success
 from storefront.http.reports import (
-    CACHE_HELP,
+    FIGURES_HELP,
     RANGE_HELP,
     REPORTS_TAG,
     REVENUE_HELP,
+    AcceptHeader,
     AnalyticsEnvelope,
     figures_headers,
+    json_only,
 )
 from storefront.http.resolver import PREFIX, api_resolver
 
@@ -35,11 +37,11 @@ app = api_resolver()
     summary="Analytics (admin)",
     description="Over a period of the caller's tenant: orders placed and the share that reached CONFIRMED, the "
     "average order value per currency, the same per `granularity` bucket (UTC day, ISO week, calendar month), and "
-    f"the `top` customers and products per currency by revenue. {RANGE_HELP} {REVENUE_HELP} {CACHE_HELP} Admin only.",
+    f"the `top` customers and products per currency by revenue. {RANGE_HELP} {REVENUE_HELP} {FIGURES_HELP} Admin only.",
     tags=[REPORTS_TAG],
     operation_id="adminGetAnalytics",
     security=BEARER,
-    responses=responses(success("The analysis", AnalyticsEnvelope, headers=(X_CACHE,)), errors=(*PROTECTED, 422)),
+    responses=responses(success("The analysis", AnalyticsEnvelope, headers=(X_CACHE,)), errors=(*PROTECTED, 406, 422)),
 )
 def get_analytics(
     ctx: Annotated[RequestContext, Depends(request_context)],
@@ -47,7 +49,9 @@ def get_analytics(
     date_to: date | None = None,
     granularity: Granularity = Granularity.DAY,
     top: Annotated[int, Query(ge=1, le=TOP_MAX)] = TOP_DEFAULT,
+    accept: AcceptHeader = None,
 ) -> Response[str]:
+    json_only(accept)
     ports = bootstrap.reports()
     query = AnalyticsQuery(reports.report_span(ports, date_from, date_to), granularity, top)
     figures = reports.analytics(ports, ctx.tenant_id, query)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from storefront import bootstrap
 from storefront.application import reports
@@ -16,7 +16,15 @@ from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.identity import ADMINS
 from storefront.http.openapi import BEARER, PROTECTED, responses
-from storefront.http.reports import REPORTS_TAG, SALES_REPORT_HELP, negotiate, report_answers, sales_answer
+from storefront.http.reports import (
+    JSON_OR_CSV,
+    REPORTS_TAG,
+    SALES_REPORT_HELP,
+    AcceptHeader,
+    negotiate,
+    report_answers,
+    sales_answer,
+)
 from storefront.http.resolver import PREFIX, api_resolver
 
 app = api_resolver()
@@ -37,9 +45,9 @@ def get_reports(
     date_to: date | None = None,
     by: SalesGrouping = SalesGrouping.DAY,
     limit: Annotated[int, Query(ge=1, le=REPORT_ROWS_MAX)] = REPORT_ROWS_DEFAULT,
-    accept: Annotated[str | None, Header(alias="accept")] = None,
+    accept: AcceptHeader = None,
 ) -> Response[str]:
-    media_type = negotiate(accept)
+    media_type = negotiate(accept, JSON_OR_CSV)
     ports = bootstrap.reports()
     query = SalesQuery(reports.report_span(ports, date_from, date_to), by, limit)
     return sales_answer(reports.sales_report(ports, ctx.tenant_id, query), media_type)

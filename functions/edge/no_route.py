@@ -7,7 +7,8 @@ from a function (not a gateway's static body) gives the 404 its request id, secu
 from storefront.http.entry import lambda_entry
 from storefront.http.resolver import api_resolver
 
-app = api_resolver()  # no routes: every request is the resolver's "Route not found"
+# No routes: every request is the resolver's "Route not found", whatever its query parameters.
+app = api_resolver(refuse_unknown_parameters=False)
 
 # The path decides the answer: a body or parameters the 404 never reads are not checked first. It reads no
 # data and runs outside the VPC (no Redis): the gateways' own limits guard it (ARCHITECTURE.md, Rate limits).

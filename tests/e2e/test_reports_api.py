@@ -9,7 +9,7 @@ import io
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -120,3 +120,52 @@ def test_a_range_over_a_year_is_refused(shop):
     reply = get(shop, "/admin/reports?date_from=2024-01-01&date_to=2025-06-30")
     assert reply.status == 422
     assert reply.json["error"]["details"]["field"] == "date_to"
+
+
+@pytest.mark.parametrize("path", ["/admin/stats", "/admin/analytics"])
+@pytest.mark.parametrize("accept", ["text/csv", "*/*, application/json;q=0"])
+def test_the_json_only_figures_refuse_an_accept_without_json(shop, path, accept):
+    reply = get(shop, path, accept=accept)
+    assert (reply.status, reply.json["status_code"], reply.code) == (406, 406, "VAL_002")
+    assert get(shop, path, accept="text/csv;q=0.5, */*;q=0.1").status == 200
+
+
+def test_the_analytics_series_has_every_day_of_the_range(shop):
+    today = datetime.now(UTC).date()
+    reply = get(shop, f"/admin/analytics?granularity=day&date_from={(today - timedelta(days=6)).isoformat()}")
+    assert reply.status == 200, reply.json
+    series = reply.json["data"]["series"]
+    assert [s["period_start"] for s in series] == [(today - timedelta(days=n)).isoformat() for n in range(6, -1, -1)]
+    assert [(s["placed"], s["revenue"]) for s in series[:-1]] == [(0, [])] * 6  # no order those days: zeros
+    assert series[-1]["placed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "unknown"),
+    [
+        ("/admin/orders?stauts=PENDING", ["stauts"]),
+        ("/admin/orders?status=PENDING&min_totl=1&usr=x", ["min_totl", "usr"]),
+        ("/admin/reports?by=product&grouping=day", ["grouping"]),
+        ("/admin/analytics?granularity=week&period=month", ["period"]),
+        ("/admin/stats?threshold=3", ["threshold"]),
+    ],
+)
+def test_a_parameter_no_route_declares_is_refused_by_name(shop, path, unknown):
+    reply = get(shop, path)
+    assert (reply.status, reply.code) == (422, "VAL_002"), reply.json
+    assert [e["field"] for e in reply.json["error"]["details"]["errors"]] == unknown
+
+
+def test_a_browser_may_read_the_csv_file_name(shop):
+    origin = "http://localhost:5173"
+    reply = shop["client"].call(
+        "GET",
+        "/admin/reports?by=day",
+        token=shop["admin"],
+        headers={"Accept": "text/csv", "Origin": origin},
+    )
+    assert reply.status == 200
+    assert reply.headers["access-control-allow-origin"] == origin
+    exposed = {h.strip().lower() for h in reply.headers["access-control-expose-headers"].split(",")}
+    assert "content-disposition" in exposed
+    assert reply.headers["content-disposition"].startswith("attachment; filename=")

@@ -10,7 +10,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -207,7 +207,8 @@ def revenue_orders(world: World, span: DateRange) -> list[dict[str, Any]]:
 
 
 def cents(amount: Decimal) -> str:
-    return f"{amount.quantize(Decimal('0.01'))}"
+    """An amount as the figures show it: to the cent, half up (an average of 2793.225 is 2793.23)."""
+    return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}"
 
 
 def test_stats_agree_with_brute_force(engine, worlds):
@@ -305,13 +306,18 @@ def test_sales_by_product_agree_with_brute_force_and_with_their_csv(engine, worl
         assert row["name"].removeprefix("'") == names[row["product_id"]]
 
 
+# EARLY starts months before the first order (orders go back 90 days from NOW): its series has empty buckets.
+EARLY = DateRange(date(2026, 6, 1), date(2026, 9, 10))
+
+
+@pytest.mark.parametrize("span", [SPAN, EARLY], ids=["span", "early"])
 @pytest.mark.parametrize("granularity", list(Granularity))
-def test_analytics_agree_with_brute_force(engine, worlds, granularity):
+def test_analytics_agree_with_brute_force(engine, worlds, granularity, span):
     world, _ = worlds
-    query = AnalyticsQuery(SPAN, granularity, top=3)
+    query = AnalyticsQuery(span, granularity, top=3)
     document = reports.analytics(ports(engine), world.tenant, query).document
 
-    placed = [o for o in live(world.orders) if SPAN.start <= o["CREATED_AT"] < SPAN.end]
+    placed = [o for o in live(world.orders) if span.start <= o["CREATED_AT"] < span.end]
     confirmed_ids = {e["ORDER_ID"] for e in world.events if e["KIND"] == "confirmed"}
     confirmed = [o for o in placed if o["ID"] in confirmed_ids]
     assert document["orders"]["placed"] == len(placed)
@@ -321,22 +327,28 @@ def test_analytics_agree_with_brute_force(engine, worlds, granularity):
     )
 
     sums: dict[str, list[Any]] = defaultdict(lambda: [Decimal(0), 0])
-    for o in revenue_orders(world, SPAN):
+    for o in revenue_orders(world, span):
         sums[o["CURRENCY"]][0] += o["TOTAL_AMOUNT"]
         sums[o["CURRENCY"]][1] += 1
     assert {
         a["average"]["currency"]: (a["average"]["amount"], a["orders"]) for a in document["average_order_value"]
     } == {c: (cents(total / n), n) for c, (total, n) in sums.items()}
 
-    buckets: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    # Every bucket of the range, by walking its days one by one: a continuous series, zeros where nothing was placed.
+    days = (span.first + timedelta(days=n) for n in range(span.days))
+    buckets: dict[str, list[int]] = {period_start(d, granularity).isoformat(): [0, 0] for d in days}
     for o in placed:
         bucket = period_start(o["CREATED_AT"].date(), granularity).isoformat()
         buckets[bucket][0] += 1
         buckets[bucket][1] += o["ID"] in confirmed_ids
     assert {s["period_start"]: [s["placed"], s["confirmed"]] for s in document["series"]} == dict(buckets)
     assert [s["period_start"] for s in document["series"]] == sorted(buckets)
+    empty = [s for s in document["series"] if s["placed"] == 0]
+    assert all(s["confirmation_rate"] is None and s["revenue"] == [] for s in empty)
+    if span == EARLY:
+        assert empty, "EARLY has buckets without orders"
     bucket_revenue: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for o in revenue_orders(world, SPAN):
+    for o in revenue_orders(world, span):
         bucket_revenue[period_start(o["CREATED_AT"].date(), granularity).isoformat(), o["CURRENCY"]] += o[
             "TOTAL_AMOUNT"
         ]
@@ -348,7 +360,7 @@ def test_analytics_agree_with_brute_force(engine, worlds, granularity):
 
     customers: dict[str, list[Any]] = defaultdict(list)
     spent: dict[tuple[UUID, str], list[Any]] = defaultdict(lambda: [Decimal(0), 0])
-    for o in revenue_orders(world, SPAN):
+    for o in revenue_orders(world, span):
         spent[o["USER_ID"], o["CURRENCY"]][0] += o["TOTAL_AMOUNT"]
         spent[o["USER_ID"], o["CURRENCY"]][1] += 1
     for (user_id, currency), (total, n) in spent.items():
@@ -357,7 +369,7 @@ def test_analytics_agree_with_brute_force(engine, worlds, granularity):
     assert [
         (c["user_id"], c["revenue"]["currency"], c["orders"], c["revenue"]["amount"]) for c in document["top_customers"]
     ] == expected
-    top = product_sales(world, SPAN)
+    top = product_sales(world, span)
     assert [p["product_id"] for p in document["top_products"]] == [
         e["product_id"] for c in sorted(top) for *_, e in top[c][:3]
     ]
@@ -372,7 +384,10 @@ def test_a_tenant_without_orders_gets_zeros_not_errors(engine, worlds):
     assert stats["revenue"] == {"today": [], "last_7_days": [], "last_30_days": []}
     analysis = reports.analytics(p, lonely, AnalyticsQuery(SPAN, Granularity.WEEK)).document
     assert analysis["orders"] == {"placed": 0, "confirmed": 0, "confirmation_rate": None}
-    assert analysis["series"] == []
+    weeks = sorted({period_start(SPAN.first + timedelta(days=n), Granularity.WEEK) for n in range(SPAN.days)})
+    assert [(s["period_start"], s["placed"], s["confirmed"]) for s in analysis["series"]] == [
+        (w.isoformat(), 0, 0) for w in weeks
+    ]
     assert analysis["top_products"] == []
 
 

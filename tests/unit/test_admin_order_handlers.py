@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 from uuid import UUID, uuid4
@@ -154,6 +155,37 @@ def test_the_list_refuses_bad_filters_with_422(shop, query, field):
     status, _, body = call(LIST, evt)
     assert status == 422, body
     assert field in str(body["error"]["details"])
+
+
+# Money has at most 2 decimals (a price in a body, the contract): a total bound with more is out of range.
+@pytest.mark.parametrize(
+    ("value", "status", "code", "reason"),
+    [
+        ("1.23", 200, None, None),
+        ("1.2", 200, None, None),
+        ("0", 200, None, None),
+        ("123456789012.99", 200, None, None),
+        ("1.234", 422, "VAL_003", "must have at most 2 decimal places"),
+        ("0.001", 422, "VAL_003", "must have at most 2 decimal places"),
+        ("1.000", 422, "VAL_003", "must have at most 2 decimal places"),
+        ("1234567890123", 422, "VAL_003", "must have at most 12 digits before the point"),
+        ("-1.5", 422, "VAL_003", "must be at least 0"),
+        ("1.", 422, "VAL_002", "must be a price such as 12.50"),
+        ("1e2", 422, "VAL_002", "must be a price such as 12.50"),
+        ("\u0661.50", 422, "VAL_002", "must be a price such as 12.50"),  # Arabic-Indic 1
+    ],
+)
+@pytest.mark.parametrize("name", ["min_total", "max_total"])
+def test_a_total_bound_is_money_with_at_most_two_decimals(shop, name, value, status, code, reason):
+    from storefront.http.products import PRICE_QUERY_PATTERN
+
+    assert (re.fullmatch(PRICE_QUERY_PATTERN, value) is not None) == (status == 200)  # what OpenAPI publishes
+    answered, _, body = call(LIST, query("list_orders", {name: value}))
+    assert answered == status, body
+    if code is not None:
+        error = body["error"]
+        assert (error["code"], error["details"]["field"], error["details"]["reason"]) == (code, name, reason)
+        assert error["details"]["errors"] == [{"field": name, "code": code, "reason": reason}]
 
 
 @pytest.mark.parametrize(

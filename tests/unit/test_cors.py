@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 from pydantic import ValidationError
 
@@ -130,3 +132,31 @@ def test_api_gateway_responses_echo_the_request_origin_and_send_none_without_one
     assert echoed["Access-Control-Allow-Origin"] == "http://any.example"
     assert echoed["Vary"] == "Origin"
     assert "Access-Control-Allow-Origin" not in dict(unauthorized.render_headers({}, {}, {}))
+
+
+def test_every_api_gateway_response_exposes_what_the_functions_expose():
+    """API Gateway's own refusals are static headers in the template: they expose the same list as the functions
+    (Content-Disposition included: a browser reads a CSV report's file name only when it is exposed)."""
+    from localdev.template import read_api
+
+    assert "Content-Disposition" in EXPOSE_HEADERS
+    for name, response in read_api().responses.items():
+        rendered = dict(response.render_headers({"Origin": "http://localhost:3000"}, {}, {}))
+        assert rendered["Access-Control-Expose-Headers"] == ", ".join(EXPOSE_HEADERS), name
+
+
+def test_a_csv_report_exposes_its_file_name_to_an_allowed_origin_only(monkeypatch):
+    from localdev.runtime import LambdaContext, load_handler
+    from storefront import bootstrap
+    from tests.fakes import FakeReportRepository, FakeReports
+
+    monkeypatch.setenv("GATEWAY_MODE", "apigw")
+    bootstrap.provide(reports=FakeReports(FakeReportRepository(UUID(int=1))).ports)
+    for origin, exposed in (("http://localhost:5173", True), ("https://evil.example", False)):
+        evt = set_header(set_header(event("admin/get_reports.json"), "Accept", "text/csv"), "Origin", origin)
+        result = load_handler("admin.get_reports.handler")(evt, LambdaContext("test"))
+        status, headers = result["statusCode"], result["multiValueHeaders"]
+        assert status == 200
+        assert headers["Content-Disposition"][0].startswith("attachment; filename=")
+        names = {h.strip() for h in headers.get("Access-Control-Expose-Headers", [""])[0].split(",")}
+        assert ("Content-Disposition" in names) is exposed

@@ -75,27 +75,32 @@ def order_for(user: str, **changes: object) -> dict:
 def test_a_batch_places_valid_orders_for_live_users_through_the_saga(service):
     from uuid import uuid4
 
+    from storefront.domain.users import UserStatus
     from storefront.messages.envelope import Queue
 
     shop, key = service
-    ada, gone = str(uuid4()), uuid4()
-    shop.state.missing_users.add(gone)
+    ada, gone, banned, elsewhere = str(uuid4()), uuid4(), uuid4(), uuid4()
+    shop.state.accounts[(TENANT, UUID(ada))] = UserStatus.ACTIVE
+    shop.state.accounts[(TENANT, banned)] = UserStatus.BANNED
+    shop.state.accounts[(uuid4(), elsewhere)] = UserStatus.ACTIVE  # another tenant's user
     items = [
         order_for(ada),
-        order_for(str(gone)),  # no such user
+        order_for(str(gone)),  # no such user (or a deleted one: no live account)
         order_for(ada, items=[]),  # no line
         order_for(ada, items=[{"product_id": str(uuid4()), "quantity": 1}]),  # no such product
         order_for(ada, items=[{"product_id": str(PRODUCT), "quantity": 11}]),  # over the stock (10)
         {"items": []},  # no user, no address, no token
         order_for(ada, notes="second"),
+        order_for(str(banned)),  # a banned account orders nothing
+        order_for(str(elsewhere)),  # nor does another tenant's
     ]
     request = set_header(event("services/batch_orders.json", body={"items": items}), "X-API-Key", key)
     status, _, body = call("services.batch_orders.handler", request)
     assert status == 200, body
     results = body["data"]["results"]
-    assert [r["status"] for r in results] == ["created", "failed", "failed", "failed", "failed", "failed", "created"]
-    codes = [r["error"]["code"] for r in results[1:6]]
-    assert codes == ["BIZ_001", "VAL_003", "VAL_002", "BIZ_003", "VAL_001"]
+    assert [r["status"] for r in results] == ["created", *["failed"] * 5, "created", "failed", "failed"]
+    codes = [r["error"]["code"] for r in results[1:6] + results[7:]]
+    assert codes == ["BIZ_001", "VAL_003", "VAL_002", "BIZ_003", "VAL_001", "BIZ_001", "BIZ_001"]
     placed = [shop.state.orders[UUID(results[i]["id"])] for i in (0, 6)]
     assert [(o.status.value, str(o.user_id)) for o in placed] == [("PENDING", ada)] * 2
     sent = [(queue, message.type, message.data["order_id"]) for queue, message in shop.publisher.sent]

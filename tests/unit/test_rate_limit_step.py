@@ -215,6 +215,7 @@ def public_handler() -> Any:
 def public_event(source_ip: str, forwarded: str | None = None) -> dict[str, Any]:
     evt = event("products/list_products.json", path=f"{PREFIX}/public/ping")
     evt["requestContext"].pop("authorizer")
+    evt["queryStringParameters"] = evt["multiValueQueryStringParameters"] = None  # the list's, not ping's
     evt["requestContext"]["identity"]["sourceIp"] = source_ip
     if forwarded:
         set_header(evt, "X-Forwarded-For", forwarded)

@@ -108,16 +108,30 @@ def test_the_csv_and_the_json_carry_the_same_numbers(fake):
 
 
 @pytest.mark.parametrize("accept", [None, "*/*", "application/json", "text/csv;q=0.5, application/json"])
-def test_json_is_the_default_answer(fake, accept):
-    status, headers, body = call(REPORTS[0], with_query(REPORTS[1], accept=accept))
+@pytest.mark.parametrize("function", [STATS, REPORTS, ANALYTICS], ids=lambda f: f[0])
+def test_json_is_the_default_answer(fake, function, accept):
+    status, headers, body = call(function[0], with_query(function[1], accept=accept))
     assert status == 200
     assert headers["Content-Type"] == ["application/json"]
-    assert body["data"]["by"] == "day"
+    assert body["success"] is True
 
 
-@pytest.mark.parametrize("accept", ["text/html", "application/xml", "image/png, text/plain"])
-def test_an_accept_nothing_satisfies_is_406_in_the_envelope(fake, accept):
-    status, _headers, body = call(REPORTS[0], with_query(REPORTS[1], accept=accept))
+@pytest.mark.parametrize(
+    ("function", "accept"),
+    [
+        (REPORTS, "text/html"),
+        (REPORTS, "application/xml"),
+        (REPORTS, "image/png, text/plain"),
+        (STATS, "text/csv"),
+        (STATS, "*/*, application/json;q=0"),
+        (ANALYTICS, "text/csv"),
+        (ANALYTICS, "text/*"),
+        (ANALYTICS, "application/problem+json"),
+    ],
+    ids=lambda v: v[0] if isinstance(v, tuple) else v,
+)
+def test_an_accept_nothing_satisfies_is_406_in_the_envelope(fake, function, accept):
+    status, _headers, body = call(function[0], with_query(function[1], accept=accept))
     assert status == 406
     assert body["status_code"] == 406
     assert body["error"]["code"] == "VAL_002"
@@ -139,6 +153,12 @@ def test_an_accept_nothing_satisfies_is_406_in_the_envelope(fake, accept):
         (ANALYTICS, {"date_from": "2020-01-01", "date_to": "2026-01-01"}, "VAL_003", "date_to"),
         (STATS, {"low_stock_threshold": "-1"}, "VAL_003", "low_stock_threshold"),
         (STATS, {"low_stock_threshold": "many"}, "VAL_002", "low_stock_threshold"),
+        (STATS, {"low_stock_threshold": "1.5"}, "VAL_002", "low_stock_threshold"),
+        (STATS, {"low_stock_threshold": "\u0663"}, "VAL_002", "low_stock_threshold"),  # Arabic-Indic 3
+        (ANALYTICS, {"top": "1e1"}, "VAL_002", "top"),
+        (REPORTS, {"bye": "product"}, "VAL_002", "bye"),  # a parameter the route does not declare
+        (STATS, {"threshold": "5"}, "VAL_002", "threshold"),
+        (ANALYTICS, {"granularity": "week", "gra": "day"}, "VAL_002", "gra"),
     ],
 )
 def test_bad_parameters_are_422_naming_the_field(fake, function, params, code, field):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -18,6 +18,7 @@ from storefront.adapters.db.tables import ORDERS
 from storefront.domain.errors import ErrorCode, NotAcceptable, ValidationFailed
 from storefront.domain.orders import TRANSITIONS, OrderStatus, PaymentStatus
 from storefront.domain.reports import (
+    MAX_RANGE_DAYS,
     PAST_CONFIRMED,
     DateRange,
     Granularity,
@@ -25,10 +26,11 @@ from storefront.domain.reports import (
     counts_as_revenue,
     date_range,
     period_start,
+    periods,
     spreadsheet_safe,
 )
 from storefront.http.envelope import JSON
-from storefront.http.reports import CSV, csv_document, negotiate
+from storefront.http.reports import CSV, JSON_ONLY, JSON_OR_CSV, csv_document, json_only, negotiate
 from storefront.http.status import status_for
 
 TODAY = date(2026, 11, 18)
@@ -155,7 +157,39 @@ def test_spreadsheet_cells_never_start_a_formula(text, shown):
     ],
 )
 def test_the_accept_header_chooses_json_or_csv(accept, chosen):
-    assert negotiate(accept) == chosen
+    assert negotiate(accept, JSON_OR_CSV) == chosen
+
+
+# The same rule for the JSON-only figures (stats, analytics): 406 unless the Accept header admits JSON at all.
+@pytest.mark.parametrize(
+    ("accept", "admitted"),
+    [
+        (None, True),
+        ("", True),
+        ("*/*", True),
+        ("application/*", True),
+        ("application/json", True),
+        ("APPLICATION/JSON; charset=utf-8", True),
+        ("text/csv, */*;q=0.1", True),  # JSON admitted, if less wanted: the only offer is served
+        ("text/csv;q=1, application/json;q=0.001", True),
+        ("text/csv", False),
+        ("text/*", False),
+        ("application/json;q=0", False),
+        ("*/*, application/json;q=0", False),  # the specific range wins over the wildcard
+        ("application/*;q=0, */*", False),
+        ("application/problem+json", False),  # another media type: the envelope is application/json only
+        ("application/vnd.api+json", False),
+        ("application/json;q=abc", False),  # a malformed weight is 0
+        ("nonsense", False),
+    ],
+)
+def test_the_json_only_figures_take_the_same_accept_rule(accept, admitted):
+    if admitted:
+        assert negotiate(accept, JSON_ONLY) == JSON
+        json_only(accept)
+    else:
+        with pytest.raises(NotAcceptable):
+            json_only(accept)
 
 
 @pytest.mark.parametrize(
@@ -163,7 +197,7 @@ def test_the_accept_header_chooses_json_or_csv(accept, chosen):
 )
 def test_an_accept_nothing_satisfies_is_406(accept):
     with pytest.raises(NotAcceptable) as refused:
-        negotiate(accept)
+        negotiate(accept, JSON_OR_CSV)
     assert status_for(refused.value) == 406
     assert refused.value.code is ErrorCode.INVALID_FORMAT
 
@@ -315,3 +349,41 @@ def test_past_confirmed_statuses_are_reached_only_through_confirmed():
             assert predecessors[status] <= set(PAST_CONFIRMED), status
     leaving = {to for status in PAST_CONFIRMED for to in TRANSITIONS.get(status, ())} - set(PAST_CONFIRMED)
     assert leaving == {OrderStatus.CANCELLED}
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "granularity", "starts"),
+    [
+        (date(2026, 11, 24), date(2026, 11, 24), Granularity.DAY, ["2026-11-24"]),
+        (
+            date(2026, 2, 27),
+            date(2026, 3, 2),
+            Granularity.DAY,
+            ["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"],
+        ),
+        (date(2028, 2, 28), date(2028, 3, 1), Granularity.DAY, ["2028-02-28", "2028-02-29", "2028-03-01"]),
+        (date(2026, 11, 1), date(2026, 11, 9), Granularity.WEEK, ["2026-10-26", "2026-11-02", "2026-11-09"]),
+        (date(2026, 11, 2), date(2026, 11, 8), Granularity.WEEK, ["2026-11-02"]),
+        (date(2026, 12, 28), date(2027, 1, 4), Granularity.WEEK, ["2026-12-28", "2027-01-04"]),
+        (
+            date(2026, 11, 30),
+            date(2027, 2, 1),
+            Granularity.MONTH,
+            ["2026-11-01", "2026-12-01", "2027-01-01", "2027-02-01"],
+        ),
+        (date(2026, 1, 31), date(2026, 1, 31), Granularity.MONTH, ["2026-01-01"]),
+        (date(1, 1, 1), date(1, 1, 3), Granularity.WEEK, ["0001-01-01"]),  # the first day of the calendar
+        (date(9999, 12, 1), date(9999, 12, 30), Granularity.MONTH, ["9999-12-01"]),  # no bucket after the last
+    ],
+)
+def test_a_series_calendar_has_every_bucket_the_range_touches(first, last, granularity, starts):
+    assert [d.isoformat() for d in periods(DateRange(first, last), granularity)] == starts
+
+
+@pytest.mark.parametrize("granularity", list(Granularity))
+def test_a_year_long_series_is_continuous_and_bounded(granularity):
+    calendar = periods(DateRange(date(2027, 12, 31), date(2028, 12, 30)), granularity)
+    assert calendar == sorted(set(calendar))
+    assert all(period_start(d, granularity) == d for d in calendar)
+    assert {period_start(date(2027, 12, 31) + timedelta(days=n), granularity) for n in range(366)} == set(calendar)
+    assert len(calendar) <= MAX_RANGE_DAYS

@@ -166,10 +166,14 @@ def test_analytics_shape_rates_averages_and_series(fake):
         },
     ]
     assert [(s["period_start"], s["placed"], s["confirmed"], s["confirmation_rate"]) for s in document["series"]] == [
+        ("2026-10-26", 0, 0, None),  # 1 November is a Sunday: its ISO week starts in October, without orders
         ("2026-11-02", 4, 3, "0.7500"),
         ("2026-11-09", 3, 0, "0.0000"),
+        ("2026-11-16", 0, 0, None),  # empty buckets are laid in with zeros: a continuous series
+        ("2026-11-23", 0, 0, None),
     ]
-    assert [r["revenue"]["currency"] for r in document["series"][0]["revenue"]] == ["EUR", "USD"]
+    assert [r["revenue"]["currency"] for r in document["series"][1]["revenue"]] == ["EUR", "USD"]
+    assert [s["revenue"] for s in document["series"][3:]] == [[], []]
     assert document["top_customers"][0]["revenue"] == {"amount": "30.01", "currency": "EUR"}
     assert ("top_customers", SPAN, 5) in fake.repository.calls
 
@@ -179,7 +183,10 @@ def test_analytics_of_a_period_without_orders_has_no_rate(fake):
     document = reports.analytics(fake.ports, TENANT, AnalyticsQuery(SPAN)).document
     assert document["orders"] == {"placed": 0, "confirmed": 0, "confirmation_rate": None}
     assert document["average_order_value"] == []
-    assert document["series"] == []
+    assert len(document["series"]) == SPAN.days  # one zero bucket per day
+    assert {(s["placed"], s["confirmed"], s["confirmation_rate"], len(s["revenue"])) for s in document["series"]} == {
+        (0, 0, None, 0)
+    }
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ from storefront.domain.reports import (
     SalesGrouping,
     SalesTotal,
     date_range,
+    periods,
 )
 from storefront.domain.timestamps import iso_utc
 from storefront.domain.users import UserStatus
@@ -233,7 +234,7 @@ def analytics(ports: ReportPorts, tenant_id: UUID, query: AnalyticsQuery) -> Fig
                 "confirmation_rate": rate(whole.confirmed, whole.placed),
             },
             "average_order_value": _averages([s for s in sales if s.period is None]),
-            "series": _series(flow, [s for s in sales if s.period is not None]),
+            "series": _series(periods(query.span, query.granularity), flow, [s for s in sales if s.period is not None]),
             "top_customers": [_customer(c) for c in reports.top_customers(tenant_id, query.span, query.top)],
             "top_products": [_product_row(p) for p in reports.top_products(tenant_id, query.span, query.top)],
         }
@@ -254,23 +255,27 @@ def _averages(totals: Sequence[SalesTotal]) -> list[dict[str, Any]]:
     ]
 
 
-def _series(flow: Sequence[OrderFlow], sales: Sequence[SalesTotal]) -> list[dict[str, Any]]:
-    """One entry per bucket with orders, oldest first: placed, confirmed, their share, and revenue per currency."""
+def _series(calendar: Sequence[date], flow: Sequence[OrderFlow], sales: Sequence[SalesTotal]) -> list[dict[str, Any]]:
+    """One entry per bucket of ``calendar``, oldest first: placed, confirmed, their share, and revenue per
+    currency; a bucket the SQL aggregate has no group for (no orders) is laid in with zeros, nothing summed."""
     by_period: dict[date, list[SalesTotal]] = {}
     for total in sales:
         assert total.period is not None  # asked per bucket
         by_period.setdefault(total.period, []).append(total)
-    return [
-        {
-            "period_start": f.period.isoformat(),
-            "placed": f.placed,
-            "confirmed": f.confirmed,
-            "confirmation_rate": rate(f.confirmed, f.placed),
-            "revenue": _averages(by_period.get(f.period, [])),
-        }
-        for f in flow
-        if f.period is not None
-    ]
+    flows = {f.period: f for f in flow if f.period is not None}
+    series = []
+    for start in calendar:
+        f = flows.get(start, OrderFlow(0, 0, start))
+        series.append(
+            {
+                "period_start": start.isoformat(),
+                "placed": f.placed,
+                "confirmed": f.confirmed,
+                "confirmation_rate": rate(f.confirmed, f.placed),
+                "revenue": _averages(by_period.get(start, [])),
+            }
+        )
+    return series
 
 
 def _customer(sales: CustomerSales) -> dict[str, Any]:

@@ -99,6 +99,20 @@ def period_start(day: date, granularity: Granularity) -> date:
     return day
 
 
+def periods(span: DateRange, granularity: Granularity) -> list[date]:
+    """The first day of every bucket the range touches, oldest first, none left out (the first and the last may
+    be partial): a continuous calendar a series is laid on, at most MAX_RANGE_DAYS entries."""
+    starts = [period_start(span.first, granularity)]
+    last = period_start(span.last, granularity)
+    while starts[-1] < last:
+        current = starts[-1]
+        if granularity is Granularity.MONTH:
+            starts.append(date(current.year + current.month // 12, current.month % 12 + 1, 1))
+        else:
+            starts.append(current + timedelta(days=7 if granularity is Granularity.WEEK else 1))
+    return starts
+
+
 def counts_as_revenue(status: OrderStatus, payment_status: PaymentStatus) -> bool:
     """Whether an order's total is revenue (see REVENUE_STATUSES)."""
     return status in REVENUE_STATUSES and payment_status not in REFUNDING

@@ -33,6 +33,7 @@ EXPOSE_HEADERS = (
     "X-RateLimit-Remaining",
     "X-RateLimit-Reset",
     "Idempotent-Replayed",
+    "Content-Disposition",  # the file name of a report downloaded as CSV
 )
 MAX_AGE_SECONDS = 3600
 ANY_PORT = "*"

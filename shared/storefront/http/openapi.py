@@ -210,7 +210,8 @@ ERROR_MEANINGS: dict[int, str] = {
     "body version), or a change the current state refuses (an admin banning themselves).",
     413: "VAL_003: the request body is larger than 1 MiB.",
     415: "VAL_002: the body is not sent as application/json (or another +json media type).",
-    422: "VAL_002: a malformed value (uuid, enum, unknown field or sort); VAL_003: a value out of range; "
+    422: "VAL_002: a malformed value (uuid, enum, unknown field or sort), or a query parameter the route does not "
+    "declare (each named in details.errors); VAL_003: a value out of range; "
     "BIZ_003: a business limit.",
     429: "RATE_001: too many requests; wait Retry-After seconds.",
     500: "SYS_001: an internal error (details are in the log under the request id).",
@@ -218,8 +219,8 @@ ERROR_MEANINGS: dict[int, str] = {
     503: "SYS_003: the database or another required service is unavailable; EXT_002: an external service is.",
     504: "SYS_002: the database did not answer in time; EXT_001: an external service did not.",
 }
-# Any route can meet these, whoever calls it and whatever it sends.
-ALWAYS = (413, 429, 500, 503, 504)
+# Any route can meet these, whoever calls it and whatever it sends (422: a query parameter it does not declare).
+ALWAYS = (413, 422, 429, 500, 503, 504)
 # A route open to some roles only.
 PROTECTED = (401, 403)
 # A route that reads a JSON body.

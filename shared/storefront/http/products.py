@@ -77,10 +77,11 @@ def _ascii_decimal(value: object) -> object:
     return value
 
 
-# A price bound in a query (?min_price=12.50): ASCII digits, at most 12 of them before the point or 13
-# characters with it, never negative. One pattern, checked here and published in the OpenAPI document as
-# it is (JSON Schema keywords only), so a client reads the same rule the API applies.
-PRICE_QUERY_PATTERN = r"^([0-9]{1,12}|(?=.{3,13}$)[0-9]+\.[0-9]+)$"
+# A money bound in a query (?min_price=12.50, ?min_total=99.90): ASCII digits, at most 12 of them before the
+# point and at most 2 after it (money has at most 2 decimals, as a price in a body), never negative. One
+# pattern, checked here and published in the OpenAPI document as it is (JSON Schema keywords only), so a
+# client reads the same rule the API applies.
+PRICE_QUERY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 
 
 def _price_text(value: object) -> object:
@@ -88,9 +89,11 @@ def _price_text(value: object) -> object:
         return value
     if re.fullmatch(r"-[0-9]+(\.[0-9]+)?", value):
         raise PydanticCustomError("greater_than_equal", "must be at least 0")  # VAL_003, as the contract says
+    if re.fullmatch(r"[0-9]+\.[0-9]{3,}", value):
+        raise PydanticCustomError("decimal_max_places", "must have at most 2 decimal places")
     if re.fullmatch(DECIMAL_TEXT, value):
-        raise PydanticCustomError("decimal_max_digits", "must have at most 12 digits")
-    raise ValueError("must be a price such as 12.50")
+        raise PydanticCustomError("decimal_max_digits", "must have at most 12 digits before the point")
+    raise PydanticCustomError("price_format", "must be a price such as 12.50")
 
 
 PriceQuery = Annotated[

@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel, Field
 
 from storefront.application.reports import Figures
@@ -19,6 +20,10 @@ from storefront.http.openapi import X_CACHE, envelope, header, success
 from storefront.http.products import MoneyOut
 
 CSV = "text/csv"
+JSON_ONLY = (JSON,)
+JSON_OR_CSV = (JSON, CSV)
+# The Accept header every figures route reads: one rule (``negotiate``) decides for all of them.
+AcceptHeader = Annotated[str | None, Header(alias="accept")]
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 REPORTS_TAG = "admin"
 FIGURES_CACHING = {"Cache-Control": "private, no-cache"}
@@ -38,7 +43,10 @@ SALES_REPORT_HELP = (
     "neither. Admin only."
 )
 VARY_ACCEPT = {"Vary": header("The answer depends on the Accept header (and on Origin, Accept-Encoding).")}
-CACHE_HELP = "Figures are computed in the database and cached for a short time per tenant and parameters (X-Cache)."
+FIGURES_HELP = (
+    "Figures are computed in the database and cached for a short time per tenant and parameters (X-Cache). "
+    "Served as JSON only: 406 when the Accept header admits no `application/json`."
+)
 
 
 def figures_headers(figures: Figures, *, vary_accept: bool = False) -> dict[str, str]:
@@ -88,9 +96,12 @@ def _weight(offer: str, ranges: list[tuple[str, str, float]]) -> float:
     return best[1]
 
 
-def negotiate(accept: str | None, offers: tuple[str, ...] = (JSON, CSV)) -> str:
+def negotiate(accept: str | None, offers: tuple[str, ...]) -> str:
     """The offer the Accept value prefers (the first offer on a tie, and when there is no Accept at all);
-    NotAcceptable (406) when it admits none of them."""
+    NotAcceptable (406) when it admits none of them. The one rule of every figures route: q-values weigh,
+    the most specific matching range decides (``application/json;q=0, */*`` refuses JSON), ``*/*`` and
+    ``application/*`` admit JSON, and a ``+json`` type (``application/problem+json``) is another media type,
+    not JSON: the answer is the envelope, ``application/json`` only."""
     if accept is None or not accept.strip():
         return offers[0]
     ranges = _ranges(accept)
@@ -99,6 +110,11 @@ def negotiate(accept: str | None, offers: tuple[str, ...] = (JSON, CSV)) -> str:
     if weight <= 0:
         raise NotAcceptable(f"This resource is served as {' or '.join(offers)}; the Accept header admits neither")
     return chosen
+
+
+def json_only(accept: str | None) -> None:
+    """NotAcceptable (406) unless the Accept value admits JSON (``negotiate`` with JSON the only offer)."""
+    negotiate(accept, JSON_ONLY)
 
 
 # CSV ------------------------------------------------------------------------------------------------------------
@@ -265,7 +281,10 @@ class Analytics(BaseModel):
     granularity: str
     orders: OrderShare
     average_order_value: list[AverageOrderValue]
-    series: list[Period] = Field(description="Buckets with orders, oldest first; the first and last may be partial.")
+    series: list[Period] = Field(
+        description="Every bucket the range touches, oldest first, a bucket without orders included with zeros (a "
+        "null rate, no revenue): a continuous series; the first and last may be partial."
+    )
     top_customers: list[TopCustomer] = Field(description="Per currency (in currency order), best first.")
     top_products: list[TopProduct] = Field(description="Per currency (in currency order), best first.")
 
