@@ -129,6 +129,14 @@ def test_the_revenue_windows_end_now():
         ("\r=1", "'\r=1"),
         ("Tea = good", "Tea = good"),
         ("", ""),
+        # Attacker pass (issue 8): a byte order mark or a fullwidth sign before the formula went through as is.
+        ("\ufeff=1+6", "'\ufeff=1+6"),
+        ("\uff1d1+6", "'\uff1d1+6"),
+        ("\uff0b1", "'\uff0b1"),
+        ("\uff20SUM(1)", "'\uff20SUM(1)"),
+        (" \u200b=1", "' \u200b=1"),
+        ("\u00a0-1", "'\u00a0-1"),
+        (" Tea", " Tea"),
     ],
 )
 def test_spreadsheet_cells_never_start_a_formula(text, shown):

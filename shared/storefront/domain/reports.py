@@ -215,10 +215,14 @@ class CustomerSales:
 # Spreadsheets ------------------------------------------------------------------------------------------------
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (tab and carriage
-# return too: some strip them and read what follows).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# return too: some strip them and read what follows), and so are their fullwidth forms, which an importer
+# may fold to ASCII.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# Characters an importer may drop before reading the cell: spaces, a byte order mark, zero-width characters.
+_INVISIBLE_LEAD = " \u00a0\ufeff\u200b\u200c\u200d\u2060"
 
 
 def spreadsheet_safe(text: str) -> str:
-    """``text`` as a spreadsheet shows it and never evaluates it: a leading apostrophe before a formula start."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    """``text`` as a spreadsheet shows it and never evaluates it: a leading apostrophe before a formula start,
+    also when invisible characters (a byte order mark, spaces) come before it."""
+    return f"'{text}" if text.lstrip(_INVISIBLE_LEAD).startswith(FORMULA_STARTS) else text
