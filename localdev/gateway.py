@@ -35,12 +35,11 @@ from localdev.generate_kong import KONG_REDIS_HOST
 from localdev.kong import KongConfig, KongProxy, load_kong
 from localdev.kong.aws_lambda_plugin import UnknownFunction
 from localdev.kong.declarative import declarative_config
-from localdev.paths import database_state
+from localdev.paths import database_state, use_lambda_paths
 from localdev.payment_provider import PATH_PREFIX as PAYMENT_PROVIDER_PATH
 from localdev.payment_provider import FakePaymentProvider, encode
 from localdev.runtime import invoke
 from localdev.template import Api, Function, read_api
-from storefront.http.entry import accepts_gzip
 
 if TYPE_CHECKING:
     from localdev.sqs import KeptSqs
@@ -86,6 +85,9 @@ def _documentation(request: HttpRequest) -> HttpResponse | None:
         ("Vary", "Accept-Encoding"),
     ]
     body = found.body
+    use_lambda_paths()  # `python -m localdev.gateway` starts without shared/ on the path
+    from storefront.http.entry import accepts_gzip
+
     # The contract gzips every answer over 1 KiB for a client that takes it; the 1.3 MB spec most of all.
     if len(body) > GZIP_MIN_BYTES and accepts_gzip(request.header_map().get("accept-encoding")):
         body = gzip.compress(body, compresslevel=6)
