@@ -10,7 +10,8 @@ The server is recorded in ``.local/sqs-<hash of the database URL>.json`` (endpoi
 so `make redrive`, `make invoke` and a second `make run` on the same database find it; a process that finds
 a live record for its database uses that server. One SQS per database: a message names rows of the database
 it was written to, so a local run (or an end-to-end test's gateway) on another database must never consume
-it (its consumers would find no such order and drop it).
+it (its consumers would find no such order and drop it). The messages outlive a graceful stop of the process
+that runs the server (``localdev.sqs_state``: written next to the record, restored by the next start).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from localdev import sqs_state
 from localdev.aws_events import ACCOUNT, REGION, queue_arn
 from localdev.paths import STATE, database_state
 from localdev.template import Api, QueueResource
@@ -136,6 +138,11 @@ def record_path(database_url: str | None = None, state: Path = STATE) -> Path:
     return database_state("sqs", database_url or default_database_url(state), state)
 
 
+def snapshot_path(database_url: str | None = None, state: Path = STATE) -> Path:
+    """Where the messages of ``database_url``'s local SQS wait between a stop and the next start (``sqs_state``)."""
+    return database_state("sqs-messages", database_url or default_database_url(state), state)
+
+
 def running_endpoint(state: Path = STATE, database_url: str | None = None) -> str | None:
     """The endpoint of the local SQS another process runs for ``database_url`` (default: `make run`'s), if
     it still answers."""
@@ -168,14 +175,15 @@ class KeptSqs:
     Another process's server (a first `make run` whose SQS a second one reuses) goes away with that process.
     ``recover`` then moves to the server a third process may have started meanwhile, or starts one here and
     records it (under the same file lock as the first start): the pollers and the functions' publishers are
-    re-pointed to it (``localdev.gateway``). Messages the stopped server held are gone with it (moto keeps them
-    in its owner's memory); the outbox still holds what was not yet published. Servers started here are
-    stopped by ``close``, and their record removed while it names this process."""
+    re-pointed to it (``localdev.gateway``). A server started here restores, before it is recorded, the messages
+    the last owner's graceful stop wrote (``localdev.sqs_state``); ``close`` stops the servers started here,
+    writes their messages for the next start and removes their record while it names this process."""
 
     def __init__(self, api: Api, state: Path, host: str, share: bool, database_url: str | None) -> None:
         self._api, self._state, self._host, self._share = api, state, host, share
         self._database_url = database_url
         self._record = record_path(database_url, state)
+        self._snapshot = snapshot_path(database_url, state)
         self._visibility = visibility_override()
         self._servers: list[Any] = []
         self._lock = threading.Lock()
@@ -195,6 +203,10 @@ class KeptSqs:
                     endpoint, create_queues(LocalSqs(endpoint, {}).client(), self._api.queues, self._visibility)
                 )
                 if server is not None and self._share:
+                    # Before the record names it, so nothing polls it yet: the messages the last owner left.
+                    restored = sqs_state.restore(self._snapshot)
+                    if restored:
+                        log.warning("the local SQS restored %d message(s) from %s", restored, self._snapshot)
                     self._record.write_text(json.dumps({"endpoint": endpoint, "owner": os.getpid()}))
             except BaseException:
                 if server is not None:
@@ -227,12 +239,19 @@ class KeptSqs:
             return self.current
 
     def close(self) -> None:
-        """Stop the servers started here; forget the record while it names this process."""
-        with suppress(OSError, ValueError):
-            if json.loads(self._record.read_text()).get("owner") == os.getpid():
-                self._record.unlink()
-        for server in self._servers:
-            server.stop()
+        """Stop the servers started here, then (when shared) write their messages next to the record for the next
+        process that starts this database's SQS; forget the record while it names this process. Under the
+        record's file lock, so a process taking over finds either this server or its snapshot."""
+        with _starting(self._record, self._share):
+            for server in self._servers:
+                server.stop()  # first: no request changes the queues while they are written
+            if self._servers and self._share:
+                saved = sqs_state.save(self._snapshot)
+                if saved:
+                    log.warning("the local SQS kept %d message(s) in %s for the next start", saved, self._snapshot)
+            with suppress(OSError, ValueError):
+                if json.loads(self._record.read_text()).get("owner") == os.getpid():
+                    self._record.unlink()
 
 
 @contextmanager
@@ -289,5 +308,6 @@ __all__ = [
     "local_sqs",
     "record_path",
     "running_endpoint",
+    "snapshot_path",
     "url_variable",
 ]

@@ -303,6 +303,19 @@ def test_two_gateways_on_one_database_share_the_fake_providers_ledger_and_a_refu
             assert [r["status"] for r in ledger["refunds"]] == ["refunded"]
 
 
+def place_and_patch_while_delayed(shop: Shop) -> str:
+    """Place an order on a gateway with ORDER_PROCESSING_DELAY_SECONDS, then PATCH its notes while it is PENDING
+    (after the pollers had time to move it, were it not delayed); its id."""
+    placed = shop.place("tok_approve")
+    assert placed.status == 201, placed.json
+    order_id = str(placed.json["data"]["id"])
+    time.sleep(1.5)  # the pollers long-poll 1 s: without the delay the saga would have moved it by now
+    patched = shop.call("PATCH", f"/orders/{order_id}", body={"notes": "Ring twice"}, headers={"If-Match": '"v1"'})
+    assert patched.status == 200, patched.json
+    assert (patched.json["data"]["status"], patched.json["data"]["notes"]) == ("PENDING", "Ring twice")
+    return order_id
+
+
 def test_with_an_order_delay_a_new_order_stays_pending_and_can_be_patched_then_completes(tmp_path: Path):
     """`make run ORDER_DELAY=<s>` (README "Payments"): order-processing messages carry SQS DelaySeconds, so the
     PENDING window in which PUT/PATCH/DELETE are allowed lasts that long instead of ~50 ms."""
@@ -310,12 +323,21 @@ def test_with_an_order_delay_a_new_order_stays_pending_and_can_be_patched_then_c
     environment = {**RAISED, "ORDER_PROCESSING_DELAY_SECONDS": "3"}
     with running_gateway("kong", database_url, tmp_path / "gateway.log", environment) as port:
         shop = Shop(Client(port, database_url), tmp_path)
-        placed = shop.place("tok_approve")
-        assert placed.status == 201, placed.json
-        order_id = placed.json["data"]["id"]
-        time.sleep(1.5)  # the pollers long-poll 1 s: without the delay the saga would have moved it by now
-        patched = shop.call("PATCH", f"/orders/{order_id}", body={"notes": "Ring twice"}, headers={"If-Match": '"v1"'})
-        assert patched.status == 200, patched.json
-        assert (patched.json["data"]["status"], patched.json["data"]["notes"]) == ("PENDING", "Ring twice")
+        order_id = place_and_patch_while_delayed(shop)
         order = shop.wait_for(order_id, status="CONFIRMED")
         assert (order["payment_status"], order["notes"]) == ("captured", "Ring twice")
+
+
+def test_an_order_whose_delayed_message_was_pending_at_a_stop_is_confirmed_after_the_restart(tmp_path: Path):
+    """Issue 8: `make run ORDER_DELAY=20`, place an order, PATCH it, Ctrl-C within the delay, `make run` again:
+    the order stayed PENDING forever (the delayed message died with moto's memory). The stop keeps it now."""
+    database_url = f"sqlite:///{tmp_path / 'restarted.db'}"
+    environment = {**RAISED, "ORDER_PROCESSING_DELAY_SECONDS": "6"}
+    with running_gateway("kong", database_url, tmp_path / "first.log", environment) as port:
+        order_id = place_and_patch_while_delayed(Shop(Client(port, database_url), tmp_path))
+    # stopped with SIGTERM, as Ctrl-C stops it, before the delay ended
+    with running_gateway("kong", database_url, tmp_path / "second.log", RAISED) as port:
+        shop = Shop(Client(port, database_url), tmp_path)
+        order = shop.wait_for(order_id, status="CONFIRMED")
+        assert (order["payment_status"], order["notes"]) == ("captured", "Ring twice")
+    assert "the local SQS restored" in (tmp_path / "second.log").read_text()

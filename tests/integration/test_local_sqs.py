@@ -413,3 +413,199 @@ def wait_for(condition, seconds: float = 20) -> None:
     while not condition():
         assert time.monotonic() < deadline, "not within the deadline"
         time.sleep(0.1)
+
+
+# --- durable across a graceful stop (issue 8) ---------------------------------------------------------------
+RUN = """
+import sys
+from pathlib import Path
+from localdev.sqs import kept_sqs
+from localdev.template import read_api
+with kept_sqs(read_api(), Path(sys.argv[1]), database_url=sys.argv[2]) as kept:
+    print(kept.current.endpoint, flush=True)
+    for line in sys.stdin:  # "recover": take over if the server in use stopped; end of input: stop
+        print(kept.recover().endpoint, flush=True)
+"""
+
+
+class Run:
+    """A process with the local SQS of one database, as `make run` holds it (its own moto state: moto keeps one
+    per process); closing its input stops it gracefully, as Ctrl-C does."""
+
+    def __init__(self, state: Path, database: str) -> None:
+        import subprocess
+        import sys
+
+        from localdev.paths import ROOT
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", RUN, str(state), database],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        self.endpoint = self._line()
+
+    def _line(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        assert line.startswith("http://"), line
+        return line
+
+    def recover(self) -> str:
+        assert self.process.stdin is not None
+        self.process.stdin.write("recover\n")
+        self.process.stdin.flush()
+        self.endpoint = self._line()
+        return self.endpoint
+
+    def stop(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        assert self.process.wait(30) == 0
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(30)
+
+
+def queues_at(endpoint: str) -> LocalSqs:
+    api = read_api()
+    client = LocalSqs(endpoint, {}).client()
+    return LocalSqs(endpoint, {i: client.get_queue_url(QueueName=q.name)["QueueUrl"] for i, q in api.queues.items()})
+
+
+def receive_all(sqs: LocalSqs, logical_id: str) -> dict[str, dict[str, Any]]:
+    """What one receive gets now (up to 10), by body; visibility 30 s so nothing comes back during the test."""
+    messages = (
+        sqs.client()
+        .receive_message(
+            QueueUrl=sqs.urls[logical_id],
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=30,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        .get("Messages", [])
+    )
+    return {m["Body"]: m for m in messages}
+
+
+HIDDEN = 12  # seconds of delay and of visibility: more than a stop and a start take
+
+
+def test_a_graceful_stop_keeps_every_message_and_the_next_start_delivers_each_once(tmp_path):
+    """Issue 8: a Ctrl-C of `make run` lost the delayed order messages (the order stayed PENDING forever), the
+    deferred payments and the pending checks: moto kept them in the stopped process's memory. Now the stop writes
+    them next to the record and the next start on that database puts them back, with their ids, attributes,
+    receive counts and remaining delay or visibility, once."""
+    from localdev.sqs import snapshot_path
+
+    database = f"sqlite:///{tmp_path / 'kept.db'}"
+    first = Run(tmp_path, database)
+    try:
+        sqs = queues_at(first.endpoint)
+        client = sqs.client()
+        sent = {"in flight": client.send_message(QueueUrl=sqs.urls[QUEUE], MessageBody="in flight")["MessageId"]}
+        [taken] = client.receive_message(QueueUrl=sqs.urls[QUEUE], VisibilityTimeout=HIDDEN)["Messages"]
+        assert taken["MessageId"] == sent["in flight"]  # in flight for HIDDEN s, received once
+        sent["visible"] = client.send_message(
+            QueueUrl=sqs.urls[QUEUE],
+            MessageBody="visible",
+            MessageAttributes={
+                "type": {"DataType": "String", "StringValue": "order.placed"},
+                "raw": {"DataType": "Binary", "BinaryValue": b"\x00\xff"},
+            },
+        )["MessageId"]
+        sent["delayed"] = client.send_message(QueueUrl=sqs.urls[QUEUE], MessageBody="delayed", DelaySeconds=HIDDEN)[
+            "MessageId"
+        ]
+        sent["dead"] = client.send_message(QueueUrl=sqs.urls[DLQ], MessageBody="dead")["MessageId"]
+        stopped_at = time.monotonic()
+        first.stop()
+        assert snapshot_path(database, tmp_path).exists()
+
+        second = Run(tmp_path, database)
+        try:
+            assert not snapshot_path(database, tmp_path).exists(), "restored once: the snapshot is gone"
+            sqs = queues_at(second.endpoint)
+            now = receive_all(sqs, QUEUE)
+            assert set(now) == {"visible"}, "the delayed and the in-flight message are not visible yet"
+            assert now["visible"]["MessageId"] == sent["visible"]
+            assert now["visible"]["MessageAttributes"]["type"]["StringValue"] == "order.placed"
+            assert now["visible"]["MessageAttributes"]["raw"]["BinaryValue"] == b"\x00\xff"
+            assert receive_all(sqs, DLQ)["dead"]["MessageId"] == sent["dead"]
+            assert time.monotonic() - stopped_at < HIDDEN - 1, "the restart took too long for this test"
+            time.sleep(max(0.0, HIDDEN + 0.5 - (time.monotonic() - stopped_at)))
+            later = receive_all(sqs, QUEUE)
+            assert set(later) == {"delayed", "in flight"}
+            assert {body: m["MessageId"] for body, m in later.items()} == {
+                "delayed": sent["delayed"],
+                "in flight": sent["in flight"],
+            }
+            assert later["in flight"]["Attributes"]["ApproximateReceiveCount"] == "2"  # its receive before the stop
+            assert later["delayed"]["Attributes"]["ApproximateReceiveCount"] == "1"
+            for message in {**now, **later}.values():
+                sqs.client().delete_message(QueueUrl=sqs.urls[QUEUE], ReceiptHandle=message["ReceiptHandle"])
+        finally:
+            second.stop()
+        # Only the DLQ's message (received, not deleted) was left: kept again, nothing else comes back.
+        third = Run(tmp_path, database)
+        try:
+            sqs = queues_at(third.endpoint)
+            assert receive_all(sqs, QUEUE) == {}
+            assert count(sqs, DLQ) == 1
+        finally:
+            third.stop()
+    finally:
+        first.kill()
+
+
+def test_a_run_taking_over_a_stopped_owners_sqs_gets_its_messages(tmp_path):
+    """The takeover path: a second run on the same database uses the first's SQS; when the first stops, the second
+    starts one at its next failed poll, and the first's messages (a delayed one here) are in it."""
+    database = f"sqlite:///{tmp_path / 'shared.db'}"
+    first = Run(tmp_path, database)
+    second = None
+    try:
+        second = Run(tmp_path, database)
+        assert second.endpoint == first.endpoint
+        sqs = queues_at(first.endpoint)
+        sent = sqs.client().send_message(QueueUrl=sqs.urls[QUEUE], MessageBody="placed", DelaySeconds=2)["MessageId"]
+        first.stop()
+        moved = second.recover()
+        assert moved != first.endpoint
+        assert running_endpoint(tmp_path, database) == moved
+        sqs = queues_at(moved)
+        wait_for(lambda: "placed" in (got := receive_all(sqs, QUEUE)) and got["placed"]["MessageId"] == sent, 10)
+    finally:
+        first.kill()
+        if second is not None:
+            second.kill()
+
+
+def test_a_snapshot_drops_what_sqs_would_have_deleted_and_an_unreadable_one_is_set_aside(sqs, tmp_path, caplog):
+    """While nothing served the queues their clock kept running: a message past its queue's retention is not
+    restored (SQS deletes it), and a restored one is not restored twice. A damaged snapshot is moved aside."""
+    from localdev import sqs_state
+
+    [old, kept] = send(sqs, "old", "kept")
+    snapshot = tmp_path / "snapshot.json"
+    assert sqs_state.save(snapshot) == 2
+    document = json.loads(snapshot.read_text())
+    [saved_old] = [m for m in document["queues"][read_api().queues[QUEUE].name] if m["body"] == old]
+    saved_old["sent_timestamp"] -= (read_api().queues[QUEUE].retention_seconds + 1) * 1000
+    snapshot.write_text(json.dumps(document))
+    sqs.client().purge_queue(QueueUrl=sqs.urls[QUEUE])
+    assert sqs_state.restore(snapshot) == 1
+    assert not snapshot.exists()
+    assert list(receive_all(sqs, QUEUE)) == [kept]
+
+    snapshot.write_text("{not json")
+    with caplog.at_level("WARNING", logger="localdev.sqs"):
+        assert sqs_state.restore(snapshot) == 0
+    assert not snapshot.exists()
+    assert snapshot.with_suffix(".unreadable").read_text() == "{not json"
+    assert "unreadable" in caplog.text
