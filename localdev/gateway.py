@@ -39,7 +39,6 @@ from localdev.payment_provider import PATH_PREFIX as PAYMENT_PROVIDER_PATH
 from localdev.payment_provider import FakePaymentProvider, encode
 from localdev.runtime import invoke
 from localdev.template import Api, Function, read_api
-from storefront.http.entry import accepts_gzip
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
 # What the local server reads of one request at most (above API Gateway's limit, so its 413 still shows).
@@ -81,6 +80,8 @@ def _documentation(request: HttpRequest) -> HttpResponse | None:
         ("Content-Security-Policy", docs.CONTENT_SECURITY_POLICY),
         ("Vary", "Accept-Encoding"),
     ]
+    from storefront.http.entry import accepts_gzip  # not at import: the gateway puts shared/ on sys.path first
+
     body = found.body
     # The contract gzips every answer over 1 KiB for a client that takes it; the 1.3 MB spec most of all.
     if len(body) > GZIP_MIN_BYTES and accepts_gzip(request.header_map().get("accept-encoding")):
