@@ -1284,17 +1284,27 @@ class FakeIdempotencyRedis:
 
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
+        self.down = False  # True: every command fails as redis-py does when Redis cannot be reached
+
+    def _reachable(self) -> None:
+        if self.down:
+            from redis.exceptions import ConnectionError as RedisConnectionError
+
+            raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     def get(self, name: str) -> Any:
+        self._reachable()
         return self.values.get(name)
 
     def set(self, name: str, value: Any, ex: Any = None, px: Any = None, nx: bool = False, **_: Any) -> bool | None:
+        self._reachable()
         if nx and name in self.values:
             return None
         self.values[name] = value
         return True
 
     def delete(self, *names: str) -> int:
+        self._reachable()
         return sum(self.values.pop(name, None) is not None for name in names)
 
     @property

@@ -8,9 +8,15 @@ from pathlib import Path
 
 from localdev.gateway_process import running_gateway
 from localdev.redis_stand_in import record_path
+from localdev.stack import DEMO_ACCOUNTS, DEMO_PRODUCTS
 from tests.e2e.conftest import Client, token
 
 NEW = {"sku": "SHARED-1", "name": "Shared mug", "price": {"amount": "5.00", "currency": "EUR"}, "stock": 10}
+ORDER = {
+    "items": [{"product_id": str(DEMO_PRODUCTS[0][0]), "quantity": 1}],
+    "payment_token": "tok_approve",
+    "shipping_address": {"line1": "1 Rue de la Paix", "city": "Paris", "postal_code": "75002", "country": "FR"},
+}
 
 
 @contextmanager
@@ -63,7 +69,24 @@ def test_when_the_owner_stops_the_others_miss_and_no_new_stand_in_can_go_stale(t
             # Without Redis, a route open only to admins cannot check its token's revocation: it refuses.
             refused = survivor.call("PATCH", f"/products/{product_id}", token=token("admin"), body={"stock": 1})
             assert (refused.status, refused.code) == (503, "SYS_003")
+            assert_keyed_orders_refused(survivor)
             # A process started now must not cache in a new stand-in that the survivor's writes would not reach.
             with gateway("kong", database_url, tmp_path / "late.log") as late:
                 assert [read(late, product_id), read(late, product_id)] == [("MISS", 10), ("MISS", 10)]
+                assert_keyed_orders_refused(late)
     assert not record_path(database_url).exists()
+
+
+def assert_keyed_orders_refused(client: Client) -> None:
+    """Outside pass (issue 8): with the stand-in gone one Idempotency-Key placed two orders (and two charges).
+    A keyed order is now 503 with Retry-After and places nothing; one without a key is placed."""
+    buyer = token("user", sub=str(DEMO_ACCOUNTS[1][0]))
+    key = {"Idempotency-Key": f"stand-in-gone-{client.port}"}
+    mine = client.call("GET", "/orders", token=buyer).json["meta"]["pagination"]["total"]
+    answers = [client.call("POST", "/orders", token=buyer, body=ORDER, headers=key) for _ in "ab"]
+    assert [(a.status, a.code) for a in answers] == [(503, "SYS_003")] * 2
+    assert answers[0].headers["retry-after"] == "5"
+    assert client.call("GET", "/orders", token=buyer).json["meta"]["pagination"]["total"] == mine, "none placed"
+    placed = client.call("POST", "/orders", token=buyer, body=ORDER)
+    assert placed.status == 201, placed.json
+    assert client.call("GET", "/orders", token=buyer).json["meta"]["pagination"]["total"] == mine + 1

@@ -110,3 +110,14 @@ def test_the_busy_port_hint_names_a_port_that_is_free():
         assert hint >= port + 2
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", hint))
+
+
+def test_the_gateway_starts_from_a_bare_interpreter_as_make_run_starts_it():
+    """`make run` is `python -m localdev.gateway` with nothing on PYTHONPATH: a module-level import of the shared
+    layer (before the gateway puts shared/ on sys.path) stopped it with ModuleNotFoundError."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(ROOT)}
+    started = subprocess.run(
+        [sys.executable, "-m", "localdev.gateway", "--help"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert started.returncode == 0, started.stderr
+    assert "--mode" in started.stdout

@@ -1,6 +1,6 @@
 """Idempotency-Key on POST /orders with Powertools' cache persistence layer on a real Redis (db 15), and with
 Redis down: same key and body answer the first response byte for byte, another body is 409, keys are per user,
-and without Redis the order is still placed."""
+and with Redis down a keyed order is refused (503, nothing placed) while one without a key is still placed."""
 
 from __future__ import annotations
 
@@ -84,10 +84,18 @@ def test_a_failed_request_does_not_hold_its_key(shop):
     assert raw(keyed(key))["statusCode"] in (201, 409)
 
 
-def test_redis_down_still_places_the_order(shop, redis_server):
+def test_redis_down_refuses_a_keyed_order_and_places_one_without_a_key(shop, redis_server):
+    """Outside pass (issue 8): with Redis stopped one key placed two orders and two charges."""
     client = Redis(port=redis_server.port, socket_timeout=0.25, socket_connect_timeout=0.25)
     bootstrap.provide(orders=shop.ports, idempotency=CachePersistenceLayer(client=cast(Any, client)))
     redis_server.kill()
-    answered = raw(keyed(f"it-{uuid4()}"))
-    assert answered["statusCode"] == 201
+    key = f"it-{uuid4()}"
+    answers = [raw(keyed(key)) for _ in "ab"]
+    assert [a["statusCode"] for a in answers] == [503, 503]
+    assert {json.loads(a["body"])["error"]["code"] for a in answers} == {"SYS_003"}
+    assert answers[0]["multiValueHeaders"]["Retry-After"] == ["5"]
+    assert shop.state.orders == {}, "nothing placed"
+    unkeyed = keyed(key)
+    del unkeyed["headers"]["Idempotency-Key"], unkeyed["multiValueHeaders"]["Idempotency-Key"]
+    assert raw(unkeyed)["statusCode"] == 201
     assert len(shop.state.orders) == 1

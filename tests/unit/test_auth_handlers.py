@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 
 from storefront import bootstrap
+from storefront.adapters.tokens import JwtTokens
+from tests.conftest import TEST_SECRETS
 from tests.fakes import FakeIdentity
 from tests.unit.handlers import call, event, set_header
 
@@ -144,6 +148,56 @@ def test_logout_answers_204_and_revokes_the_family(identity):
     assert headers["Cache-Control"] == ["no-store"]
     status, _, _ = call(REFRESH, event("auth/refresh.json", body={"refresh_token": pair["refresh_token"]}))
     assert status == 401
+
+
+def access_token() -> str:
+    """An access token as the deployed functions sign it (the fake identity's are short stand-ins)."""
+    return JwtTokens(TEST_SECRETS).issue(
+        "storefront-web",
+        {"sub": str(uuid4()), "username": "ada", "role": "user", "tenant_id": TENANT, "jti": str(uuid4())},
+        lifetime_seconds=600,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sent", "status", "code"),
+    [
+        ("access", 401, "AUTH_001"),  # outside pass (issue 8): was 422 "at most 128 characters"
+        ("x" * 129, 401, "AUTH_001"),
+        ("x" * 4096, 401, "AUTH_001"),
+        ("x" * 4097, 422, "VAL_003"),  # the bound against abuse
+        ("", 422, "VAL_003"),
+    ],
+)
+def test_refresh_with_a_wrong_token_is_401_and_an_absurd_one_422(identity, sent, status, code):
+    register()
+    pair = login()[2]["data"]
+    token = access_token() if sent == "access" else sent
+    assert sent != "access" or len(token) > 128
+    answered, _, body = call(REFRESH, event("auth/refresh.json", body={"refresh_token": token}))
+    assert (answered, body["error"]["code"]) == (status, code), body
+    if status == 422:
+        assert body["error"]["details"]["field"] == "refresh_token"
+    else:
+        assert (
+            body["error"]["message"]
+            == call(REFRESH, event("auth/refresh.json", body={"refresh_token": "never-issued"}))[2]["error"]["message"]
+        ), "told as any unknown refresh token"
+    assert call(REFRESH, event("auth/refresh.json", body={"refresh_token": pair["refresh_token"]}))[0] == 200
+
+
+@pytest.mark.parametrize(("sent", "status"), [("access", 204), ("x" * 4096, 204), ("x" * 4097, 422)])
+def test_logout_with_a_wrong_refresh_token_is_204_as_any_unknown_one_and_an_absurd_one_422(identity, sent, status):
+    register()
+    assert login()[0] == 200
+    user_id = next(iter(identity.state.users))
+    token = access_token() if sent == "access" else sent
+    evt = event("auth/logout.json", body={"refresh_token": token})
+    evt["requestContext"]["authorizer"].update(sub=str(user_id), principalId=str(user_id))
+    answered, _, body = call(LOGOUT, evt)
+    assert answered == status, body
+    if status == 422:
+        assert (body["error"]["code"], body["error"]["details"]["field"]) == ("VAL_003", "refresh_token")
 
 
 def test_logout_needs_an_access_token(identity):

@@ -13,7 +13,7 @@ from storefront.domain.money import Money
 from storefront.domain.products import Product
 from storefront.messages.envelope import Queue
 from tests.conftest import details
-from tests.fakes import FakeOrders
+from tests.fakes import FakeIdempotencyRedis, FakeOrders
 from tests.unit.handlers import SAMPLE_BUYER, call, event, set_header
 from tests.unit.test_address_rules import BAD_ADDRESSES
 from tests.unit.test_address_rules import GOOD as GOOD_ADDRESS
@@ -189,7 +189,39 @@ def test_a_bad_idempotency_key_is_422(shop, key):
 def test_without_redis_a_repeated_key_runs_again_and_the_database_decides(shop):
     placed()
     placed()
-    assert len(shop.state.orders) == 2, "no idempotency store: no short-cut (each is its own order)"
+    assert len(shop.state.orders) == 2, "no idempotency store configured (no REDIS_URL): keys are not checked"
+
+
+def without_key(evt: dict) -> dict:
+    evt["headers"].pop("Idempotency-Key")
+    evt["multiValueHeaders"].pop("Idempotency-Key")
+    return evt
+
+
+@pytest.mark.parametrize(
+    ("keyed", "status"),
+    [
+        (True, 503),  # the key cannot be checked: refused before anything is written, to be retried
+        (False, 201),  # no key: the store is not needed
+    ],
+)
+def test_with_the_idempotency_store_unreachable_a_keyed_order_is_503_and_writes_nothing(shop, keyed, status):
+    """Outside pass (issue 8): with Redis unreachable one key placed two orders and two charges."""
+    redis = FakeIdempotencyRedis()
+    redis.down = True
+    bootstrap.provide(orders=shop.ports, idempotency=redis.store)
+    evt = event("orders/create_order.json")
+    answered, headers, body = call(CREATE, evt if keyed else without_key(evt))
+    assert answered == status, body
+    if keyed:
+        assert body["error"]["code"] == "SYS_003"
+        assert body["error"]["details"]["field"] == "Idempotency-Key"
+        assert headers["Retry-After"] == ["5"]
+        assert (shop.state.orders, shop.state.outbox) == ({}, {}), "nothing written, nothing published"
+        assert shop.state.products[PRODUCT].details.stock == 10
+        redis.down = False
+        assert call(CREATE, event("orders/create_order.json"))[0] == 201, "the retry once Redis is back"
+    assert len(shop.state.orders) == 1
 
 
 def as_caller(evt: dict, role: str, user_id: str | None = None) -> dict:

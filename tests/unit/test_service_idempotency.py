@@ -1,6 +1,7 @@
 """Idempotency-Key on the service write routes (batch and bulk-update of products, users and orders), against
 the fakes and Powertools' persistence layer over an in-memory Redis: a retry answers the first response byte for
-byte and writes nothing; another body is 409; a key is scoped per tenant, service and route."""
+byte and writes nothing; another body is 409; a key is scoped per tenant, service and route; with Redis
+unreachable a keyed request is 503 and writes nothing."""
 
 from __future__ import annotations
 
@@ -165,3 +166,16 @@ def test_a_bad_key_is_422_and_nothing_is_written(world, key):
     answer = raw("services.batch_products.handler", sent("services/batch_products.json", world.key(), key))
     assert (answer["statusCode"], json.loads(answer["body"])["error"]["code"]) == (422, "VAL_002")
     assert set(world.catalog.repository.rows) == {PRODUCT}, "nothing written"
+
+
+@pytest.mark.parametrize(("handler", "name"), WRITE_ROUTES)
+def test_with_the_store_unreachable_a_keyed_request_is_503_and_writes_nothing(world, handler, name):
+    api_key = world.key()
+    before = written(world)
+    world.redis.down = True
+    refused = raw(handler, sent(name, api_key, f"k-{uuid4()}"))
+    error = json.loads(refused["body"])["error"]
+    assert (refused["statusCode"], error["code"], header(refused, "Retry-After")) == (503, "SYS_003", "5")
+    assert written(world) == before, "nothing written"
+    unkeyed = raw(handler, sent(name, api_key, None))
+    assert unkeyed["statusCode"] == 200, "a request without a key does not need the store"

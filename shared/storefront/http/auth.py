@@ -15,7 +15,10 @@ from storefront.http.openapi import envelope
 from storefront.http.request_body import RequestBody, StrictBody
 
 AUTH_TAG = "auth"
-TOKEN_MAX = 128  # an opaque refresh or reset token is 43 characters; anything far longer is not one of ours
+TOKEN_MAX = 128  # an opaque reset token is 43 characters; anything far longer is not one of ours
+# A refresh token is 43 characters too, but a client that sends the wrong one (its access token, a JWT of some
+# hundreds) is told so as for any unknown token (401 AUTH_001), so the bound is only against abuse: 4 KiB.
+REFRESH_TOKEN_MAX = 4096
 # Answers of the auth routes carry credentials: never stored by a browser or a proxy.
 TENANT_HEADER_HELP = "The tenant to sign in to (a UUID); without it, the deployment's default tenant."
 
@@ -54,9 +57,9 @@ class LoginIn(StrictBody):
 
 
 class RefreshIn(StrictBody):
-    """The refresh token of the last pair."""
+    """The refresh token of the last pair (any other string, an access token included, is an unknown one: 401)."""
 
-    refresh_token: str = Field(min_length=1, max_length=TOKEN_MAX)
+    refresh_token: str = Field(min_length=1, max_length=REFRESH_TOKEN_MAX)
 
 
 class ForgotPasswordIn(StrictBody):

@@ -7,9 +7,13 @@ stored value is the whole first response: status, body and headers. A replay ans
 (so its ``meta.request_id`` is the first call's) with ``Idempotent-Replayed: true``; its ``X-Request-ID``
 header, set after the handler, is the current request's, which is the one in this request's logs.
 
-Redis only short-cuts repeats; the database is what guarantees the effects. So when Redis cannot be asked
-(unreachable, or no REDIS_URL) the request runs without the short-cut, logged and counted
-(``IdempotencyUnchecked``); and a response made while the record could not be stored is still answered.
+The key is a promise to the caller that a retry places nothing twice, and only the record keeps it (the database
+cannot tell a retried order from a second one). So a request that carries a key fails closed when the record
+cannot be asked (Redis unreachable): 503 SYS_003 with ``Retry-After``, before anything is written, logged and
+counted (``IdempotencyUnavailable``); the client retries later with the same key. A request without a key does
+not need the store and runs as usual. Without REDIS_URL (no store configured: the unit tests; every deployment
+and every local run has one) keys are not checked. A response made while its record could not be stored
+afterwards (Redis lost mid-request) is still answered, counted as ``IdempotencyUnchecked``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.metrics import MetricUnit
 
 from storefront import bootstrap
-from storefront.domain.errors import Conflict, ErrorCode, ValidationFailed
+from storefront.domain.errors import Conflict, ErrorCode, ServiceUnavailable, ValidationFailed
 from storefront.http.envelope import JSON
 from storefront.http.openapi import header
 from storefront.observability import logger, metrics
@@ -32,6 +36,7 @@ HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # 1 to 255 visible ASCII characters (a UUID, a ULID, a client's own scheme)
 EXPIRES_AFTER_SECONDS = 24 * 3600
+RETRY_AFTER_SECONDS = 5  # the Retry-After of a keyed request refused while the store cannot be asked
 _KEY = re.compile(KEY_PATTERN)
 KEY_HELP = "Send the same key again with the same body to get the first answer again; another body is 409."
 # The request header as a route parameter (documented in the OpenAPI document; checked_key judges its value).
@@ -63,7 +68,7 @@ def idempotent(
     if key is None:
         return respond()
     store = bootstrap.idempotency_store()
-    if store is None:
+    if store is None:  # no REDIS_URL: a configuration without the store (every deployment sets it)
         return respond()
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -114,11 +119,21 @@ def idempotent(
             metrics.add_metric(name="IdempotencyUnchecked", unit=MetricUnit.Count, value=1)
             response: Response[str] = outcome["response"]
             return response
-        logger.warning("idempotency store unreachable; the request runs unchecked", exc_info=True)
-        metrics.add_metric(name="IdempotencyUnchecked", unit=MetricUnit.Count, value=1)
-        return respond()
+        logger.warning("idempotency store unreachable; a request with a key is refused", exc_info=True)
+        raise _store_unavailable() from None
     if "response" in outcome:
         fresh: Response[str] = outcome["response"]
         return fresh
     headers = {**dict(stored["headers"]), REPLAYED: "true"}
     return Response(int(stored["status"]), JSON, str(stored["body"]), headers=headers)
+
+
+def _store_unavailable() -> ServiceUnavailable:
+    """503 SYS_003 with Retry-After, for a keyed request whose record cannot be asked: nothing was written."""
+    metrics.add_metric(name="IdempotencyUnavailable", unit=MetricUnit.Count, value=1)
+    error = ServiceUnavailable(
+        "The idempotency store is unavailable; retry later with the same Idempotency-Key",
+        details={"field": HEADER, "reason": "the key cannot be checked now; nothing was done"},
+    )
+    error.retry_after = RETRY_AFTER_SECONDS
+    return error
