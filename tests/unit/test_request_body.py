@@ -229,4 +229,5 @@ def test_a_refused_string_or_field_is_named_by_its_whole_path(body, field, code)
     with pytest.raises(AppError) as raised:
         accept_body(post(body), MIB)
     error = raised.value
+    assert error.details is not None
     assert (error.details["field"], error.code.value) == (field, code)
