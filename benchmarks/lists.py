@@ -314,16 +314,36 @@ def fresh_database(url: str) -> Engine:
     """Drop and create the benchmark database, migrate it, and return an engine on it."""
     from localdev.stack import migrate
 
+    drop_database(url)
     target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
         connection.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
         # Storage is SSD (as on RDS/Aurora): a random page read costs about what a sequential one does.
         connection.exec_driver_sql(f'ALTER DATABASE "{target.database}" SET random_page_cost = {RANDOM_PAGE_COST}')
     admin.dispose()
     migrate(url)
     return create_engine(url, pool_size=1)
+
+
+def drop_database(url: str) -> None:
+    """Drop the benchmark database (its sessions ended first)."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+    admin.dispose()
+
+
+@contextlib.contextmanager
+def private_database(url: str) -> Iterator[str]:
+    """``url``'s database created empty and migrated (whatever an earlier run left in it), dropped on the way out:
+    every run starts from the same state and leaves nothing behind."""
+    fresh_database(url).dispose()
+    try:
+        yield url
+    finally:
+        drop_database(url)
 
 
 def analyze(engine: Engine) -> None:

@@ -30,6 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
 
 RESULTS = ROOT / "benchmarks" / "results" / "services.md"
+# A database of its own, created empty at the start of every run and dropped at its end: runs start alike and
+# none inherits the rows (and bloated indexes) of the ones before.
+DATABASE = os.environ.get(
+    "BENCH_SERVICES_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/storefront_services_bench"
+)
 ITEMS = 1000
 INVALID_EVERY = 100  # 10 invalid items in 1000
 TARGET_RATIO = 20
@@ -154,20 +159,22 @@ def _load_row(load: tuple[float, float] | None) -> str:
 
 
 def main(rounds: int = 5) -> str:
-    """Measure (the benchmark database and Redis from benchmarks/environment.py) and write services.md."""
-    from benchmarks.environment import POSTGRES_URL, REDIS_URL, _local_secrets, ensure_database
+    """Measure (on a private database made afresh and dropped at the end, Redis from benchmarks/environment.py)
+    and write services.md."""
+    from benchmarks.environment import REDIS_URL, _local_secrets
+    from benchmarks.lists import private_database
 
-    ensure_database()
     os.environ.update(
         GATEWAY_MODE="apigw",
-        DATABASE_URL=POSTGRES_URL,
+        DATABASE_URL=DATABASE,
         REDIS_URL=REDIS_URL,
         JWT_SECRETS=_local_secrets(),
         RATE_LIMITS="100000/minute,1000000/hour,10000000/day",
         POWERTOOLS_METRICS_DISABLED="true",
         POWERTOOLS_LOG_LEVEL="WARNING",
     )
-    report = table(measure(rounds), rounds)
+    with private_database(DATABASE):
+        report = table(measure(rounds), rounds)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("# Service batch: 1000 products in one request against 1000 requests\n\n" + report)
     print(report)
