@@ -40,7 +40,6 @@ from localdev.payment_provider import PATH_PREFIX as PAYMENT_PROVIDER_PATH
 from localdev.payment_provider import FakePaymentProvider, encode
 from localdev.runtime import invoke
 from localdev.template import Api, Function, read_api
-from storefront.http.entry import accepts_gzip
 
 if TYPE_CHECKING:
     from localdev.sqs import KeptSqs
@@ -85,6 +84,10 @@ def _documentation(request: HttpRequest) -> HttpResponse | None:
         ("Content-Security-Policy", docs.CONTENT_SECURITY_POLICY),
         ("Vary", "Accept-Encoding"),
     ]
+    # Imported here: `python -m localdev.gateway` puts the shared layer on sys.path (use_lambda_paths) only
+    # once it runs, so a module-level import of storefront failed before that ("No module named 'storefront'").
+    from storefront.http.entry import accepts_gzip
+
     body = found.body
     # The contract gzips every answer over 1 KiB for a client that takes it; the 1.3 MB spec most of all.
     if len(body) > GZIP_MIN_BYTES and accepts_gzip(request.header_map().get("accept-encoding")):
