@@ -67,7 +67,7 @@ token: local-env
 service-key: local-env
 	@$(BIN)/python -m localdev.service_key --service "$(SERVICE)" $(if $(TENANT),--tenant $(TENANT))
 
-## invoke: one function with an event file, e.g. make invoke FN=GetProductFunction EVENT=events/products/get_product.json
+## invoke: one function with an event file, e.g. make invoke FN=GetProductFunction EVENT=events/products/get_product.json (EVENT= alone: its function is worked out)
 invoke: local-env
 	@$(BIN)/python -m localdev.invoke "$(FN)" "$(EVENT)"
 

@@ -167,12 +167,16 @@ def kong_config(api: Api, origins: str = LOCAL_ORIGINS) -> dict[str, Any]:
 
     routes = []
     fallback = no_route_function(api)
+    # Kong has no IAM: the internal routes that name their caller by IAM and a service key are served by API
+    # Gateway alone (no Kong route, nor a preflight one); the operational IAM routes take a service's or an
+    # admin's token here, and their OPTIONS reaches the preflight function as every other route's does.
+    gateway_only = {route.path for f in api.functions.values() if f.api_gateway_only for route in f.routes}
     for function in api.functions.values():
-        # Kong has no IAM: the internal routes that name their caller by IAM and a service key are served by API
-        # Gateway alone (no Kong route); the operational IAM routes take a service's or an admin's token here.
         if function is fallback or function.api_gateway_only:
             continue
         for index, route in enumerate(function.routes):
+            if route.path in gateway_only:
+                continue
             plugins = [_lambda(function.function_name), *([] if function.public else [JWT]), rate_limiting(function)]
             routes.append(
                 {
@@ -238,12 +242,10 @@ def kong_yaml(api: Api, origins: str = LOCAL_ORIGINS) -> str:
 
 
 def route_table(api: Api) -> dict[str, tuple[str, ...]]:
-    """Each API path of the template and its methods (the preflight's OPTIONS and the catch-all's ANY left out;
-    the internal IAM routes too: no browser calls them, so no preflight answers for them)."""
+    """Each API path of the template and its methods (the preflight's OPTIONS and the catch-all's ANY left out).
+    The IAM routes are in it too: OPTIONS on any route answers 204 (the contract), theirs included."""
     table: dict[str, set[str]] = {}
     for function in api.functions.values():
-        if function.iam:
-            continue
         for route in function.routes:
             if route.method not in ("OPTIONS", "ANY"):
                 table.setdefault(route.path, set()).add(route.method)

@@ -3,9 +3,15 @@
     python -m localdev.invoke GetProductFunction events/products/get_product.json
 
 stdout carries the handler's result alone (JSON); its log and metric lines go to stderr. An unknown
-function or event file lists the valid names and exits with status 2. Each invocation runs on a fresh
-database with the demo data (unless DATABASE_URL names one), so an event that bans or deletes the demo user
-answers the same every time and never changes what `make run` serves.
+function or event file lists the valid names and exits with status 2. Without a function the event file
+names it: ``events/<ctx>/<name>.json`` is the event of the function whose code is ``<CodeUri>/<ctx>/<name>.py``
+(its Handler ``<ctx>.<name>.handler``). Each invocation runs on a fresh database with the demo data (unless
+DATABASE_URL names one), so an event that bans or deletes the demo user answers the same every time and never
+changes what `make run` serves: nor does anything else the call writes. Its emails land in
+``.local/invoke-mail/`` (MAIL_DIRECTORY moves them), its cache and revocations in a Redis stand-in of its own
+(REDIS_URL is used only with DATABASE_URL: another database's Redis would hold that database's entries), its
+messages in an SQS of its own and its charges in a fake payment provider of its own. With DATABASE_URL the
+call shares what a `make run` on that database uses: its Redis stand-in, its SQS, its mail folder.
 
 SQS consumers take an SQS event (``{"Records": [...]}``) and scheduled functions an EventBridge scheduled
 event, as ``localdev.aws_events`` builds them; the messages they send go to the SQS of a `make run` on the
@@ -19,7 +25,7 @@ The consumers' sample events name the sample order ``SAMPLE_ORDER``: on the fres
 the demo user (two demo mugs, ``tok_approve``) and brought to the state the event expects by the saga's own
 steps (PENDING for ``order.placed``, RESERVED for ``payment.charge_requested``, CONFIRMED for
 ``order.confirmed``), so each consumer does its real work: reserves the stock, charges the fake payment
-provider (served by this call, as `make run` serves it), emails the confirmation to ``.local/mail/``. The
+provider (served by this call, as `make run` serves it), emails the confirmation to ``.local/invoke-mail/``. The
 HTTP order events (get, replace, update, delete, cancel, and the admin's get, list, replace, delete) name
 ``HTTP_SAMPLE_ORDER``, placed the same way and brought to the state each acts on (PENDING at version 1 for the
 owner's get, replace, update and cancel, and the service bulk update's notes; CONFIRMED for the admin's
@@ -42,7 +48,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from uuid import UUID
 
-from localdev.paths import EVENTS, ROOT, use_lambda_paths
+from localdev.paths import EVENTS, ROOT, STATE, use_lambda_paths
 from localdev.runtime import invoke
 from localdev.stack import DEMO_ACCOUNTS, DEMO_PRODUCTS, DEMO_TENANT
 from localdev.template import read_api
@@ -203,6 +209,25 @@ def valid_names() -> str:
     return f"functions (FN=) in template.yaml:\n{functions}\nevent files (EVENT=) under events/:\n{events}"
 
 
+INVOKE_MAIL_DIRECTORY = STATE / "invoke-mail"  # the emails of a call on its own database (not `make run`'s)
+
+
+def function_for_event(event_path: Path) -> tuple[str | None, str]:
+    """The function whose sample event ``event_path`` is (``events/<ctx>/<name>.json`` belongs to the function
+    whose Handler is ``<ctx>.<name>.handler`` in the template's CodeUri), or None and why not."""
+    try:
+        relative = event_path.resolve().relative_to(EVENTS)
+    except ValueError:
+        return None, f"{event_path} is not under events/, so it names no function: give FN="
+    module = ".".join(relative.with_suffix("").parts)
+    matches = sorted(f.logical_id for f in read_api().functions.values() if f.handler.rsplit(".", 1)[0] == module)
+    if len(matches) == 1:
+        return matches[0], ""
+    if matches:
+        return None, f"{event_path} fits several functions ({', '.join(matches)}): give FN="
+    return None, f"no function of template.yaml has the code functions/{module.replace('.', '/')}.py: give FN="
+
+
 def _event_file(given: str) -> Path | None:
     for candidate in (Path(given), ROOT / given):
         if candidate.is_file():
@@ -236,6 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     event_path = _event_file(args.event) if args.event else None
     problems = []
+    if not args.function and event_path is not None:
+        args.function, why_not = function_for_event(event_path)
+        if args.function is None:
+            print(f"{why_not}.\n{valid_names()}", file=sys.stderr)
+            return 2
+        print(f"{args.event} is the event of {args.function}", file=sys.stderr)
     if args.function not in read_api().functions:
         problems.append(f"unknown function {args.function!r}" if args.function else "no function given (FN=)")
     if event_path is None:
@@ -255,14 +286,17 @@ def main(argv: list[str] | None = None) -> int:
     from localdev.stack import local_stack
 
     api = read_api()
+    own_database = not os.environ.get("DATABASE_URL")
+    if own_database:  # nothing of `make run`'s: its mail folder, its Redis (the stand-in is per database)
+        os.environ.setdefault("MAIL_DIRECTORY", str(INVOKE_MAIL_DIRECTORY))
     with (
         tempfile.TemporaryDirectory(prefix="storefront-invoke-") as scratch,
         _stdout_to_stderr() as stdout,
-        serve() as provider,  # the fake payment provider `make run` serves, for the payment consumer
+        serve() as provider,  # a fake payment provider of this call's own (its ledger in memory)
         local_stack(
             "apigw",
             os.environ.get("DATABASE_URL") or f"sqlite:///{Path(scratch, 'invoke.db')}",
-            os.environ.get("REDIS_URL"),
+            None if own_database else os.environ.get("REDIS_URL"),
         ) as env,
         # The SQS of a `make run` on the same database (DATABASE_URL), else one for this call alone.
         local_sqs(api, share=False, database_url=env["DATABASE_URL"]) as sqs,

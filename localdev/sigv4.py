@@ -2,8 +2,10 @@
 carry an AWS Signature Version 4 (service ``execute-api``) made with credentials the local IAM knows.
 
 As API Gateway answers: no Authorization header is MISSING_AUTHENTICATION_TOKEN (the same answer as a path no
-resource serves); a header that is not a complete SigV4 one, a signature that does not match, an unknown access
-key, another region or service, or a signing time more than 5 minutes away is INVALID_SIGNATURE. The signature
+resource serves); a header that is not a complete SigV4 one (a ``Bearer`` token included), a signature that does
+not match, an unknown access key, another region or service, or a signing time more than 5 minutes away is
+INVALID_SIGNATURE. (AWS calls the first case IncompleteSignatureException, 403 by default, and documents no gateway
+response type for it: README "Operations" says what that means deployed.) The signature
 is recomputed with botocore's own signer over the headers the request says it signed.
 """
 

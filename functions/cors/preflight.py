@@ -13,6 +13,7 @@ app = api_resolver()
 
 
 @app.route(f"{PREFIX}/.+", method="OPTIONS")
+@app.route("/api/v1/.+", method="OPTIONS")  # the IAM routes (health, live, ready, metrics, internal) sit outside it
 def cors_preflight(origin: Annotated[str | None, Header(alias="origin")] = None) -> Response[str]:
     return preflight(app.current_event.path, origin)
 

@@ -69,7 +69,27 @@ def test_an_unsigned_request_to_an_internal_route_is_refused_in_both_modes(gatew
         # API Gateway answers an unsigned IAM route as a path it does not serve; the function behind Kong, 401.
         assert (reply.status, reply.code) == ((404, "BIZ_001") if mode == "apigw" else (401, "AUTH_001")), path
         user = raw(client.port, path, {"Authorization": f"Bearer {token('user')}"})
-        assert user.status == (401 if mode == "apigw" else 403), path
+        # not SigV4 behind API Gateway: INVALID_SIGNATURE (README "Operations"); a user's token behind Kong: 403
+        assert (user.status, user.code) == ((401, "AUTH_001") if mode == "apigw" else (403, "AUTH_003")), path
+
+
+def test_a_preflight_on_an_internal_route_is_204_without_a_signature_or_token_in_both_modes(gateway):
+    """New-user pass: OPTIONS /api/v1/metrics answered 404 behind Kong (and API Gateway), the contract says 204."""
+    mode, client = gateway
+    origin = "http://localhost:5173"
+    internal_only = ("/api/v1/internal/users/validate", "/api/v1/internal/orders/process")
+    for path in (*INTERNAL, *internal_only):
+        connection = http.client.HTTPConnection("127.0.0.1", client.port, timeout=30)
+        connection.request("OPTIONS", path, headers={"Origin": origin, "Access-Control-Request-Method": "GET"})
+        response = connection.getresponse()
+        headers, body = {k.lower(): v for k, v in response.getheaders()}, response.read()
+        connection.close()
+        if mode == "kong" and path in internal_only:  # API Gateway's alone: Kong serves no such route
+            assert response.status == 404, path
+            continue
+        assert (response.status, body) == (204, b""), (path, body[:200])
+        assert headers["access-control-allow-origin"] == origin, path
+        assert headers["access-control-allow-methods"] == ("POST" if path in internal_only else "GET"), path
 
 
 def test_api_gateway_mode_checks_the_signature_as_aws_iam_does(gateway):

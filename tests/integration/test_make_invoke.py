@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
+from localdev.invoke import INVOKE_MAIL_DIRECTORY, function_for_event
 from localdev.paths import ROOT
+from localdev.stack import MAIL_DIRECTORY
 from localdev.template import read_api
 
 
@@ -54,6 +55,53 @@ def test_a_wrong_name_lists_the_valid_ones_without_a_traceback(tmp_path, assignm
         assert f"\n  {function}\n" in result.stderr
     for event in (ROOT / "events").rglob("*.json"):
         assert f"  {event.relative_to(ROOT)}\n" in result.stderr
+
+
+def test_an_event_file_outside_events_or_of_no_function_is_refused_with_what_to_do(tmp_path):
+    """New-user pass: EVENT= without FN= had no answer but "no function given"."""
+    stray = tmp_path / "my_event.json"
+    stray.write_text("{}")
+    orphan = ROOT / "events" / "products" / "fix3_no_such_function.json"
+    for event, complaint in [
+        (str(stray), f"{stray} is not under events/, so it names no function: give FN="),
+        (str(orphan), "no function of template.yaml has the code functions/products/fix3_no_such_function.py"),
+    ]:
+        if event == str(orphan):
+            orphan.write_text("{}")
+        try:
+            result = make_invoke(tmp_path, f"EVENT={event}")
+        finally:
+            orphan.unlink(missing_ok=True)
+        assert result.returncode == 2
+        assert result.stdout == ""
+        assert complaint in result.stderr
+        assert "Traceback" not in result.stderr
+        assert "\n  GetProductFunction\n" in result.stderr, "the valid names follow"
+
+
+def test_emails_of_a_call_on_its_own_database_land_in_its_own_folder_not_make_runs():
+    """New-user pass: the notification event wrote an .eml into .local/mail/, the folder `make run` serves from,
+    for an order that exists only in the call's fresh database."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "JWT_SECRETS", "GATEWAY_MODE", "DATABASE_URL", "MAIL_DIRECTORY")
+    }
+    runs_mail = set(MAIL_DIRECTORY.glob("*.eml"))
+    invokes_mail = set(INVOKE_MAIL_DIRECTORY.glob("*.eml"))
+    result = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "invoke", "EVENT=events/notifications/send_notification.json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"batchItemFailures": []}
+    assert set(MAIL_DIRECTORY.glob("*.eml")) - runs_mail == set(), "nothing new in make run's mail folder"
+    [email] = set(INVOKE_MAIL_DIRECTORY.glob("*.eml")) - invokes_mail
+    assert "user@demo.storefront.test" in email.read_text()
 
 
 def test_an_event_that_deletes_the_demo_user_answers_alike_every_time_and_leaves_the_local_data_alone(tmp_path):
@@ -122,14 +170,6 @@ SUCCESS_EXACT = {
 }
 
 
-def function_of(event: Path) -> str:
-    """The function whose handler module the event file is named after (events/admin/get_order.json ->
-    functions/admin/get_order.py)."""
-    module = ".".join(event.relative_to(ROOT / "events").with_suffix("").parts)
-    [function] = [name for name, f in read_api().functions.items() if f.handler.rsplit(".", 1)[0] == module]
-    return function
-
-
 def success_status(name: str) -> int:
     if name in SUCCESS_EXACT:
         return SUCCESS_EXACT[name]
@@ -142,8 +182,11 @@ def test_every_sample_event_answers_its_success(tmp_path, event):
     """Outside pass: the admin order events answered 404 (no order seeded), the admin list listed nothing, the
     refresh event 401 and the reset one 422 (no token seeded). Every event must do what it shows."""
     name = str(event.relative_to(ROOT / "events").with_suffix(""))
-    result = make_invoke(tmp_path, f"FN={function_of(event)}", f"EVENT={event.relative_to(ROOT)}")
+    # EVENT= alone: the event file names its function (events/<ctx>/<name>.json <-> functions/<ctx>/<name>.py)
+    result = make_invoke(tmp_path, f"EVENT={event.relative_to(ROOT)}")
     assert result.returncode == 0, result.stderr
+    function, _ = function_for_event(event)
+    assert f"{event.relative_to(ROOT)} is the event of {function}" in result.stderr
     answer = json.loads(result.stdout)
     if "statusCode" in answer:
         assert answer["statusCode"] == success_status(name), answer.get("body")

@@ -43,4 +43,10 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/KONGAPI/api/v1/users": ("GET", "POST"),
     "/KONGAPI/api/v1/users/{user_id}": ("DELETE", "GET", "PATCH", "PUT"),
     "/KONGAPI/api/v1/users/{user_id}/profile": ("GET", "PUT"),
+    "/api/v1/health": ("GET",),
+    "/api/v1/internal/orders/process": ("POST",),
+    "/api/v1/internal/users/validate": ("POST",),
+    "/api/v1/live": ("GET",),
+    "/api/v1/metrics": ("GET",),
+    "/api/v1/ready": ("GET",),
 }
