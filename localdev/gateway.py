@@ -84,10 +84,6 @@ def _documentation(request: HttpRequest) -> HttpResponse | None:
         ("Content-Security-Policy", docs.CONTENT_SECURITY_POLICY),
         ("Vary", "Accept-Encoding"),
     ]
-    # Imported here: `python -m localdev.gateway` puts the shared layer on sys.path (use_lambda_paths) only
-    # once it runs, so a module-level import of storefront failed before that ("No module named 'storefront'").
-    from storefront.http.entry import accepts_gzip
-
     body = found.body
     use_lambda_paths()  # `python -m localdev.gateway` starts without shared/ on the path
     from storefront.http.entry import accepts_gzip
