@@ -15,6 +15,8 @@ this module's own, so the relay only ever sees these tests' outbox rows), Redis 
 
 from __future__ import annotations
 
+import copy
+import json
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -336,9 +338,12 @@ def test_sqs_down_during_create_the_order_stands_and_the_relay_publishes_it_afte
     assert len(up.notifier.sent) == 1
 
 
-def test_with_redis_down_orders_are_created_with_idempotency_keys_and_processed_exactly_once(
+def test_with_redis_down_a_keyed_order_is_refused_and_unkeyed_orders_are_processed_exactly_once(
     sqs, pg, provider, monkeypatch
 ):
+    """Idempotency fails closed (new-user pass, issue 8): with the store down a keyed order is 503 SYS_003 and
+    writes nothing (it used to run unchecked, so a retry placed and charged it twice); without a key it is
+    placed, and every message delivered three times still takes stock and charges once."""
     dead = Redis.from_url(DEAD_REDIS, socket_connect_timeout=0.2, socket_timeout=0.2)
     idempotency = ValidatingCachePersistenceLayer(client=cast(Any, dead))
     open_shop(pg, provider.url, dead, CountingPublisher(QueueSettings(), copies=3), idempotency=idempotency)
@@ -354,8 +359,10 @@ def test_with_redis_down_orders_are_created_with_idempotency_keys_and_processed_
         authorizer["sub"] = authorizer["principalId"] = who.user_id
         authorizer["tenant_id"] = str(tenant)
         evt["requestContext"]["requestId"] = str(uuid4())
-        keyed = set_header(evt, "Idempotency-Key", f"redis-down-{n}")
-        answer = create(keyed, LambdaContext("t"))
+        keyed = set_header(copy.deepcopy(evt), "Idempotency-Key", f"redis-down-{n}")
+        refused = create(keyed, LambdaContext("t"))
+        assert (refused["statusCode"], json.loads(refused["body"])["error"]["code"]) == (503, "SYS_003")
+        answer = create(without_idempotency_key(evt), LambdaContext("t"))
         assert answer["statusCode"] == 201, answer["body"]
         placed.append(UUID(json_data(answer)["id"]))
     publisher = cast("CountingPublisher", bootstrap.message_publisher())
@@ -368,6 +375,14 @@ def test_with_redis_down_orders_are_created_with_idempotency_keys_and_processed_
     # 4 order.placed, 3 payment.charge_requested, 3 order.confirmed + 1 order.failed: each sent three times
     assert publisher.accepted == {Queue.ORDER_PROCESSING: 12, Queue.PAYMENT: 9, Queue.NOTIFICATION: 12}
     bootstrap.reset()
+
+
+def without_idempotency_key(evt: dict[str, Any]) -> dict[str, Any]:
+    """The sample event without the Idempotency-Key it carries (in both header maps, any spelling)."""
+    for headers in (evt["headers"], evt["multiValueHeaders"]):
+        for name in [n for n in headers if n.lower() == "idempotency-key"]:
+            del headers[name]
+    return evt
 
 
 def order_body(product_id: UUID) -> dict[str, Any]:
