@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import Engine, text
@@ -35,3 +36,18 @@ def test_a_statement_prepared_on_the_server_is_never_given_a_generic_plan(postgr
         ).one()
     assert plans.generic_plans == 0
     assert plans.custom_plans >= 6
+
+
+def test_a_bulk_load_plans_its_foreign_key_probes_once_for_its_transaction_only(postgresql_engine: Engine) -> None:
+    # A COPY checks one foreign key per row; with custom plans each probe would be planned again (issue 8: half
+    # the time of a 1000-product batch). The bulk load's transaction uses generic plans; the session keeps its own.
+    from storefront.adapters.db.unit_of_work import SqlUnitOfWork
+    from tests.integration.test_product_services import made
+
+    with SqlUnitOfWork(postgresql_engine) as unit:
+        assert unit.read(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        unit.products.add_many([made(uuid4(), n) for n in range(3)])
+        assert unit.read(text("SHOW plan_cache_mode")).scalar() == "auto"
+        unit.commit()
+    with postgresql_engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"

@@ -41,7 +41,7 @@ from tests.unit.handlers import call, set_header
 from tests.unit.handlers import event as sample_event
 
 T0 = datetime(2026, 11, 24, 10, 0, 0, 123000, tzinfo=UTC)
-FLIGHTS = 7  # round trips of a batch on PostgreSQL, whatever its size (the test below)
+FLIGHTS = 8  # round trips of a batch on PostgreSQL, whatever its size (the test below)
 DEMO_TENANT = UUID("00000000-0000-4000-8000-000000000001")
 
 
@@ -192,8 +192,9 @@ def test_a_batch_of_1000_with_10_invalid_creates_990_in_a_bounded_number_of_stat
     created = [r["id"] for r in results if r["status"] == "created"]
     assert len(created) == 990
     # Bounded whatever the batch's size, never a statement per item: the SKU check (one IN list of up to 1000),
-    # then on PostgreSQL one COPY of the products and one of their search terms (outside SQLAlchemy's statement
-    # events), and the commit. At the wire (FLIGHTS): the SELECT, BEGIN, each COPY and its data, COMMIT.
+    # then on PostgreSQL generic plans for the load's foreign-key probes, one COPY of the products and one of their
+    # search terms (outside SQLAlchemy's statement events), and the commit. At the wire (FLIGHTS): the SELECT,
+    # BEGIN, SET LOCAL plan_cache_mode, each COPY and its data, COMMIT.
     assert [s.split()[0].upper() for s in statements] == ["SELECT"]
     assert (db.flights, db.connections) == (FLIGHTS, 0)
     with bootstrap.engine().connect() as connection:
