@@ -36,6 +36,7 @@ from localdev.openapi import SPEC
 from localdev.paths import KONG_CONFIG, ROOT, STATE
 from localdev.service_key import new_service_key
 from localdev.stack import DEMO_ACCOUNTS, DEMO_TENANT
+from localdev.yaml_text import read_yaml
 
 CHECKS = (
     "not_a_server_error",
@@ -60,7 +61,7 @@ FUZZ_GUARD = {"minute": 1_000_000, "hour": 10_000_000, "day": 100_000_000}
 
 def fuzz_kong_config(folder: Path) -> Path:
     """kong.yml with every rate-limiting guard raised out of the fuzzer's reach, written into ``folder``."""
-    data = yaml.safe_load(KONG_CONFIG.read_text())
+    data = read_yaml(KONG_CONFIG.read_text())
     for service in data.get("services") or []:
         for route in service.get("routes") or []:
             for plugin in route.get("plugins") or []:

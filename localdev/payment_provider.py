@@ -362,7 +362,9 @@ def serve(provider: FakePaymentProvider | None = None, port: int = 0) -> Iterato
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="fake-payment-provider", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-payment-provider", daemon=True
+    )
     thread.start()
     try:
         yield ServedProvider(fake, server)

@@ -202,7 +202,10 @@ def _start() -> tuple[Any, StandInRecord]:
     port = free_port()
     server = _counting_server(("127.0.0.1", port))
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, name="fake-redis", daemon=True).start()
+    # shutdown() waits for the loop to look again: every 50 ms, not the default half second (each `make invoke`
+    # stops three servers)
+    poll = {"poll_interval": 0.05}
+    threading.Thread(target=server.serve_forever, kwargs=poll, name="fake-redis", daemon=True).start()
     record = StandInRecord(port=port, owner=os.getpid(), token=str(uuid.uuid4()))
     with Redis(host="127.0.0.1", port=port) as client:
         client.set(TOKEN_KEY, record.token)

@@ -30,7 +30,9 @@ class SecretsExtension:
         self.requests: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="secrets-extension", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="secrets-extension", daemon=True
+        )
 
     def __enter__(self) -> SecretsExtension:
         self._thread.start()

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from localdev.paths import STACK_NAME, TEMPLATE
+from localdev.yaml_text import SafeLoader
 
 
 class _Intrinsic:
@@ -24,7 +25,7 @@ class _Intrinsic:
         return f"{self.tag} {self.value!r}"
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(SafeLoader):  # type: ignore[valid-type,misc]
     """A safe loader that also reads CloudFormation's short-form tags."""
 
 

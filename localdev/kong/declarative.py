@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from localdev.paths import KONG_CONFIG
+from localdev.yaml_text import read_yaml
 
 SCHEMA: dict[str, Any] = json.loads((Path(__file__).parent / "schema_fields.json").read_text())
 KONG_VERSION: str = SCHEMA["kong_version"]
@@ -328,7 +327,7 @@ def declarative_config() -> Path:
 
 def load_kong(path: Path = KONG_CONFIG) -> KongConfig:
     """The declarative configuration of kong/kong.yml, validated as Kong validates it."""
-    data = yaml.safe_load(path.read_text())
+    data = read_yaml(path.read_text())
     unknown = set(data) - TOP_LEVEL_KEYS
     if unknown:
         raise KongConfigError(f"{path.name}: unknown top-level keys {sorted(unknown)}")
