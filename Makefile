@@ -26,10 +26,10 @@ run: local-env
 	$(BIN)/python -m localdev.stamp
 	$(if $(ORDER_DELAY),ORDER_PROCESSING_DELAY_SECONDS=$(ORDER_DELAY) )$(BIN)/python -m localdev.gateway --mode $(MODE) --port $(PORT)
 
-## test: every test (unit, integration on SQLite/PostgreSQL/Redis, e2e over HTTP) with the coverage gate.
+## test: every test (unit, integration on SQLite/PostgreSQL/Redis, e2e over HTTP) with the coverage gate; lists the 25 slowest.
 test: dev-env
 	rm -f .coverage .coverage.*
-	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/coverage run -m pytest --durations=25 $(PYTEST_ARGS)
 	$(BIN)/coverage combine -q
 	$(BIN)/coverage report
 
