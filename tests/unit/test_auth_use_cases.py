@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from storefront.application import auth
-from storefront.domain.errors import AppError, Conflict, ErrorCode, Unauthenticated, ValidationFailed
+from storefront.domain.errors import AppError, Conflict, ErrorCode, RateLimited, Unauthenticated, ValidationFailed
 from storefront.domain.identity import Principal, Role
 from storefront.domain.sessions import AuthEventKind
 from storefront.domain.users import Identity, UserStatus
@@ -442,6 +442,11 @@ def test_guessing_reset_tokens_locks_the_address(identity):
     for _ in range(3):
         with pytest.raises(ValidationFailed):
             auth.reset_password(identity.ports, TENANT, auth.new_token(), "a brand new passphrase", IP)
-    with pytest.raises(ValidationFailed):
-        auth.reset_password(identity.ports, TENANT, token, "a brand new passphrase", IP)  # locked, even the real one
+    # Locked, even the real one, and told so with how long to wait (attacker pass: it was "not a valid token")
+    with pytest.raises(RateLimited) as locked:
+        auth.reset_password(identity.ports, TENANT, token, "a brand new passphrase", IP)
+    assert locked.value.code == ErrorCode.RATE_LIMITED
+    assert locked.value.retry_after is not None
+    assert locked.value.retry_after > 0
+    assert "try again later" in locked.value.message
     auth.reset_password(identity.ports, TENANT, token, "a brand new passphrase", "198.51.100.2")

@@ -32,7 +32,7 @@ from storefront.application.ports import (
     Revocations,
 )
 from storefront.application.user_queries import totals_scope
-from storefront.domain.errors import AppError, ErrorCode, Unauthenticated, ValidationFailed
+from storefront.domain.errors import AppError, ErrorCode, RateLimited, Unauthenticated, ValidationFailed
 from storefront.domain.identity import Principal
 from storefront.domain.sessions import AuthEvent, AuthEventKind, PasswordReset, RefreshSession
 from storefront.domain.users import Identity, User, check_password, login_key
@@ -84,6 +84,17 @@ class LockedOut(Unauthenticated):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__()
+        self.retry_after: int | None = retry_after
+
+
+class ResetsLockedOut(RateLimited):
+    """A password reset refused while the client's address is locked for guessing tokens: 429 with how long to
+    wait, never "not a valid token" (the link may be valid: the user must learn to wait, not to ask again)."""
+
+    default_message = "Too many password reset attempts from this address; try again later"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
         self.retry_after: int | None = retry_after
 
 
@@ -258,8 +269,9 @@ def reset_password(ports: AuthPorts, tenant_id: UUID, token: str, new_password: 
     """Set a new password with a reset token (single use) and end every session of the account."""
     now = ports.clock.now()
     keys = (f"reset-ip:{client_ip}",) if client_ip else ()
-    if keys and ports.throttle.retry_after(keys) is not None:
-        raise _bad_reset_token()
+    wait = ports.throttle.retry_after(keys) if keys else None
+    if wait is not None:
+        raise ResetsLockedOut(wait)
     with ports.unit_of_work() as uow:
         reset = uow.password_resets.find(digest(token))
         user = uow.users.get(reset.tenant_id, reset.user_id) if reset is not None else None
