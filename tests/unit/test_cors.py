@@ -160,3 +160,16 @@ def test_a_csv_report_exposes_its_file_name_to_an_allowed_origin_only(monkeypatc
         assert headers["Content-Disposition"][0].startswith("attachment; filename=")
         names = {h.strip() for h in headers.get("Access-Control-Expose-Headers", [""])[0].split(",")}
         assert ("Content-Disposition" in names) is exposed
+
+
+def test_every_api_gateway_response_is_never_stored_and_carries_the_security_headers():
+    """Attacker pass: API Gateway's own 401s (a logout without a token among them) lacked Cache-Control: no-store,
+    which every refusal of the functions sends. Content-Security-Policy cannot be one of these static values: its
+    'none' would need a quote inside API Gateway's single-quoted literal (README, known limits)."""
+    from localdev.template import read_api
+
+    for name, response in read_api().responses.items():
+        rendered = dict(response.render_headers({}, {}, {}))
+        assert rendered["Cache-Control"] == "no-store", name
+        assert rendered["X-Content-Type-Options"] == "nosniff", name
+        assert rendered["Strict-Transport-Security"].startswith("max-age="), name
