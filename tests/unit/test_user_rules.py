@@ -85,6 +85,11 @@ def test_a_profile_merge_patch(current, changes, expected):
         ({"address": {"city": "Paris"}}, ["address.line1", "address.postal_code", "address.country"]),
         ({"phone": "call me"}, ["phone"]),
         ({"avatar_url": "http://example.com/a.png"}, ["avatar_url"]),
+        # attacker pass: markup in a URL was stored as given
+        ({"avatar_url": 'https://example.com/"><script>'}, ["avatar_url"]),
+        ({"avatar_url": "https://example.com/a b.png"}, ["avatar_url"]),
+        ({"avatar_url": "https:///a.png"}, ["avatar_url"]),
+        ({"avatar_url": "https://-example.com/a.png"}, ["avatar_url"]),
         ({"address": {"line1": "x", "city": "y", "postal_code": "z", "country": "XX"}}, ["address.country"]),
     ],
 )
@@ -211,3 +216,17 @@ def test_a_users_cursor_names_a_missing_last_login_and_belongs_to_its_list():
         UserQuery(sort="created_at", order="desc").listing(tenant).after(cursor)
     with pytest.raises(ValidationFailed):
         UserQuery(sort="last_login_at", order="desc").listing(uuid4()).after(cursor)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com",
+        "https://cdn.example.com:8443/u/ada.png?size=64&v=2#top",
+        "https://example.com/%22quoted%22.png",
+        "https://xn--bcher-kva.example/a.png",
+        "https://example.com/a_(b)~c!d*e'f;g=h,i+j@k$l.png",
+    ],
+)
+def test_an_https_url_of_rfc_3986_characters_is_an_avatar(url):
+    assert Profile().patched({"avatar_url": url}).avatar_url == url

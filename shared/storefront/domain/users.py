@@ -35,7 +35,11 @@ _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()./-]*\Z")
 _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
 _TIMEZONE = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*\Z")
-_HTTPS = re.compile(r"https://\S+\Z")
+# An absolute https URL of RFC 3986's characters: a host name (IDNs in their xn-- form), an optional port, then a
+# path, query or fragment; a quote, angle bracket or space has to be percent-encoded to be part of one.
+_HTTPS = re.compile(
+    r"https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?\Z"
+)
 
 
 # Who may set what through the users, profile and admin routes (mass assignment is refused, never ignored):
