@@ -383,7 +383,7 @@ def test_log_entries_carry_request_id_trace_id_tenant_and_user(monkeypatch, toke
     bootstrap.provide(probes=[FakeProbe("database", fails=True), FakeProbe("redis")], metric_sources=[])
     token = tokens.issue("storefront-web", {"sub": OPERATOR, "role": "service", "tenant_id": TENANT})
     evt = _kong_event("ready", token)
-    set_header(evt, "X-Kong-Request-ID", "req-ops-0001")
+    evt["requestContext"]["requestId"] = "req-ops-0001"  # Kong's own id for the request
     with logged() as lines:
         result = load_handler(INTERNAL["ready"])(evt, LambdaContext("test"))
     assert result["statusCode"] == 503

@@ -11,7 +11,6 @@ from localdev.runtime import _handlers
 from storefront import bootstrap
 from storefront.domain.errors import AppError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from storefront.http.body import MAX_DEPTH, MAX_MEMBERS, accept_body, depth, is_json_media_type, media_type
-from storefront.http.request_meta import bind_request
 from storefront.http.status import status_for
 from tests.unit.handlers import call, event, set_header
 
@@ -151,15 +150,6 @@ def test_unsupported_media_type_is_415_with_val_002():
 @pytest.mark.parametrize(("value", "expected"), [(1, 0), ({}, 1), ([[]], 2), ({"a": [{"b": 1}]}, 3), ([1, [2]], 2)])
 def test_depth(value, expected):
     assert depth(value) == expected
-
-
-@pytest.mark.parametrize(
-    ("behind_kong", "expected"), [(True, "kong-42"), (False, "c6af9ac6-7b61-11e6-9a41-93e8deadbeef")]
-)
-def test_request_id_is_kongs_only_behind_kong(behind_kong, expected):
-    evt = event("products/list_products.json")
-    evt["headers"]["X-Kong-Request-ID"] = "kong-42"
-    assert bind_request(evt, behind_kong=behind_kong).request_id == expected
 
 
 # --- through the handlers (API Gateway mode, fake ports) ----------------------------------------------------

@@ -72,22 +72,34 @@ def test_accept_encoding(value, accepted):
 
 
 @pytest.mark.parametrize(
+    "kong_id",
+    ["abc-123", "8f14e45fceea167a5a36dedd4bea2543", "<script>alert(1)</script>", "", "x" * 129],
+)
+def test_behind_kong_the_request_id_is_kongs_own_whatever_the_client_sends(kong_id):
+    """Outside passes: a client's X-Kong-Request-ID became the id its request was logged and answered under."""
+    event = {"headers": {"X-Kong-Request-ID": kong_id}, "requestContext": {"requestId": "8f14e45fceea167a"}}
+    assert bind_request(event, behind_kong=True).request_id == "8f14e45fceea167a"
+    assert bind_request(event, behind_kong=False).request_id == "8f14e45fceea167a"
+
+
+@pytest.mark.parametrize(
     ("kong_id", "expected"),
     [
         ("abc-123", "abc-123"),
         ("8f14e45fceea167a5a36dedd4bea2543", "8f14e45fceea167a5a36dedd4bea2543"),  # Kong's own
         ("6f1d3a0e-5b7c-4e2a-9d8f-0a1b2c3d4e5f#42", "6f1d3a0e-5b7c-4e2a-9d8f-0a1b2c3d4e5f#42"),  # correlation-id
-        ("abc\r\n  folded: 1", "gw-id"),
-        ("x" * 129, "gw-id"),
-        ("", "gw-id"),
-        ("a b", "gw-id"),
-        ("<script>alert(1)</script>", "gw-id"),  # outside pass: echoed in X-Request-ID and the logs
-        ('"quoted"', "gw-id"),
+        ("abc\r\n  folded: 1", ""),
+        ("x" * 129, ""),
+        ("", ""),
+        ("a b", ""),
+        ("<script>alert(1)</script>", ""),  # outside pass: echoed in X-Request-ID and the logs
+        ('"quoted"', ""),
     ],
 )
-def test_only_request_ids_shaped_like_one_are_taken(kong_id, expected):
-    event = {"headers": {"X-Kong-Request-ID": kong_id}, "requestContext": {"requestId": "gw-id"}}
+def test_an_event_without_kongs_id_takes_the_header_only_when_shaped_like_a_request_id(kong_id, expected):
+    event = {"headers": {"X-Kong-Request-ID": kong_id}, "requestContext": {}}
     assert bind_request(event, behind_kong=True).request_id == expected
+    assert bind_request(event, behind_kong=False).request_id == ""
 
 
 @pytest.mark.parametrize(

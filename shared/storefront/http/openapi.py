@@ -105,7 +105,7 @@ class Meta(BaseModel):
         description="When the answer was made: ISO-8601 UTC; API Gateway's own refusals use its "
         "requestTime format (24/Nov/2026:10:00:00 +0000)."
     )
-    request_id: str = Field(description="X-Kong-Request-ID when present, else the API Gateway request id.")
+    request_id: str = Field(description="The gateway's request id: Kong's (its X-Kong-Request-Id) or API Gateway's.")
     trace_id: str = Field(description="The X-Ray trace id; empty when tracing is off.")
 
 

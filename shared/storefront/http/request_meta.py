@@ -62,15 +62,17 @@ def replace_header(event: dict[str, Any], name: str, value: str | None) -> None:
 def bind_request(event: dict[str, Any], *, behind_kong: bool) -> RequestMeta:
     """Read the request's ids from the event and make them current for this invocation.
 
-    Behind Kong the request id is an ``X-Kong-Request-ID`` header when there is one, else Kong's own request id
-    (the event's ``requestContext.requestId``, which Kong also returns as ``X-Kong-Request-Id``); behind API
-    Gateway it is API Gateway's own, and an ``X-Kong-Request-ID`` sent by a client there is just a header.
+    The request id is the gateway's own: API Gateway's, or behind Kong the id Kong made for the request (the
+    event's ``requestContext.requestId``, which Kong also answers as ``X-Kong-Request-Id``). An
+    ``X-Kong-Request-ID`` header in the event is what the client sent (Kong's aws-lambda plugin passes the
+    client's headers as they came), so it is taken only behind Kong and only when the event has no id of Kong's
+    (an event not in API Gateway's format): a client cannot choose the id its request is logged under.
     """
-    kong_id = header(event, KONG_REQUEST_ID) if behind_kong else None
-    if kong_id is not None and not _REQUEST_ID.fullmatch(kong_id):
-        kong_id = None  # not shaped like a request id: the gateway's own is used
-    request_id = kong_id or str((event.get("requestContext") or {}).get("requestId") or "")
-    meta = RequestMeta(request_id=request_id if _REQUEST_ID.fullmatch(request_id) else "", trace_id=current_trace_id())
+    gateway_id = str((event.get("requestContext") or {}).get("requestId") or "")
+    if not _REQUEST_ID.fullmatch(gateway_id):
+        sent = header(event, KONG_REQUEST_ID) if behind_kong else None
+        gateway_id = sent if sent is not None and _REQUEST_ID.fullmatch(sent) else ""
+    meta = RequestMeta(request_id=gateway_id, trace_id=current_trace_id())
     _current.set(meta)
     return meta
 
