@@ -143,6 +143,14 @@ def test_the_exposition_is_what_prometheus_parses():
     assert parsed["storefront_queue_messages"] == {(("queue", 'a"b\\c\nd'), ("state", "visible")): 3.0}
     assert parsed["storefront_cache_hits_total"] == {(): 7.0}
     assert parsed["storefront_odd"][(("k", "v"),)] == float("inf")
+    # New-user pass: the counter's TYPE named the bare name, so the parser typed its samples "unknown"
+    types = {family.name: family.type for family in text_string_to_metric_families(exposition(families))}
+    assert types == {
+        "storefront_queue_messages": "gauge",
+        "storefront_cache_hits": "counter",
+        "storefront_nothing": "gauge",
+        "storefront_odd": "gauge",
+    }
 
 
 def test_a_failing_or_late_source_is_reported_down_and_the_others_still_answer():

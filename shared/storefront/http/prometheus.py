@@ -31,8 +31,11 @@ def exposition(families: Iterable[MetricFamily]) -> str:
     """The text Prometheus scrapes: HELP and TYPE lines, then one line per sample."""
     lines: list[str] = []
     for family in families:
-        lines.append(f"# HELP {family.name} {_escape_help(family.help)}")
-        lines.append(f"# TYPE {family.name} {family.type}")
+        # Text format 0.0.4 names a counter by its samples' name, ``_total`` included (as prometheus_client writes
+        # it): under the bare name a parser reads a counter without samples and an untyped ``..._total``.
+        named = family.name + "_total" if family.type == "counter" else family.name
+        lines.append(f"# HELP {named} {_escape_help(family.help)}")
+        lines.append(f"# TYPE {named} {family.type}")
         for sample in family.samples:
             labels = ",".join(f'{key}="{_escape_label(value)}"' for key, value in sample.labels)
             lines.append(f"{family.name}{sample.suffix}{'{' + labels + '}' if labels else ''} {_number(sample.value)}")
