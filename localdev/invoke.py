@@ -133,14 +133,14 @@ def seed_sample_token(function_id: str) -> bool:
     return True
 
 
-def sample_order_status(order_id: UUID = SAMPLE_ORDER) -> str | None:
-    """The sample order's status now (None when it was never placed, or is deleted)."""
+def sample_order_status(order_id: UUID = SAMPLE_ORDER) -> str:
+    """The sample order's status now ("gone" when it was never placed, or is deleted)."""
     use_lambda_paths()
     from storefront import bootstrap
 
     with bootstrap.order_unit_of_work() as uow:
         order = uow.orders.get(DEMO_TENANT, order_id)
-    return None if order is None else f"{order.status.value} (payment {order.payment_status.value})"
+    return "gone" if order is None else f"{order.status.value} (payment {order.payment_status.value})"
 
 
 def _place_sample_order(order_id: UUID, steps: int) -> None:

@@ -140,7 +140,7 @@ PENDING, CANCELLED = "PENDING (payment pending)", "CANCELLED (payment pending)"
         ("ReplaceOrderFunction", "events/orders/replace_order.json", 200, PENDING, PENDING),
         ("UpdateOrderFunction", "events/orders/update_order.json", 200, PENDING, PENDING),
         ("CancelOrderFunction", "events/orders/cancel_order.json", 200, PENDING, CANCELLED),
-        ("DeleteOrderFunction", "events/orders/delete_order.json", 204, CANCELLED, "None"),  # only a finished one
+        ("DeleteOrderFunction", "events/orders/delete_order.json", 204, CANCELLED, "gone"),  # only a finished one
     ],
 )
 def test_the_http_order_events_act_on_the_order_they_name_and_answer_their_success_status(
