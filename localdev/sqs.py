@@ -187,6 +187,7 @@ class KeptSqs:
         self._visibility = visibility_override()
         self._servers: list[Any] = []
         self._lock = threading.Lock()
+        self._closing = False
         self.current = self._find_or_start()
 
     def _find_or_start(self) -> LocalSqs:
@@ -230,7 +231,9 @@ class KeptSqs:
         """The SQS to use now: the current one while it answers, else another process's live one or a new one
         started here (one line says which). Safe from several threads: one moves, the others get its result."""
         with self._lock:
-            if _answers(self.current.endpoint):
+            # A run that is stopping takes nothing over: a server started now would never be stopped or saved, and
+            # could restore (and so take) the messages the stopped owner kept for the next start.
+            if self._closing or _answers(self.current.endpoint):
                 return self.current
             stopped = self.current.endpoint
             self.current = self._find_or_start()
@@ -242,6 +245,8 @@ class KeptSqs:
         """Stop the servers started here, then (when shared) write their messages next to the record for the next
         process that starts this database's SQS; forget the record while it names this process. Under the
         record's file lock, so a process taking over finds either this server or its snapshot."""
+        with self._lock:
+            self._closing = True
         with _starting(self._record, self._share):
             for server in self._servers:
                 server.stop()  # first: no request changes the queues while they are written

@@ -609,3 +609,19 @@ def test_a_snapshot_drops_what_sqs_would_have_deleted_and_an_unreadable_one_is_s
     assert not snapshot.exists()
     assert snapshot.with_suffix(".unreadable").read_text() == "{not json"
     assert "unreadable" in caplog.text
+
+
+def test_a_run_that_is_stopping_takes_nothing_over(tmp_path):
+    """New-user pass: two runs stopped together, and the second one's poller, finding the first's SQS gone while
+    the second was already stopping, started a new server there that was never stopped or saved (one that could
+    also have taken the messages the first had kept for the next start)."""
+    from localdev.sqs import KeptSqs, record_path, snapshot_path
+
+    database = f"sqlite:///{tmp_path / 'stopping.db'}"
+    kept = KeptSqs(read_api(), tmp_path, "127.0.0.1", True, database)
+    endpoint = kept.current.endpoint
+    kept.close()  # its server stops, as a stopping run's does before its pollers have all returned
+    snapshot_path(database, tmp_path).write_text("[]")  # what another owner kept for the next start
+    assert kept.recover().endpoint == endpoint  # no new server
+    assert not record_path(database, tmp_path).exists()
+    assert snapshot_path(database, tmp_path).read_text() == "[]"
