@@ -17,7 +17,8 @@ _PurePythonLoader.add_multi_constructor("!", template._construct)
 
 
 def test_the_libyaml_parser_is_the_one_in_use() -> None:
-    assert SafeLoader is yaml.CSafeLoader  # the pinned PyYAML wheel has libyaml; without it every read is 10x slower
+    # the pinned PyYAML wheel has libyaml; without it every read is 10x slower
+    assert issubclass(SafeLoader, yaml.CSafeLoader)
     assert issubclass(template._Loader, yaml.CSafeLoader)
 
 
