@@ -86,6 +86,8 @@ SAMPLE_ORDERS = {
     "AdminDeleteOrderFunction": (HTTP_SAMPLE_ORDER, CANCELLED),
     "ProcessOrderAgainFunction": (HTTP_SAMPLE_ORDER, 0),  # a PENDING order to send to processing again
     "BulkUpdateOrdersFunction": (HTTP_SAMPLE_ORDER, 0),  # a PENDING order at version 1: the service amends it
+    # a CONFIRMED, paid order placed now: the admin's figures (revenue today, sales, analytics) count it
+    **{f"AdminGet{figures}Function": (HTTP_SAMPLE_ORDER, 2) for figures in ("Stats", "Reports", "Analytics")},
 }
 # The key the service and internal sample events carry until `make invoke` makes a real one (never in code).
 SAMPLE_SERVICE = "demo-service"

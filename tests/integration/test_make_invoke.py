@@ -192,6 +192,13 @@ def test_every_sample_event_answers_its_success(tmp_path, event):
         assert answer["statusCode"] == success_status(name), answer.get("body")
         if name == "admin/list_orders":
             assert json.loads(answer["body"])["data"], "the admin list shows the seeded order"
+        # New-user pass: the admin's figures were all zero (no order on a fresh database, a range that had ended)
+        if name == "admin/get_stats":
+            assert json.loads(answer["body"])["data"]["revenue"]["today"], "the seeded paid order counts"
+        if name == "admin/get_reports":  # the event asks for CSV: a header row, then the seeded order's product
+            assert len(answer["body"].strip().splitlines()) == 2, answer["body"]
+        if name == "admin/get_analytics":
+            assert json.loads(answer["body"])["data"]["orders"]["confirmed"] == 1
         if name.startswith(("services/batch", "services/bulk_update")):  # the good items applied, not only refusals
             statuses = {r["status"] for r in json.loads(answer["body"])["data"]["results"]}
             assert statuses & {"created", "updated"}, answer["body"]
