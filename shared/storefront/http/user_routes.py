@@ -4,26 +4,22 @@ function module registers one of these on its own resolver with its own decorato
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from storefront import bootstrap
 from storefront.application import users
-from storefront.application.queries import CURSOR_MAX, MAX_OFFSET
 from storefront.application.user_queries import UserQuery
 from storefront.domain.identity import Role
 from storefront.domain.users import UserStatus
-from storefront.http.conditional import expected_version
-from storefront.http.context import RequestContext, request_context
+from storefront.http.conditional import WRITE_CACHING, expected_version
 from storefront.http.envelope import listed, no_content
+from storefront.http.route_parameters import Context, Cursor, IfMatch, IfNoneMatch, Limit, Offset, SortOrder
 from storefront.http.users import (
-    CURSOR_HELP,
     SEARCH_HELP,
-    WRITE_CACHING,
     UserIn,
     parse_user_fields,
     parse_user_sort,
@@ -32,18 +28,14 @@ from storefront.http.users import (
     written,
 )
 
-Context = Annotated[RequestContext, Depends(request_context)]
-IfMatch = Annotated[str | None, Header(alias="if-match")]
-IfNoneMatch = Annotated[str | None, Header(alias="if-none-match")]
-
 
 def list_users(
     ctx: Context,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description=CURSOR_HELP)] = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    cursor: Cursor = None,
     sort: str = "created_at",
-    order: Literal["asc", "desc"] = "desc",
+    order: SortOrder = "desc",
     status: UserStatus | None = None,
     role: Role | None = None,
     q: Annotated[str | None, Query(max_length=200, description=SEARCH_HELP)] = None,
