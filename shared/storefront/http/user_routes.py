@@ -4,7 +4,7 @@ function module registers one of these on its own resolver with its own decorato
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
@@ -14,13 +14,17 @@ from storefront import bootstrap
 from storefront.application import users
 from storefront.application.user_queries import UserQuery
 from storefront.domain.identity import Role
-from storefront.domain.users import UserStatus
+from storefront.domain.users import User, UserStatus
 from storefront.http.conditional import WRITE_CACHING, expected_version
+from storefront.http.context import RequestContext
 from storefront.http.envelope import listed, no_content
 from storefront.http.route_parameters import Context, Cursor, IfMatch, IfNoneMatch, Limit, Offset, SortOrder
 from storefront.http.users import (
     SEARCH_HELP,
+    ProfileIn,
+    SettingsIn,
     UserIn,
+    fields_of,
     parse_user_fields,
     parse_user_sort,
     present_user,
@@ -79,3 +83,19 @@ def delete_user(user_id: UUID, ctx: Context, if_match: IfMatch = None) -> Respon
     """Soft-delete a user and end every session of it. 204, no body."""
     users.delete_user(bootstrap.users(), ctx.principal, user_id, expected_version(if_match, None), ctx.client_ip)
     return no_content(WRITE_CACHING)
+
+
+def replace_document(
+    document: Literal["profile", "settings"],
+    user_id: UUID | None,
+    body: ProfileIn | SettingsIn,
+    ctx: RequestContext,
+    if_match: str | None,
+) -> User:
+    """Replace the ``document`` of a user (``None``: the caller's own account) with ``body``, its field errors
+    named within it; the user as it now is. The body of the profile and settings PUT routes."""
+    edit = body.to_edit(ctx.principal)
+    version = expected_version(if_match, body.version)
+    whose = users.own_id(ctx.principal) if user_id is None else user_id
+    with fields_of(document):
+        return users.update_user(bootstrap.users(), ctx.principal, whose, edit, version, ctx.client_ip)
