@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -178,6 +178,27 @@ def sync_paging(page: SyncPage[Any]) -> dict[str, Any]:
 def tombstone(resource_id: UUID, deleted_at: datetime) -> dict[str, Any]:
     """A deleted resource as a sync page shows it."""
     return {"id": str(resource_id), "deleted": True, "deleted_at": iso_utc(deleted_at)}
+
+
+class SoftDeleted(Protocol):
+    """A resource a sync page shows: its id, and when it was deleted (None while it is live)."""
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def deleted_at(self) -> datetime | None: ...
+
+
+Synced = TypeVar("Synced", bound=SoftDeleted)
+
+
+def synced(resource: Synced, present: Callable[[Synced], dict[str, Any]]) -> dict[str, Any]:
+    """A resource as a sync page shows it: ``present(resource)`` marked ``deleted: false``, or a tombstone once
+    deleted."""
+    if resource.deleted_at is not None:
+        return tombstone(resource.id, resource.deleted_at)
+    return {**present(resource), "deleted": False}
 
 
 # The routes every resource's service functions share: each function module registers one on its own resolver
