@@ -16,6 +16,7 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from storefront.application.bulk import BATCH_MAX, SYNC_LIMIT_MAX, ItemResult, ItemStatus, SyncPage
@@ -207,6 +208,7 @@ Context = Annotated[RequestContext, Depends(request_context)]
 Cursor = Annotated[str | None, Query(max_length=CURSOR_MAX, description=SYNC_CURSOR_HELP)]
 Limit = Annotated[int, Query(ge=1, le=SYNC_LIMIT_MAX)]
 Items = Callable[[Principal, list[dict[str, Any]]], list[ItemResult]]
+RouteBody = Callable[..., Response[str]]
 
 
 def add_batch_route(
@@ -238,19 +240,32 @@ def add_bulk_update_route(
 
 def _post_results(
     app: APIGatewayRestResolver, route: str, summary: str, description: str, operation_id: str
-) -> Callable[[Callable[..., Response[str]]], Callable[..., Response[str]]]:
+) -> Callable[[RouteBody], RouteBody]:
     """The decorator registering a batch or bulk-update body as POST services/<route>, documented."""
-    return app.post(
+    answers = responses(
+        success("One result per item", ResultsEnvelope, headers=(REPLAYED_HEADER,)),
+        errors=(*PROTECTED, *WITH_BODY, 409),
+    )
+    return _documented(app.post, route, summary, f"{description} {IDEMPOTENCY_HELP}", operation_id, answers)
+
+
+def _documented(
+    register: Callable[..., Callable[[RouteBody], RouteBody]],
+    route: str,
+    summary: str,
+    description: str,
+    operation_id: str,
+    answers: dict[int, OpenAPIResponse],
+) -> Callable[[RouteBody], RouteBody]:
+    """``register`` (``app.get``, ``app.post``) for services/<route>, documented as every service route is."""
+    return register(
         f"{PREFIX}/services/{route}",
         summary=summary,
-        description=f"{description} {IDEMPOTENCY_HELP}",
+        description=description,
         tags=[SERVICES_TAG],
         operation_id=operation_id,
         security=SERVICE,
-        responses=responses(
-            success("One result per item", ResultsEnvelope, headers=(REPLAYED_HEADER,)),
-            errors=(*PROTECTED, *WITH_BODY, 409),
-        ),
+        responses=answers,
     )
 
 
@@ -293,12 +308,6 @@ def add_sync_route(
             [present(item) for item in page.items], paging=sync_paging(page), headers={"Cache-Control": "no-store"}
         )
 
-    app.get(
-        f"{PREFIX}/services/{resource}/sync",
-        summary=summary,
-        description=f"{description} {SYNC_HELP} Service role with X-Service-Name and X-API-Key.",
-        tags=[SERVICES_TAG],
-        operation_id=operation_id,
-        security=SERVICE,
-        responses=responses(success("One page of changes", page_envelope), errors=(*PROTECTED, 422)),
-    )(sync)
+    description = f"{description} {SYNC_HELP} Service role with X-Service-Name and X-API-Key."
+    answers = responses(success("One page of changes", page_envelope), errors=(*PROTECTED, 422))
+    _documented(app.get, f"{resource}/sync", summary, description, operation_id, answers)(sync)
