@@ -460,14 +460,18 @@ def _patch(changes: Mapping[str, Any], name: str, model: type[BaseModel]) -> Map
     return dict(changes[name])
 
 
-class ProfileIn(_Body, ProfileFields):
-    """A whole profile (PUT): a field left out is empty. `version` (or If-Match) guards the write."""
+class _DocumentBody(_Body):
+    """The body of a PUT of the profile or the settings: `version` (or If-Match) guards the write; account fields
+    are not set through these routes, by anyone (403 AUTH_003 naming them)."""
 
     version: StrictInt | None = None
-    # Account fields are not set through the profile, by anyone: 403 AUTH_003 naming them.
     role: Refused = Field(None, exclude=True)
     status: Refused = Field(None, exclude=True)
     email_verified: Refused = Field(None, exclude=True)
+
+
+class ProfileIn(_DocumentBody, ProfileFields):
+    """A whole profile (PUT): a field left out is empty. `version` (or If-Match) guards the write."""
 
     def to_edit(self, principal: Principal) -> UserEdit:
         """The edit that replaces the profile; AUTH_003 first for an account field sent along."""
@@ -476,13 +480,8 @@ class ProfileIn(_Body, ProfileFields):
         return UserEdit(profile=self.replacement())
 
 
-class SettingsIn(_Body, SettingsFields):
+class SettingsIn(_DocumentBody, SettingsFields):
     """Whole settings (PUT): a field left out takes its default. `version` (or If-Match) guards the write."""
-
-    version: StrictInt | None = None
-    role: Refused = Field(None, exclude=True)
-    status: Refused = Field(None, exclude=True)
-    email_verified: Refused = Field(None, exclude=True)
 
     def to_edit(self, principal: Principal) -> UserEdit:
         """The edit that replaces the settings; AUTH_003 first for an account field sent along."""
