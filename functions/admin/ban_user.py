@@ -13,7 +13,7 @@ from storefront.http.entry import lambda_entry
 from storefront.http.identity import ADMINS
 from storefront.http.openapi import BEARER, ETAG, PROTECTED, WITH_BODY, responses, success
 from storefront.http.resolver import PREFIX, api_resolver
-from storefront.http.user_routes import Context
+from storefront.http.route_parameters import Context
 from storefront.http.users import ADMIN_TAG, NO_REASON, BanIn, UserEnvelope, present_user, written
 
 app = api_resolver()

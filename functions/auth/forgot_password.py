@@ -3,19 +3,19 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from storefront import bootstrap
 from storefront.application import auth
-from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings, load
+from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings
 from storefront.http.auth import (
     ACCEPTED,
     AUTH_TAG,
-    TENANT_HEADER_HELP,
     AcceptedEnvelope,
     ForgotPasswordIn,
+    TenantHeader,
     client_ip,
-    tenant_of,
+    requested_tenant,
 )
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
@@ -37,9 +37,9 @@ app = api_resolver()
 )
 def forgot_password(
     body: Annotated[ForgotPasswordIn, Body()],
-    x_tenant_id: Annotated[str | None, Header(alias="x-tenant-id", description=TENANT_HEADER_HELP)] = None,
+    x_tenant_id: TenantHeader = None,
 ) -> Response[str]:
-    tenant = tenant_of(x_tenant_id, load(AuthSettings).default_tenant_id)
+    tenant = requested_tenant(x_tenant_id)
     auth.forgot_password(bootstrap.identity(), tenant, body.email, client_ip(app.current_event))
     return ok(ACCEPTED, 202)
 

@@ -3,26 +3,19 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from storefront import bootstrap
 from storefront.application import auth
-from storefront.config import (
-    AuthSettings,
-    DatabaseSettings,
-    IssuerSettings,
-    RedisRequiredSettings,
-    TokenSettings,
-    load,
-)
 from storefront.http.auth import (
     AUTH_TAG,
-    TENANT_HEADER_HELP,
+    ISSUER_REQUIRES,
     LoginIn,
+    TenantHeader,
     TokenPairEnvelope,
     client_ip,
     present_pair,
-    tenant_of,
+    requested_tenant,
 )
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
@@ -44,9 +37,9 @@ app = api_resolver()
 )
 def login(
     body: Annotated[LoginIn, Body()],
-    x_tenant_id: Annotated[str | None, Header(alias="x-tenant-id", description=TENANT_HEADER_HELP)] = None,
+    x_tenant_id: TenantHeader = None,
 ) -> Response[str]:
-    tenant = tenant_of(x_tenant_id, load(AuthSettings).default_tenant_id)
+    tenant = requested_tenant(x_tenant_id)
     pair = auth.login(bootstrap.identity(), tenant, body.login, body.password, client_ip(app.current_event))
     return ok(present_pair(pair))
 
@@ -54,6 +47,6 @@ def login(
 handler = lambda_entry(
     app,
     allow=None,
-    requires=(AuthSettings, IssuerSettings, TokenSettings, DatabaseSettings, RedisRequiredSettings),
+    requires=ISSUER_REQUIRES,
     no_store=True,
 )

@@ -3,13 +3,13 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from storefront import bootstrap
 from storefront.application import auth
-from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings, load
+from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings
 from storefront.domain.users import Identity
-from storefront.http.auth import AUTH_TAG, TENANT_HEADER_HELP, RegisterIn, client_ip, tenant_of
+from storefront.http.auth import AUTH_TAG, RegisterIn, TenantHeader, client_ip, requested_tenant
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import ok
 from storefront.http.openapi import LOCATION, WITH_BODY, responses, success
@@ -31,9 +31,9 @@ app = api_resolver()
 )
 def register(
     body: Annotated[RegisterIn, Body()],
-    x_tenant_id: Annotated[str | None, Header(alias="x-tenant-id", description=TENANT_HEADER_HELP)] = None,
+    x_tenant_id: TenantHeader = None,
 ) -> Response[str]:
-    tenant = tenant_of(x_tenant_id, load(AuthSettings).default_tenant_id)
+    tenant = requested_tenant(x_tenant_id)
     identity = Identity(body.email, body.username, body.full_name)
     user = auth.register(bootstrap.identity(), tenant, identity, body.password, client_ip(app.current_event))
     return ok(present_user(user), 201, headers={"Location": f"{PREFIX}/users/{user.id}"})

@@ -3,12 +3,12 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from storefront import bootstrap
 from storefront.application import auth
-from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings, load
-from storefront.http.auth import AUTH_TAG, TENANT_HEADER_HELP, ResetPasswordIn, client_ip, tenant_of
+from storefront.config import AuthSettings, DatabaseSettings, RedisRequiredSettings
+from storefront.http.auth import AUTH_TAG, ResetPasswordIn, TenantHeader, client_ip, requested_tenant
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import no_content
 from storefront.http.openapi import WITH_BODY, empty, responses
@@ -29,9 +29,9 @@ app = api_resolver()
 )
 def reset_password(
     body: Annotated[ResetPasswordIn, Body()],
-    x_tenant_id: Annotated[str | None, Header(alias="x-tenant-id", description=TENANT_HEADER_HELP)] = None,
+    x_tenant_id: TenantHeader = None,
 ) -> Response[str]:
-    tenant = tenant_of(x_tenant_id, load(AuthSettings).default_tenant_id)
+    tenant = requested_tenant(x_tenant_id)
     auth.reset_password(bootstrap.identity(), tenant, body.token, body.new_password, client_ip(app.current_event))
     return no_content()
 

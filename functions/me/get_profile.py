@@ -9,7 +9,7 @@ from storefront.http.entry import lambda_entry
 from storefront.http.identity import ANY_ROLE
 from storefront.http.openapi import BEARER, ETAG, PROTECTED, empty, responses, success
 from storefront.http.resolver import PREFIX, api_resolver
-from storefront.http.user_routes import Context, IfNoneMatch
+from storefront.http.route_parameters import Context, IfNoneMatch
 from storefront.http.users import PROFILE_TAG, ProfileEnvelope, document_read, present_profile
 
 app = api_resolver()

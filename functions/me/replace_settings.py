@@ -5,16 +5,14 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from storefront import bootstrap
-from storefront.application import users
 from storefront.config import CacheSettings, DatabaseSettings
-from storefront.http.conditional import expected_version
 from storefront.http.entry import lambda_entry
 from storefront.http.identity import ANY_ROLE
 from storefront.http.openapi import BEARER, ETAG, PROTECTED, WITH_BODY, responses, success
 from storefront.http.resolver import PREFIX, api_resolver
-from storefront.http.user_routes import Context, IfMatch
-from storefront.http.users import PROFILE_TAG, SettingsEnvelope, SettingsIn, fields_of, present_settings, written
+from storefront.http.route_parameters import Context, IfMatch
+from storefront.http.user_routes import replace_document
+from storefront.http.users import PROFILE_TAG, SettingsEnvelope, SettingsIn, present_settings, written
 
 app = api_resolver()
 
@@ -33,11 +31,7 @@ app = api_resolver()
     ),
 )
 def replace_settings(body: Annotated[SettingsIn, Body()], ctx: Context, if_match: IfMatch = None) -> Response[str]:
-    edit = body.to_edit(ctx.principal)
-    version = expected_version(if_match, body.version)
-    own = users.own_id(ctx.principal)
-    with fields_of("settings"):
-        user = users.update_user(bootstrap.users(), ctx.principal, own, edit, version, ctx.client_ip)
+    user = replace_document("settings", None, body, ctx, if_match)
     return written(present_settings(user.settings), user)
 
 

@@ -13,9 +13,10 @@ from storefront.http.conditional import expected_version
 from storefront.http.entry import lambda_entry
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, ETAG, PROTECTED, WITH_BODY, responses, success
-from storefront.http.order_routes import Context, IfMatch, written
+from storefront.http.order_routes import written
 from storefront.http.orders import ANY_VERSION, ORDERS_TAG, CancelIn, OrderEnvelope
 from storefront.http.resolver import PREFIX, api_resolver
+from storefront.http.route_parameters import Context, IfMatch
 
 app = api_resolver()
 

@@ -10,9 +10,10 @@ from storefront.config import CacheSettings, DatabaseSettings
 from storefront.http.entry import lambda_entry
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, ETAG, PROTECTED, WITH_BODY, responses, success
-from storefront.http.order_routes import Context, IfMatch, amend_order
+from storefront.http.order_routes import amend_order
 from storefront.http.orders import ORDERS_TAG, OrderEnvelope, OrderPatch
 from storefront.http.resolver import PREFIX, api_resolver
+from storefront.http.route_parameters import Context, IfMatch
 
 app = api_resolver()
 

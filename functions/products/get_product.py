@@ -1,23 +1,19 @@
 """GET /products/{product_id}: one product, from the cache when it is there, with its ETag."""
 
-from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from storefront import bootstrap
 from storefront.application import products
 from storefront.config import CacheSettings, DatabaseSettings
-from storefront.http.conditional import etag, matches_none
-from storefront.http.context import RequestContext, request_context
+from storefront.http.conditional import tagged_read
 from storefront.http.entry import lambda_entry
-from storefront.http.envelope import not_modified, ok
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, ETAG, PRODUCTS_TAG, PROTECTED, X_CACHE, empty, responses, success
 from storefront.http.products import ProductSelectionEnvelope, parse_fields, present
 from storefront.http.resolver import PREFIX, api_resolver
+from storefront.http.route_parameters import Context, IfNoneMatch
 
 app = api_resolver()
 
@@ -38,20 +34,14 @@ app = api_resolver()
 )
 def get_product(
     product_id: UUID,
-    ctx: Annotated[RequestContext, Depends(request_context)],
+    ctx: Context,
     fields: str | None = None,
-    if_none_match: Annotated[str | None, Header(alias="if-none-match")] = None,
+    if_none_match: IfNoneMatch = None,
 ) -> Response[str]:
     selected = parse_fields(fields)
     found = products.get_product(bootstrap.catalog(), ctx.tenant_id, product_id)
-    headers = {
-        "ETag": etag(found.product.version),
-        "Cache-Control": "private, no-cache",
-        "X-Cache": "HIT" if found.cache_hit else "MISS",
-    }
-    if matches_none(if_none_match, headers["ETag"]):
-        return not_modified(headers)
-    return ok(present(found.product, selected), headers=headers)
+    cache = {"X-Cache": "HIT" if found.cache_hit else "MISS"}
+    return tagged_read(present(found.product, selected), found.product.version, if_none_match, cache)
 
 
 handler = lambda_entry(app, allow=READERS, requires=(DatabaseSettings, CacheSettings))

@@ -1,23 +1,20 @@
 """GET /products: one page of the caller's tenant's products, filtered and sorted, by offset or cursor."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from storefront import bootstrap
 from storefront.application import products
-from storefront.application.queries import CURSOR_MAX, MAX_OFFSET, ProductQuery
+from storefront.application.queries import ProductQuery
 from storefront.config import CacheSettings, DatabaseSettings
 from storefront.domain.products import CATEGORY_MAX, ProductStatus
-from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.envelope import listed
 from storefront.http.identity import READERS
 from storefront.http.openapi import BEARER, PRODUCTS_TAG, PROTECTED, responses, success
 from storefront.http.products import (
-    CURSOR_HELP,
     SEARCH_HELP,
     PriceQuery,
     ProductPageEnvelope,
@@ -26,6 +23,7 @@ from storefront.http.products import (
     present,
 )
 from storefront.http.resolver import PREFIX, api_resolver
+from storefront.http.route_parameters import Context, Cursor, Limit, Offset, SortOrder
 
 app = api_resolver()
 
@@ -43,12 +41,12 @@ app = api_resolver()
     responses=responses(success("One page of products", ProductPageEnvelope), errors=(*PROTECTED, 422)),
 )
 def list_products(
-    ctx: Annotated[RequestContext, Depends(request_context)],
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description=CURSOR_HELP)] = None,
+    ctx: Context,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    cursor: Cursor = None,
     sort: str = "created_at",
-    order: Literal["asc", "desc"] = "desc",
+    order: SortOrder = "desc",
     status: ProductStatus | None = None,
     category: Annotated[str | None, Query(max_length=CATEGORY_MAX)] = None,
     min_price: PriceQuery | None = None,

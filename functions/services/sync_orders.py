@@ -5,24 +5,23 @@ from storefront.application.order_services import sync_orders
 from storefront.config import CacheSettings, DatabaseSettings, SyncSettings
 from storefront.http.entry import lambda_entry
 from storefront.http.identity import SERVICES
-from storefront.http.openapi import PROTECTED, SERVICE, responses, success
 from storefront.http.order_services import OrderSyncEnvelope, present_synced_order
-from storefront.http.resolver import PREFIX, api_resolver
-from storefront.http.service_routes import SERVICES_TAG, SYNC_HELP, sync_route
+from storefront.http.resolver import api_resolver
+from storefront.http.service_routes import add_sync_route
 
 app = api_resolver()
 
-app.get(
-    f"{PREFIX}/services/orders/sync",
+add_sync_route(
+    app,
+    "orders",
     summary="Sync orders",
     description="The caller's tenant's orders (every user's) changed after `cursor`, oldest change first, each in its "
     "newest state with its items and history and `deleted: false`, or as a tombstone `{id, deleted: true, "
-    f"deleted_at}}`; resume from meta.pagination.next_cursor. {SYNC_HELP} Service role with X-Service-Name and "
-    "X-API-Key.",
-    tags=[SERVICES_TAG],
+    "deleted_at}`; resume from meta.pagination.next_cursor.",
     operation_id="syncOrders",
-    security=SERVICE,
-    responses=responses(success("One page of changes", OrderSyncEnvelope), errors=(*PROTECTED, 422)),
-)(sync_route(lambda tenant, *page: sync_orders(bootstrap.orders(), tenant, *page), present_synced_order))
+    page_envelope=OrderSyncEnvelope,
+    read=lambda tenant, *page: sync_orders(bootstrap.orders(), tenant, *page),
+    present=present_synced_order,
+)
 
 handler = lambda_entry(app, allow=SERVICES, service_key=True, requires=(DatabaseSettings, CacheSettings, SyncSettings))

@@ -12,9 +12,9 @@ from storefront.config import CacheSettings, DatabaseSettings
 from storefront.http.context import RequestContext, request_context
 from storefront.http.entry import lambda_entry
 from storefront.http.identity import ADMINS
-from storefront.http.openapi import BEARER, ETAG, LOCATION, PROTECTED, WITH_BODY, responses, success
+from storefront.http.openapi import BEARER, ETAG, LOCATION, PROTECTED, WITH_BODY, id_links, responses, success
 from storefront.http.resolver import PREFIX, api_resolver, public_path
-from storefront.http.users import USERS_TAG, UserCreateIn, UserEnvelope, present_user, user_links, written
+from storefront.http.users import USERS_TAG, UserCreateIn, UserEnvelope, present_user, written
 
 app = api_resolver()
 
@@ -34,7 +34,7 @@ app = api_resolver()
             UserEnvelope,
             201,
             headers=(ETAG, LOCATION),
-            links=user_links(("GetUser", "getUser"), ("BanUser", "banUser"), ("DeleteUser", "deleteUser")),
+            links=id_links("user_id", ("GetUser", "getUser"), ("BanUser", "banUser"), ("DeleteUser", "deleteUser")),
         ),
         errors=(*PROTECTED, *WITH_BODY, 409),
     ),

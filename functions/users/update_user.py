@@ -14,7 +14,7 @@ from storefront.http.entry import lambda_entry
 from storefront.http.identity import ANY_ROLE
 from storefront.http.openapi import BEARER, ETAG, PROTECTED, WITH_BODY, responses, success
 from storefront.http.resolver import PREFIX, api_resolver
-from storefront.http.user_routes import Context, IfMatch
+from storefront.http.route_parameters import Context, IfMatch
 from storefront.http.users import USERS_TAG, UserEnvelope, UserPatch, present_user, written
 
 app = api_resolver()

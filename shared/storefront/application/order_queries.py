@@ -11,8 +11,8 @@ from uuid import UUID
 from storefront.application.queries import (
     Keyset,
     Listing,
+    PageQuery,
     SortKind,
-    SortOrder,
     SortValue,
     fingerprint,
     matching_digest,
@@ -42,18 +42,13 @@ def totals_scope(tenant_id: UUID, user_id: UUID) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderQuery:
-    """Which of a user's live orders to list, in which order, and which page (``offset``, or ``cursor``).
+class OrderQuery(PageQuery):
+    """Which of a user's live orders to list, in which order, and which page (``PageQuery``).
     ``created_from`` and ``created_to`` bound the creation time, both inclusive."""
 
-    limit: int = 20
-    offset: int = 0
-    sort: str = "created_at"
-    order: SortOrder = "desc"
     status: OrderStatus | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
-    cursor: str | None = None
 
     @property
     def words(self) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from storefront.application.order_queries import OrderQuery, totals_scope
 from storefront.application.outbox import publish_committed
 from storefront.application.ports import OrderPorts, OrderUnitOfWork, StockLine
 from storefront.application.products import forget_stock_change
-from storefront.application.queries import Page, Window
+from storefront.application.queries import Keyset, Page, Window
 from storefront.domain.addresses import Address
 from storefront.domain.errors import Conflict, ErrorCode, FieldError, NotFound, Unauthenticated, ValidationFailed
 from storefront.domain.identity import Principal, UserStatus
@@ -57,22 +57,12 @@ def list_orders(ports: OrderPorts, principal: Principal, query: OrderQuery) -> P
     query.validate()
     user_id = owner_id(principal)
     listing = query.listing(principal.tenant_id, user_id)
-    after = listing.after(query.cursor)
 
-    def read(known_matches: int | None) -> Window[Order]:
+    def read(after: Keyset | None, known_matches: int | None) -> Window[Order]:
         with ports.unit_of_work() as uow:
             return uow.orders.search(principal.tenant_id, user_id, query, after, known_matches=known_matches)
 
-    return remembered_page(
-        ports.totals,
-        totals_scope(principal.tenant_id, user_id),
-        listing,
-        read,
-        limit=query.limit,
-        offset=query.offset,
-        after=after,
-        keyset_of=query.keyset_of,
-    )
+    return remembered_page(ports.totals, totals_scope(principal.tenant_id, user_id), listing, query, read)
 
 
 def create_order(ports: OrderPorts, principal: Principal, request: NewOrder) -> Order:

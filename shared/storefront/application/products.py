@@ -11,7 +11,7 @@ from uuid import UUID
 
 from storefront.application.listing import remembered_page
 from storefront.application.ports import Cache, CatalogPorts, ListTotals, UnitOfWork
-from storefront.application.queries import Page, ProductQuery, Window
+from storefront.application.queries import Keyset, Page, ProductQuery, Window
 from storefront.domain.errors import Conflict, NotFound
 from storefront.domain.identity import Principal
 from storefront.domain.money import Money
@@ -41,22 +41,12 @@ def list_products(ports: CatalogPorts, tenant_id: UUID, query: ProductQuery) -> 
     """
     query.validate()
     listing = query.listing(tenant_id)
-    after = listing.after(query.cursor)
 
-    def read(known_matches: int | None) -> Window[Product]:
+    def read(after: Keyset | None, known_matches: int | None) -> Window[Product]:
         with ports.unit_of_work() as uow:
             return uow.products.search(tenant_id, query, after, known_matches=known_matches)
 
-    return remembered_page(
-        ports.totals,
-        totals_scope(tenant_id),
-        listing,
-        read,
-        limit=query.limit,
-        offset=query.offset,
-        after=after,
-        keyset_of=query.keyset_of,
-    )
+    return remembered_page(ports.totals, totals_scope(tenant_id), listing, query, read)
 
 
 def totals_scope(tenant_id: UUID) -> str:

@@ -227,6 +227,35 @@ def validate_search(text: str | None) -> None:
         raise ValidationFailed.single("q", ErrorCode.OUT_OF_RANGE, f"words have at most {TERM_MAX} characters")
 
 
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """What every list query says about its page: how many rows (``limit``), from where (``offset``, or ``cursor``
+    for deep pages) and in which order."""
+
+    limit: int = 20
+    offset: int = 0
+    sort: str = "created_at"
+    order: SortOrder = "desc"
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery(PageQuery):
+    """A list query with a whole-word search: ``text`` (see ``storefront.domain.search``)."""
+
+    text: str | None = None
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The search words of ``text`` (none: no search)."""
+        return search_words(self.text) if self.text else ()
+
+    def validate(self) -> None:
+        """VAL_003/VAL_002 for paging out of bounds, a cursor with an offset, or a search the words rules refuse."""
+        validate_paging(self.limit, self.offset, self.cursor)
+        validate_search(self.text)
+
+
 PRODUCT_SORTS: dict[str, SortKind] = {
     "created_at": SortKind.TIMESTAMP,
     "updated_at": SortKind.TIMESTAMP,
@@ -248,32 +277,13 @@ _PRODUCT_SORT_VALUES: dict[str, Callable[[Product], SortValue]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class ProductQuery:
-    """Which live products to list, in which order, and which page (``offset``, or ``cursor`` for deep pages).
+class ProductQuery(SearchQuery):
+    """Which live products to list, in which order, and which page (``SearchQuery``); ``text`` searches the name."""
 
-    ``text`` is a whole-word search over the name (see ``storefront.domain.search``).
-    """
-
-    limit: int = 20
-    offset: int = 0
-    sort: str = "created_at"
-    order: SortOrder = "desc"
     status: ProductStatus | None = None
     category: str | None = None
     min_price: Decimal | None = None
     max_price: Decimal | None = None
-    text: str | None = None
-    cursor: str | None = None
-
-    @property
-    def words(self) -> tuple[str, ...]:
-        """The search words of ``text`` (none: no search)."""
-        return search_words(self.text) if self.text else ()
-
-    def validate(self) -> None:
-        """VAL_003/VAL_002 for paging out of bounds, a cursor with an offset, or a search of too many words."""
-        validate_paging(self.limit, self.offset, self.cursor)
-        validate_search(self.text)
 
     def filters(self) -> dict[str, Any]:
         """The filters that define which products match, in canonical form."""

@@ -13,16 +13,13 @@ from uuid import UUID
 from storefront.application.queries import (
     Keyset,
     Listing,
+    SearchQuery,
     SortKind,
-    SortOrder,
     SortValue,
     fingerprint,
     matching_digest,
-    validate_paging,
-    validate_search,
 )
 from storefront.domain.identity import Role
-from storefront.domain.search import search_words
 from storefront.domain.users import User, UserStatus, login_key
 
 # Every offered sort has its index (tables.USER_LIST_INDEXES); email and username sort case-insensitively,
@@ -54,30 +51,12 @@ def totals_scope(tenant_id: UUID) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class UserQuery:
-    """Which live users of a tenant to list, in which order, and which page (``offset``, or ``cursor``).
+class UserQuery(SearchQuery):
+    """Which live users of a tenant to list, in which order, and which page (``SearchQuery``); ``text`` searches
+    username, email and full name (``storefront.domain.users.search_terms``)."""
 
-    ``text`` is a whole-word search over username, email and full name (``storefront.domain.users.search_terms``).
-    """
-
-    limit: int = 20
-    offset: int = 0
-    sort: str = "created_at"
-    order: SortOrder = "desc"
     status: UserStatus | None = None
     role: Role | None = None
-    text: str | None = None
-    cursor: str | None = None
-
-    @property
-    def words(self) -> tuple[str, ...]:
-        """The search words of ``text`` (none: no search)."""
-        return search_words(self.text) if self.text else ()
-
-    def validate(self) -> None:
-        """VAL_003/VAL_002 for paging out of bounds, a cursor with an offset, or a search the words rules refuse."""
-        validate_paging(self.limit, self.offset, self.cursor)
-        validate_search(self.text)
 
     def filters(self) -> dict[str, Any]:
         """The filters that define which users match, in canonical form."""

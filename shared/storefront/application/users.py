@@ -28,7 +28,7 @@ from uuid import UUID, uuid4
 
 from storefront.application.listing import remembered_page
 from storefront.application.ports import IdentityUnitOfWork, UserPorts
-from storefront.application.queries import Page, Window
+from storefront.application.queries import Keyset, Page, Window
 from storefront.application.user_queries import UserQuery, totals_scope
 from storefront.domain.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from storefront.domain.identity import Principal, Role
@@ -52,22 +52,12 @@ def list_users(ports: UserPorts, tenant_id: UUID, query: UserQuery) -> Page[User
     capped total is remembered per filter set until a user of the tenant changes."""
     query.validate()
     listing = query.listing(tenant_id)
-    after = listing.after(query.cursor)
 
-    def read(known_matches: int | None) -> Window[User]:
+    def read(after: Keyset | None, known_matches: int | None) -> Window[User]:
         with ports.unit_of_work() as uow:
             return uow.users.search(tenant_id, query, after, known_matches=known_matches)
 
-    return remembered_page(
-        ports.totals,
-        totals_scope(tenant_id),
-        listing,
-        read,
-        limit=query.limit,
-        offset=query.offset,
-        after=after,
-        keyset_of=query.keyset_of,
-    )
+    return remembered_page(ports.totals, totals_scope(tenant_id), listing, query, read)
 
 
 def get_user(ports: UserPorts, principal: Principal, user_id: UUID) -> User:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ConfigDict, Field
 
 from storefront.application.auth import TokenPair
+from storefront.config import AuthSettings, DatabaseSettings, IssuerSettings, RedisRequiredSettings, TokenSettings, load
 from storefront.domain.errors import ErrorCode, ValidationFailed
 from storefront.domain.users import EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN
 from storefront.http.openapi import envelope
@@ -21,6 +23,9 @@ TOKEN_MAX = 128  # an opaque reset token is 43 characters; anything far longer i
 REFRESH_TOKEN_MAX = 4096
 # Answers of the auth routes carry credentials: never stored by a browser or a proxy.
 TENANT_HEADER_HELP = "The tenant to sign in to (a UUID); without it, the deployment's default tenant."
+TenantHeader = Annotated[str | None, Header(alias="x-tenant-id", description=TENANT_HEADER_HELP)]
+# What a function that signs tokens (login, refresh) checks at cold start.
+ISSUER_REQUIRES = (AuthSettings, IssuerSettings, TokenSettings, DatabaseSettings, RedisRequiredSettings)
 
 
 class RegisterIn(RequestBody):
@@ -121,3 +126,8 @@ def tenant_of(tenant_header: str | None, default: UUID) -> UUID:
         return UUID(tenant_header.strip())
     except ValueError:
         raise ValidationFailed.single("X-Tenant-ID", ErrorCode.INVALID_FORMAT, "must be a UUID") from None
+
+
+def requested_tenant(tenant_header: str | None) -> UUID:
+    """The tenant of a public auth request: X-Tenant-ID when sent, else the deployment's default (``tenant_of``)."""
+    return tenant_of(tenant_header, load(AuthSettings).default_tenant_id)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
 
 from storefront.domain.errors import Conflict, ErrorCode, ValidationFailed
+from storefront.http.envelope import not_modified, ok
 
 _ETAG = re.compile(r'^(?:W/)?"v(\d{1,9})"$')
 _OURS = re.compile(r'^"v([1-9]\d{0,8})"$')  # exactly a tag ``etag`` writes: strong, no leading zero
 NEVER = 0  # a version no resource has: the write is then refused as stale
+READ_CACHING = {"Cache-Control": "private, no-cache"}
+WRITE_CACHING = {"Cache-Control": "no-store"}
 
 
 def etag(version: int) -> str:
@@ -22,6 +28,23 @@ def matches_none(if_none_match: str | None, current: str) -> bool:
         return False
     tags = [t.strip() for t in if_none_match.split(",")]
     return "*" in tags or current in tags or f"W/{current}" in tags
+
+
+def tagged_read(
+    data: Any, version: int, if_none_match: str | None, headers: dict[str, str] | None = None
+) -> Response[str]:
+    """The answer to a read of a resource at ``version``: ``data`` with its ETag (and ``headers``), revalidated by
+    every cache; 304 without a body when If-None-Match names that ETag."""
+    sent = {"ETag": etag(version), **READ_CACHING, **(headers or {})}
+    if matches_none(if_none_match, sent["ETag"]):
+        return not_modified(sent)
+    return ok(data, headers=sent)
+
+
+def tagged_write(data: Any, version: int, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
+    """The answer to a write that left a resource at ``version``: ``data`` with the new ETag, never stored by a
+    cache."""
+    return ok(data, status, headers={"ETag": etag(version), **WRITE_CACHING, **(headers or {})})
 
 
 def expected_version(if_match: str | None, body_version: int | None) -> int | None:

@@ -176,6 +176,12 @@ def envelope(name: str, data: Any, meta: type[Meta] = Meta) -> type[BaseModel]:
     )
 
 
+def id_links(parameter: str, *operations: tuple[str, str]) -> dict[str, Any]:
+    """OpenAPI links from an answer carrying a resource to the operations (link name, operationId) that take its
+    id as ``parameter`` (the fuzzer follows them too)."""
+    return {name: {"operationId": op, "parameters": {parameter: "$response.body#/data/id"}} for name, op in operations}
+
+
 def header(description: str, *, required: bool = True, schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """An OpenAPI response header."""
     return {"description": description, "required": required, "schema": schema or _STRING}

@@ -4,24 +4,18 @@ differ only in their body model and documentation)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
 from storefront import bootstrap
 from storefront.application import admin_orders, orders
 from storefront.application.admin_order_queries import AdminOrderQuery
 from storefront.application.order_queries import OrderQuery
-from storefront.application.queries import CURSOR_MAX, MAX_OFFSET
 from storefront.domain.orders import Order, OrderStatus
-from storefront.http.conditional import etag, expected_version, matches_none
-from storefront.http.context import RequestContext, request_context
-from storefront.http.envelope import listed, no_content, not_modified, ok
+from storefront.http.conditional import WRITE_CACHING, expected_version, tagged_read, tagged_write
+from storefront.http.envelope import listed, no_content
 from storefront.http.orders import (
-    CURSOR_HELP,
     DateQuery,
     OrderPatch,
     OrderReplace,
@@ -31,21 +25,16 @@ from storefront.http.orders import (
     present,
 )
 from storefront.http.products import PriceQuery
-
-Context = Annotated[RequestContext, Depends(request_context)]
-IfMatch = Annotated[str | None, Header(alias="if-match")]
-IfNoneMatch = Annotated[str | None, Header(alias="if-none-match")]
-READ_CACHING = {"Cache-Control": "private, no-cache"}
-WRITE_CACHING = {"Cache-Control": "no-store"}
+from storefront.http.route_parameters import Context, Cursor, IfMatch, IfNoneMatch, Limit, Offset, SortOrder
 
 
 def list_orders(
     ctx: Context,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description=CURSOR_HELP)] = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    cursor: Cursor = None,
     sort: str = "created_at",
-    order: Literal["asc", "desc"] = "desc",
+    order: SortOrder = "desc",
     status: OrderStatus | None = None,
     created_from: DateQuery | None = None,
     created_to: DateQuery | None = None,
@@ -69,11 +58,11 @@ def list_orders(
 
 def list_tenant_orders(
     ctx: Context,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description=CURSOR_HELP)] = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    cursor: Cursor = None,
     sort: str = "created_at",
-    order: Literal["asc", "desc"] = "desc",
+    order: SortOrder = "desc",
     status: OrderStatus | None = None,
     user_id: UUID | None = None,
     created_from: DateQuery | None = None,
@@ -108,10 +97,7 @@ def get_order(
     """One order (or its selected fields) with its ETag (304 when If-None-Match names it)."""
     selected = parse_order_fields(fields)
     order = orders.get_order(bootstrap.orders(), ctx.principal, order_id)
-    headers = {"ETag": etag(order.version), **READ_CACHING}
-    if matches_none(if_none_match, headers["ETag"]):
-        return not_modified(headers)
-    return ok(present(order, selected), headers=headers)
+    return tagged_read(present(order, selected), order.version, if_none_match)
 
 
 def delete_order(order_id: UUID, ctx: Context, if_match: IfMatch = None) -> Response[str]:
@@ -129,4 +115,4 @@ def amend_order(order_id: UUID, body: OrderReplace | OrderPatch, ctx: Context, i
 
 def written(order: Order, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
     """The answer to a write: the order with its new ETag, never stored by a cache."""
-    return ok(present(order), status, headers={"ETag": etag(order.version), **WRITE_CACHING, **(headers or {})})
+    return tagged_write(present(order), order.version, status, headers)

@@ -11,7 +11,7 @@ from storefront.application.order_services import ImportedOrder, OrderChange
 from storefront.domain.orders import Order, check_settable
 from storefront.http.openapi import envelope
 from storefront.http.orders import OrderIn, OrderOut, OrderPatch, present
-from storefront.http.service_routes import BulkChangeIn, SyncMeta, Tombstone, nested, tombstone
+from storefront.http.service_routes import BulkChangeIn, SyncMeta, Tombstone, nested, synced
 
 
 class ImportedOrderIn(OrderIn):
@@ -49,6 +49,4 @@ OrderSyncEnvelope = envelope("OrderSyncEnvelope", list[SyncedOrderOut | Tombston
 
 def present_synced_order(order: Order) -> dict[str, Any]:
     """An order as a sync page shows it: the whole order, or a tombstone once deleted."""
-    if order.deleted_at is not None:
-        return tombstone(order.id, order.deleted_at)
-    return {**present(order), "deleted": False}
+    return synced(order, present)

@@ -28,10 +28,10 @@ from storefront.domain.orders import (
 )
 from storefront.domain.timestamps import iso_utc
 from storefront.http.addresses import AddressIn, AddressOut, present_address
-from storefront.http.openapi import PageMeta, envelope
+from storefront.http.openapi import PageMeta, envelope, id_links
 from storefront.http.products import MoneyOut
 from storefront.http.request_body import RequestBody
-from storefront.http.selection import parse_fields
+from storefront.http.selection import no_field_required, parse_fields, pick_fields
 
 ORDERS_TAG = "orders"
 ORDER_FIELDS = (
@@ -49,10 +49,6 @@ ORDER_FIELDS = (
     "updated_at",
     "created_by",
     "updated_by",
-)
-CURSOR_HELP = (
-    "meta.pagination.next_cursor of the previous page, for pages deeper than offset allows; keep sort, order "
-    "and filters unchanged (another list's cursor is 422 VAL_002) and leave offset out."
 )
 DATE_HELP = "An ISO-8601 date (2026-12-01: the whole day, UTC) or date-time with its offset."
 # Fields only the server sets: sending one is 403 AUTH_003 naming it. Not in the documented schema.
@@ -233,33 +229,27 @@ class OrderOut(BaseModel):
     updated_by: str
 
 
-def _none_required(schema: dict[str, Any]) -> None:
-    schema.pop("required", None)
-
-
 class OrderSelection(OrderOut):
     """An order, or only the fields asked for with `?fields=`."""
 
-    model_config = ConfigDict(json_schema_extra=_none_required)
+    model_config = ConfigDict(json_schema_extra=no_field_required)
 
 
 OrderEnvelope = envelope("OrderEnvelope", OrderOut)
 OrderSelectionEnvelope = envelope("OrderSelectionEnvelope", OrderSelection)
 OrderPageEnvelope = envelope("OrderPageEnvelope", list[OrderSelection], PageMeta)
 # What a client (or an admin) can do next with an order it has just placed (OpenAPI links; the fuzzer follows them too).
-LINKS_FROM_NEW_ORDER = {
-    name: {"operationId": operation, "parameters": {"order_id": "$response.body#/data/id"}}
-    for name, operation in (
-        ("GetOrder", "getOrder"),
-        ("ReplaceOrder", "replaceOrder"),
-        ("UpdateOrder", "updateOrder"),
-        ("CancelOrder", "cancelOrder"),
-        ("DeleteOrder", "deleteOrder"),
-        ("AdminGetOrder", "adminGetOrder"),
-        ("AdminUpdateOrder", "adminUpdateOrder"),
-        ("AdminDeleteOrder", "adminDeleteOrder"),
-    )
-}
+LINKS_FROM_NEW_ORDER = id_links(
+    "order_id",
+    ("GetOrder", "getOrder"),
+    ("ReplaceOrder", "replaceOrder"),
+    ("UpdateOrder", "updateOrder"),
+    ("CancelOrder", "cancelOrder"),
+    ("DeleteOrder", "deleteOrder"),
+    ("AdminGetOrder", "adminGetOrder"),
+    ("AdminUpdateOrder", "adminUpdateOrder"),
+    ("AdminDeleteOrder", "adminDeleteOrder"),
+)
 
 
 def present(order: Order, selected: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -291,9 +281,7 @@ def present(order: Order, selected: tuple[str, ...] | None = None) -> dict[str, 
         "created_by": order.created_by,
         "updated_by": order.updated_by,
     }
-    if selected is None:
-        return full
-    return {name: full[name] for name in selected}
+    return pick_fields(full, selected)
 
 
 def parse_order_fields(value: str | None) -> tuple[str, ...] | None:

@@ -9,7 +9,7 @@ from storefront.application.product_services import ProductChange
 from storefront.domain.products import Product, ProductDetails
 from storefront.http.openapi import envelope
 from storefront.http.products import ProductIn, ProductOut, ProductPatch, present
-from storefront.http.service_routes import BulkChangeIn, SyncMeta, Tombstone, nested, tombstone
+from storefront.http.service_routes import BulkChangeIn, SyncMeta, Tombstone, nested, synced
 
 
 def product_item(item: dict[str, Any]) -> ProductDetails:
@@ -35,6 +35,4 @@ ProductSyncEnvelope = envelope("ProductSyncEnvelope", list[SyncedProductOut | To
 
 def present_synced(product: Product) -> dict[str, Any]:
     """A product as a sync page shows it: the whole product, or a tombstone once deleted."""
-    if product.deleted_at is not None:
-        return tombstone(product.id, product.deleted_at)
-    return {**present(product), "deleted": False}
+    return synced(product, present)

@@ -36,8 +36,9 @@ from storefront.domain.products import (
     ProductStatus,
 )
 from storefront.domain.timestamps import iso_utc
-from storefront.http.openapi import PageMeta, envelope
+from storefront.http.openapi import PageMeta, envelope, id_links
 from storefront.http.request_body import RequestBody
+from storefront.http.selection import no_field_required, pick_fields
 from storefront.http.selection import parse_fields as select_fields
 
 PRODUCT_FIELDS = (
@@ -59,10 +60,6 @@ SEARCH_HELP = (
     "Whole-word search over the product name: every word of q (up to 8) must be a word of the name, in any "
     "order, case-insensitively; words are runs of letters and digits, punctuation is ignored. "
     "'pot tea' finds 'Cast-iron tea pot', not 'Teapot' nor 'Teacup with potholder'."
-)
-CURSOR_HELP = (
-    "meta.pagination.next_cursor of the previous page, for pages deeper than offset allows; keep sort, order "
-    "and filters unchanged (another list's cursor is 422 VAL_002) and leave offset out."
 )
 NULLABLE = frozenset({"category"})
 
@@ -239,29 +236,23 @@ class ProductOut(BaseModel):
     updated_by: str
 
 
-def _none_required(schema: dict[str, Any]) -> None:
-    schema.pop("required", None)
-
-
 class ProductSelection(ProductOut):
     """A product, or only the fields asked for with `?fields=`."""
 
-    model_config = ConfigDict(json_schema_extra=_none_required)
+    model_config = ConfigDict(json_schema_extra=no_field_required)
 
 
 ProductEnvelope = envelope("ProductEnvelope", ProductOut)
 ProductSelectionEnvelope = envelope("ProductSelectionEnvelope", ProductSelection)
 ProductPageEnvelope = envelope("ProductPageEnvelope", list[ProductSelection], PageMeta)
 # What a client can do next with a product it has just made (OpenAPI links; the fuzzer follows them too).
-LINKS_FROM_NEW_PRODUCT = {
-    name: {"operationId": operation, "parameters": {"product_id": "$response.body#/data/id"}}
-    for name, operation in (
-        ("GetProduct", "getProduct"),
-        ("ReplaceProduct", "replaceProduct"),
-        ("UpdateProduct", "updateProduct"),
-        ("DeleteProduct", "deleteProduct"),
-    )
-}
+LINKS_FROM_NEW_PRODUCT = id_links(
+    "product_id",
+    ("GetProduct", "getProduct"),
+    ("ReplaceProduct", "replaceProduct"),
+    ("UpdateProduct", "updateProduct"),
+    ("DeleteProduct", "deleteProduct"),
+)
 
 
 def present(product: Product, selected: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -282,9 +273,7 @@ def present(product: Product, selected: tuple[str, ...] | None = None) -> dict[s
         "created_by": product.created_by,
         "updated_by": product.updated_by,
     }
-    if selected is None:
-        return full
-    return {name: full[name] for name in selected}
+    return pick_fields(full, selected)
 
 
 def parse_fields(value: str | None) -> tuple[str, ...] | None:

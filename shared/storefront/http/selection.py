@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from storefront.domain.errors import ErrorCode, ValidationFailed
 
 
@@ -19,3 +21,13 @@ def parse_fields(value: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]
             "fields", ErrorCode.INVALID_FORMAT, f"unknown field {unknown[0]!r}; allowed: {', '.join(allowed)}"
         )
     return names
+
+
+def pick_fields(full: dict[str, Any], fields: tuple[str, ...] | None) -> dict[str, Any]:
+    """A representation cut down to the ``fields`` a client asked for, in that order (None: all of it)."""
+    return full if fields is None else {name: full[name] for name in fields}
+
+
+def no_field_required(schema: dict[str, Any]) -> None:
+    """``json_schema_extra`` of a resource's selection model: with ``?fields=`` any field may be left out."""
+    schema.pop("required", None)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from storefront.application.bulk import BATCH_MAX, SYNC_LIMIT_MAX, ItemResult, ItemStatus, SyncPage
@@ -26,8 +27,9 @@ from storefront.domain.identity import Principal
 from storefront.domain.timestamps import iso_utc
 from storefront.http.context import RequestContext, request_context
 from storefront.http.envelope import error_object, ok
-from storefront.http.idempotency import IdempotencyKey, checked_key, idempotent
-from storefront.http.openapi import ErrorBody, Meta, envelope
+from storefront.http.idempotency import REPLAYED_HEADER, IdempotencyKey, checked_key, idempotent
+from storefront.http.openapi import PROTECTED, SERVICE, WITH_BODY, ErrorBody, Meta, envelope, responses, success
+from storefront.http.resolver import PREFIX
 from storefront.http.validation import from_pydantic
 
 SERVICES_TAG = "services"
@@ -179,25 +181,53 @@ def tombstone(resource_id: UUID, deleted_at: datetime) -> dict[str, Any]:
     return {"id": str(resource_id), "deleted": True, "deleted_at": iso_utc(deleted_at)}
 
 
-# Route bodies every resource's service functions share: each function module registers one on its own resolver
-# with its own path and documentation, and gives it the resource's use case (``http/user_routes.py`` alike).
+class SoftDeleted(Protocol):
+    """A resource a sync page shows: its id, and when it was deleted (None while it is live)."""
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def deleted_at(self) -> datetime | None: ...
+
+
+Synced = TypeVar("Synced", bound=SoftDeleted)
+
+
+def synced(resource: Synced, present: Callable[[Synced], dict[str, Any]]) -> dict[str, Any]:
+    """A resource as a sync page shows it: ``present(resource)`` marked ``deleted: false``, or a tombstone once
+    deleted."""
+    if resource.deleted_at is not None:
+        return tombstone(resource.id, resource.deleted_at)
+    return {**present(resource), "deleted": False}
+
+
+# The routes every resource's service functions share: each function module registers one on its own resolver
+# with its own documentation, and gives it the resource's use case (``http/user_routes.py`` alike).
 Context = Annotated[RequestContext, Depends(request_context)]
 Cursor = Annotated[str | None, Query(max_length=CURSOR_MAX, description=SYNC_CURSOR_HELP)]
 Limit = Annotated[int, Query(ge=1, le=SYNC_LIMIT_MAX)]
 Items = Callable[[Principal, list[dict[str, Any]]], list[ItemResult]]
+RouteBody = Callable[..., Response[str]]
 
 
-def batch_route(app: APIGatewayRestResolver, resource: str, run: Items) -> Callable[..., Response[str]]:
-    """The body of POST services/<resource>/batch: ``run(principal, items)`` answers one result per item."""
+def add_batch_route(
+    app: APIGatewayRestResolver, resource: str, *, summary: str, description: str, operation_id: str, run: Items
+) -> None:
+    """Register POST services/<resource>/batch on ``app``: ``run(principal, items)`` answers one result per item;
+    ``description`` is followed by the idempotency help."""
 
     def batch(body: Annotated[BatchIn, Body()], ctx: Context, idempotency_key: IdempotencyKey = None) -> Response[str]:
         return _results(app, f"{resource}/batch", body, ctx, idempotency_key, run, named=())
 
-    return batch
+    _post_results(app, f"{resource}/batch", summary, description, operation_id)(batch)
 
 
-def bulk_update_route(app: APIGatewayRestResolver, resource: str, run: Items) -> Callable[..., Response[str]]:
-    """The body of POST services/<resource>/bulk-update: ``run(principal, items)`` answers one result per item."""
+def add_bulk_update_route(
+    app: APIGatewayRestResolver, resource: str, *, summary: str, description: str, operation_id: str, run: Items
+) -> None:
+    """Register POST services/<resource>/bulk-update on ``app``: ``run(principal, items)`` answers one result per
+    item; ``description`` is followed by the idempotency help."""
 
     def bulk_update(
         body: Annotated[BulkUpdateIn, Body()], ctx: Context, idempotency_key: IdempotencyKey = None
@@ -205,7 +235,38 @@ def bulk_update_route(app: APIGatewayRestResolver, resource: str, run: Items) ->
         named = [named_id(item) for item in body.items]
         return _results(app, f"{resource}/bulk-update", body, ctx, idempotency_key, run, named=named)
 
-    return bulk_update
+    _post_results(app, f"{resource}/bulk-update", summary, description, operation_id)(bulk_update)
+
+
+def _post_results(
+    app: APIGatewayRestResolver, route: str, summary: str, description: str, operation_id: str
+) -> Callable[[RouteBody], RouteBody]:
+    """The decorator registering a batch or bulk-update body as POST services/<route>, documented."""
+    answers = responses(
+        success("One result per item", ResultsEnvelope, headers=(REPLAYED_HEADER,)),
+        errors=(*PROTECTED, *WITH_BODY, 409),
+    )
+    return _documented(app.post, route, summary, f"{description} {IDEMPOTENCY_HELP}", operation_id, answers)
+
+
+def _documented(
+    register: Callable[..., Callable[[RouteBody], RouteBody]],
+    route: str,
+    summary: str,
+    description: str,
+    operation_id: str,
+    answers: dict[int, OpenAPIResponse],
+) -> Callable[[RouteBody], RouteBody]:
+    """``register`` (``app.get``, ``app.post``) for services/<route>, documented as every service route is."""
+    return register(
+        f"{PREFIX}/services/{route}",
+        summary=summary,
+        description=description,
+        tags=[SERVICES_TAG],
+        operation_id=operation_id,
+        security=SERVICE,
+        responses=answers,
+    )
 
 
 def _results(
@@ -226,10 +287,20 @@ def _results(
     return idempotent(checked_key(key), scope, body.model_dump(mode="json"), respond, app.lambda_context)
 
 
-def sync_route(
-    read: Callable[[UUID, str | None, int, float], SyncPage[T]], present: Callable[[T], dict[str, Any]]
-) -> Callable[..., Response[str]]:
-    """The body of GET services/<resource>/sync: ``read(tenant, cursor, limit, lag_seconds)`` answers a page."""
+def add_sync_route(
+    app: APIGatewayRestResolver,
+    resource: str,
+    *,
+    summary: str,
+    description: str,
+    operation_id: str,
+    page_envelope: type[BaseModel],
+    read: Callable[[UUID, str | None, int, float], SyncPage[T]],
+    present: Callable[[T], dict[str, Any]],
+) -> None:
+    """Register GET services/<resource>/sync on ``app``: ``read(tenant, cursor, limit, lag_seconds)`` answers a
+    page, ``present`` shows each of its items (``page_envelope`` documents the answer); ``description`` is
+    followed by the sync help and the roles."""
 
     def sync(ctx: Context, cursor: Cursor = None, limit: Limit = 20) -> Response[str]:
         page = read(ctx.tenant_id, cursor, limit, load(SyncSettings).sync_lag_seconds)
@@ -237,4 +308,6 @@ def sync_route(
             [present(item) for item in page.items], paging=sync_paging(page), headers={"Cache-Control": "no-store"}
         )
 
-    return sync
+    description = f"{description} {SYNC_HELP} Service role with X-Service-Name and X-API-Key."
+    answers = responses(success("One page of changes", page_envelope), errors=(*PROTECTED, 422))
+    _documented(app.get, f"{resource}/sync", summary, description, operation_id, answers)(sync)

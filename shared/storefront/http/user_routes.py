@@ -8,23 +8,23 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from storefront import bootstrap
 from storefront.application import users
-from storefront.application.queries import CURSOR_MAX, MAX_OFFSET
 from storefront.application.user_queries import UserQuery
 from storefront.domain.identity import Role
-from storefront.domain.users import UserStatus
-from storefront.http.conditional import expected_version
-from storefront.http.context import RequestContext, request_context
+from storefront.domain.users import User, UserStatus
+from storefront.http.conditional import WRITE_CACHING, expected_version
+from storefront.http.context import RequestContext
 from storefront.http.envelope import listed, no_content
+from storefront.http.route_parameters import Context, Cursor, IfMatch, IfNoneMatch, Limit, Offset, SortOrder
 from storefront.http.users import (
-    CURSOR_HELP,
     SEARCH_HELP,
-    WRITE_CACHING,
+    ProfileIn,
+    SettingsIn,
     UserIn,
+    fields_of,
     parse_user_fields,
     parse_user_sort,
     present_user,
@@ -32,18 +32,14 @@ from storefront.http.users import (
     written,
 )
 
-Context = Annotated[RequestContext, Depends(request_context)]
-IfMatch = Annotated[str | None, Header(alias="if-match")]
-IfNoneMatch = Annotated[str | None, Header(alias="if-none-match")]
-
 
 def list_users(
     ctx: Context,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX, description=CURSOR_HELP)] = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    cursor: Cursor = None,
     sort: str = "created_at",
-    order: Literal["asc", "desc"] = "desc",
+    order: SortOrder = "desc",
     status: UserStatus | None = None,
     role: Role | None = None,
     q: Annotated[str | None, Query(max_length=200, description=SEARCH_HELP)] = None,
@@ -87,3 +83,19 @@ def delete_user(user_id: UUID, ctx: Context, if_match: IfMatch = None) -> Respon
     """Soft-delete a user and end every session of it. 204, no body."""
     users.delete_user(bootstrap.users(), ctx.principal, user_id, expected_version(if_match, None), ctx.client_ip)
     return no_content(WRITE_CACHING)
+
+
+def replace_document(
+    document: Literal["profile", "settings"],
+    user_id: UUID | None,
+    body: ProfileIn | SettingsIn,
+    ctx: RequestContext,
+    if_match: str | None,
+) -> User:
+    """Replace the ``document`` of a user (``None``: the caller's own account) with ``body``, its field errors
+    named within it; the user as it now is. The body of the profile and settings PUT routes."""
+    edit = body.to_edit(ctx.principal)
+    version = expected_version(if_match, body.version)
+    whose = users.own_id(ctx.principal) if user_id is None else user_id
+    with fields_of(document):
+        return users.update_user(bootstrap.users(), ctx.principal, whose, edit, version, ctx.client_ip)

@@ -10,7 +10,7 @@ from storefront.application.user_services import NewUser, UserChange
 from storefront.domain.identity import Principal
 from storefront.domain.users import User
 from storefront.http.openapi import envelope
-from storefront.http.service_routes import BulkChangeIn, SyncMeta, Tombstone, nested, tombstone
+from storefront.http.service_routes import BulkChangeIn, SyncMeta, Tombstone, nested, synced
 from storefront.http.users import UserCreateIn, UserOut, UserPatch, present_user
 
 
@@ -48,6 +48,4 @@ UserSyncEnvelope = envelope("UserSyncEnvelope", list[SyncedUserOut | Tombstone],
 
 def present_synced_user(user: User) -> dict[str, Any]:
     """An account as a sync page shows it: the whole account, or a tombstone once deleted."""
-    if user.deleted_at is not None:
-        return tombstone(user.id, user.deleted_at)
-    return {**present_user(user), "deleted": False}
+    return synced(user, present_user)

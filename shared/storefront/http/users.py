@@ -44,25 +44,18 @@ from storefront.domain.users import (
     check_settable,
 )
 from storefront.http.addresses import AddressIn, AddressOut, AddressPatch, present_address
-from storefront.http.conditional import etag, matches_none
-from storefront.http.envelope import not_modified, ok
+from storefront.http.conditional import tagged_read, tagged_write
 from storefront.http.openapi import PageMeta, envelope
 from storefront.http.request_body import READ_ONLY, RequestBody, StrictBody
-from storefront.http.selection import parse_fields
+from storefront.http.selection import no_field_required, parse_fields, pick_fields
 
 USERS_TAG = "users"
 PROFILE_TAG = "profile"
 ADMIN_TAG = "admin"
-READ_CACHING = {"Cache-Control": "private, no-cache"}
-WRITE_CACHING = {"Cache-Control": "no-store"}
 SEARCH_HELP = (
     "Whole-word search over username, email and full name: every word of q (up to 8) must be one of their words, "
     "in any order, case-insensitively; words are runs of letters and digits ('ada lovelace' finds "
     "ada.lovelace@example.com; 'love' does not)."
-)
-CURSOR_HELP = (
-    "meta.pagination.next_cursor of the previous page, for pages deeper than offset allows; keep sort, order "
-    "and filters unchanged (another list's cursor is 422 VAL_002) and leave offset out."
 )
 LIST_HELP = (
     "`limit` (1..100) and `offset` (0..10000) or `cursor` (from `meta.pagination.next_cursor`), `sort` "
@@ -118,7 +111,7 @@ def present_user(user: User, selected: tuple[str, ...] | None = None) -> dict[st
         "created_by": user.created_by,
         "updated_by": user.updated_by,
     }
-    return full if selected is None else {name: full[name] for name in selected}
+    return pick_fields(full, selected)
 
 
 # Representations ----------------------------------------------------------------------------------------
@@ -168,14 +161,10 @@ class UserOut(BaseModel):
     updated_by: str
 
 
-def _none_required(schema: dict[str, Any]) -> None:
-    schema.pop("required", None)
-
-
 class UserSelection(UserOut):
     """A user, or only the fields asked for with `?fields=`."""
 
-    model_config = ConfigDict(json_schema_extra=_none_required)
+    model_config = ConfigDict(json_schema_extra=no_field_required)
 
 
 USER_FIELDS = tuple(UserOut.model_fields)
@@ -184,11 +173,6 @@ UserSelectionEnvelope = envelope("UserSelectionEnvelope", UserSelection)
 UserPageEnvelope = envelope("UserPageEnvelope", list[UserSelection], PageMeta)
 ProfileEnvelope = envelope("ProfileEnvelope", ProfileOut)
 SettingsEnvelope = envelope("SettingsEnvelope", SettingsOut)
-
-
-def user_links(*operations: tuple[str, str]) -> dict[str, Any]:
-    """OpenAPI links from an answer carrying a user to the operations that take its id (the fuzzer follows them)."""
-    return {name: {"operationId": op, "parameters": {"user_id": "$response.body#/data/id"}} for name, op in operations}
 
 
 # Request bodies -----------------------------------------------------------------------------------------
@@ -476,14 +460,18 @@ def _patch(changes: Mapping[str, Any], name: str, model: type[BaseModel]) -> Map
     return dict(changes[name])
 
 
-class ProfileIn(_Body, ProfileFields):
-    """A whole profile (PUT): a field left out is empty. `version` (or If-Match) guards the write."""
+class _DocumentBody(_Body):
+    """The body of a PUT of the profile or the settings: `version` (or If-Match) guards the write; account fields
+    are not set through these routes, by anyone (403 AUTH_003 naming them)."""
 
     version: StrictInt | None = None
-    # Account fields are not set through the profile, by anyone: 403 AUTH_003 naming them.
     role: Refused = Field(None, exclude=True)
     status: Refused = Field(None, exclude=True)
     email_verified: Refused = Field(None, exclude=True)
+
+
+class ProfileIn(_DocumentBody, ProfileFields):
+    """A whole profile (PUT): a field left out is empty. `version` (or If-Match) guards the write."""
 
     def to_edit(self, principal: Principal) -> UserEdit:
         """The edit that replaces the profile; AUTH_003 first for an account field sent along."""
@@ -492,13 +480,8 @@ class ProfileIn(_Body, ProfileFields):
         return UserEdit(profile=self.replacement())
 
 
-class SettingsIn(_Body, SettingsFields):
+class SettingsIn(_DocumentBody, SettingsFields):
     """Whole settings (PUT): a field left out takes its default. `version` (or If-Match) guards the write."""
-
-    version: StrictInt | None = None
-    role: Refused = Field(None, exclude=True)
-    status: Refused = Field(None, exclude=True)
-    email_verified: Refused = Field(None, exclude=True)
 
     def to_edit(self, principal: Principal) -> UserEdit:
         """The edit that replaces the settings; AUTH_003 first for an account field sent along."""
@@ -556,22 +539,16 @@ def parse_user_sort(value: str) -> str:
 
 def user_read(user: User, selected: tuple[str, ...] | None, if_none_match: str | None) -> Response[str]:
     """A read of one user: the user (or its selected fields) with its ETag, or 304 when the client's is current."""
-    headers = {"ETag": etag(user.version), **READ_CACHING}
-    if matches_none(if_none_match, headers["ETag"]):
-        return not_modified(headers)
-    return ok(present_user(user, selected), headers=headers)
+    return tagged_read(present_user(user, selected), user.version, if_none_match)
 
 
 def document_read(user: User, document: dict[str, Any], if_none_match: str | None) -> Response[str]:
     """A read of a user's profile or settings, tagged with the user's version."""
-    headers = {"ETag": etag(user.version), **READ_CACHING}
-    if matches_none(if_none_match, headers["ETag"]):
-        return not_modified(headers)
-    return ok(document, headers=headers)
+    return tagged_read(document, user.version, if_none_match)
 
 
 def written(
     data: dict[str, Any], user: User, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response[str]:
     """The answer to a write: ``data`` with the user's new ETag, never stored by a cache."""
-    return ok(data, status, headers={"ETag": etag(user.version), **WRITE_CACHING, **(headers or {})})
+    return tagged_write(data, user.version, status, headers)

@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, insert, select, update
+from sqlalchemy import ColumnElement, Select
 
-from storefront.adapters.db.bulk import BulkRows
-from storefront.adapters.db.errors import translated_errors
-from storefront.adapters.db.lists import EntityList, SearchTermsKeeper
+from storefront.adapters.db.entity_rows import EntityRows
+from storefront.adapters.db.lists import EntityList
 from storefront.adapters.db.statements import Statements
 from storefront.adapters.db.tables import PRODUCT_SEARCH_TERMS, PRODUCTS
 from storefront.application.queries import Keyset, ProductQuery, Window
@@ -118,65 +117,33 @@ class SqlProductRepository:
     costs one statement."""
 
     def __init__(self, statements: Statements) -> None:
-        self._statements = statements
-        self._terms = SearchTermsKeeper(statements, PRODUCT_LISTS)
-        self._bulk = BulkRows(statements, PRODUCT_LISTS, self._terms, to_row, from_row, terms_of)
+        self._rows = EntityRows(statements, PRODUCT_LISTS, to_row, from_row, terms_of)
 
     def add(self, product: Product) -> None:
-        with translated_errors():
-            self._statements.write(insert(PRODUCTS).values(**to_row(product)))
-            self._terms.added(product.tenant_id, product.id, product.created_at, terms_of(product))
+        self._rows.add(product)
 
     def get(self, tenant_id: UUID, product_id: UUID) -> Product | None:
-        statement = select(PRODUCTS).where(PRODUCTS.c.ID == product_id, PRODUCT_LISTS.live(tenant_id))
-        with translated_errors():
-            row = self._statements.read(statement).first()
-        if row is None:
-            return None
-        product = from_row(row)
-        self._terms.seen(product.id, terms_of(product))
-        return product
+        return self._rows.get(tenant_id, product_id)
 
     def search(
         self, tenant_id: UUID, query: ProductQuery, after: Keyset | None = None, *, known_matches: int | None = None
     ) -> Window[Product]:
-        with translated_errors():
-            rows, matches = PRODUCT_LISTS.read(
-                self._statements, tenant_id, query, column_filters(query), after, known_matches=known_matches
-            )
-        return Window([from_row(r) for r in rows], matches)
+        return self._rows.search(tenant_id, query, column_filters(query), after, known_matches=known_matches)
 
     def update(self, product: Product, expected_version: int) -> bool:
-        values = to_row(product)
-        for key in ("ID", "TENANT_ID", "CREATED_AT", "CREATED_BY"):
-            del values[key]
-        statement = (
-            update(PRODUCTS)
-            .where(
-                PRODUCTS.c.ID == product.id,
-                PRODUCTS.c.VERSION == expected_version,
-                PRODUCT_LISTS.live(product.tenant_id),
-            )
-            .values(**values)
-        )
-        with translated_errors():
-            result = self._statements.write(statement)
-            if result.rowcount != 1:
-                return False
-            self._terms.updated(product.tenant_id, product.id, product.created_at, terms_of(product))
-        return True
+        return self._rows.update(product, expected_version)
 
     def taken_skus(self, tenant_id: UUID, skus: Sequence[str]) -> set[str]:
-        return self._bulk.taken(PRODUCTS.c.SKU, tenant_id, skus)
+        return self._rows.taken(PRODUCTS.c.SKU, tenant_id, skus)
 
     def add_many(self, products: Sequence[Product]) -> None:
-        self._bulk.add_many(products)
+        self._rows.add_many(products)
 
     def get_many(self, tenant_id: UUID, product_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, Product]:
-        return self._bulk.get_many(tenant_id, product_ids, lock=lock)
+        return self._rows.get_many(tenant_id, product_ids, lock=lock)
 
     def update_many(self, changes: Sequence[tuple[Product, int]]) -> None:
-        self._bulk.update_many(changes)
+        self._rows.update_many(changes)
 
     def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[Product]:
-        return self._bulk.changes(tenant_id, after, until, limit)
+        return self._rows.changes(tenant_id, after, until, limit)

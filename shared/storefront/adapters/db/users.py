@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 
-from storefront.adapters.db.bulk import BulkRows
+from storefront.adapters.db.entity_rows import EntityRows
 from storefront.adapters.db.errors import translated_errors
-from storefront.adapters.db.lists import EntityList, SearchTermsKeeper
+from storefront.adapters.db.lists import EntityList
 from storefront.adapters.db.statements import Statements
 from storefront.adapters.db.tables import USER_SEARCH_TERMS, USERS
 from storefront.application.queries import Keyset, Window
@@ -191,71 +191,52 @@ class SqlUserRepository:
 
     def __init__(self, statements: Statements) -> None:
         self._statements = statements
-        self._terms = SearchTermsKeeper(statements, USER_LISTS)
-        self._bulk = BulkRows(statements, USER_LISTS, self._terms, to_row, from_row, terms_of)
+        self._rows = EntityRows(statements, USER_LISTS, to_row, from_row, terms_of)
 
     def add(self, user: User) -> None:
         """Store a new user (Conflict when its email or username is taken in the tenant)."""
-        with translated_errors():
-            self._statements.write(insert(USERS).values(**to_row(user)))
-            self._terms.added(user.tenant_id, user.id, user.created_at, terms_of(user))
+        self._rows.add(user)
 
     def search(
         self, tenant_id: UUID, query: UserQuery, after: Keyset | None = None, *, known_matches: int | None = None
     ) -> Window[User]:
         """Up to ``query.limit + 1`` of the tenant's live users matching the query in its order, after ``after``
         (else at ``query.offset``), and how many match, counted up to TOTAL_CAP + 1 unless ``known_matches``."""
-        with translated_errors():
-            rows, matches = USER_LISTS.read(
-                self._statements, tenant_id, query, column_filters(query), after, known_matches=known_matches
-            )
-        return Window([from_row(r) for r in rows], matches)
+        return self._rows.search(tenant_id, query, column_filters(query), after, known_matches=known_matches)
 
     def get(self, tenant_id: UUID, user_id: UUID) -> User | None:
         """The live user of the tenant, or None."""
-        return self._one(select(USERS).where(USERS.c.ID == user_id, _live(tenant_id)))
+        return self._rows.get(tenant_id, user_id)
 
     def find_by_login(self, tenant_id: UUID, login: str) -> User | None:
         """The live user whose email or username is ``login`` (case-insensitively), or None."""
         key = login_key(login)
-        return self._one(
+        return self._rows.one(
             select(USERS).where(_live(tenant_id), or_(USERS.c.EMAIL_KEY == key, USERS.c.USERNAME_KEY == key))
         )
 
     def find_by_email(self, tenant_id: UUID, email: str) -> User | None:
         """The live user with this email (case-insensitively), or None."""
-        return self._one(select(USERS).where(_live(tenant_id), USERS.c.EMAIL_KEY == login_key(email)))
+        return self._rows.one(select(USERS).where(_live(tenant_id), USERS.c.EMAIL_KEY == login_key(email)))
 
     def update(self, user: User, expected_version: int) -> bool:
         """Store ``user`` if the stored row is live and still at ``expected_version``; False otherwise."""
-        values = to_row(user)
-        for key in ("ID", "TENANT_ID", "CREATED_AT", "CREATED_BY"):
-            del values[key]
-        statement = (
-            update(USERS)
-            .where(USERS.c.ID == user.id, USERS.c.VERSION == expected_version, _live(user.tenant_id))
-            .values(**values)
-        )
-        with translated_errors():
-            if self._statements.write(statement).rowcount != 1:
-                return False
-            self._terms.updated(user.tenant_id, user.id, user.created_at, terms_of(user))
-        return True
+        return self._rows.update(user, expected_version)
 
     def taken_keys(self, tenant_id: UUID, column: str, keys: Sequence[str]) -> set[str]:
-        return self._bulk.taken(USERS.c[f"{column.upper()}_KEY"], tenant_id, keys)
+        return self._rows.taken(USERS.c[f"{column.upper()}_KEY"], tenant_id, keys)
 
     def add_many(self, users: Sequence[User]) -> None:
-        self._bulk.add_many(users)
+        self._rows.add_many(users)
 
     def get_many(self, tenant_id: UUID, user_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, User]:
-        return self._bulk.get_many(tenant_id, user_ids, lock=lock)
+        return self._rows.get_many(tenant_id, user_ids, lock=lock)
 
     def update_many(self, changes: Sequence[tuple[User, int]]) -> None:
-        self._bulk.update_many(changes)
+        self._rows.update_many(changes)
 
     def changes(self, tenant_id: UUID, after: Keyset | None, until: datetime, limit: int) -> list[User]:
-        return self._bulk.changes(tenant_id, after, until, limit)
+        return self._rows.changes(tenant_id, after, until, limit)
 
     def record_login(self, user: User) -> None:
         """Store the login time (and a rehashed password) without moving the version."""
@@ -266,12 +247,3 @@ class SqlUserRepository:
         )
         with translated_errors():
             self._statements.write(statement)
-
-    def _one(self, statement: Any) -> User | None:
-        with translated_errors():
-            row = self._statements.read(statement).first()
-        if row is None:
-            return None
-        user = from_row(row)
-        self._terms.seen(user.id, terms_of(user))
-        return user
