@@ -303,6 +303,19 @@ def identity() -> AuthPorts:
     return provided if provided is not None else _identity()
 
 
+def throttle_thresholds(settings: AuthSettings) -> dict[str, int]:
+    """Failures before a lock, per kind of throttle key: an account's (logins, reset requests) or a client address's
+    (logins, reset requests, reset tokens tried: a reset token names no account, so its key is the address alone,
+    shared by everyone behind one NAT)."""
+    return {
+        "account": settings.login_failures_per_account,
+        "ip": settings.login_failures_per_ip,
+        "forgot": settings.login_failures_per_account,
+        "forgot-ip": settings.login_failures_per_ip,
+        "reset-ip": settings.login_failures_per_ip,
+    }
+
+
 @cache
 def _identity() -> AuthPorts:
     from datetime import timedelta
@@ -323,13 +336,7 @@ def _identity() -> AuthPorts:
         revocations=revocations(),
         throttle=RedisLoginThrottle(
             client,
-            thresholds={
-                "account": settings.login_failures_per_account,
-                "ip": settings.login_failures_per_ip,
-                "forgot": settings.login_failures_per_account,
-                "forgot-ip": settings.login_failures_per_ip,
-                "reset-ip": settings.login_failures_per_account,
-            },
+            thresholds=throttle_thresholds(settings),
             window_seconds=settings.login_failure_window_seconds,
             lock_seconds=settings.login_lock_seconds,
         ),

@@ -450,3 +450,19 @@ def test_guessing_reset_tokens_locks_the_address(identity):
     assert locked.value.retry_after > 0
     assert "try again later" in locked.value.message
     auth.reset_password(identity.ports, TENANT, token, "a brand new passphrase", "198.51.100.2")
+
+
+def test_every_address_key_locks_at_the_per_address_threshold():
+    """Re-check pass: reset tokens tried from one address locked it after 5 (the per-account threshold), so five
+    stale links behind an office NAT blocked everyone there from resetting."""
+    from storefront.bootstrap import throttle_thresholds
+    from storefront.config import AuthSettings
+
+    settings = AuthSettings(default_tenant_id=TENANT, login_failures_per_account=5, login_failures_per_ip=50)
+    thresholds = throttle_thresholds(settings)
+    assert {key: thresholds[key] for key in ("ip", "forgot-ip", "reset-ip")} == {
+        "ip": 50,
+        "forgot-ip": 50,
+        "reset-ip": 50,
+    }
+    assert {key: thresholds[key] for key in ("account", "forgot")} == {"account": 5, "forgot": 5}

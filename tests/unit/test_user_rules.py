@@ -90,6 +90,7 @@ def test_a_profile_merge_patch(current, changes, expected):
         ({"avatar_url": "https://example.com/a b.png"}, ["avatar_url"]),
         ({"avatar_url": "https:///a.png"}, ["avatar_url"]),
         ({"avatar_url": "https://-example.com/a.png"}, ["avatar_url"]),
+        ({"avatar_url": "https://x.example/a'onerror='alert(1)"}, ["avatar_url"]),  # re-check pass
         ({"address": {"line1": "x", "city": "y", "postal_code": "z", "country": "XX"}}, ["address.country"]),
     ],
 )
@@ -225,7 +226,8 @@ def test_a_users_cursor_names_a_missing_last_login_and_belongs_to_its_list():
         "https://cdn.example.com:8443/u/ada.png?size=64&v=2#top",
         "https://example.com/%22quoted%22.png",
         "https://xn--bcher-kva.example/a.png",
-        "https://example.com/a_(b)~c!d*e'f;g=h,i+j@k$l.png",
+        "https://example.com/a_(b)~c!d*e%27f;g=h,i+j@k$l.png",
+        "HTTPS://CDN.EXAMPLE.COM/A.PNG",  # a scheme is case-insensitive
     ],
 )
 def test_an_https_url_of_rfc_3986_characters_is_an_avatar(url):

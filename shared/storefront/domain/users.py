@@ -36,9 +36,10 @@ _PHONE = re.compile(r"\+?[0-9][0-9 ()./-]*\Z")
 _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
 _TIMEZONE = re.compile(r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*\Z")
 # An absolute https URL of RFC 3986's characters: a host name (IDNs in their xn-- form), an optional port, then a
-# path, query or fragment; a quote, angle bracket or space has to be percent-encoded to be part of one.
+# path, query or fragment; a quote (the single one too, though RFC 3986 allows it: a page that puts the URL in a
+# single-quoted attribute would end there), angle bracket or space has to be percent-encoded to be part of one.
 _HTTPS = re.compile(
-    r"https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?\Z"
+    r"(?i:https)://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%-]*)?\Z"
 )
 
 
