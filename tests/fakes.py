@@ -1285,6 +1285,9 @@ class FakeIdempotencyRedis:
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
         self.down = False  # True: every command fails as redis-py does when Redis cannot be reached
+        # How many SET NX find the key held by another request's record that is deleted before the next command
+        # (that first request failed meanwhile, and a failed request's record is removed): refused, then not found
+        self.vanishing = 0
 
     def _reachable(self) -> None:
         if self.down:
@@ -1298,6 +1301,9 @@ class FakeIdempotencyRedis:
 
     def set(self, name: str, value: Any, ex: Any = None, px: Any = None, nx: bool = False, **_: Any) -> bool | None:
         self._reachable()
+        if nx and self.vanishing:
+            self.vanishing -= 1
+            return None
         if nx and name in self.values:
             return None
         self.values[name] = value

@@ -224,6 +224,19 @@ def test_with_the_idempotency_store_unreachable_a_keyed_order_is_503_and_writes_
     assert len(shop.state.orders) == 1
 
 
+@pytest.mark.parametrize(("vanishing", "status"), [(1, 201), (2, 201), (50, 409)])
+def test_a_key_freed_while_a_retry_looked_at_it_is_taken_not_refused_as_unreachable(shop, vanishing, status):
+    """Re-check pass: concurrent retries of an order whose first request failed answered 503 "the idempotency store
+    is unavailable": the record that refused their SET NX was deleted before they could read it. The key is free,
+    so the retry takes it (201); one that keeps losing the race is answered in progress (409), never 503."""
+    redis = FakeIdempotencyRedis()
+    redis.vanishing = vanishing
+    bootstrap.provide(orders=shop.ports, idempotency=redis.store)
+    answered, _, body = call(CREATE, event("orders/create_order.json"))
+    assert answered == status, body
+    assert len(shop.state.orders) == (1 if status == 201 else 0)
+
+
 def as_caller(evt: dict, role: str, user_id: str | None = None) -> dict:
     """The event as sent by another principal of the tenant (a fresh user id unless given)."""
     authorizer = evt["requestContext"]["authorizer"]

@@ -232,3 +232,22 @@ def test_a_users_cursor_names_a_missing_last_login_and_belongs_to_its_list():
 )
 def test_an_https_url_of_rfc_3986_characters_is_an_avatar(url):
     assert Profile().patched({"avatar_url": url}).avatar_url == url
+
+
+def test_no_account_takes_the_service_role():
+    """Re-check pass: an admin gave a person's account the service role, and its tokens then reached the metrics
+    route only services may call."""
+    from storefront.domain.identity import Role
+    from storefront.domain.users import Identity, User, UserEdit
+
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    user = User.create(uuid4(), Identity("ada@example.com", "ada", "Ada"), "h", None, now)
+    for attempt in (
+        lambda: user.edited(UserEdit(role=Role.SERVICE), "admin", now),
+        lambda: User.create(uuid4(), Identity("bob@example.com", "bob", "Bob"), "h", "admin", now, role=Role.SERVICE),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            attempt()
+        assert refused.value.details is not None
+        assert (refused.value.code, refused.value.details["field"]) == (ErrorCode.INVALID_FORMAT, "role")
+    assert user.edited(UserEdit(role=Role.ADMIN), "admin", now).role == Role.ADMIN

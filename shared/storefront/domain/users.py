@@ -210,7 +210,7 @@ class User:
             id=new_id,
             tenant_id=tenant_id,
             identity=identity.validated(),
-            role=role,
+            role=account_role(role),
             status=UserStatus.ACTIVE,
             email_verified=False,
             last_login_at=None,
@@ -256,7 +256,7 @@ class User:
             settings=_within("settings", self.settings.patched, edit.settings)
             if edit.settings is not None
             else self.settings,
-            role=edit.role if edit.role is not None else self.role,
+            role=account_role(edit.role) if edit.role is not None else self.role,
             status=edit.status if edit.status is not None else self.status,
             email_verified=verified,
         )
@@ -269,6 +269,20 @@ class User:
         """This user after a successful login (a rehashed password replaces the stored hash); the version and
         audit fields stay: a login is not an edit a client could conflict with."""
         return replace(self, last_login_at=now, password_hash=password_hash or self.password_hash)
+
+
+ACCOUNT_ROLES = (Role.USER, Role.ADMIN)
+
+
+def account_role(role: Role) -> Role:
+    """``role`` when an account may hold it; VAL_002 naming ``role`` for the service role, which belongs to tokens
+    minted for other services (with their service key), never to a person's account: an admin giving it to one
+    would hand that person the operational routes only services may call (re-check pass)."""
+    if role not in ACCOUNT_ROLES:
+        raise ValidationFailed.single(
+            "role", ErrorCode.INVALID_FORMAT, "an account's role is user or admin; the service role is not an account's"
+        )
+    return role
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,7 @@ def idempotent(
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
+        IdempotencyInconsistentStateError,
         IdempotencyPersistenceLayerError,
         IdempotencyValidationError,
     )
@@ -106,7 +107,8 @@ def idempotent(
             "Idempotency key reused with another body",
             details={"field": HEADER, "reason": "this key was first sent with another body; use a new key"},
         ) from None
-    except IdempotencyAlreadyInProgressError:
+    except (IdempotencyAlreadyInProgressError, IdempotencyInconsistentStateError):
+        # in progress, or a record that kept changing while it was read (concurrent requests with the key)
         raise Conflict(
             "A request with this idempotency key is still in progress",
             details={"field": HEADER, "reason": "wait for the first request's answer, then retry"},
